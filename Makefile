@@ -1,0 +1,116 @@
+# Makefile — builds ember, its tests, fuzzers, benchmarks and demo.
+#
+#   make            build/ember and build/libember.a (release, -O2)
+#   make test       install what is missing, build with ASan+UBSan, run every test
+#   make demo       install what is missing, profile demo/hotpaths, write demo/out.svg
+#   make bench      benchmarks against the anchors -> bench/RESULTS.md
+#   make fuzz       long libFuzzer runs of every reader (FUZZ_SECONDS each)
+#   make install    PREFIX=/usr/local: binary and man page
+#
+# Every .c under src/ except src/cli/main.c goes into the core library, so
+# adding a file needs no change here.
+
+CC ?= gcc
+PREFIX ?= /usr/local
+BUILD ?= build
+FUZZ_SECONDS ?= 300
+
+# Debian packages each target needs; scripts/ensure-packages installs them.
+BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev
+TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs npm
+DEMO_PACKAGES = $(BUILD_PACKAGES) linux-perf
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl
+
+WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g $(WARNINGS) -MMD -MP
+CFLAGS ?= -O2
+LIBS = -ldw -lelf -lz -lm -lpthread
+
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIB_SOURCES := $(shell find src -name '*.c' ! -path src/cli/main.c | sort)
+UNIT_SOURCES := $(sort $(wildcard tests/unit/*.c))
+FUZZ_SOURCES := $(sort $(wildcard fuzz/*.c))
+
+RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o)
+TEST_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/test/%.o)
+
+.PHONY: all test demo bench fuzz install clean deps-build deps-test deps-demo deps-bench check-clang unit-tests fuzzers
+
+all: $(BUILD)/ember $(BUILD)/libember.a
+
+$(BUILD)/release/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/test/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
+
+$(BUILD)/libember.a: $(RELEASE_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/ember: $(BUILD)/release/src/cli/main.o $(BUILD)/libember.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+# The sanitizer build used by the tests.
+$(BUILD)/test/libember.a: $(TEST_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/test/ember: $(BUILD)/test/src/cli/main.o $(BUILD)/test/libember.a
+	$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
+
+$(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(BUILD)/test/libember.a
+	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -Isrc -o $@ $(UNIT_SOURCES) $(BUILD)/test/libember.a -lcriterion $(LIBS)
+
+# Fuzzers: clang + libFuzzer, one binary per harness in fuzz/.
+FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(LIB_SOURCES) $(LIBS)
+
+fuzzers: $(FUZZ_BINARIES)
+
+check-clang:
+	@for source in $(LIB_SOURCES) src/cli/main.c; do \
+		clang $(BASE_CFLAGS:-MMD=) -fsyntax-only $$source || exit 1; \
+	done
+
+deps-build:
+	@scripts/ensure-packages $(BUILD_PACKAGES)
+deps-test:
+	@scripts/ensure-packages $(TEST_PACKAGES)
+deps-demo:
+	@scripts/ensure-packages $(DEMO_PACKAGES)
+deps-bench:
+	@scripts/ensure-packages $(BENCH_PACKAGES)
+
+test: deps-test
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory check-clang
+	$(MAKE) --no-print-directory $(BUILD)/test/ember $(BUILD)/test/unit-tests fuzzers
+	tests/run
+
+demo: deps-demo
+	$(MAKE) --no-print-directory all
+	demo/run
+
+bench: deps-bench
+	$(MAKE) --no-print-directory all
+	bench/run
+
+fuzz: deps-test
+	$(MAKE) --no-print-directory fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/ember $(DESTDIR)$(PREFIX)/bin/ember
+	install -m 644 docs/ember.1 $(DESTDIR)$(PREFIX)/share/man/man1/ember.1
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(RELEASE_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BUILD)/release/src/cli/main.d $(BUILD)/test/src/cli/main.d

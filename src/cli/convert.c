@@ -1,0 +1,130 @@
+/* convert.c — `ember convert IN -o OUT`: read any format, write the one
+ * that OUT's extension names (.svg or a format's extension, e.g. .folded). */
+#include "commands.h"
+#include "../formats/format.h"
+#include "../render/svg.h"
+#include "../util/output.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *file)
+{
+    fprintf(file,
+            "usage: ember convert [--format NAME] [--sample-type N] INPUT -o OUTPUT\n"
+            "\n"
+            "Reads INPUT (\"-\" for standard input) in any format ember reads, guessing the\n"
+            "format from its content unless --format names it, and writes OUTPUT in the\n"
+            "format its extension names:\n"
+            "  .svg               interactive flame graph (as `ember flamegraph`)\n");
+    format_list(file);
+    fprintf(file,
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE    where to write (required); written atomically\n"
+            "  -f, --format NAME    input format instead of guessing\n"
+            "  -t, --sample-type N  index of the sample type to write (default 0)\n"
+            "  -h, --help           this text\n");
+}
+
+static int has_suffix(const char *string, const char *suffix)
+{
+    size_t length = strlen(string), suffix_length = strlen(suffix);
+    return length >= suffix_length && strcmp(string + length - suffix_length, suffix) == 0;
+}
+
+int command_convert(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"sample-type", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *output_path = NULL, *format_name = NULL;
+    long sample_type = 0;
+    int option;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "o:f:t:h", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output_path = optarg; break;
+        case 'f': format_name = optarg; break;
+        case 't': {
+            char *end;
+            sample_type = strtol(optarg, &end, 10);
+            if (*end || sample_type < 0) {
+                fprintf(stderr, "ember convert: --sample-type wants a number, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1 || !output_path) {
+        fprintf(stderr, "ember convert: need exactly one INPUT and -o OUTPUT\n");
+        usage(stderr);
+        return 2;
+    }
+    const struct format *input_format = NULL;
+    if (format_name && !(input_format = format_by_name(format_name))) {
+        fprintf(stderr, "ember convert: unknown format '%s'\n", format_name);
+        return 2;
+    }
+    int write_svg = has_suffix(output_path, ".svg");
+    const struct format *output_format = write_svg ? NULL : format_for_output_path(output_path);
+    if (!write_svg && !output_format) {
+        fprintf(stderr, "ember convert: %s: cannot tell the output format from the extension "
+                        "(known: .svg", output_path);
+        fprintf(stderr, ", .folded, .collapsed)\n");
+        return 2;
+    }
+
+    struct input input;
+    if (input_open(&input, argv[optind]) < 0)
+        return 1;
+    struct profile *profile = profile_create();
+    struct read_options read_options = {.include_process_name = 1};
+    struct read_statistics statistics = {0};
+    int status = format_read_input(&input, input_format, profile, &read_options, &statistics);
+    input_close(&input);
+    if (status == 0 && statistics.samples == 0) {
+        fprintf(stderr, "ember convert: %s: no samples found (%llu lines read, %llu malformed)\n",
+                argv[optind], (unsigned long long)statistics.lines,
+                (unsigned long long)statistics.skipped_lines);
+        status = -1;
+    }
+    if (status == 0 && (size_t)sample_type >= profile->sample_type_count) {
+        fprintf(stderr, "ember convert: --sample-type %ld: the profile has %zu sample types\n",
+                sample_type, profile->sample_type_count);
+        status = -1;
+    }
+    if (status == 0 && statistics.skipped_lines)
+        fprintf(stderr, "ember convert: %s: ignored %llu lines with invalid format\n",
+                argv[optind], (unsigned long long)statistics.skipped_lines);
+    if (status == 0) {
+        struct output output;
+        if (output_open(&output, output_path) < 0) {
+            status = -1;
+        } else {
+            if (write_svg) {
+                struct svg_options svg_options;
+                svg_options_init(&svg_options);
+                svg_options.sample_type = (size_t)sample_type;
+                status = svg_write(output.file, profile, &svg_options);
+            } else {
+                struct write_options write_options = {.sample_type = (size_t)sample_type};
+                status = output_format->write(output.file, profile, &write_options);
+            }
+            if (status == 0)
+                status = output_commit(&output);
+            else
+                output_abort(&output);
+        }
+    }
+    profile_destroy(profile);
+    return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,238 @@
+/* folded.c — folded stacks ("a;b;c 42"), the lingua franca of flame graphs.
+ *
+ * Reading follows flamegraph.pl's parser: the count is the last
+ * whitespace-separated field and must look like \d+(\.\d*)? ; if what is
+ * left before it also ends in such a number, the line is differential
+ * ("stack BEFORE AFTER"). Frames are split on ';' with trailing empty
+ * frames dropped (as perl's split does). Lines that do not parse, or that
+ * hold NUL bytes, are skipped and counted. Unlike flamegraph.pl, a trailing
+ * '\r' (CRLF files) is tolerated.
+ *
+ * Model mapping: sample type 0 is ("samples", "count") and holds the count
+ * (the AFTER count of a differential line); a differential profile has a
+ * second type ("before", "count"). Identical stacks are summed.
+ *
+ * Writing prints one line per stack with a non-zero self value, sorted as
+ * a byte-wise sort of the stack strings (stackcollapse-perf.pl's order).
+ */
+#include "folded.h"
+#include "../util/memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int is_perl_space(unsigned char byte)
+{
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\f' ||
+           byte == '\v';
+}
+
+static int is_digit(unsigned char byte)
+{
+    return byte >= '0' && byte <= '9';
+}
+
+/* Finds a trailing count in line[0..length): sets *stack_length (the part
+ * before the whitespace that precedes the count) and *count. Returns 1 when
+ * found. */
+static int split_trailing_count(const char *line, size_t length, size_t *stack_length,
+                                double *count)
+{
+    size_t end = length;
+    size_t start = end;
+    while (start > 0 && (is_digit((unsigned char)line[start - 1]) || line[start - 1] == '.'))
+        start--;
+    if (start == end || start == 0 || !is_perl_space((unsigned char)line[start - 1]))
+        return 0;
+    /* The token must be \d+(\.\d*)? : digits first, at most one dot. */
+    if (!is_digit((unsigned char)line[start]))
+        return 0;
+    int dots = 0;
+    for (size_t i = start; i < end; i++)
+        if (line[i] == '.' && ++dots > 1)
+            return 0;
+    char number[64];
+    size_t token_length = end - start;
+    if (token_length >= sizeof number) {
+        /* Absurdly long digit strings still parse, as perl would, to a huge double. */
+        char *copy = xmalloc(token_length + 1);
+        memcpy(copy, line + start, token_length);
+        copy[token_length] = '\0';
+        *count = strtod(copy, NULL);
+        free(copy);
+    } else {
+        memcpy(number, line + start, token_length);
+        number[token_length] = '\0';
+        *count = strtod(number, NULL);
+    }
+    *stack_length = start - 1;
+    return 1;
+}
+
+struct folded_reader {
+    struct profile *profile;
+    const struct read_options *options;
+    struct read_statistics *statistics;
+    uint32_t *frames;
+    size_t frame_capacity;
+    size_t before_type; /* index of "before", or SIZE_MAX until needed */
+};
+
+static void add_line(struct folded_reader *reader, const char *stack, size_t stack_length,
+                     double count, int differential, double before)
+{
+    struct profile *profile = reader->profile;
+    size_t depth = 0;
+    size_t begin = 0;
+    for (size_t i = 0; i <= stack_length; i++) {
+        if (i == stack_length || stack[i] == ';') {
+            GROW(reader->frames, reader->frame_capacity, depth + 1);
+            reader->frames[depth++] =
+                profile_frame_named(profile, stack + begin, i - begin, FRAME_UNKNOWN);
+            begin = i + 1;
+        }
+    }
+    /* perl's split drops trailing empty fields (and an empty string has none). */
+    while (depth > 0 && profile_frame_name_length(profile, reader->frames[depth - 1]) == 0)
+        depth--;
+    uint32_t node = profile_add_stack(profile, reader->frames, depth);
+    profile_add_value(profile, node, 0, count);
+    if (differential) {
+        if (reader->before_type == SIZE_MAX) {
+            reader->before_type = profile_add_sample_type(profile, "before", "count");
+            profile->differential = 1;
+        }
+        profile_add_value(profile, node, reader->before_type, before);
+    }
+    if (reader->options && reader->options->keep_timeline)
+        profile_timeline_append(profile, NAN, PROFILE_NONE, node, count);
+    reader->statistics->samples++;
+}
+
+static int folded_read_line(struct folded_reader *reader, const char *line, size_t length)
+{
+    if (length && line[length - 1] == '\r')
+        length--;
+    size_t stack_length;
+    double count;
+    if (memchr(line, '\0', length) || !split_trailing_count(line, length, &stack_length, &count)) {
+        reader->statistics->skipped_lines++;
+        return 0;
+    }
+    size_t inner_length;
+    double first;
+    if (split_trailing_count(line, stack_length, &inner_length, &first)) {
+        add_line(reader, line, inner_length, count, 1, first);
+        return 1;
+    }
+    add_line(reader, line, stack_length, count, 0, 0);
+    return 1;
+}
+
+static int folded_read(struct input *input, struct profile *profile,
+                       const struct read_options *options, struct read_statistics *statistics)
+{
+    struct folded_reader reader = {profile, options, statistics, NULL, 0, SIZE_MAX};
+    if (profile->sample_type_count == 0)
+        profile_add_sample_type(profile, "samples", "count");
+    const char *line;
+    size_t length;
+    int status;
+    while ((status = input_next_line(input, &line, &length)) > 0) {
+        statistics->lines++;
+        if (length == 0 || (length == 1 && line[0] == '\r'))
+            continue; /* blank lines are not malformed */
+        folded_read_line(&reader, line, length);
+    }
+    free(reader.frames);
+    return status < 0 ? -1 : 0;
+}
+
+/* Probe: most of the first non-blank lines end in " NUMBER" and contain no
+ * tab-indented perf callchain lines. */
+static int folded_probe(const char *head, size_t length)
+{
+    size_t position = 0, good = 0, bad = 0;
+    while (position < length && good + bad < 20) {
+        const char *line = head + position;
+        const char *newline = memchr(line, '\n', length - position);
+        size_t line_length = newline ? (size_t)(newline - line) : length - position;
+        if (!newline && position > 0)
+            break; /* a cut-off last line says nothing */
+        position += line_length + 1;
+        if (line_length && line[line_length - 1] == '\r')
+            line_length--;
+        if (line_length == 0)
+            continue;
+        size_t stack_length;
+        double count;
+        if (memchr(line, '\0', line_length) || line[0] == '\t' || line[0] == '#' ||
+            !split_trailing_count(line, line_length, &stack_length, &count))
+            bad++;
+        else
+            good++;
+    }
+    if (good == 0)
+        return 0;
+    return bad == 0 ? 60 : (good > bad * 4 ? 30 : 0);
+}
+
+int format_count(char *buffer, size_t size, double value)
+{
+    if (value == floor(value) && fabs(value) < 9007199254740992.0)
+        return snprintf(buffer, size, "%.0f", value);
+    return snprintf(buffer, size, "%.15g", value);
+}
+
+static int folded_write(FILE *file, const struct profile *profile,
+                        const struct write_options *options)
+{
+    size_t type = options ? options->sample_type : 0;
+    if (profile->sample_type_count == 0)
+        return 0;
+    long before_type = profile->differential ? profile_find_sample_type(profile, "before") : -1;
+    uint32_t *stacks = xmalloc(profile->node_count * sizeof *stacks);
+    size_t count = 0;
+    for (uint32_t node = 1; node < profile->node_count; node++) {
+        int nonzero = profile_self_value(profile, node, type) != 0 ||
+                      (before_type >= 0 && profile_self_value(profile, node, (size_t)before_type) != 0);
+        if (nonzero)
+            stacks[count++] = node;
+    }
+    profile_sort_stacks(profile, stacks, count);
+    uint32_t *path = xmalloc((profile_max_depth(profile) + 1) * sizeof *path);
+    char number[64];
+    for (size_t i = 0; i < count; i++) {
+        size_t depth = profile_root_path(profile, stacks[i], path);
+        for (size_t level = 0; level < depth; level++) {
+            if (level)
+                putc_unlocked(';', file);
+            fwrite(profile_frame_name(profile, path[level]), 1,
+                   profile_frame_name_length(profile, path[level]), file);
+        }
+        if (before_type >= 0) {
+            putc_unlocked(' ', file);
+            format_count(number, sizeof number,
+                         profile_self_value(profile, stacks[i], (size_t)before_type));
+            fputs(number, file);
+        }
+        putc_unlocked(' ', file);
+        format_count(number, sizeof number, profile_self_value(profile, stacks[i], type));
+        fputs(number, file);
+        putc_unlocked('\n', file);
+    }
+    free(path);
+    free(stacks);
+    return ferror(file) ? -1 : 0;
+}
+
+static const char *const folded_extensions[] = {".folded", ".collapsed", ".fold", NULL};
+
+const struct format folded_format = {
+    .name = "folded",
+    .extensions = folded_extensions,
+    .probe = folded_probe,
+    .read = folded_read,
+    .write = folded_write,
+};

@@ -1,0 +1,495 @@
+/* profile.c — frames, call tree, sample types and merge; see profile.h. */
+#define _GNU_SOURCE /* qsort_r */
+#include "profile.h"
+#include "../util/hash.h"
+#include "../util/memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct child_slot {
+    uint64_t key;  /* parent << 32 | frame */
+    uint32_t node; /* PROFILE_NONE when empty */
+};
+
+static uint64_t frame_hash(const struct frame *frame)
+{
+    uint64_t a = ((uint64_t)frame->name << 32) | frame->file;
+    uint64_t b = ((uint64_t)frame->line << 32) | frame->kind;
+    return hash_mix64(a * 0x9e3779b97f4a7c15ULL ^ hash_mix64(b));
+}
+
+static void allocate_frame_slots(struct profile *profile, size_t slot_count)
+{
+    profile->frame_slots = xmalloc(slot_count * sizeof *profile->frame_slots);
+    memset(profile->frame_slots, 0xff, slot_count * sizeof *profile->frame_slots);
+    profile->frame_slot_mask = slot_count - 1;
+}
+
+static void allocate_child_slots(struct profile *profile, size_t slot_count)
+{
+    profile->child_slots = xmalloc(slot_count * sizeof *profile->child_slots);
+    for (size_t i = 0; i < slot_count; i++)
+        profile->child_slots[i].node = PROFILE_NONE;
+    profile->child_slot_mask = slot_count - 1;
+}
+
+struct profile *profile_create(void)
+{
+    struct profile *profile = xcalloc(1, sizeof *profile);
+    arena_init(&profile->arena);
+    intern_init(&profile->strings, &profile->arena);
+    allocate_frame_slots(profile, 1024);
+    allocate_child_slots(profile, 1024);
+    profile->period_type = PROFILE_NONE;
+    GROW(profile->nodes, profile->node_capacity, 1);
+    profile->nodes[0] = (struct tree_node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE,
+                                           PROFILE_NONE, 0};
+    profile->node_count = 1;
+    return profile;
+}
+
+void profile_destroy(struct profile *profile)
+{
+    if (!profile)
+        return;
+    intern_free(&profile->strings);
+    arena_free(&profile->arena);
+    free(profile->frames);
+    free(profile->frame_slots);
+    free(profile->nodes);
+    free(profile->child_slots);
+    free(profile->self_values);
+    free(profile->sample_types);
+    free(profile->timeline);
+    free(profile->labels);
+    free(profile);
+}
+
+uint32_t profile_intern(struct profile *profile, const char *bytes, size_t length)
+{
+    return intern_bytes(&profile->strings, bytes, length);
+}
+
+uint32_t profile_intern_cstring(struct profile *profile, const char *string)
+{
+    return intern_bytes(&profile->strings, string, strlen(string));
+}
+
+/* ---- sample types ---- */
+
+long profile_find_sample_type(const struct profile *profile, const char *type)
+{
+    for (size_t i = 0; i < profile->sample_type_count; i++)
+        if (strcmp(profile_string(profile, profile->sample_types[i].type), type) == 0)
+            return (long)i;
+    return -1;
+}
+
+size_t profile_add_sample_type(struct profile *profile, const char *type, const char *unit)
+{
+    uint32_t type_id = profile_intern_cstring(profile, type);
+    uint32_t unit_id = profile_intern_cstring(profile, unit);
+    for (size_t i = 0; i < profile->sample_type_count; i++)
+        if (profile->sample_types[i].type == type_id && profile->sample_types[i].unit == unit_id)
+            return i;
+    size_t old_count = profile->sample_type_count;
+    size_t new_count = old_count + 1;
+    profile->sample_types = xrealloc(profile->sample_types,
+                                     new_count * sizeof *profile->sample_types);
+    profile->sample_types[old_count] = (struct sample_type){type_id, unit_id};
+    /* Re-lay the values: node-major with the new stride. */
+    double *values = xcalloc(profile->node_capacity * new_count, sizeof *values);
+    for (size_t node = 0; node < profile->node_count; node++)
+        for (size_t t = 0; t < old_count; t++)
+            values[node * new_count + t] = profile->self_values[node * old_count + t];
+    free(profile->self_values);
+    profile->self_values = values;
+    profile->sample_type_count = new_count;
+    return old_count;
+}
+
+/* ---- frames ---- */
+
+static void rehash_frames(struct profile *profile)
+{
+    free(profile->frame_slots);
+    allocate_frame_slots(profile, (profile->frame_slot_mask + 1) * 2);
+    for (uint32_t id = 0; id < profile->frame_count; id++) {
+        size_t position = frame_hash(&profile->frames[id]) & profile->frame_slot_mask;
+        while (profile->frame_slots[position] != PROFILE_NONE)
+            position = (position + 1) & profile->frame_slot_mask;
+        profile->frame_slots[position] = id;
+    }
+}
+
+uint32_t profile_frame(struct profile *profile, uint32_t name, uint32_t file, uint32_t line,
+                       enum frame_kind kind)
+{
+    struct frame wanted = {name, file, line, (uint32_t)kind};
+    size_t position = frame_hash(&wanted) & profile->frame_slot_mask;
+    for (;;) {
+        uint32_t id = profile->frame_slots[position];
+        if (id == PROFILE_NONE)
+            break;
+        const struct frame *frame = &profile->frames[id];
+        if (frame->name == name && frame->file == file && frame->line == line &&
+            frame->kind == (uint32_t)kind)
+            return id;
+        position = (position + 1) & profile->frame_slot_mask;
+    }
+    uint32_t id = (uint32_t)profile->frame_count;
+    GROW(profile->frames, profile->frame_capacity, profile->frame_count + 1);
+    profile->frames[id] = wanted;
+    profile->frame_count++;
+    profile->frame_slots[position] = id;
+    if (profile->frame_count * 2 > profile->frame_slot_mask + 1)
+        rehash_frames(profile);
+    return id;
+}
+
+uint32_t profile_frame_named(struct profile *profile, const char *bytes, size_t length,
+                             enum frame_kind kind)
+{
+    return profile_frame(profile, profile_intern(profile, bytes, length), PROFILE_NONE, 0, kind);
+}
+
+/* ---- tree ---- */
+
+static inline uint64_t child_key(uint32_t parent, uint32_t frame)
+{
+    return ((uint64_t)parent << 32) | frame;
+}
+
+static void rehash_children(struct profile *profile)
+{
+    struct child_slot *old_slots = profile->child_slots;
+    size_t old_count = profile->child_slot_mask + 1;
+    allocate_child_slots(profile, old_count * 2);
+    for (size_t i = 0; i < old_count; i++) {
+        if (old_slots[i].node == PROFILE_NONE)
+            continue;
+        size_t position = hash_mix64(old_slots[i].key) & profile->child_slot_mask;
+        while (profile->child_slots[position].node != PROFILE_NONE)
+            position = (position + 1) & profile->child_slot_mask;
+        profile->child_slots[position] = old_slots[i];
+    }
+    free(old_slots);
+}
+
+uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint32_t frame)
+{
+    uint64_t key = child_key(parent, frame);
+    size_t position = hash_mix64(key) & profile->child_slot_mask;
+    for (;;) {
+        const struct child_slot *slot = &profile->child_slots[position];
+        if (slot->node == PROFILE_NONE || slot->key == key)
+            return slot->node;
+        position = (position + 1) & profile->child_slot_mask;
+    }
+}
+
+uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
+{
+    uint64_t key = child_key(parent, frame);
+    size_t position = hash_mix64(key) & profile->child_slot_mask;
+    for (;;) {
+        struct child_slot *slot = &profile->child_slots[position];
+        if (slot->node == PROFILE_NONE)
+            break;
+        if (slot->key == key)
+            return slot->node;
+        position = (position + 1) & profile->child_slot_mask;
+    }
+    uint32_t node = (uint32_t)profile->node_count;
+    if (profile->node_count == profile->node_capacity) {
+        size_t old_capacity = profile->node_capacity;
+        GROW(profile->nodes, profile->node_capacity, profile->node_count + 1);
+        size_t stride = profile->sample_type_count;
+        profile->self_values = xrealloc(profile->self_values,
+                                        profile->node_capacity * (stride ? stride : 1) *
+                                            sizeof *profile->self_values);
+        memset(profile->self_values + old_capacity * stride, 0,
+               (profile->node_capacity - old_capacity) * stride * sizeof *profile->self_values);
+    }
+    struct tree_node *parent_node = &profile->nodes[parent];
+    profile->nodes[node] = (struct tree_node){parent, frame, PROFILE_NONE, PROFILE_NONE,
+                                              parent_node->depth + 1};
+    /* Children are linked newest first (O(1) insert); insertion order is
+     * still known because ids increase, and profile_sorted_children() gives
+     * the deterministic order. */
+    profile->nodes[node].next_sibling = parent_node->first_child;
+    parent_node->first_child = node;
+    profile->node_count++;
+    profile->child_slots[position] = (struct child_slot){key, node};
+    if (profile->node_count * 2 > profile->child_slot_mask + 1)
+        rehash_children(profile);
+    return node;
+}
+
+uint32_t profile_add_stack(struct profile *profile, const uint32_t *frames_root_first,
+                           size_t depth)
+{
+    uint32_t node = PROFILE_ROOT;
+    for (size_t i = 0; i < depth; i++)
+        node = profile_child(profile, node, frames_root_first[i]);
+    return node;
+}
+
+void profile_total_values(const struct profile *profile, size_t type, double *totals)
+{
+    size_t stride = profile->sample_type_count;
+    for (size_t node = 0; node < profile->node_count; node++)
+        totals[node] = stride ? profile->self_values[node * stride + type] : 0;
+    for (size_t node = profile->node_count; node-- > 1;)
+        totals[profile->nodes[node].parent] += totals[node];
+}
+
+double profile_grand_total(const struct profile *profile, size_t type)
+{
+    double total = 0;
+    size_t stride = profile->sample_type_count;
+    if (!stride)
+        return 0;
+    for (size_t node = 0; node < profile->node_count; node++)
+        total += profile->self_values[node * stride + type];
+    return total;
+}
+
+size_t profile_child_count(const struct profile *profile, uint32_t node)
+{
+    size_t count = 0;
+    for (uint32_t child = profile->nodes[node].first_child; child != PROFILE_NONE;
+         child = profile->nodes[child].next_sibling)
+        count++;
+    return count;
+}
+
+uint32_t profile_max_depth(const struct profile *profile)
+{
+    uint32_t max_depth = 0;
+    for (size_t node = 0; node < profile->node_count; node++)
+        if (profile->nodes[node].depth > max_depth)
+            max_depth = profile->nodes[node].depth;
+    return max_depth;
+}
+
+/* ---- timeline and labels ---- */
+
+void profile_timeline_append(struct profile *profile, double time, uint32_t thread,
+                             uint32_t node, double weight)
+{
+    GROW(profile->timeline, profile->timeline_capacity, profile->timeline_count + 1);
+    profile->timeline[profile->timeline_count++] = (struct timeline_entry){time, thread, node,
+                                                                           weight};
+}
+
+void profile_add_label(struct profile *profile, const char *key, const char *value)
+{
+    GROW(profile->labels, profile->label_capacity, profile->label_count + 1);
+    profile->labels[profile->label_count++] = (struct label){
+        profile_intern_cstring(profile, key), profile_intern_cstring(profile, value)};
+}
+
+/* ---- merge ---- */
+
+void profile_merge(struct profile *destination, const struct profile *source)
+{
+    size_t *type_map = xmalloc((source->sample_type_count + 1) * sizeof *type_map);
+    for (size_t t = 0; t < source->sample_type_count; t++)
+        type_map[t] = profile_add_sample_type(
+            destination, profile_string(source, source->sample_types[t].type),
+            profile_string(source, source->sample_types[t].unit));
+
+    uint32_t *frame_map = xmalloc((source->frame_count + 1) * sizeof *frame_map);
+    for (size_t f = 0; f < source->frame_count; f++) {
+        const struct frame *frame = &source->frames[f];
+        uint32_t name = profile_intern(destination, profile_string(source, frame->name),
+                                       profile_string_length(source, frame->name));
+        uint32_t file = frame->file == PROFILE_NONE
+                            ? PROFILE_NONE
+                            : profile_intern(destination, profile_string(source, frame->file),
+                                             profile_string_length(source, frame->file));
+        frame_map[f] = profile_frame(destination, name, file, frame->line, frame->kind);
+    }
+
+    uint32_t *node_map = xmalloc(source->node_count * sizeof *node_map);
+    node_map[0] = PROFILE_ROOT;
+    for (size_t node = 1; node < source->node_count; node++) {
+        const struct tree_node *tree_node = &source->nodes[node];
+        node_map[node] = profile_child(destination, node_map[tree_node->parent],
+                                       frame_map[tree_node->frame]);
+    }
+    for (size_t node = 0; node < source->node_count; node++)
+        for (size_t t = 0; t < source->sample_type_count; t++) {
+            double value = profile_self_value(source, (uint32_t)node, t);
+            if (value != 0)
+                profile_add_value(destination, node_map[node], type_map[t], value);
+        }
+    if (source->differential)
+        destination->differential = 1;
+    for (size_t i = 0; i < source->timeline_count; i++) {
+        const struct timeline_entry *entry = &source->timeline[i];
+        uint32_t thread = entry->thread == PROFILE_NONE
+                              ? PROFILE_NONE
+                              : profile_intern(destination, profile_string(source, entry->thread),
+                                               profile_string_length(source, entry->thread));
+        profile_timeline_append(destination, entry->time, thread, node_map[entry->node],
+                                entry->weight);
+    }
+    for (size_t i = 0; i < source->label_count; i++)
+        profile_add_label(destination, profile_string(source, source->labels[i].key),
+                          profile_string(source, source->labels[i].value));
+    free(node_map);
+    free(frame_map);
+    free(type_map);
+}
+
+/* ---- ordering ---- */
+
+size_t profile_root_path(const struct profile *profile, uint32_t node, uint32_t *path)
+{
+    size_t depth = profile->nodes[node].depth;
+    for (size_t i = depth; i-- > 0;) {
+        path[i] = profile->nodes[node].frame;
+        node = profile->nodes[node].parent;
+    }
+    return depth;
+}
+
+struct stack_sort_context {
+    const struct profile *profile;
+    const uint32_t *paths;   /* all paths, concatenated */
+    const size_t *offsets;   /* per position in the original nodes array */
+    const uint32_t *depths;
+    const uint32_t *nodes;
+};
+
+/* A cursor yields the bytes of "name0;name1;...;nameN" one by one, -1 at the end. */
+struct path_cursor {
+    const struct profile *profile;
+    const uint32_t *path;
+    uint32_t depth, level, position;
+};
+
+static int cursor_next(struct path_cursor *cursor)
+{
+    if (cursor->level >= cursor->depth)
+        return -1;
+    uint32_t frame = cursor->path[cursor->level];
+    uint32_t length = profile_frame_name_length(cursor->profile, frame);
+    if (cursor->position < length)
+        return (unsigned char)profile_frame_name(cursor->profile, frame)[cursor->position++];
+    cursor->level++;
+    cursor->position = 0;
+    return cursor->level < cursor->depth ? ';' : -1;
+}
+
+static int compare_paths(const struct profile *profile, const uint32_t *path_a, uint32_t depth_a,
+                         const uint32_t *path_b, uint32_t depth_b)
+{
+    uint32_t level = 0;
+    while (level < depth_a && level < depth_b && path_a[level] == path_b[level])
+        level++;
+    struct path_cursor a = {profile, path_a, depth_a, level, 0};
+    struct path_cursor b = {profile, path_b, depth_b, level, 0};
+    if (level > 0 && (level < depth_a || level < depth_b)) {
+        /* Both strings continue after the shared frames with ';' or end. */
+        a.level = b.level = level - 1;
+        a.position = profile_frame_name_length(profile, path_a[level - 1]);
+        b.position = profile_frame_name_length(profile, path_b[level - 1]);
+    }
+    for (;;) {
+        int byte_a = cursor_next(&a), byte_b = cursor_next(&b);
+        if (byte_a != byte_b)
+            return byte_a < byte_b ? -1 : 1;
+        if (byte_a < 0)
+            return 0;
+    }
+}
+
+static int compare_stack_indices(const void *left, const void *right, void *context_pointer)
+{
+    const struct stack_sort_context *context = context_pointer;
+    size_t a = *(const size_t *)left, b = *(const size_t *)right;
+    int result = compare_paths(context->profile, context->paths + context->offsets[a],
+                               context->depths[a], context->paths + context->offsets[b],
+                               context->depths[b]);
+    if (result)
+        return result;
+    return context->nodes[a] < context->nodes[b] ? -1 : context->nodes[a] > context->nodes[b];
+}
+
+void profile_sort_stacks(const struct profile *profile, uint32_t *nodes, size_t count)
+{
+    if (count < 2)
+        return;
+    size_t *offsets = xmalloc(count * sizeof *offsets);
+    uint32_t *depths = xmalloc(count * sizeof *depths);
+    size_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        offsets[i] = total;
+        depths[i] = profile->nodes[nodes[i]].depth;
+        total += depths[i];
+    }
+    uint32_t *paths = xmalloc((total + 1) * sizeof *paths);
+    for (size_t i = 0; i < count; i++)
+        profile_root_path(profile, nodes[i], paths + offsets[i]);
+    size_t *order = xmalloc(count * sizeof *order);
+    for (size_t i = 0; i < count; i++)
+        order[i] = i;
+    struct stack_sort_context context = {profile, paths, offsets, depths, nodes};
+    qsort_r(order, count, sizeof *order, compare_stack_indices, &context);
+    uint32_t *sorted = xmalloc(count * sizeof *sorted);
+    for (size_t i = 0; i < count; i++)
+        sorted[i] = nodes[order[i]];
+    memcpy(nodes, sorted, count * sizeof *nodes);
+    free(sorted);
+    free(order);
+    free(paths);
+    free(depths);
+    free(offsets);
+}
+
+static int compare_frames(const struct profile *profile, uint32_t frame_a, uint32_t frame_b)
+{
+    const struct frame *a = &profile->frames[frame_a], *b = &profile->frames[frame_b];
+    uint32_t length_a = profile_string_length(profile, a->name);
+    uint32_t length_b = profile_string_length(profile, b->name);
+    int result = memcmp(profile_string(profile, a->name), profile_string(profile, b->name),
+                        length_a < length_b ? length_a : length_b);
+    if (result)
+        return result;
+    if (length_a != length_b)
+        return length_a < length_b ? -1 : 1;
+    if (a->file != b->file) {
+        if (a->file == PROFILE_NONE || b->file == PROFILE_NONE)
+            return a->file == PROFILE_NONE ? -1 : 1;
+        result = strcmp(profile_string(profile, a->file), profile_string(profile, b->file));
+        if (result)
+            return result;
+    }
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    return frame_a < frame_b ? -1 : frame_a > frame_b;
+}
+
+static int compare_child_nodes(const void *left, const void *right, void *profile_pointer)
+{
+    const struct profile *profile = profile_pointer;
+    uint32_t a = *(const uint32_t *)left, b = *(const uint32_t *)right;
+    return compare_frames(profile, profile->nodes[a].frame, profile->nodes[b].frame);
+}
+
+size_t profile_sorted_children(const struct profile *profile, uint32_t node, uint32_t *children)
+{
+    size_t count = 0;
+    for (uint32_t child = profile->nodes[node].first_child; child != PROFILE_NONE;
+         child = profile->nodes[child].next_sibling)
+        children[count++] = child;
+    qsort_r(children, count, sizeof *children, compare_child_nodes, (void *)profile);
+    return count;
+}

@@ -1,0 +1,191 @@
+/* input.c — buffered file/stdin reading; see input.h. */
+#include "input.h"
+#include "memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { INPUT_BUFFER_SIZE = 1 << 20 };
+
+const char *input_name(const struct input *input)
+{
+    return input->path && strcmp(input->path, "-") != 0 ? input->path : "<stdin>";
+}
+
+int input_open(struct input *input, const char *path)
+{
+    memset(input, 0, sizeof *input);
+    input->path = path ? path : "-";
+    if (strcmp(input->path, "-") == 0) {
+        input->fd = STDIN_FILENO;
+    } else {
+        input->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (input->fd < 0) {
+            fprintf(stderr, "ember: %s: cannot open: %s\n", path, strerror(errno));
+            return -1;
+        }
+        input->owns_fd = 1;
+    }
+    struct stat status;
+    if (fstat(input->fd, &status) == 0 && S_ISDIR(status.st_mode)) {
+        fprintf(stderr, "ember: %s: is a directory, expected a profile file\n", input_name(input));
+        if (input->owns_fd)
+            close(input->fd);
+        return -1;
+    }
+#ifdef POSIX_FADV_SEQUENTIAL
+    if (input->owns_fd)
+        posix_fadvise(input->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    input->capacity = INPUT_BUFFER_SIZE;
+    input->buffer = xmalloc(input->capacity + 1);
+    return 0;
+}
+
+void input_close(struct input *input)
+{
+    if (input->owns_fd && input->fd >= 0)
+        close(input->fd);
+    free(input->buffer);
+    input->buffer = NULL;
+    input->fd = -1;
+}
+
+/* Reads more bytes after end; compacts and grows the buffer as needed.
+ * Returns the number of bytes read, 0 at EOF, -1 on error. */
+static long fill(struct input *input)
+{
+    if (input->at_eof || input->failed)
+        return input->failed ? -1 : 0;
+    if (input->start > 0 && input->start == input->end) {
+        input->start = input->end = 0;
+    } else if (input->end == input->capacity) {
+        if (input->start > 0) {
+            memmove(input->buffer, input->buffer + input->start, input->end - input->start);
+            input->end -= input->start;
+            input->start = 0;
+        } else {
+            input->capacity *= 2;
+            input->buffer = xrealloc(input->buffer, input->capacity + 1);
+        }
+    }
+    for (;;) {
+        ssize_t count = read(input->fd, input->buffer + input->end, input->capacity - input->end);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0) {
+            fprintf(stderr, "ember: %s: read error: %s\n", input_name(input), strerror(errno));
+            input->failed = 1;
+            return -1;
+        }
+        if (count == 0)
+            input->at_eof = 1;
+        input->end += (size_t)count;
+        return count;
+    }
+}
+
+size_t input_peek(struct input *input, size_t want, const char **data)
+{
+    while (input->end - input->start < want && !input->at_eof && !input->failed) {
+        if (input->start > 0 && input->end + want > input->capacity) {
+            memmove(input->buffer, input->buffer + input->start, input->end - input->start);
+            input->end -= input->start;
+            input->start = 0;
+        }
+        if (fill(input) <= 0)
+            break;
+    }
+    *data = input->buffer + input->start;
+    size_t available = input->end - input->start;
+    return available < want ? available : want;
+}
+
+int input_next_line(struct input *input, const char **line, size_t *length)
+{
+    size_t scanned = 0;
+    for (;;) {
+        char *begin = input->buffer + input->start;
+        size_t available = input->end - input->start;
+        char *newline = memchr(begin + scanned, '\n', available - scanned);
+        if (newline) {
+            *line = begin;
+            *length = (size_t)(newline - begin);
+            input->start += *length + 1;
+            input->line_number++;
+            return 1;
+        }
+        scanned = available;
+        long count = fill(input);
+        if (count < 0)
+            return -1;
+        if (count == 0) {
+            if (input->end == input->start)
+                return 0;
+            *line = input->buffer + input->start;
+            *length = input->end - input->start;
+            input->start = input->end;
+            input->line_number++;
+            return 1;
+        }
+        /* fill() may have moved the data to the front of the buffer: scanned
+         * stays valid because it counts bytes after start. */
+    }
+}
+
+int input_next_block(struct input *input, const char **data, size_t *length)
+{
+    for (;;) {
+        char *begin = input->buffer + input->start;
+        size_t available = input->end - input->start;
+        if (available && (input->at_eof || input->end == input->capacity)) {
+            /* Hand out everything up to the last newline. */
+            char *last = NULL;
+            for (char *p = begin + available; p > begin; p--)
+                if (p[-1] == '\n') {
+                    last = p;
+                    break;
+                }
+            if (!last && !input->at_eof) {
+                if (fill(input) < 0)
+                    return -1;
+                continue;
+            }
+            size_t size = last ? (size_t)(last - begin) : available;
+            *data = begin;
+            *length = size;
+            input->start += size;
+            return 1;
+        }
+        long count = fill(input);
+        if (count < 0)
+            return -1;
+        if (count == 0 && input->end == input->start)
+            return 0;
+    }
+}
+
+int input_read_all(struct input *input, char **data, size_t *length)
+{
+    while (!input->at_eof) {
+        if (input->end == input->capacity && input->start > 0) {
+            memmove(input->buffer, input->buffer + input->start, input->end - input->start);
+            input->end -= input->start;
+            input->start = 0;
+        }
+        if (fill(input) < 0)
+            return -1;
+    }
+    size_t size = input->end - input->start;
+    char *copy = xmalloc(size + 1);
+    memcpy(copy, input->buffer + input->start, size);
+    copy[size] = '\0';
+    input->start = input->end;
+    *data = copy;
+    *length = size;
+    return 0;
+}

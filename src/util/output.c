@@ -1,0 +1,107 @@
+/* output.c — atomic output files; see output.h. */
+#include "output.h"
+#include "memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { OUTPUT_BUFFER_SIZE = 1 << 18 };
+
+const char *output_name(const struct output *output)
+{
+    return output->final_path ? output->final_path : "<stdout>";
+}
+
+int output_open(struct output *output, const char *path)
+{
+    memset(output, 0, sizeof *output);
+    if (!path || strcmp(path, "-") == 0) {
+        output->file = stdout;
+    } else {
+        struct stat status;
+        if (stat(path, &status) == 0 && S_ISDIR(status.st_mode)) {
+            fprintf(stderr, "ember: %s: is a directory, cannot write output there\n", path);
+            return -1;
+        }
+        size_t length = strlen(path);
+        output->final_path = xstrdup(path);
+        output->temporary_path = xmalloc(length + 32);
+        snprintf(output->temporary_path, length + 32, "%s.tmp.XXXXXX", path);
+        int fd = mkstemp(output->temporary_path);
+        if (fd < 0) {
+            fprintf(stderr, "ember: %s: cannot create output file: %s\n", path, strerror(errno));
+            free(output->final_path);
+            free(output->temporary_path);
+            memset(output, 0, sizeof *output);
+            return -1;
+        }
+        fchmod(fd, 0644 & ~(mode_t)0);
+        output->file = fdopen(fd, "w");
+        if (!output->file) {
+            close(fd);
+            unlink(output->temporary_path);
+            fprintf(stderr, "ember: %s: cannot open output: %s\n", path, strerror(errno));
+            free(output->final_path);
+            free(output->temporary_path);
+            memset(output, 0, sizeof *output);
+            return -1;
+        }
+    }
+    if (output->final_path) { /* stdout's buffer is set up once by main() */
+        output->buffer = xmalloc(OUTPUT_BUFFER_SIZE);
+        setvbuf(output->file, output->buffer, _IOFBF, OUTPUT_BUFFER_SIZE);
+    }
+    return 0;
+}
+
+static void release(struct output *output)
+{
+    free(output->final_path);
+    free(output->temporary_path);
+    free(output->buffer);
+    memset(output, 0, sizeof *output);
+}
+
+int output_commit(struct output *output)
+{
+    int failed = 0;
+    if (!output->final_path) {
+        failed = fflush(output->file) != 0 || ferror(output->file);
+        if (failed)
+            fprintf(stderr, "ember: <stdout>: write error: %s\n", strerror(errno));
+        release(output);
+        return failed ? -1 : 0;
+    }
+    if (fflush(output->file) != 0 || ferror(output->file) || fsync(fileno(output->file)) != 0)
+        failed = 1;
+    int saved_errno = errno;
+    if (fclose(output->file) != 0)
+        failed = 1;
+    if (!failed && rename(output->temporary_path, output->final_path) != 0) {
+        saved_errno = errno;
+        failed = 1;
+    }
+    if (failed) {
+        fprintf(stderr, "ember: %s: write error: %s\n", output->final_path, strerror(saved_errno));
+        unlink(output->temporary_path);
+    }
+    release(output);
+    return failed ? -1 : 0;
+}
+
+void output_abort(struct output *output)
+{
+    if (!output->file)
+        return;
+    if (output->final_path) {
+        fclose(output->file);
+        unlink(output->temporary_path);
+    } else {
+        fflush(output->file);
+    }
+    release(output);
+}
