@@ -46,6 +46,19 @@ int input_open(struct input *input, const char *path)
     return 0;
 }
 
+void input_open_memory(struct input *input, const char *data, size_t length, const char *name)
+{
+    memset(input, 0, sizeof *input);
+    input->fd = -1;
+    input->path = name;
+    input->capacity = length > INPUT_BUFFER_SIZE ? length : INPUT_BUFFER_SIZE;
+    input->buffer = xmalloc(input->capacity + 1);
+    if (length)
+        memcpy(input->buffer, data, length);
+    input->end = length;
+    input->at_eof = 1;
+}
+
 void input_close(struct input *input)
 {
     if (input->owns_fd && input->fd >= 0)

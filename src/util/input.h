@@ -28,6 +28,9 @@ struct input {
 /* Opens path ("-" or NULL for standard input). On failure prints
  * "ember: PATH: reason" and returns -1. Directories are refused. */
 int input_open(struct input *input, const char *path);
+/* Reads from memory instead of a file (fuzzers, unit tests); the bytes are
+ * copied. name is used in messages. Never fails. */
+void input_open_memory(struct input *input, const char *data, size_t length, const char *name);
 void input_close(struct input *input);
 /* Name to use in messages. */
 const char *input_name(const struct input *input);
