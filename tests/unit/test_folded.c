@@ -1,0 +1,143 @@
+/* test_folded.c — unit tests of the folded-stacks reader and writer. */
+#include <criterion/criterion.h>
+
+#include "formats/format.h"
+#include "model/profile.h"
+#include "util/input.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct read_result {
+    struct profile *profile;
+    struct read_statistics statistics;
+    int status;
+};
+
+static struct read_result read_folded(const char *text)
+{
+    struct read_result result = {profile_create(), {0}, 0};
+    struct input input;
+    input_open_memory(&input, text, strlen(text), "test.folded");
+    struct read_options options = {0};
+    result.status = format_read_input(&input, format_by_name("folded"), result.profile, &options,
+                                      &result.statistics);
+    input_close(&input);
+    return result;
+}
+
+/* Writes the profile as folded text into a malloc'ed string. */
+static char *write_folded(const struct profile *profile)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream(&text, &size);
+    struct write_options options = {0};
+    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
+    fclose(file);
+    return text;
+}
+
+Test(folded, reads_counts_and_sorts_on_write)
+{
+    struct read_result result = read_folded("main;b 2\nmain;a 3\nmain;b 5\n\nmain 1\n");
+    cr_assert_eq(result.status, 0);
+    cr_assert_eq(result.statistics.samples, 4);
+    cr_assert_eq(result.statistics.skipped_lines, 0);
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, "main 1\nmain;a 3\nmain;b 7\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, fractional_counts_crlf_and_malformed_lines)
+{
+    struct read_result result =
+        read_folded("a;b 1.5\r\na;b 2.\r\nno count here\na;c -3\na;d 1e5\na;e 0.25\n");
+    cr_assert_eq(result.status, 0);
+    cr_assert_eq(result.statistics.samples, 3);
+    cr_assert_eq(result.statistics.skipped_lines, 3);
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, "a;b 3.5\na;e 0.25\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, count_is_the_last_whitespace_field)
+{
+    /* The stack keeps inner spaces; a tab also separates the count. */
+    struct read_result result = read_folded("f(int x);g y 7\nh\t9\n");
+    cr_assert_eq(result.statistics.samples, 2);
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, "f(int x);g y 7\nh 9\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, differential_two_counts)
+{
+    struct read_result result = read_folded("main;slow 10 30\nmain;fast 20 5\n");
+    cr_assert_eq(result.profile->differential, 1);
+    long before = profile_find_sample_type(result.profile, "before");
+    cr_assert_eq(before, 1);
+    cr_assert_eq(profile_grand_total(result.profile, 0), 35);
+    cr_assert_eq(profile_grand_total(result.profile, 1), 30);
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, "main;fast 20 5\nmain;slow 10 30\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, trailing_empty_frames_dropped_like_perl_split)
+{
+    struct read_result result = read_folded("a;;b; 1\n;x 2\n");
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, ";x 2\na;;b 1\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, nul_bytes_make_a_line_malformed)
+{
+    static const char text[] = "a;b 1\nbad\0line 2\nc 3\n";
+    struct read_result result = {profile_create(), {0}, 0};
+    struct input input;
+    input_open_memory(&input, text, sizeof text - 1, "nul.folded");
+    struct read_options options = {0};
+    result.status = format_read_input(&input, format_by_name("folded"), result.profile, &options,
+                                      &result.statistics);
+    input_close(&input);
+    cr_assert_eq(result.statistics.samples, 2);
+    cr_assert_eq(result.statistics.skipped_lines, 1);
+    profile_destroy(result.profile);
+}
+
+Test(folded, empty_input_is_an_error)
+{
+    struct read_result result = read_folded("");
+    cr_assert_eq(result.status, -1);
+    profile_destroy(result.profile);
+}
+
+Test(folded, counts_print_like_perl)
+{
+    char buffer[64];
+    format_count(buffer, sizeof buffer, 42);
+    cr_assert_str_eq(buffer, "42");
+    format_count(buffer, sizeof buffer, 1234567890123.0);
+    cr_assert_str_eq(buffer, "1234567890123");
+    format_count(buffer, sizeof buffer, 0.1 + 0.2);
+    cr_assert_str_eq(buffer, "0.3");
+    format_count(buffer, sizeof buffer, 2.5);
+    cr_assert_str_eq(buffer, "2.5");
+}
+
+Test(folded, probe_prefers_folded_text)
+{
+    const struct format *folded = format_by_name("folded");
+    const char *good = "main;a 1\nmain;b 2\n";
+    const char *bad = "\x7f" "ELF\x02\x01\x01";
+    cr_assert_gt(folded->probe(good, strlen(good)), 0);
+    cr_assert_eq(folded->probe(bad, strlen(bad)), 0);
+}
