@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 300
 BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs npm
 DEMO_PACKAGES = $(BUILD_PACKAGES) linux-perf
-BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g $(WARNINGS) -MMD -MP
@@ -67,9 +67,13 @@ $(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(BUILD)/test/libember.a
 
 # Fuzzers: clang + libFuzzer, one binary per harness in fuzz/.
 FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES)
+# Headers are prerequisites too (fuzz/harness.h, src/**/*.h): a fuzzer is one
+# compile of everything, so a changed header must rebuild it. UBSan findings
+# abort (-fno-sanitize-recover) so libFuzzer counts them as crashes.
+FUZZ_HEADERS := $(wildcard fuzz/*.h) $(shell find src -name '*.h')
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(LIB_SOURCES) $(LIBS)
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(LIB_SOURCES) $(LIBS)
 
 fuzzers: $(FUZZ_BINARIES)
 
