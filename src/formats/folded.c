@@ -74,29 +74,85 @@ struct folded_reader {
     struct profile *profile;
     const struct read_options *options;
     struct read_statistics *statistics;
-    uint32_t *frames;
-    size_t frame_capacity;
     size_t before_type; /* index of "before", or SIZE_MAX until needed */
+    /* The previous stack, to reuse the frames it shares with the next one:
+     * folded files are usually sorted, so consecutive lines share long
+     * prefixes and most frames need no hashing at all. */
+    char *previous_stack;
+    size_t previous_length, previous_capacity;
+    uint32_t *previous_nodes;  /* node after frame i */
+    size_t *previous_ends;     /* offset of the ';' (or end) after frame i */
+    size_t previous_depth, previous_frame_capacity;
 };
+
+static size_t common_prefix_length(const char *a, size_t length_a, const char *b, size_t length_b)
+{
+    size_t limit = length_a < length_b ? length_a : length_b;
+    size_t i = 0;
+    while (i + 8 <= limit) {
+        uint64_t word_a, word_b;
+        memcpy(&word_a, a + i, 8);
+        memcpy(&word_b, b + i, 8);
+        if (word_a != word_b)
+            return i + (size_t)(__builtin_ctzll(word_a ^ word_b) / 8);
+        i += 8;
+    }
+    while (i < limit && a[i] == b[i])
+        i++;
+    return i;
+}
+
+static void remember_frame(struct folded_reader *reader, size_t index, uint32_t node, size_t end)
+{
+    if (index >= reader->previous_frame_capacity) {
+        size_t capacity = reader->previous_frame_capacity;
+        GROW(reader->previous_nodes, capacity, index + 1);
+        reader->previous_ends = xrealloc(reader->previous_ends, capacity * sizeof *reader->previous_ends);
+        reader->previous_frame_capacity = capacity;
+    }
+    reader->previous_nodes[index] = node;
+    reader->previous_ends[index] = end;
+}
 
 static void add_line(struct folded_reader *reader, const char *stack, size_t stack_length,
                      double count, int differential, double before)
 {
     struct profile *profile = reader->profile;
-    size_t depth = 0;
-    size_t begin = 0;
-    for (size_t i = 0; i <= stack_length; i++) {
-        if (i == stack_length || stack[i] == ';') {
-            GROW(reader->frames, reader->frame_capacity, depth + 1);
-            reader->frames[depth++] =
-                profile_frame_named(profile, stack + begin, i - begin, FRAME_UNKNOWN);
-            begin = i + 1;
+    /* perl's split drops trailing empty fields: ";;" is the empty stack. */
+    while (stack_length > 0 && stack[stack_length - 1] == ';')
+        stack_length--;
+    size_t common = common_prefix_length(stack, stack_length, reader->previous_stack,
+                                         reader->previous_length);
+    size_t shared = 0;
+    while (stack_length > 0 && shared < reader->previous_depth) {
+        size_t end = reader->previous_ends[shared];
+        if (end < common || (end == common && (common == stack_length || stack[common] == ';')))
+            shared++;
+        else
+            break;
+    }
+    uint32_t node = shared ? reader->previous_nodes[shared - 1] : PROFILE_ROOT;
+    size_t depth = shared;
+    if (stack_length > 0 && (!shared || reader->previous_ends[shared - 1] < stack_length)) {
+        size_t begin = shared ? reader->previous_ends[shared - 1] + 1 : 0;
+        for (size_t i = begin; i <= stack_length; i++) {
+            if (i == stack_length || stack[i] == ';') {
+                uint32_t frame = profile_frame_named(profile, stack + begin, i - begin,
+                                                     FRAME_UNKNOWN);
+                node = profile_child(profile, node, frame);
+                remember_frame(reader, depth++, node, i);
+                begin = i + 1;
+            }
         }
     }
-    /* perl's split drops trailing empty fields (and an empty string has none). */
-    while (depth > 0 && profile_frame_name_length(profile, reader->frames[depth - 1]) == 0)
-        depth--;
-    uint32_t node = profile_add_stack(profile, reader->frames, depth);
+    reader->previous_depth = depth;
+    if (stack_length > reader->previous_capacity) {
+        reader->previous_capacity = stack_length * 2;
+        reader->previous_stack = xrealloc(reader->previous_stack, reader->previous_capacity);
+    }
+    memcpy(reader->previous_stack, stack, stack_length);
+    reader->previous_length = stack_length;
+
     profile_add_value(profile, node, 0, count);
     if (differential) {
         if (reader->before_type == SIZE_MAX) {
@@ -133,7 +189,8 @@ static int folded_read_line(struct folded_reader *reader, const char *line, size
 static int folded_read(struct input *input, struct profile *profile,
                        const struct read_options *options, struct read_statistics *statistics)
 {
-    struct folded_reader reader = {profile, options, statistics, NULL, 0, SIZE_MAX};
+    struct folded_reader reader = {.profile = profile, .options = options,
+                                   .statistics = statistics, .before_type = SIZE_MAX};
     if (profile->sample_type_count == 0)
         profile_add_sample_type(profile, "samples", "count");
     const char *line;
@@ -145,7 +202,9 @@ static int folded_read(struct input *input, struct profile *profile,
             continue; /* blank lines are not malformed */
         folded_read_line(&reader, line, length);
     }
-    free(reader.frames);
+    free(reader.previous_stack);
+    free(reader.previous_nodes);
+    free(reader.previous_ends);
     return status < 0 ? -1 : 0;
 }
 
@@ -194,7 +253,7 @@ static int folded_write(FILE *file, const struct profile *profile,
     long before_type = profile->differential ? profile_find_sample_type(profile, "before") : -1;
     uint32_t *stacks = xmalloc(profile->node_count * sizeof *stacks);
     size_t count = 0;
-    for (uint32_t node = 1; node < profile->node_count; node++) {
+    for (uint32_t node = 0; node < profile->node_count; node++) {
         int nonzero = profile_self_value(profile, node, type) != 0 ||
                       (before_type >= 0 && profile_self_value(profile, node, (size_t)before_type) != 0);
         if (nonzero)

@@ -141,3 +141,52 @@ Test(folded, probe_prefers_folded_text)
     cr_assert_gt(folded->probe(good, strlen(good)), 0);
     cr_assert_eq(folded->probe(bad, strlen(bad)), 0);
 }
+
+Test(folded, shared_prefix_reuse_handles_name_prefixes_and_empty_frames)
+{
+    struct read_result result = read_folded("a;bc 1\na;b 2\na;b;c 3\na;b; 4\na; 5\n;; 6\na;bc;d 7\n"
+                                            "a;b;c 8\na;b;cd 9\n");
+    char *text = write_folded(result.profile);
+    cr_assert_str_eq(text, " 6\na 5\na;b 6\na;b;c 11\na;b;cd 9\na;bc 1\na;bc;d 7\n");
+    free(text);
+    profile_destroy(result.profile);
+}
+
+Test(folded, input_order_does_not_change_the_result)
+{
+    /* Many lines with long shared prefixes, read sorted and reversed. */
+    static const char *const names[] = {"f", "foo", "foo.isra", "g", "", "h h"};
+    char *forward = NULL, *backward = NULL;
+    size_t forward_size = 0, backward_size = 0;
+    FILE *forward_file = open_memstream(&forward, &forward_size);
+    char lines[400][64];
+    unsigned seed = 7;
+    for (int i = 0; i < 400; i++) {
+        lines[i][0] = '\0';
+        int depth = 1 + i % 6;
+        for (int level = 0; level < depth; level++) {
+            seed = seed * 1103515245u + 12345u;
+            if (level)
+                strcat(lines[i], ";");
+            strcat(lines[i], names[(seed >> 16) % 6]);
+        }
+        fprintf(forward_file, "%s %d\n", lines[i], i % 7 + 1);
+    }
+    fclose(forward_file);
+    FILE *backward_file = open_memstream(&backward, &backward_size);
+    for (int i = 399; i >= 0; i--)
+        fprintf(backward_file, "%s %d\n", lines[i], i % 7 + 1);
+    fclose(backward_file);
+    struct read_result first = read_folded(forward);
+    struct read_result second = read_folded(backward);
+    char *first_text = write_folded(first.profile);
+    char *second_text = write_folded(second.profile);
+    cr_assert_str_eq(first_text, second_text);
+    cr_assert_eq(first.profile->node_count, second.profile->node_count);
+    free(first_text);
+    free(second_text);
+    free(forward);
+    free(backward);
+    profile_destroy(first.profile);
+    profile_destroy(second.profile);
+}
