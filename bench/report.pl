@@ -1,0 +1,285 @@
+#!/usr/bin/env perl
+# bench/report.pl — turns what bench/run measured into bench/RESULTS.md.
+#
+# Usage: perl bench/report.pl WORKDIR REPO EMBER > RESULTS.md
+#
+# WORKDIR holds tasks.tsv (id, title, input bytes, hyperfine JSON path),
+# rss.tsv (id, command name, peak RSS in KiB from /usr/bin/time -f %M) and
+# notes.tsv (free-form keyed lines). Only core perl modules are used.
+use strict;
+use warnings;
+use JSON::PP;
+use POSIX qw(strftime);
+
+my ($work, $repo, $ember) = @ARGV;
+die "usage: report.pl WORKDIR REPO EMBER\n" unless defined $ember;
+
+# Anchor figures from ../shared/corpus/README.md (medians of paired runs on
+# the same kind of machine). Used only where an anchor could not run here,
+# and always labelled as such.
+my %quoted = (
+    'collapse-small'   => { perl => 1.73, inferno => 0.137, inferno_rss_mib => 19 },
+    'collapse-large'   => { perl => 17.9, inferno => 1.48,  inferno_rss_mib => 91 },
+    'flamegraph-small' => { perl => 0.480, inferno => 0.037 },
+    'flamegraph-large' => { perl => 2.58,  inferno => 0.163, perl_rss_mib => 139, inferno_rss_mib => 55 },
+    'flamegraph-diff'  => { perl => 3.69,  inferno => 0.378 },
+);
+my %anchor_names = (
+    collapse   => { perl => 'stackcollapse-perf.pl', inferno => 'inferno-collapse-perf' },
+    flamegraph => { perl => 'flamegraph.pl',         inferno => 'inferno-flamegraph' },
+);
+my %targets = (
+    collapse   => { inferno => 2, perl => 25 },
+    flamegraph => { inferno => 3, perl => 45 },
+);
+
+sub slurp_lines {
+    my ($path) = @_;
+    open my $fh, '<', $path or return ();
+    chomp(my @lines = <$fh>);
+    return @lines;
+}
+sub command_output {
+    my ($command) = @_;
+    my $out = `$command 2>/dev/null`;
+    $out = '' unless defined $out;
+    chomp $out;
+    return $out;
+}
+
+my @tasks;
+for my $line (slurp_lines("$work/tasks.tsv")) {
+    my ($id, $title, $bytes, $json) = split /\t/, $line;
+    open my $fh, '<', $json or die "report.pl: $json: $!\n";
+    local $/;
+    my $data = decode_json(<$fh>);
+    push @tasks, { id => $id, title => $title, bytes => $bytes, results => $data->{results} };
+}
+my %rss;
+for my $line (slurp_lines("$work/rss.tsv")) {
+    my ($id, $name, $kib) = split /\t/, $line;
+    $rss{$id}{$name} = $kib;
+}
+my (%notes, @folded_compare, %folded_stats, %input_bytes);
+for my $line (slurp_lines("$work/notes.tsv")) {
+    my @f = split /\t/, $line;
+    if ($f[0] eq 'folded-compare') { push @folded_compare, [@f[1 .. 3]]; }
+    elsif ($f[0] eq 'folded-stats') { $folded_stats{$f[1]} = [$f[2], $f[3]]; }
+    elsif ($f[0] eq 'input-bytes') { $input_bytes{$f[1]} = $f[2]; }
+    else { $notes{$f[0]} = [@f[1 .. $#f]]; }
+}
+
+sub seconds {
+    my ($s) = @_;
+    return sprintf('%.1f ms', $s * 1000) if $s < 1;
+    return sprintf('%.3f s', $s) if $s < 10;
+    return sprintf('%.2f s', $s);
+}
+sub mib { my ($kib) = @_; return defined $kib ? sprintf('%.1f MiB', $kib / 1024) : 'n/a'; }
+sub ratio { my ($r) = @_; return $r >= 10 ? sprintf('%.1f×', $r) : sprintf('%.2f×', $r); }
+sub kind_of { my ($id) = @_; return $id =~ /^collapse/ ? 'collapse' : 'flamegraph'; }
+sub tool_of {
+    my ($name) = @_;
+    return 'ember' if $name =~ /^ember/;
+    return 'inferno' if $name =~ /^inferno/;
+    return 'perl';
+}
+
+# ---- header -----------------------------------------------------------------
+my $date = strftime('%Y-%m-%d %H:%M %Z', localtime);
+my $nproc = command_output('nproc');
+my ($cpu) = grep { /^model name/ } slurp_lines('/proc/cpuinfo');
+$cpu = defined $cpu ? ($cpu =~ s/^model name\s*:\s*//r) : 'unknown';
+my $kernel = command_output('uname -r');
+my ($memory) = grep { /^MemTotal/ } slurp_lines('/proc/meminfo');
+$memory = defined $memory && $memory =~ /(\d+)/ ? sprintf('%.1f GiB', $1 / 1048576) : 'unknown';
+my $os = command_output('. /etc/os-release && echo "$PRETTY_NAME"') || 'unknown';
+my $commit = command_output("git -C '$repo' rev-parse --short HEAD") || 'unknown';
+my $dirty = command_output("git -C '$repo' status --porcelain --untracked-files=no -- src Makefile");
+$commit .= ' (with uncommitted changes in src/)' if $dirty ne '';
+my $hyperfine = command_output('hyperfine --version');
+my $perl_version = sprintf('%vd', $^V);
+my $flamegraph = $notes{'flamegraph-dir'};
+my $inferno = $notes{'inferno-bin'};
+
+print <<"EOF";
+# ember benchmarks
+
+<!-- Written by bench/run (`make bench`); edit bench/report.pl, not this file. -->
+
+Measured by `make bench` on $date.
+
+| | |
+|---|---|
+| machine | $nproc CPUs, $cpu, $memory RAM |
+| system | $os, kernel $kernel |
+| ember | commit $commit, `make all` (gcc -O2) |
+| tools | $hyperfine, perl $perl_version, /usr/bin/time for peak RSS |
+EOF
+print '| FlameGraph | ', ($flamegraph ? "measured in the same runs: $flamegraph->[0] at commit $flamegraph->[1]" :
+    'not measured (FLAMEGRAPH_DIR not set)'), " |\n";
+print '| inferno | ', ($inferno ? "measured in the same runs: $inferno->[0] ($inferno->[1])" :
+    'not measured in this run (INFERNO_BIN not set; see below)'), " |\n";
+printf "| duration | %s s for the whole `make bench` |\n", $notes{elapsed}[0] // '?';
+
+print <<'EOF';
+
+Method: the corpus (../shared/corpus, see its README.md) is decompressed to a
+temporary directory. Each task is one hyperfine invocation (`-w 1`, a few
+runs) holding ember and every available anchor, so ratios compare runs on the
+same machine at the same time. Wall is hyperfine's mean ± standard deviation;
+CPU is mean user + system time; peak RSS is `/usr/bin/time -f %M` in a
+separate single run. MB/s is input bytes (10^6) per second of wall time.
+"Speed-up" is the anchor's mean wall time divided by ember's. Each tool
+draws the folded file its own collapse produced (see "Folded outputs").
+EOF
+
+unless ($inferno) {
+    print <<'EOF';
+
+inferno could not be run here. It is not packaged in Debian, and building it
+needs crates that are not available offline: crates.io cannot be reached from
+this machine, and Debian 12's `librust-*-dev` packages are older than every
+inferno release asks for (inferno 0.12.8 wants ahash 0.8, dashmap 6,
+env_logger 0.11, indexmap 2, quick-xml 0.41, clap 4; Debian 12 has ahash
+0.7.6, dashmap 5.4, env_logger 0.9.3, indexmap 1.9.2, quick-xml 0.26) and no
+`str_stack`, which every inferno release depends on. Where inferno figures
+appear below they are **from corpus/README.md, not measured in this run**.
+EOF
+}
+
+# ---- per-task tables ------------------------------------------------------------
+my (%mean, @target_rows);
+for my $task (@tasks) {
+    my $id = $task->{id};
+    my $kind = kind_of($id);
+    my ($ember_result) = grep { tool_of($_->{command}) eq 'ember' } @{ $task->{results} };
+    my $ember_mean = $ember_result ? $ember_result->{mean} : undef;
+    printf "\n## %s\n\nInput: %.1f MB.\n\n", $task->{title}, $task->{bytes} / 1e6;
+    print "| command | wall (mean ± σ) | user+sys CPU | peak RSS | MB/s | ember speed-up vs it |\n";
+    print "|---|---|---|---|---|---|\n";
+    for my $result (@{ $task->{results} }) {
+        my $tool = tool_of($result->{command});
+        $mean{$id}{$tool} = $result->{mean};
+        my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{mean} / $ember_mean) : '—';
+        printf "| %s | %s ± %s | %s | %s | %.0f | %s |\n", $result->{command}, seconds($result->{mean}),
+            seconds($result->{stddev} // 0), seconds($result->{user} + $result->{system}),
+            mib($rss{$id}{ $result->{command} }), $task->{bytes} / 1e6 / $result->{mean}, $speedup;
+    }
+    my $q = $quoted{$id};
+    for my $anchor (qw(perl inferno)) {
+        next if exists $mean{$id}{$anchor};
+        next unless $q && $ember_mean;
+        my $name = $anchor_names{$kind}{$anchor};
+        my $rss_key = "${anchor}_rss_mib";
+        printf "| %s *(from corpus/README.md, not measured in this run)* | %s | | %s | %.0f | %s *(vs quoted figure)* |\n",
+            $name, seconds($q->{$anchor}), defined $q->{$rss_key} ? "$q->{$rss_key} MiB" : '',
+            $task->{bytes} / 1e6 / $q->{$anchor}, ratio($q->{$anchor} / $ember_mean);
+    }
+
+    # Targets for this task.
+    next unless $ember_mean;
+    for my $anchor (qw(inferno perl)) {
+        my $need = $targets{$kind}{$anchor};
+        my $name = $anchor_names{$kind}{$anchor};
+        my ($anchor_mean, $source);
+        if (exists $mean{$id}{$anchor}) {
+            ($anchor_mean, $source) = ($mean{$id}{$anchor}, 'same run');
+        } elsif ($q && $q->{$anchor}) {
+            ($anchor_mean, $source) = ($q->{$anchor}, 'vs corpus/README.md figure, not measured in this run');
+        } else {
+            next;
+        }
+        my $got = $anchor_mean / $ember_mean;
+        push @target_rows, [ $task->{title}, "≥ ${need}× $name", ratio($got) . " ($source)",
+            $got >= $need ? 'met' : 'not met' ];
+    }
+    if ($kind eq 'collapse') {
+        my $ember_rss = $rss{$id}{ $ember_result->{command} };
+        my @others;
+        for my $anchor (qw(perl inferno)) {
+            my $name = $anchor_names{$kind}{$anchor};
+            if (defined $rss{$id}{$name}) {
+                push @others, [ $name, $rss{$id}{$name}, 'same machine' ];
+            } elsif ($q && $q->{"${anchor}_rss_mib"}) {
+                push @others, [ $name, $q->{"${anchor}_rss_mib"} * 1024, 'corpus/README.md figure' ];
+            }
+        }
+        if (defined $ember_rss && @others) {
+            my $lower = !grep { $ember_rss >= $_->[1] } @others;
+            push @target_rows, [ $task->{title}, 'peak RSS lower than the anchors',
+                mib($ember_rss) . ' vs ' . join(', ', map { "$_->[0] " . mib($_->[1]) . " ($_->[2])" } @others),
+                $lower ? 'met' : 'not met' ];
+        }
+    }
+}
+if (my $note = $notes{'flamegraph-diff'}) {
+    print "\n## flamegraph large A/B differential folded\n\n$note->[0].\n";
+}
+
+# ---- streaming ------------------------------------------------------------------
+my $x8_bytes = $notes{'stream-x8-bytes'} ? $notes{'stream-x8-bytes'}[0] : undef;
+my $small_rss = $rss{'collapse-small'}{'ember collapse'};
+my $x8_rss = $rss{'stream-x8'}{'ember collapse'};
+my $large_rss = $rss{'collapse-large'}{'ember collapse'};
+print "\n## Memory against input size\n\n";
+print "small-A×8 is small-A's perf script repeated 8 times: the same unique stacks, 8 times the bytes.\n";
+print "A streaming reader's peak RSS should stay flat from small-A to small-A×8 and grow from small-A\n";
+print "to large-A only with the unique stacks (7,446 → 61,430 with stackcollapse-perf.pl's defaults).\n\n";
+print "| run | input | peak RSS |\n|---|---|---|\n";
+printf "| ember collapse small-A | %.1f MB | %s |\n", ($input_bytes{'small-A'} // 0) / 1e6, mib($small_rss);
+printf "| ember collapse small-A×8 | %.1f MB | %s |\n", ($x8_bytes // 0) / 1e6, mib($x8_rss);
+printf "| ember collapse large-A | %.1f MB | %s |\n", ($input_bytes{'large-A'} // 0) / 1e6, mib($large_rss);
+my $fg_small_rss = $rss{'flamegraph-small'}{'ember flamegraph'};
+my $fg_x8_rss = $rss{'stream-fg-x8'}{'ember flamegraph'};
+if (defined $fg_x8_rss) {
+    printf "| ember flamegraph small-A.folded | %.1f MB | %s |\n",
+        ($folded_stats{'small-A'} ? $folded_stats{'small-A'}[0] : 0) / 1e6, mib($fg_small_rss);
+    printf "| ember flamegraph small-A.folded×8 | %.1f MB | %s |\n",
+        ($notes{'stream-fg-x8-bytes'}[0] // 0) / 1e6, mib($fg_x8_rss);
+}
+if (defined $small_rss && defined $x8_rss) {
+    my $flat = $x8_rss <= $small_rss * 1.25 + 4096;
+    my $fg_flat = !defined $fg_x8_rss || !defined $fg_small_rss || $fg_x8_rss <= $fg_small_rss * 1.25 + 4096;
+    push @target_rows, [ 'collapse / flamegraph', 'memory grows with unique stacks, not input size',
+        sprintf('collapse small-A×8 %s vs small-A %s%s', mib($x8_rss), mib($small_rss),
+            defined $fg_x8_rss ? sprintf('; flamegraph ×8 %s vs ×1 %s', mib($fg_x8_rss), mib($fg_small_rss)) : ''),
+        ($flat && $fg_flat) ? 'met' : 'not met' ];
+}
+
+# ---- targets --------------------------------------------------------------------
+print "\n## Targets (issue 2, \"Speed\")\n\n";
+print "Collapse: ≥ 2× inferno-collapse-perf's throughput (its default threads), i.e. ≥ 25× stackcollapse-perf.pl\n";
+print "in the same run, with lower peak memory than either. Flamegraph: ≥ 3× inferno-flamegraph, i.e. ≥ 45×\n";
+print "flamegraph.pl in the same run. Memory grows with the number of unique stacks, not with input size.\n\n";
+print "| task | target | measured | status |\n|---|---|---|---|\n";
+print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @target_rows;
+
+# ---- folded outputs -------------------------------------------------------------
+if (@folded_compare || %folded_stats) {
+    print "\n## Folded outputs\n\n";
+    print "| input | ember's folded output | compared with |\n|---|---|---|\n";
+    for my $file (sort keys %folded_stats) {
+        my @against = map { "$_->[1]: $_->[2]" } grep { $_->[0] eq $file } @folded_compare;
+        printf "| %s | %.2f MB, %d stacks | %s |\n", $file, $folded_stats{$file}[0] / 1e6,
+            $folded_stats{$file}[1], @against ? join('; ', @against) : 'no anchor';
+    }
+}
+
+# ---- quoted anchors ---------------------------------------------------------------
+print <<'EOF';
+
+## Anchor figures quoted from corpus/README.md
+
+Not measured in this run; the corpus README's medians of paired runs on the
+same kind of machine, for reference.
+
+| task | FlameGraph perl | inferno 0.12.8 (2 threads) |
+|---|---|---|
+| collapse small-A (55.5 MB) | 1.73 s (32 MB/s) | 0.137 s (405 MB/s), 19 MiB peak |
+| collapse large-A (491 MB) | 17.9 s (27 MB/s) | 1.48 s (333 MB/s), 91 MiB peak |
+| flamegraph small-A.folded | 0.480 s | 0.037 s |
+| flamegraph large-A.folded | 2.58 s, 139 MiB | 0.163 s, 55 MiB |
+| flamegraph large A/B differential folded (80.8 MB) | 3.69 s | 0.378 s |
+| difffolded large (82 MB in) | 0.607 s | 0.218 s |
+EOF
