@@ -10,7 +10,8 @@
 // alert fires). Prints one TAP line per check.
 //
 // Environment: EMBER (default build/test/ember), CHROMIUM (default
-// /usr/bin/chromium), EMBER_BROWSER_SCREENSHOT=FILE.png to keep a screenshot.
+// /usr/bin/chromium), EMBER_BROWSER_SCREENSHOT=FILE.png to keep a screenshot,
+// WATCHDOG_SECONDS (default 180) after which the test gives up.
 // Run it through tests/browser/run, which installs playwright-core.
 
 import { chromium } from 'playwright-core';
@@ -93,6 +94,14 @@ async function step(name, body) {
     }
 }
 const near = (a, b, tolerance) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tolerance;
+
+// Never hang a test run: give up after WATCHDOG_SECONDS (default 180).
+const watchdog = setTimeout(() => {
+    console.log(`not ok - the browser test finished within ${process.env.WATCHDOG_SECONDS || 180} s`);
+    console.log(`1..${checks + 1}`);
+    process.exit(1);
+}, 1000 * Number(process.env.WATCHDOG_SECONDS || 180));
+watchdog.unref();
 
 // ---- fixture and SVG ------------------------------------------------------
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-browser-'));
