@@ -1,0 +1,165 @@
+/* collapse.c — `ember collapse`: folds `perf script` output into folded
+ * stacks, a drop-in for stackcollapse-perf.pl (same flags, same output).
+ *
+ * Every FILE (or standard input) is read into one Profile with the
+ * perf-script reader (or the format --format names), then the profile is
+ * written with the folded writer, sorted as the perl sorts its hash keys.
+ * Nothing is printed unless every input was read without error.
+ */
+#include "commands.h"
+#include "../formats/folded.h"
+#include "../formats/format.h"
+#include "../formats/perf_script.h"
+#include "../util/memory.h"
+#include "../util/output.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *file)
+{
+    fprintf(file,
+            "usage: ember collapse [OPTIONS] [FILE...]\n"
+            "\n"
+            "Folds `perf script` output (from FILEs, read one after the other, or standard\n"
+            "input) into folded stacks \"process;root;...;leaf COUNT\", one line per distinct\n"
+            "stack, sorted; COUNT sums the samples' periods (1 when perf printed none).\n"
+            "A drop-in for FlameGraph's stackcollapse-perf.pl: same options, same output.\n"
+            "Options may also be written with one dash (-pid), as Perl's Getopt allows.\n"
+            "\n"
+            "Options:\n"
+            "  --pid                 root frame is \"comm-PID\" instead of \"comm\"\n"
+            "  --tid                 root frame is \"comm-PID/TID\"\n"
+            "  --kernel              append _[k] to kernel frames (module [...] or *vmlinux)\n"
+            "  --jit                 append _[j] to JIT frames (module /tmp/perf-PID.map)\n"
+            "  --all                 both --kernel and --jit\n"
+            "  --addrs               unknown frames show their address: \"[module <addr>]\"\n"
+            "  --inline              expand inlined functions of user-space frames from the\n"
+            "                        binaries' DWARF debug info (in-process, via libdw)\n"
+            "  --context             with --inline, append \":file:line\" to those frames\n"
+            "  --event-filter=EVENT  keep only samples of EVENT (may repeat: any of them);\n"
+            "                        default: the first event type in the input\n"
+            "  --format NAME         read FILEs as format NAME instead of perf script, e.g.\n"
+            "                        \"folded\" to re-sort and merge folded stacks\n"
+            "  -h, --help            this text\n"
+            "\n"
+            "Formats:\n");
+    format_list(file);
+    fprintf(file,
+            "\n"
+            "Example:\n"
+            "  perf record -F 999 -g -- ./program && perf script | ember collapse > out.folded\n");
+}
+
+enum option_code {
+    OPTION_PID = 256,
+    OPTION_TID,
+    OPTION_KERNEL,
+    OPTION_JIT,
+    OPTION_ALL,
+    OPTION_ADDRS,
+    OPTION_INLINE,
+    OPTION_CONTEXT,
+    OPTION_EVENT_FILTER,
+    OPTION_FORMAT,
+};
+
+int command_collapse(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"pid", no_argument, NULL, OPTION_PID},
+        {"tid", no_argument, NULL, OPTION_TID},
+        {"kernel", no_argument, NULL, OPTION_KERNEL},
+        {"jit", no_argument, NULL, OPTION_JIT},
+        {"all", no_argument, NULL, OPTION_ALL},
+        {"addrs", no_argument, NULL, OPTION_ADDRS},
+        {"inline", no_argument, NULL, OPTION_INLINE},
+        {"context", no_argument, NULL, OPTION_CONTEXT},
+        {"event-filter", required_argument, NULL, OPTION_EVENT_FILTER},
+        {"format", required_argument, NULL, OPTION_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct read_options options = {.include_process_name = 1};
+    const char **event_filters = xcalloc((size_t)argc + 1, sizeof *event_filters);
+    const char *format_name = NULL;
+    int option;
+    optind = 1;
+    while ((option = getopt_long_only(argc, argv, "h", long_options, NULL)) != -1) {
+        switch (option) {
+        case OPTION_PID: options.include_pid = 1; break;
+        case OPTION_TID: options.include_tid = 1; break;
+        case OPTION_KERNEL: options.annotate_kernel = 1; break;
+        case OPTION_JIT: options.annotate_jit = 1; break;
+        case OPTION_ALL: options.annotate_kernel = options.annotate_jit = 1; break;
+        case OPTION_ADDRS: options.include_addresses = 1; break;
+        case OPTION_INLINE: options.inline_frames = 1; break;
+        case OPTION_CONTEXT: options.inline_context = 1; break;
+        case OPTION_EVENT_FILTER: event_filters[options.event_filter_count++] = optarg; break;
+        case OPTION_FORMAT: format_name = optarg; break;
+        case 'h':
+            usage(stdout);
+            free(event_filters);
+            return 0;
+        default:
+            fprintf(stderr, "ember collapse: see `ember collapse --help`\n");
+            free(event_filters);
+            return 2;
+        }
+    }
+    options.event_filters = event_filters;
+    const struct format *format = &perf_script_format;
+    if (format_name) {
+        format = format_by_name(format_name);
+        if (!format || !format->read) {
+            fprintf(stderr, "ember collapse: --format %s: no such readable format; known:\n",
+                    format_name);
+            format_list(stderr);
+            free(event_filters);
+            return 2;
+        }
+    }
+
+    struct profile *profile = profile_create();
+    struct read_statistics statistics = {0};
+    int status = 0;
+    int file_count = argc - optind;
+    for (int i = 0; i < (file_count > 0 ? file_count : 1) && status == 0; i++) {
+        const char *path = file_count > 0 ? argv[optind + i] : "-";
+        struct input input;
+        if (input_open(&input, path) < 0) {
+            status = -1;
+            break;
+        }
+        status = format_read_input(&input, format, profile, &options, &statistics);
+        input_close(&input);
+    }
+    if (status == 0 && statistics.samples == 0) {
+        if (statistics.filtered_samples > 0)
+            fprintf(stderr, "ember collapse: no samples left: all %llu were filtered out by event "
+                            "(see --event-filter)\n",
+                    (unsigned long long)statistics.filtered_samples);
+        else
+            fprintf(stderr, "ember collapse: no samples found in %llu lines of input\n",
+                    (unsigned long long)statistics.lines);
+        status = -1;
+    }
+    if (status == 0) {
+        struct output output;
+        if (output_open(&output, "-") < 0) {
+            status = -1;
+        } else {
+            struct write_options write_options = {.sample_type = 0};
+            status = folded_format.write(output.file, profile, &write_options);
+            if (status == 0)
+                status = output_commit(&output);
+            else
+                output_abort(&output);
+        }
+    }
+    profile_destroy(profile);
+    free(event_filters);
+    return status == 0 ? 0 : 1;
+}

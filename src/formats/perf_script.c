@@ -1,0 +1,1036 @@
+/* perf_script.c — reads `perf script` text into a Profile, the way
+ * stackcollapse-perf.pl folds it.
+ *
+ * Behaviour (the contract is byte-identical folded output for the same
+ * flags; see docs/collapse.md for the few deliberate differences):
+ *
+ *  - Lines starting with '#' are comments. A blank line ends a sample.
+ *  - A sample header is recognised as perl's /^(\S.+?)\s+(\d+)\/[*](\d+)*\s+/ (slashes, then digits)
+ *    would: comm (may contain spaces), then PID/TID or TID. The period and
+ *    event name come from /:\s*(\d+)*\s+(\S+):\s*$/, i.e. only when the line
+ *    ends with "event:". The first event seen is kept; other events are
+ *    dropped with the notice "Filtering for events of type: X" (X is the
+ *    first dropped event, exactly as the perl prints it), unless event
+ *    filters are given.
+ *  - A stack line is /^\s*(\w+)\s*(.+) \((.*)\)/: address, raw symbol and
+ *    module, matched with the same greedy/backtracking outcome as perl.
+ *  - Symbols are tidied as the perl does (offset "+0x..." removed, "->"
+ *    old-style inline chains split, [unknown] replaced by the module's base
+ *    name, ';' -> ':', argument lists cut, quotes dropped, Java "L" prefix
+ *    removed for java processes) and annotated with _[k] _[j] _[i] on demand.
+ *  - A sample still open at the end of the input (no blank line after it) is
+ *    dropped, as the perl drops it; a note says so.
+ *
+ * Model mapping: the root frame is the process name ("comm", "comm-PID" or
+ * "comm-PID/TID"), then the frames root-first; the period (or 1) is added to
+ * sample type ("samples", "count"). Frame kinds are a function of the printed
+ * name (suffix _[k] -> kernel, _[j] -> jit, _[i] -> inlined, else unknown),
+ * so two frames are distinct exactly when their printed names differ.
+ *
+ * Speed: the input is consumed block by block (never slurped). Every stack
+ * line's text after its address ("sym+0x12 (/usr/lib/x.so)") is looked up in
+ * a hash table that maps the raw bytes (and whether the process is a java
+ * one, which changes tidying) to the final frame ids, so a repeated frame
+ * costs one hash and one memcmp; stacks go into the call tree by frame id.
+ *
+ * Errors: NUL bytes (binary data), a last line without newline (input cut
+ * short) and input with no recognisable line at all are reported as
+ * "ember: FILE:LINE: ..." and fail the read. Unrecognised lines in otherwise
+ * valid input are warned about (as the perl warns) and skipped.
+ */
+#define _GNU_SOURCE /* memrchr */
+#include "perf_script.h"
+#include "../record/inline.h"
+#include "../util/hash.h"
+#include "../util/memory.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    MAX_UNRECOGNISED_WARNINGS = 10,
+    PROBE_HEADER_SCORE = 90, /* above folded's 60 */
+};
+
+/* ---- perl character classes on byte strings ---- */
+
+static inline int is_perl_space(unsigned char byte)
+{
+    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\f' ||
+           byte == '\v';
+}
+
+static inline int is_digit(unsigned char byte)
+{
+    return (unsigned)(byte - '0') < 10u;
+}
+
+static inline int is_word(unsigned char byte)
+{
+    return (unsigned)((byte | 0x20) - 'a') < 26u || (unsigned)(byte - '0') < 10u || byte == '_';
+}
+
+static inline int is_lower_hex(unsigned char byte)
+{
+    return is_digit(byte) || (unsigned)(byte - 'a') < 6u;
+}
+
+static int bytes_equal(const char *bytes, size_t length, const char *string)
+{
+    size_t string_length = strlen(string);
+    return length == string_length && memcmp(bytes, string, length) == 0;
+}
+
+static int bytes_start_with(const char *bytes, size_t length, const char *prefix)
+{
+    size_t prefix_length = strlen(prefix);
+    return length >= prefix_length && memcmp(bytes, prefix, prefix_length) == 0;
+}
+
+static int bytes_end_with(const char *bytes, size_t length, const char *suffix)
+{
+    size_t suffix_length = strlen(suffix);
+    return length >= suffix_length && memcmp(bytes + length - suffix_length, suffix, suffix_length) == 0;
+}
+
+static const char *find_bytes(const char *haystack, size_t length, const char *needle)
+{
+    size_t needle_length = strlen(needle);
+    if (needle_length == 0 || length < needle_length)
+        return NULL;
+    const char *end = haystack + length - needle_length + 1;
+    for (const char *p = haystack; p < end; p++) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (!p)
+            return NULL;
+        if (memcmp(p, needle, needle_length) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/* ---- the line grammars ---- */
+
+struct span {
+    const char *bytes;
+    size_t length;
+};
+
+/* A sample header: perl's /^(\S.+?)\s+(\d+)\/[*](\d+)*\s+/ (slashes, then digits). */
+struct header_fields {
+    struct span comm;
+    struct span pid;
+    struct span tid;   /* length 0 when the line has only one number */
+    size_t ids_end;    /* offset just after the pid/tid digits */
+};
+
+static int match_header(const char *line, size_t length, struct header_fields *fields)
+{
+    if (length < 3 || is_perl_space((unsigned char)line[0]))
+        return 0;
+    /* The lazy (\S.+?) stops at the first whitespace run (at offset >= 2)
+     * that is followed by the number part; later positions of the same run
+     * lead to the same number part, so only the run's first one is tried. */
+    for (size_t position = 2; position < length; position++) {
+        if (!is_perl_space((unsigned char)line[position]))
+            continue;
+        if (position > 2 && is_perl_space((unsigned char)line[position - 1]))
+            continue;
+        size_t digits = position;
+        while (digits < length && is_perl_space((unsigned char)line[digits]))
+            digits++;
+        if (digits == length || !is_digit((unsigned char)line[digits]))
+            continue;
+        size_t digits_end = digits;
+        while (digits_end < length && is_digit((unsigned char)line[digits_end]))
+            digits_end++;
+        size_t second = digits_end;
+        while (second < length && line[second] == '/')
+            second++;
+        size_t second_end = second;
+        while (second_end < length && is_digit((unsigned char)line[second_end]))
+            second_end++;
+        if (second_end < length && is_perl_space((unsigned char)line[second_end])) {
+            fields->comm = (struct span){line, position};
+            fields->pid = (struct span){line + digits, digits_end - digits};
+            fields->tid = (struct span){line + second, second_end - second};
+            fields->ids_end = second_end;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The period and event of a header: perl's /:\s*(\d+)*\s+(\S+):\s*$/. */
+struct event_fields {
+    struct span period; /* length 0 when absent */
+    struct span event;
+    size_t colon;       /* offset of the ':' the match starts at */
+};
+
+static int match_event(const char *line, size_t length, struct event_fields *fields)
+{
+    size_t end = length;
+    while (end > 0 && is_perl_space((unsigned char)line[end - 1]))
+        end--;
+    if (end < 2 || line[end - 1] != ':')
+        return 0;
+    size_t token = end - 1;
+    while (token > 0 && !is_perl_space((unsigned char)line[token - 1]))
+        token--;
+    if (token == end - 1 || token == 0)
+        return 0; /* (\S+) must be non-empty and preceded by \s+ */
+    size_t space_start = token;
+    while (space_start > 0 && is_perl_space((unsigned char)line[space_start - 1]))
+        space_start--;
+    size_t digit_start = space_start;
+    while (digit_start > 0 && is_digit((unsigned char)line[digit_start - 1]))
+        digit_start--;
+    size_t colon_end = digit_start;
+    while (colon_end > 0 && is_perl_space((unsigned char)line[colon_end - 1]))
+        colon_end--;
+    if (colon_end == 0 || line[colon_end - 1] != ':')
+        return 0;
+    fields->period = (struct span){line + digit_start, space_start - digit_start};
+    fields->event = (struct span){line + token, end - 1 - token};
+    fields->colon = colon_end - 1;
+    return 1;
+}
+
+/* A stack line: perl's /^\s*(\w+)\s*(.+) \((.*)\)/. (.+) is greedy, so the
+ * module starts after the last " (" that has a ')' somewhere after it, and
+ * ends at the last ')'. When that leaves no room for the symbol after the
+ * whitespace, perl backtracks into the whitespace and then into the address;
+ * symbol_start says where the symbol finally starts. */
+struct stack_fields {
+    struct span address;
+    struct span symbol;
+    struct span module;
+    size_t text_start;    /* offset of the symbol when no backtracking happens */
+    int backtracked;      /* the symbol starts before text_start */
+};
+
+static int match_stack(const char *line, size_t length, struct stack_fields *fields)
+{
+    size_t address_start = 0;
+    while (address_start < length && is_perl_space((unsigned char)line[address_start]))
+        address_start++;
+    size_t address_end = address_start;
+    while (address_end < length && is_word((unsigned char)line[address_end]))
+        address_end++;
+    if (address_end == address_start)
+        return 0;
+    size_t text_start = address_end;
+    while (text_start < length && is_perl_space((unsigned char)line[text_start]))
+        text_start++;
+    const char *last_close = memrchr(line, ')', length);
+    if (!last_close)
+        return 0;
+    size_t close = (size_t)(last_close - line);
+    if (close < 2)
+        return 0;
+    size_t open = close - 2;
+    while (!(line[open] == ' ' && line[open + 1] == '(')) {
+        if (open == 0)
+            return 0;
+        open--;
+    }
+    if (open < address_start + 2)
+        return 0;
+    size_t symbol_start = text_start < open - 1 ? text_start : open - 1;
+    size_t address_stop = symbol_start < address_end ? symbol_start : address_end;
+    fields->address = (struct span){line + address_start, address_stop - address_start};
+    fields->symbol = (struct span){line + symbol_start, open - symbol_start};
+    fields->module = (struct span){line + open + 2, close - open - 2};
+    fields->text_start = text_start;
+    fields->backtracked = symbol_start != text_start;
+    return 1;
+}
+
+/* ---- the frame cache: raw stack-line text -> frame ids ---- */
+
+struct cache_slot {
+    uint64_t hash;
+    uint32_t entry; /* UINT32_MAX when empty */
+};
+
+struct cache_entry {
+    size_t key_offset;
+    uint32_t key_length;
+    uint32_t java;
+    uint32_t first_frame;
+    uint32_t frame_count;
+};
+
+struct frame_cache {
+    struct cache_slot *slots;
+    size_t slot_mask;
+    struct cache_entry *entries;
+    size_t entry_count, entry_capacity;
+    char *keys;
+    size_t key_bytes, key_capacity;
+    uint32_t *frames; /* root-first frame ids of each entry */
+    size_t frame_count, frame_capacity;
+};
+
+static void cache_allocate_slots(struct frame_cache *cache, size_t slot_count)
+{
+    cache->slots = xmalloc(slot_count * sizeof *cache->slots);
+    for (size_t i = 0; i < slot_count; i++)
+        cache->slots[i].entry = UINT32_MAX;
+    cache->slot_mask = slot_count - 1;
+}
+
+static void cache_init(struct frame_cache *cache)
+{
+    memset(cache, 0, sizeof *cache);
+    cache_allocate_slots(cache, 4096);
+}
+
+static void cache_free(struct frame_cache *cache)
+{
+    free(cache->slots);
+    free(cache->entries);
+    free(cache->keys);
+    free(cache->frames);
+}
+
+static uint64_t cache_hash(const char *text, size_t length, int java)
+{
+    return hash_bytes(text, length) ^ (java ? 0x9e3779b97f4a7c15ULL : 0);
+}
+
+static const struct cache_entry *cache_find(const struct frame_cache *cache, const char *text,
+                                            size_t length, int java, uint64_t hash)
+{
+    size_t position = hash & cache->slot_mask;
+    for (;;) {
+        const struct cache_slot *slot = &cache->slots[position];
+        if (slot->entry == UINT32_MAX)
+            return NULL;
+        if (slot->hash == hash) {
+            const struct cache_entry *entry = &cache->entries[slot->entry];
+            if (entry->key_length == length && entry->java == (uint32_t)java &&
+                memcmp(cache->keys + entry->key_offset, text, length) == 0)
+                return entry;
+        }
+        position = (position + 1) & cache->slot_mask;
+    }
+}
+
+static void cache_grow_slots(struct frame_cache *cache)
+{
+    struct cache_slot *old_slots = cache->slots;
+    size_t old_count = cache->slot_mask + 1;
+    cache_allocate_slots(cache, old_count * 2);
+    for (size_t i = 0; i < old_count; i++) {
+        if (old_slots[i].entry == UINT32_MAX)
+            continue;
+        size_t position = old_slots[i].hash & cache->slot_mask;
+        while (cache->slots[position].entry != UINT32_MAX)
+            position = (position + 1) & cache->slot_mask;
+        cache->slots[position] = old_slots[i];
+    }
+    free(old_slots);
+}
+
+/* Adds an entry whose frames are the last frame_count ids appended to
+ * cache->frames. */
+static void cache_insert(struct frame_cache *cache, const char *text, size_t length, int java,
+                         uint64_t hash, uint32_t first_frame, uint32_t frame_count)
+{
+    if (length > UINT32_MAX || cache->entry_count >= UINT32_MAX - 1)
+        return; /* absurd sizes are simply not cached */
+    GROW(cache->keys, cache->key_capacity, cache->key_bytes + length + 1);
+    memcpy(cache->keys + cache->key_bytes, text, length);
+    GROW(cache->entries, cache->entry_capacity, cache->entry_count + 1);
+    cache->entries[cache->entry_count] = (struct cache_entry){
+        cache->key_bytes, (uint32_t)length, (uint32_t)java, first_frame, frame_count};
+    cache->key_bytes += length;
+    size_t position = hash & cache->slot_mask;
+    while (cache->slots[position].entry != UINT32_MAX)
+        position = (position + 1) & cache->slot_mask;
+    cache->slots[position] = (struct cache_slot){hash, (uint32_t)cache->entry_count};
+    cache->entry_count++;
+    if (cache->entry_count * 2 > cache->slot_mask + 1)
+        cache_grow_slots(cache);
+}
+
+/* ---- the reader ---- */
+
+struct perf_reader {
+    struct input *input;
+    struct profile *profile;
+    const struct read_options *options;
+    struct read_statistics *statistics;
+    size_t sample_type;
+    uint64_t line_number;
+
+    /* The open sample (perl's $pname, @stack, $m_period). */
+    int have_sample;
+    uint64_t sample_line;   /* line of its header */
+    uint32_t root_frame;
+    uint32_t thread;        /* string id of the comm, for the timeline */
+    double period;
+    double time;
+    int java;               /* the process name starts with "java" */
+    uint32_t *stack;        /* frame ids, leaf first */
+    size_t stack_count, stack_capacity;
+
+    /* Event filtering. */
+    char *default_event;    /* the first event seen when no filter is given */
+    size_t default_event_length;
+    int filter_notice_printed;
+
+    /* Unrecognised lines. */
+    uint64_t unrecognised_count;
+    uint64_t first_unrecognised_line;
+    uint64_t recognised_count;
+
+    struct frame_cache cache;
+    char *scratch;          /* frame names under construction */
+    size_t scratch_capacity;
+    struct inline_resolver *resolver; /* --inline */
+};
+
+static enum frame_kind kind_of_name(const char *name, size_t length)
+{
+    if (bytes_end_with(name, length, "_[k]"))
+        return FRAME_KERNEL;
+    if (bytes_end_with(name, length, "_[j]"))
+        return FRAME_JIT;
+    if (bytes_end_with(name, length, "_[i]"))
+        return FRAME_INLINED;
+    return FRAME_UNKNOWN;
+}
+
+static uint32_t frame_for_name(struct perf_reader *reader, const char *name, size_t length)
+{
+    return profile_frame_named(reader->profile, name, length, kind_of_name(name, length));
+}
+
+/* Ensures the scratch buffer holds at least size bytes. */
+static char *scratch_reserve(struct perf_reader *reader, size_t size)
+{
+    if (size > reader->scratch_capacity)
+        GROW(reader->scratch, reader->scratch_capacity, size);
+    return reader->scratch;
+}
+
+/* perl: $func =~ m/\.\(.*\)\./ — a Go method name like "net/http.(*Client).Do". */
+static int looks_like_go_method(const char *name, size_t length)
+{
+    const char *open = find_bytes(name, length, ".(");
+    if (!open)
+        return 0;
+    size_t after = (size_t)(open - name) + 2;
+    for (size_t i = length; i >= after + 2; i--)
+        if (name[i - 2] == ')' && name[i - 1] == '.')
+            return 1;
+    return 0;
+}
+
+/* Whether text contains PREFIX, digits, then ".map" (perl: m:/tmp/perf-\d+\.map:
+ * when literal_dot, else m/perf-\d+.map/ where the dot is any byte). */
+static int contains_perf_map(struct span text, const char *prefix, int literal_dot)
+{
+    size_t prefix_length = strlen(prefix);
+    const char *search = text.bytes;
+    size_t left = text.length;
+    const char *hit;
+    while ((hit = find_bytes(search, left, prefix)) != NULL) {
+        size_t digits_start = (size_t)(hit - search) + prefix_length;
+        size_t digits_end = digits_start;
+        while (digits_end < left && is_digit((unsigned char)search[digits_end]))
+            digits_end++;
+        if (digits_end > digits_start && left - digits_end >= 4 &&
+            (!literal_dot || search[digits_end] == '.') &&
+            memcmp(search + digits_end + 1, "map", 3) == 0)
+            return 1;
+        size_t advance = (size_t)(hit - search) + 1;
+        search += advance;
+        left -= advance;
+    }
+    return 0;
+}
+
+/* Tidies and annotates one frame name (in scratch, length bytes), returns the
+ * new length. part_index > 0 means an old-style "->" inlined part. */
+static size_t tidy_name(struct perf_reader *reader, size_t length, size_t part_index,
+                        struct span module)
+{
+    const struct read_options *options = reader->options;
+    char *name = reader->scratch;
+    /* tidy_generic */
+    for (size_t i = 0; i < length; i++)
+        if (name[i] == ';')
+            name[i] = ':';
+    if (!looks_like_go_method(name, length)) {
+        for (size_t i = 0; i < length; i++) {
+            if (name[i] != '(')
+                continue;
+            if (bytes_start_with(name + i + 1, length - i - 1, "anonymous namespace)"))
+                continue;
+            length = i;
+            break;
+        }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < length; i++)
+        if (name[i] != '"' && name[i] != '\'')
+            name[kept++] = name[i];
+    length = kept;
+    /* tidy_java */
+    if (reader->java && length > 0 && name[0] == 'L' && memchr(name, '/', length)) {
+        memmove(name, name + 1, length - 1);
+        length--;
+    }
+    /* annotations */
+    const char *suffix = NULL;
+    if (part_index > 0) {
+        if (!find_bytes(name, length, "_[i]"))
+            suffix = "_[i]";
+    } else if (options->annotate_kernel &&
+               ((module.length > 0 && module.bytes[0] == '[') ||
+                bytes_end_with(module.bytes, module.length, "vmlinux")) &&
+               !find_bytes(module.bytes, module.length, "unknown")) {
+        suffix = "_[k]";
+    } else if (options->annotate_jit && contains_perf_map(module, "/tmp/perf-", 1) &&
+               !find_bytes(name, length, "_[j]")) {
+        suffix = "_[j]";
+    }
+    if (suffix) {
+        name = scratch_reserve(reader, length + 4);
+        memcpy(name + length, suffix, 4);
+        length += 4;
+    }
+    return length;
+}
+
+/* perl: $mod =~ m/(perf-\d+.map|kernel\.|\[[^\]]+\])/ — modules --inline skips. */
+static int inline_skips_module(struct span module)
+{
+    if (contains_perf_map(module, "perf-", 0) || find_bytes(module.bytes, module.length, "kernel."))
+        return 1;
+    for (size_t i = 0; i + 2 < module.length; i++)
+        if (module.bytes[i] == '[' && module.bytes[i + 1] != ']' &&
+            memchr(module.bytes + i + 1, ']', module.length - i - 1))
+            return 1;
+    return 0;
+}
+
+static uint64_t parse_hex(struct span text)
+{
+    uint64_t value = 0;
+    for (size_t i = 0; i < text.length; i++) {
+        unsigned char byte = (unsigned char)text.bytes[i];
+        unsigned digit;
+        if (is_digit(byte))
+            digit = byte - '0';
+        else if ((unsigned)((byte | 0x20) - 'a') < 6u)
+            digit = (unsigned)((byte | 0x20) - 'a') + 10;
+        else
+            break;
+        value = value << 4 | digit;
+    }
+    return value;
+}
+
+/* --inline: the frames addr2line-like expansion gives for this line, appended
+ * to cache->frames root-first. Returns 1 when it gave any. */
+static int expand_inline(struct perf_reader *reader, const struct stack_fields *fields)
+{
+    if (!reader->resolver || inline_skips_module(fields->module))
+        return 0;
+    const char *const *names;
+    const size_t *lengths;
+    size_t count = inline_resolver_lookup(reader->resolver, fields->module.bytes,
+                                          fields->module.length, parse_hex(fields->address),
+                                          fields->symbol.bytes, fields->symbol.length, &names,
+                                          &lengths);
+    if (count == 0)
+        return 0;
+    struct frame_cache *cache = &reader->cache;
+    for (size_t i = 0; i < count; i++) {
+        GROW(cache->frames, cache->frame_capacity, cache->frame_count + 1);
+        cache->frames[cache->frame_count++] =
+            profile_frame_named(reader->profile, names[i], lengths[i], FRAME_UNKNOWN);
+    }
+    return 1;
+}
+
+/* Builds the frames of a stack line, appending their ids root-first to
+ * cache->frames (the caller records them as a cache entry or uses them). */
+static void build_frames(struct perf_reader *reader, const struct stack_fields *fields)
+{
+    if (expand_inline(reader, fields))
+        return;
+    const struct read_options *options = reader->options;
+    struct frame_cache *cache = &reader->cache;
+    struct span symbol = fields->symbol;
+    /* perl: s/\+0x[\da-f]+$// — hex digits hold no '+', so only the last
+     * '+' can start the match. */
+    const char *plus = memrchr(symbol.bytes, '+', symbol.length);
+    if (plus) {
+        size_t at = (size_t)(plus - symbol.bytes);
+        size_t digits = at + 3;
+        if (digits < symbol.length && plus[1] == '0' && plus[2] == 'x') {
+            while (digits < symbol.length && is_lower_hex((unsigned char)symbol.bytes[digits]))
+                digits++;
+            if (digits == symbol.length)
+                symbol.length = at;
+        }
+    }
+    if (symbol.length > 0 && symbol.bytes[0] == '(')
+        return; /* perl skips "(process name)" pseudo frames */
+    /* perl: split /->/ — empty trailing fields are dropped. */
+    size_t last_nonempty = 0, part_count = 0;
+    for (size_t start = 0;;) {
+        const char *arrow = find_bytes(symbol.bytes + start, symbol.length - start, "->");
+        size_t end = arrow ? (size_t)(arrow - symbol.bytes) : symbol.length;
+        part_count++;
+        if (end > start)
+            last_nonempty = part_count;
+        if (!arrow)
+            break;
+        start = end + 2;
+    }
+    size_t start = 0;
+    for (size_t part = 0; part < last_nonempty; part++) {
+        const char *hit = find_bytes(symbol.bytes + start, symbol.length - start, "->");
+        size_t end = hit ? (size_t)(hit - symbol.bytes) : symbol.length;
+        struct span function = {symbol.bytes + start, end - start};
+        start = end + 2;
+        size_t length;
+        if (bytes_equal(function.bytes, function.length, "[unknown]")) {
+            struct span base = {"unknown", 7};
+            if (!bytes_equal(fields->module.bytes, fields->module.length, "[unknown]")) {
+                base = fields->module;
+                const char *slash = memrchr(base.bytes, '/', base.length);
+                if (slash) {
+                    base.length -= (size_t)(slash + 1 - base.bytes);
+                    base.bytes = slash + 1;
+                }
+            }
+            char *name = scratch_reserve(reader, base.length + fields->address.length + 8);
+            length = 0;
+            name[length++] = '[';
+            memcpy(name + length, base.bytes, base.length);
+            length += base.length;
+            if (options->include_addresses) {
+                name[length++] = ' ';
+                name[length++] = '<';
+                memcpy(name + length, fields->address.bytes, fields->address.length);
+                length += fields->address.length;
+                name[length++] = '>';
+            }
+            name[length++] = ']';
+        } else {
+            char *name = scratch_reserve(reader, function.length + 8);
+            memcpy(name, function.bytes, function.length);
+            length = function.length;
+        }
+        length = tidy_name(reader, length, part, fields->module);
+        GROW(cache->frames, cache->frame_capacity, cache->frame_count + 1);
+        cache->frames[cache->frame_count++] = frame_for_name(reader, reader->scratch, length);
+    }
+}
+
+/* Prints "ember: FILE:LINE: " and the message. */
+static void report(const struct perf_reader *reader, uint64_t line, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+static void report(const struct perf_reader *reader, uint64_t line, const char *format, ...)
+{
+    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input), (unsigned long long)line);
+    va_list arguments;
+    va_start(arguments, format);
+    vfprintf(stderr, format, arguments);
+    va_end(arguments);
+    fputc('\n', stderr);
+}
+
+/* Lines quoted in messages are cut to this many bytes. */
+static int quoted_length(size_t length)
+{
+    return length > 200 ? 200 : (int)length;
+}
+
+static void unrecognised_line(struct perf_reader *reader, const char *line, size_t length)
+{
+    reader->unrecognised_count++;
+    reader->statistics->skipped_lines++;
+    if (reader->unrecognised_count == 1)
+        reader->first_unrecognised_line = reader->line_number;
+    if (reader->unrecognised_count <= MAX_UNRECOGNISED_WARNINGS)
+        report(reader, reader->line_number, "unrecognized line, skipped: %.*s",
+               quoted_length(length), line);
+}
+
+static void handle_stack_line(struct perf_reader *reader, const char *line, size_t length)
+{
+    /* Fast path: the text after the address is a cache key. */
+    size_t address_start = 0;
+    while (address_start < length && is_perl_space((unsigned char)line[address_start]))
+        address_start++;
+    size_t text_start = address_start;
+    while (text_start < length && is_word((unsigned char)line[text_start]))
+        text_start++;
+    if (text_start == address_start) {
+        unrecognised_line(reader, line, length);
+        return;
+    }
+    if (!reader->have_sample) {
+        struct stack_fields fields;
+        if (match_stack(line, length, &fields))
+            reader->recognised_count++;
+        else
+            unrecognised_line(reader, line, length);
+        return;
+    }
+    /* The address is part of the result with --addrs and --inline. */
+    int key_has_address = reader->options->include_addresses || reader->options->inline_frames;
+    if (!key_has_address)
+        while (text_start < length && is_perl_space((unsigned char)line[text_start]))
+            text_start++;
+    else
+        text_start = address_start;
+    const char *key = line + text_start;
+    size_t key_length = length - text_start;
+    uint64_t hash = cache_hash(key, key_length, reader->java);
+    struct frame_cache *cache = &reader->cache;
+    const struct cache_entry *entry = cache_find(cache, key, key_length, reader->java, hash);
+    uint32_t first, count;
+    if (entry) {
+        first = entry->first_frame;
+        count = entry->frame_count;
+    } else {
+        struct stack_fields fields;
+        if (!match_stack(line, length, &fields)) {
+            unrecognised_line(reader, line, length);
+            return;
+        }
+        first = (uint32_t)cache->frame_count;
+        build_frames(reader, &fields);
+        count = (uint32_t)(cache->frame_count - first);
+        if (!fields.backtracked)
+            cache_insert(cache, key, key_length, reader->java, hash, first, count);
+        else
+            cache->frame_count = first; /* used once below, not kept */
+    }
+    reader->recognised_count++;
+    /* Frames are kept leaf-first: push this line's root-first run reversed. */
+    if (reader->stack_count + count > reader->stack_capacity)
+        GROW(reader->stack, reader->stack_capacity, reader->stack_count + count);
+    const uint32_t *frames = cache->frames + first;
+    for (uint32_t i = count; i-- > 0;)
+        reader->stack[reader->stack_count++] = frames[i];
+}
+
+/* perl: "Filtering for events of type" logic. Returns 1 to keep the sample. */
+static int event_accepted(struct perf_reader *reader, struct span event)
+{
+    const struct read_options *options = reader->options;
+    int have_filter = 0;
+    for (size_t i = 0; i < options->event_filter_count; i++) {
+        const char *filter = options->event_filters[i];
+        if (!filter || !filter[0])
+            continue;
+        have_filter = 1;
+        if (bytes_equal(event.bytes, event.length, filter))
+            return 1;
+    }
+    if (have_filter)
+        return 0;
+    if (!reader->default_event) {
+        reader->default_event = xmalloc(event.length + 1);
+        memcpy(reader->default_event, event.bytes, event.length);
+        reader->default_event[event.length] = '\0';
+        reader->default_event_length = event.length;
+        struct read_statistics *statistics = reader->statistics;
+        if (event.length < sizeof statistics->first_event) {
+            memcpy(statistics->first_event, event.bytes, event.length);
+            statistics->first_event[event.length] = '\0';
+        }
+        return 1;
+    }
+    if (event.length == reader->default_event_length &&
+        memcmp(event.bytes, reader->default_event, event.length) == 0)
+        return 1;
+    if (!reader->filter_notice_printed) {
+        fprintf(stderr, "Filtering for events of type: %.*s\n", (int)event.length, event.bytes);
+        reader->filter_notice_printed = 1;
+    }
+    return 0;
+}
+
+static double parse_period(struct span period)
+{
+    if (period.length == 0 || (period.length == 1 && period.bytes[0] == '0'))
+        return 1; /* perl: $period = 1 unless $period */
+    char number[64];
+    if (period.length >= sizeof number)
+        return HUGE_VAL;
+    memcpy(number, period.bytes, period.length);
+    number[period.length] = '\0';
+    return strtod(number, NULL);
+}
+
+/* The "secs.usecs" before the event's colon, NAN when absent. */
+static double parse_time(const char *line, size_t colon)
+{
+    size_t start = colon;
+    while (start > 0 && (is_digit((unsigned char)line[start - 1]) || line[start - 1] == '.'))
+        start--;
+    if (start == colon || colon - start >= 40 || !memchr(line + start, '.', colon - start) ||
+        !is_digit((unsigned char)line[start]))
+        return NAN;
+    char number[48];
+    memcpy(number, line + start, colon - start);
+    number[colon - start] = '\0';
+    return strtod(number, NULL);
+}
+
+static void handle_header(struct perf_reader *reader, const char *line, size_t length,
+                          const struct header_fields *header)
+{
+    const struct read_options *options = reader->options;
+    struct event_fields event = {{NULL, 0}, {NULL, 0}, 0};
+    int has_event = match_event(line, length, &event);
+    if (has_event && !event_accepted(reader, event.event)) {
+        reader->statistics->filtered_samples++;
+        return; /* perl's `next`: the open sample, if any, stays open */
+    }
+    /* perl: a missing TID (or a TID of "0") means the number was the TID. */
+    struct span pid = header->pid, tid = header->tid;
+    if (tid.length == 0 || (tid.length == 1 && tid.bytes[0] == '0')) {
+        tid = pid;
+        pid = (struct span){"?", 1};
+    }
+    size_t capacity = header->comm.length + pid.length + tid.length + 3;
+    char *name = scratch_reserve(reader, capacity);
+    size_t name_length = header->comm.length;
+    memcpy(name, header->comm.bytes, name_length);
+    if (options->include_tid || options->include_pid) {
+        name[name_length++] = '-';
+        memcpy(name + name_length, pid.bytes, pid.length);
+        name_length += pid.length;
+        if (options->include_tid) {
+            name[name_length++] = '/';
+            memcpy(name + name_length, tid.bytes, tid.length);
+            name_length += tid.length;
+        }
+    }
+    for (size_t i = 0; i < name_length; i++)
+        if (name[i] == ' ')
+            name[i] = '_';
+    reader->root_frame = frame_for_name(reader, name, name_length);
+    reader->java = bytes_start_with(header->comm.bytes, header->comm.length, "java");
+    reader->period = parse_period(event.period);
+    if (options->keep_timeline) {
+        reader->time = has_event ? parse_time(line, event.colon) : NAN;
+        reader->thread = profile_intern(reader->profile, header->comm.bytes, header->comm.length);
+    }
+    reader->have_sample = 1;
+    reader->sample_line = reader->line_number;
+}
+
+static void end_sample(struct perf_reader *reader)
+{
+    if (!reader->have_sample)
+        return;
+    struct profile *profile = reader->profile;
+    uint32_t node = PROFILE_ROOT;
+    if (reader->options->include_process_name)
+        node = profile_child(profile, node, reader->root_frame);
+    for (size_t i = reader->stack_count; i-- > 0;)
+        node = profile_child(profile, node, reader->stack[i]);
+    if (node != PROFILE_ROOT) {
+        profile_add_value(profile, node, reader->sample_type, reader->period);
+        if (reader->options->keep_timeline)
+            profile_timeline_append(profile, reader->time, reader->thread, node, reader->period);
+        reader->statistics->samples++;
+    }
+    reader->stack_count = 0;
+    reader->have_sample = 0;
+}
+
+static void handle_line(struct perf_reader *reader, const char *line, size_t length)
+{
+    if (length > 0 && line[0] == '#')
+        return;
+    /* A lone '\r' (CRLF files) counts as the blank line it stands for. */
+    if (length == 0 || (length == 1 && line[0] == '\r')) {
+        end_sample(reader);
+        return;
+    }
+    if (!is_perl_space((unsigned char)line[0])) {
+        struct header_fields header;
+        if (match_header(line, length, &header)) {
+            reader->recognised_count++;
+            handle_header(reader, line, length, &header);
+            return;
+        }
+    }
+    handle_stack_line(reader, line, length);
+}
+
+static void reader_init(struct perf_reader *reader, struct input *input, struct profile *profile,
+                        const struct read_options *options, struct read_statistics *statistics)
+{
+    memset(reader, 0, sizeof *reader);
+    reader->input = input;
+    reader->profile = profile;
+    reader->options = options;
+    reader->statistics = statistics;
+    reader->time = NAN;
+    long existing = profile_find_sample_type(profile, "samples");
+    reader->sample_type = existing >= 0 ? (size_t)existing
+                                        : profile_add_sample_type(profile, "samples", "count");
+    cache_init(&reader->cache);
+    /* Continuing a multi-file stream: keep the event chosen by the first file. */
+    if (statistics->first_event[0]) {
+        size_t length = strnlen(statistics->first_event, sizeof statistics->first_event);
+        reader->default_event = xmalloc(length + 1);
+        memcpy(reader->default_event, statistics->first_event, length);
+        reader->default_event[length] = '\0';
+        reader->default_event_length = length;
+        reader->filter_notice_printed = statistics->filtered_samples > 0;
+    }
+    if (options->inline_frames)
+        reader->resolver = inline_resolver_create(options->inline_context);
+}
+
+static void reader_free(struct perf_reader *reader)
+{
+    cache_free(&reader->cache);
+    free(reader->stack);
+    free(reader->scratch);
+    free(reader->default_event);
+    inline_resolver_destroy(reader->resolver);
+}
+
+static uint64_t count_newlines(const char *bytes, size_t length)
+{
+    uint64_t count = 0;
+    const char *end = bytes + length;
+    while ((bytes = memchr(bytes, '\n', (size_t)(end - bytes))) != NULL) {
+        count++;
+        bytes++;
+    }
+    return count;
+}
+
+static int perf_script_read(struct input *input, struct profile *profile,
+                            const struct read_options *options,
+                            struct read_statistics *statistics)
+{
+    static const struct read_options default_options = {.include_process_name = 1};
+    if (!options)
+        options = &default_options;
+    struct perf_reader reader;
+    reader_init(&reader, input, profile, options, statistics);
+    int result = 0;
+    const char *block;
+    size_t block_length;
+    int status;
+    while ((status = input_next_block(input, &block, &block_length)) > 0) {
+        const char *nul = memchr(block, '\0', block_length);
+        if (nul) {
+            uint64_t line = reader.line_number + count_newlines(block, (size_t)(nul - block)) + 1;
+            report(&reader, line, "binary data (a NUL byte) where `perf script` text was "
+                                  "expected");
+            result = -1;
+            break;
+        }
+        const char *cursor = block, *end = block + block_length;
+        while (cursor < end) {
+            const char *newline = memchr(cursor, '\n', (size_t)(end - cursor));
+            reader.line_number++;
+            if (!newline) {
+                /* input_next_block only hands out a line without its newline
+                 * at the very end of the input. */
+                report(&reader, reader.line_number,
+                       "input cut short: the last line has no newline (truncated file?): %.*s",
+                       quoted_length((size_t)(end - cursor)), cursor);
+                result = -1;
+                break;
+            }
+            handle_line(&reader, cursor, (size_t)(newline - cursor));
+            cursor = newline + 1;
+        }
+        if (result < 0)
+            break;
+    }
+    if (status < 0)
+        result = -1;
+    statistics->lines += reader.line_number;
+    if (result == 0 && reader.have_sample) {
+        report(&reader, reader.line_number,
+               "note: the sample at line %llu has no blank line after it; ignored, as "
+               "stackcollapse-perf.pl does",
+               (unsigned long long)reader.sample_line);
+    }
+    if (result == 0 && reader.unrecognised_count > MAX_UNRECOGNISED_WARNINGS)
+        fprintf(stderr, "ember: %s: %llu unrecognized lines skipped in all\n", input_name(input),
+                (unsigned long long)reader.unrecognised_count);
+    if (result == 0 && reader.unrecognised_count > 0 && reader.recognised_count == 0) {
+        fprintf(stderr,
+                "ember: %s:%llu: not `perf script` output: no line is a sample header or a "
+                "stack frame (for folded input use --format folded)\n",
+                input_name(input), (unsigned long long)reader.first_unrecognised_line);
+        result = -1;
+    }
+    reader_free(&reader);
+    return result;
+}
+
+/* ---- probe ---- */
+
+static int perf_script_probe(const char *head, size_t length)
+{
+    size_t position = 0;
+    int seen_header = 0;
+    while (position < length) {
+        const char *line = head + position;
+        const char *newline = memchr(line, '\n', length - position);
+        if (!newline)
+            break; /* a cut-off line says nothing */
+        size_t line_length = (size_t)(newline - line);
+        position += line_length + 1;
+        if (memchr(line, '\0', line_length))
+            return 0;
+        if (line_length > 0 && line[0] == '#') {
+            if (bytes_start_with(line, line_length, "# ========") && !seen_header)
+                return PROBE_HEADER_SCORE;
+            continue;
+        }
+        if (line_length == 0)
+            continue;
+        if (!seen_header) {
+            struct header_fields header;
+            if (!match_header(line, line_length, &header))
+                return 0;
+            seen_header = 1;
+            continue;
+        }
+        /* The line after the first header: a tab- or space-indented frame. */
+        struct stack_fields fields;
+        if (is_perl_space((unsigned char)line[0]) && match_stack(line, line_length, &fields))
+            return PROBE_HEADER_SCORE;
+        return 0;
+    }
+    return 0;
+}
+
+static const char *const perf_script_extensions[] = {".perf", ".perf-script", ".stacks", NULL};
+
+const struct format perf_script_format = {
+    .name = "perf-script",
+    .extensions = perf_script_extensions,
+    .probe = perf_script_probe,
+    .read = perf_script_read,
+    .write = NULL,
+};
