@@ -5,6 +5,11 @@
  * palettes, same interactive behaviour (zoom, search, reset, tooltips), with
  * ember's own JavaScript. Everything taken from the profile or the options
  * is escaped for its context.
+ *
+ * Colours: by default (and with deterministic) each frame's colour comes
+ * from its name exactly as flamegraph.pl's default does, so two runs give
+ * byte-identical files; random draws fresh colours seeded from the clock
+ * (or random_seed); hash uses flamegraph.pl's name hash.
  */
 #ifndef EMBER_SVG_H
 #define EMBER_SVG_H
@@ -42,8 +47,9 @@ struct svg_options {
     const char *encoding;       /* --encoding, NULL: none declared */
     const char *search_color;   /* default "rgb(230,0,230)" */
     const char *stroke_color;   /* NULL: none */
-    int truncate_text_right;    /* truncate long names on the right side */
+    int truncate_text_right;    /* 1 (default): "long_na.."; 0: "..ng_name" (inferno's default) */
     size_t sample_type;         /* which of the profile's sample types is drawn */
+    unsigned long random_seed;  /* --random: seed; 0 = from the clock */
 };
 
 void svg_options_init(struct svg_options *options);

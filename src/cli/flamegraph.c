@@ -1,0 +1,265 @@
+/* flamegraph.c — `ember flamegraph`: folded stacks in, interactive SVG out;
+ * a drop-in for flamegraph.pl (same options, single or double dash, same
+ * input, same drawing), plus inferno's --deterministic, --search-color,
+ * --stroke-color and --truncate-text-right. */
+#include "commands.h"
+#include "../formats/format.h"
+#include "../render/svg.h"
+#include "../util/input.h"
+#include "../util/output.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *file)
+{
+    fprintf(file,
+        "usage: ember flamegraph [OPTIONS] [FILE...] > graph.svg\n"
+        "\n"
+        "Draws folded stacks (\"a;b;c 42\", as `ember collapse` or stackcollapse-*.pl write\n"
+        "them; \"a;b;c 10 42\" for a differential graph) as an interactive SVG flame graph,\n"
+        "the way flamegraph.pl does. Reads the FILEs one after the other, or standard\n"
+        "input. Options take one or two dashes (-title X, --title=X).\n"
+        "\n"
+        "  --title TEXT       title (default \"Flame Graph\", \"Icicle Graph\" or \"Flame Chart\")\n"
+        "  --subtitle TEXT    second title line (default none)\n"
+        "  --width NUM        image width in pixels (default 1200)\n"
+        "  --height NUM       height of each frame in pixels (default 16)\n"
+        "  --minwidth NUM     omit frames narrower than NUM pixels, or NUM%% of all samples\n"
+        "                     with a trailing %% (default 0.1)\n"
+        "  --fonttype FONT    font family (default Verdana)\n"
+        "  --fontsize NUM     font size (default 12)\n"
+        "  --fontwidth NUM    average character width relative to the font size (default 0.59)\n"
+        "  --countname TEXT   what the counts are (default \"samples\")\n"
+        "  --nametype TEXT    label before a frame's details (default \"Function:\")\n"
+        "  --colors PALETTE   hot (default), mem, io, wakeup, chain, java, js, perl, python,\n"
+        "                     rust, red, green, blue, aqua, yellow, purple, orange\n"
+        "  --bgcolors COLOR   background: yellow, blue, green, grey gradient or #rrggbb\n"
+        "                     (default from the palette)\n"
+        "  --hash             colours keyed by a hash of the function name\n"
+        "  --random           random colours (seeded from the clock)\n"
+        "  --deterministic    colours from the name only (the default; output is identical\n"
+        "                     between runs; overrides --random)\n"
+        "  --cp               consistent palette: reuse and update ./palette.map\n"
+        "  --reverse          reverse every stack (rooted at the leaf functions)\n"
+        "  --inverted         icicle graph (root at the top)\n"
+        "  --flamechart       flame chart: stacks in input order, x is time, no sorting\n"
+        "  --negate           swap differential colours (red = fewer, blue = more)\n"
+        "  --factor NUM       multiply counts by NUM in the tooltips (default 1)\n"
+        "  --total NUM        draw as if the counts summed to NUM (ignored if smaller)\n"
+        "  --notes TEXT       text for the notes comment in the SVG\n"
+        "  --nameattr FILE    per-function attributes: NAME<TAB>key=value<TAB>... with keys\n"
+        "                     title, href, target, id, class, g_extra, a_extra\n"
+        "  --encoding NAME    declare this XML encoding (names are then written as given)\n"
+        "  --search-color C   highlight colour of search matches (default rgb(230,0,230))\n"
+        "  --stroke-color C   outline colour of frames (default none)\n"
+        "  --truncate-text-right  shorten long names on the right, \"long_na..\" (default)\n"
+        "  --truncate-text-left   shorten long names on the left, \"..ng_name\"\n"
+        "  -o, --output FILE  write there (atomically) instead of standard output\n"
+        "  --help             this text\n"
+        "\n"
+        "In the SVG: click a frame to zoom, \"Reset Zoom\" to go back, Ctrl-F or F3 to\n"
+        "search with a regular expression, Ctrl-I to toggle case sensitivity.\n"
+        "Example: perf script | ember collapse | ember flamegraph --title=\"My app\" > app.svg\n");
+}
+
+enum option_id {
+    OPTION_TITLE = 256, OPTION_SUBTITLE, OPTION_WIDTH, OPTION_HEIGHT, OPTION_MINWIDTH,
+    OPTION_FONTTYPE, OPTION_FONTSIZE, OPTION_FONTWIDTH, OPTION_COUNTNAME, OPTION_NAMETYPE,
+    OPTION_COLORS, OPTION_BGCOLORS, OPTION_HASH, OPTION_RANDOM, OPTION_DETERMINISTIC,
+    OPTION_CP, OPTION_REVERSE, OPTION_INVERTED, OPTION_FLAMECHART, OPTION_NEGATE,
+    OPTION_FACTOR, OPTION_TOTAL, OPTION_NOTES, OPTION_NAMEATTR, OPTION_ENCODING,
+    OPTION_SEARCH_COLOR, OPTION_STROKE_COLOR, OPTION_TRUNCATE_RIGHT, OPTION_TRUNCATE_LEFT,
+    OPTION_HELP,
+};
+
+static int parse_number(const char *name, const char *text, double *value)
+{
+    char *end;
+    *value = strtod(text, &end);
+    if (end == text || *end || !isfinite(*value)) {
+        fprintf(stderr, "ember flamegraph: --%s wants a number, got '%s'\n", name, text);
+        return -1;
+    }
+    return 0;
+}
+
+/* flamegraph.pl's /^([0-9.]+)%?$/ */
+static int parse_min_width(const char *text, struct svg_options *options)
+{
+    size_t length = strspn(text, "0123456789.");
+    int percent = text[length] == '%' && text[length + 1] == '\0';
+    if (length == 0 || (text[length] && !percent)) {
+        fprintf(stderr, "ember flamegraph: value '%s' is invalid for minwidth, expected a float "
+                        "(pixels) or a percentage like 0.5%%\n", text);
+        return -1;
+    }
+    options->min_width = strtod(text, NULL);
+    options->min_width_is_percent = percent;
+    return 0;
+}
+
+/* Reads one folded input into profile; an empty file is simply no lines. */
+static int read_folded(const char *path, struct profile *profile,
+                       const struct read_options *read_options, struct read_statistics *statistics)
+{
+    struct input input;
+    if (input_open(&input, path) < 0)
+        return -1;
+    const char *head;
+    int status = 0;
+    if (input_peek(&input, 1, &head) == 0)
+        status = input.failed ? -1 : 0;
+    else
+        status = format_by_name("folded")->read(&input, profile, read_options, statistics);
+    input_close(&input);
+    return status;
+}
+
+int command_flamegraph(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"title", required_argument, NULL, OPTION_TITLE},
+        {"subtitle", required_argument, NULL, OPTION_SUBTITLE},
+        {"width", required_argument, NULL, OPTION_WIDTH},
+        {"height", required_argument, NULL, OPTION_HEIGHT},
+        {"minwidth", required_argument, NULL, OPTION_MINWIDTH},
+        {"fonttype", required_argument, NULL, OPTION_FONTTYPE},
+        {"fontsize", required_argument, NULL, OPTION_FONTSIZE},
+        {"fontwidth", required_argument, NULL, OPTION_FONTWIDTH},
+        {"countname", required_argument, NULL, OPTION_COUNTNAME},
+        {"nametype", required_argument, NULL, OPTION_NAMETYPE},
+        {"colors", required_argument, NULL, OPTION_COLORS},
+        {"colours", required_argument, NULL, OPTION_COLORS},
+        {"bgcolors", required_argument, NULL, OPTION_BGCOLORS},
+        {"hash", no_argument, NULL, OPTION_HASH},
+        {"random", no_argument, NULL, OPTION_RANDOM},
+        {"deterministic", no_argument, NULL, OPTION_DETERMINISTIC},
+        {"cp", no_argument, NULL, OPTION_CP},
+        {"reverse", no_argument, NULL, OPTION_REVERSE},
+        {"inverted", no_argument, NULL, OPTION_INVERTED},
+        {"flamechart", no_argument, NULL, OPTION_FLAMECHART},
+        {"negate", no_argument, NULL, OPTION_NEGATE},
+        {"factor", required_argument, NULL, OPTION_FACTOR},
+        {"total", required_argument, NULL, OPTION_TOTAL},
+        {"notes", required_argument, NULL, OPTION_NOTES},
+        {"nameattr", required_argument, NULL, OPTION_NAMEATTR},
+        {"encoding", required_argument, NULL, OPTION_ENCODING},
+        {"search-color", required_argument, NULL, OPTION_SEARCH_COLOR},
+        {"stroke-color", required_argument, NULL, OPTION_STROKE_COLOR},
+        {"truncate-text-right", no_argument, NULL, OPTION_TRUNCATE_RIGHT},
+        {"truncate-text-left", no_argument, NULL, OPTION_TRUNCATE_LEFT},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, OPTION_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct svg_options options;
+    svg_options_init(&options);
+    const char *output_path = NULL;
+    int option;
+    double number;
+    optind = 1;
+    while ((option = getopt_long_only(argc, argv, "o:", long_options, NULL)) != -1) {
+        switch (option) {
+        case OPTION_TITLE: options.title = optarg; break;
+        case OPTION_SUBTITLE: options.subtitle = optarg; break;
+        case OPTION_WIDTH:
+            if (parse_number("width", optarg, &options.width) < 0)
+                return 2;
+            break;
+        case OPTION_HEIGHT:
+            if (parse_number("height", optarg, &options.frame_height) < 0)
+                return 2;
+            break;
+        case OPTION_MINWIDTH:
+            if (parse_min_width(optarg, &options) < 0)
+                return 2;
+            break;
+        case OPTION_FONTTYPE: options.font_type = optarg; break;
+        case OPTION_FONTSIZE:
+            if (parse_number("fontsize", optarg, &options.font_size) < 0)
+                return 2;
+            break;
+        case OPTION_FONTWIDTH:
+            if (parse_number("fontwidth", optarg, &options.font_width) < 0)
+                return 2;
+            break;
+        case OPTION_COUNTNAME: options.count_name = optarg; break;
+        case OPTION_NAMETYPE: options.name_type = optarg; break;
+        case OPTION_COLORS: options.colors = optarg; break;
+        case OPTION_BGCOLORS: options.background_colors = optarg; break;
+        case OPTION_HASH: options.hash = 1; break;
+        case OPTION_RANDOM: options.random = 1; break;
+        case OPTION_DETERMINISTIC: options.deterministic = 1; break;
+        case OPTION_CP: options.palette_map = "palette.map"; break;
+        case OPTION_REVERSE: options.reverse = 1; break;
+        case OPTION_INVERTED: options.inverted = 1; break;
+        case OPTION_FLAMECHART: options.flamechart = 1; break;
+        case OPTION_NEGATE: options.negate = 1; break;
+        case OPTION_FACTOR:
+            if (parse_number("factor", optarg, &options.factor) < 0)
+                return 2;
+            break;
+        case OPTION_TOTAL:
+            if (parse_number("total", optarg, &number) < 0)
+                return 2;
+            options.total = number;
+            break;
+        case OPTION_NOTES: options.notes = optarg; break;
+        case OPTION_NAMEATTR: options.name_attributes = optarg; break;
+        case OPTION_ENCODING: options.encoding = optarg; break;
+        case OPTION_SEARCH_COLOR: options.search_color = optarg; break;
+        case OPTION_STROKE_COLOR: options.stroke_color = optarg; break;
+        case OPTION_TRUNCATE_RIGHT: options.truncate_text_right = 1; break;
+        case OPTION_TRUNCATE_LEFT: options.truncate_text_right = 0; break;
+        case 'o': output_path = optarg; break;
+        case OPTION_HELP: usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+
+    struct profile *profile = profile_create();
+    struct read_options read_options = {.keep_timeline = options.flamechart};
+    profile->keep_timeline = options.flamechart;
+    struct read_statistics statistics = {0};
+    int status = 0;
+    if (optind == argc) {
+        status = read_folded("-", profile, &read_options, &statistics);
+    } else {
+        for (int i = optind; i < argc && status == 0; i++)
+            status = read_folded(argv[i], profile, &read_options, &statistics);
+    }
+    if (status < 0) {
+        profile_destroy(profile);
+        return 1;
+    }
+    if (profile->sample_type_count == 0)
+        profile_add_sample_type(profile, "samples", "count");
+
+    double total = profile_grand_total(profile, 0);
+    if (strcmp(options.count_name, "samples") == 0 && total < 100)
+        fprintf(stderr, "Stack count is low (%.15g). Did something go wrong?\n", total);
+    uint64_t ignored = statistics.lines - statistics.samples;
+    if (ignored)
+        fprintf(stderr, "Ignored %llu lines with invalid format\n", (unsigned long long)ignored);
+
+    struct output output;
+    if (output_open(&output, output_path) < 0) {
+        profile_destroy(profile);
+        return 1;
+    }
+    status = svg_write(output.file, profile, &options);
+    int empty = total == 0;
+    if (status == 0 || empty) {
+        /* No samples: keep flamegraph.pl's error SVG, but still fail. */
+        if (output_commit(&output) < 0)
+            status = -1;
+    } else {
+        output_abort(&output);
+    }
+    profile_destroy(profile);
+    return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,710 @@
+/* svg.c — flamegraph.pl-compatible interactive SVG; see svg.h.
+ *
+ * Geometry follows flamegraph.pl exactly (same padding, same rounding of
+ * every coordinate, same text fitting), the layout comes from
+ * flame_layout.c, colours from palette.c, and every string is escaped by
+ * escape.c for the context it lands in. The interactive script is a
+ * constant (svg_script.c); it reads settings from data-* attributes.
+ *
+ * Numbers are formatted by hand (format_fixed) because a large graph
+ * writes a few numbers per frame and snprintf dominated the profile; the
+ * hand formatter falls back to snprintf near rounding ties so results are
+ * identical to printf's (and perl's sprintf).
+ */
+#include "svg.h"
+#include "escape.h"
+#include "flame_layout.h"
+#include "palette.h"
+#include "svg_script.h"
+#include "svg_tables.h"
+#include "../model/reverse.h"
+#include "../util/memory.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+void svg_options_init(struct svg_options *options)
+{
+    memset(options, 0, sizeof *options);
+    options->width = 1200;
+    options->frame_height = 16;
+    options->min_width = 0.1;
+    options->font_type = "Verdana";
+    options->font_size = 12;
+    options->font_width = 0.59;
+    options->count_name = "samples";
+    options->name_type = "Function:";
+    options->colors = "hot";
+    options->factor = 1;
+    options->search_color = "rgb(230,0,230)";
+    options->truncate_text_right = 1;
+}
+
+/* ---- numbers ---- */
+
+/* printf("%.*f", decimals, value) for decimals 0..2, by hand when safe. */
+static int format_fixed(char *out, double value, int decimals)
+{
+    static const double scales[] = {1, 10, 100};
+    double magnitude = fabs(value) * scales[decimals];
+    double whole = floor(magnitude);
+    double fraction = magnitude - whole;
+    if (!(magnitude < 1e9) || fabs(fraction - 0.5) < 1e-6)
+        return sprintf(out, "%.*f", decimals, value);
+    uint64_t digits = (uint64_t)whole + (fraction > 0.5);
+    char reversed[32];
+    int count = 0;
+    for (int i = 0; i < decimals; i++) {
+        reversed[count++] = (char)('0' + digits % 10);
+        digits /= 10;
+    }
+    if (decimals)
+        reversed[count++] = '.';
+    do {
+        reversed[count++] = (char)('0' + digits % 10);
+        digits /= 10;
+    } while (digits);
+    int length = 0;
+    if (signbit(value))
+        out[length++] = '-';
+    while (count)
+        out[length++] = reversed[--count];
+    out[length] = '\0';
+    return length;
+}
+
+/* How perl prints a number: integers plainly, otherwise %.15g. */
+static int format_perl(char *out, double value)
+{
+    if (value == floor(value) && fabs(value) < 1e15)
+        return format_fixed(out, value, 0);
+    return sprintf(out, "%.15g", value);
+}
+
+/* "1234567" -> "1,234,567" (perlfaq5's commify); returns the length. */
+static int commify(char *out, const char *digits)
+{
+    int length = 0;
+    if (*digits == '-' || *digits == '+')
+        out[length++] = *digits++;
+    size_t count = strlen(digits);
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && (count - i) % 3 == 0 && digits[i] >= '0' && digits[i] <= '9')
+            out[length++] = ',';
+        out[length++] = digits[i];
+    }
+    out[length] = '\0';
+    return length;
+}
+
+/* ---- option checks ---- */
+
+static int is_encoding_name(const char *name)
+{
+    if (!((name[0] >= 'A' && name[0] <= 'Z') || (name[0] >= 'a' && name[0] <= 'z')))
+        return 0;
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '.' || *c == '_' || *c == '-'))
+            return 0;
+    return 1;
+}
+
+static int background_colors(const char *name, const char **first, const char **second)
+{
+    if (strcmp(name, "yellow") == 0) {
+        *first = "#eeeeee", *second = "#eeeeb0";
+    } else if (strcmp(name, "blue") == 0) {
+        *first = "#eeeeee", *second = "#e0e0ff";
+    } else if (strcmp(name, "green") == 0) {
+        *first = "#eef2ee", *second = "#e0ffe0";
+    } else if (strcmp(name, "grey") == 0 || strcmp(name, "gray") == 0) {
+        *first = "#f8f8f8", *second = "#e8e8e8";
+    } else if (name[0] == '#' && strlen(name) == 7 && escape_is_safe_color(name)) {
+        *first = *second = name;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the document ---- */
+
+struct writer {
+    FILE *file;
+    const struct svg_options *options;
+    const struct profile *profile;
+    int utf8;
+    double image_width, image_height;
+    double xpad, ypad1, ypad2, ypad3;
+    double time_max, width_per_time;
+    double max_delta;
+    struct palette palette;
+    struct palette_map *palette_map;            /* --cp, or NULL */
+    struct name_attribute_table *name_attributes; /* --nameattr, or NULL */
+    char *scratch;                              /* name + "_[w]" */
+    size_t scratch_capacity;
+    int warned_attribute;
+};
+
+static void put(struct writer *writer, const char *text)
+{
+    fputs(text, writer->file);
+}
+
+static void put_number(struct writer *writer, double value)
+{
+    char buffer[64];
+    fwrite(buffer, 1, (size_t)format_perl(buffer, value), writer->file);
+}
+
+static void put_fixed(struct writer *writer, double value, int decimals)
+{
+    char buffer[64];
+    fwrite(buffer, 1, (size_t)format_fixed(buffer, value, decimals), writer->file);
+}
+
+static void put_text(struct writer *writer, const char *text)
+{
+    escape_write_string(writer->file, text, ESCAPE_TEXT, writer->utf8);
+}
+
+static void put_attribute(struct writer *writer, const char *text)
+{
+    escape_write_string(writer->file, text, ESCAPE_ATTRIBUTE, writer->utf8);
+}
+
+static void write_header(struct writer *writer, double width, double height)
+{
+    const struct svg_options *options = writer->options;
+    put(writer, "<?xml version=\"1.0\"");
+    if (options->encoding) {
+        put(writer, " encoding=\"");
+        put(writer, options->encoding); /* checked by is_encoding_name */
+        put(writer, "\"");
+    }
+    put(writer, " standalone=\"no\"?>\n"
+                "<!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" "
+                "\"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd\">\n"
+                "<svg version=\"1.1\" width=\"");
+    put_number(writer, width);
+    put(writer, "\" height=\"");
+    put_number(writer, height);
+    put(writer, "\" viewBox=\"0 0 ");
+    put_number(writer, width);
+    put(writer, " ");
+    put_number(writer, height);
+    put(writer, "\" xmlns=\"http://www.w3.org/2000/svg\" "
+                "xmlns:xlink=\"http://www.w3.org/1999/xlink\">\n"
+                "<!-- Flame graph drawn by ember flamegraph (flamegraph.pl-compatible). -->\n"
+                "<!-- NOTES: ");
+    escape_write_comment(writer->file, options->notes ? options->notes : "", writer->utf8);
+    put(writer, " -->\n");
+}
+
+/* <text id="ID" x="X" y="Y" EXTRA>TEXT</text> */
+static void write_label(struct writer *writer, const char *id, double x, double y,
+                        const char *text, const char *extra)
+{
+    put(writer, "<text id=\"");
+    put(writer, id);
+    put(writer, "\" x=\"");
+    put_fixed(writer, x, 2);
+    put(writer, "\" y=\"");
+    put_number(writer, y);
+    put(writer, "\"");
+    if (extra) {
+        put(writer, " ");
+        put(writer, extra);
+    }
+    put(writer, ">");
+    put_text(writer, text);
+    put(writer, "</text>\n");
+}
+
+static int write_error_svg(struct writer *writer)
+{
+    const struct svg_options *options = writer->options;
+    double height = options->font_size * 5;
+    write_header(writer, options->width, height);
+    put(writer, "<text x=\"");
+    put_fixed(writer, floor(options->width / 2), 2);
+    put(writer, "\" y=\"");
+    put_number(writer, options->font_size * 2);
+    put(writer, "\" text-anchor=\"middle\">ERROR: No valid input provided to ember flamegraph."
+                "</text>\n</svg>\n");
+    return -1;
+}
+
+static void write_style_and_chrome(struct writer *writer, const char *background_first,
+                                   const char *background_second, const char *title)
+{
+    const struct svg_options *options = writer->options;
+    put(writer, "<defs>\n<linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">\n"
+                "<stop stop-color=\"");
+    put_attribute(writer, background_first);
+    put(writer, "\" offset=\"5%\"/>\n<stop stop-color=\"");
+    put_attribute(writer, background_second);
+    put(writer, "\" offset=\"95%\"/>\n</linearGradient>\n</defs>\n"
+                "<style type=\"text/css\">\n"
+                "text { font-family:");
+    escape_write_css_font(writer->file, options->font_type);
+    put(writer, "; font-size:");
+    put_number(writer, options->font_size);
+    put(writer, "px; fill:rgb(0,0,0); }\n"
+                "#title { text-anchor:middle; font-size:");
+    put_number(writer, options->font_size + 5);
+    put(writer, "px; }\n"
+                "#subtitle { text-anchor:middle; fill:rgb(160,160,160); }\n"
+                "#search, #ignorecase { opacity:0.1; cursor:pointer; }\n"
+                "#search:hover, #search.show, #ignorecase:hover, #ignorecase.show { opacity:1; }\n"
+                "#unzoom { cursor:pointer; }\n"
+                "#frames > *:hover { stroke:black; stroke-width:0.5; cursor:pointer; }\n");
+    if (options->stroke_color) {
+        put(writer, "#frames rect { stroke:");
+        put(writer, options->stroke_color); /* checked by escape_is_safe_color */
+        put(writer, "; stroke-width:0.5; }\n");
+    }
+    put(writer, ".hide { display:none; }\n"
+                ".parent { opacity:0.5; }\n"
+                "</style>\n"
+                "<rect x=\"0.0\" y=\"0\" width=\"");
+    put_fixed(writer, writer->image_width, 1);
+    put(writer, "\" height=\"");
+    put_fixed(writer, writer->image_height, 1);
+    put(writer, "\" fill=\"url(#background)\"/>\n");
+    double font_size = options->font_size;
+    write_label(writer, "title", floor(writer->image_width / 2), font_size * 2, title, NULL);
+    if (options->subtitle && *options->subtitle)
+        write_label(writer, "subtitle", floor(writer->image_width / 2), font_size * 4,
+                    options->subtitle, NULL);
+    double bottom = writer->image_height - writer->ypad2 / 2;
+    write_label(writer, "details", writer->xpad, bottom, " ", NULL);
+    write_label(writer, "unzoom", writer->xpad, font_size * 2, "Reset Zoom", "class=\"hide\"");
+    write_label(writer, "search", writer->image_width - writer->xpad - 100, font_size * 2,
+                "Search", NULL);
+    write_label(writer, "ignorecase", writer->image_width - writer->xpad - 16, font_size * 2,
+                "ic", NULL);
+    write_label(writer, "matched", writer->image_width - writer->xpad - 100, bottom, " ", NULL);
+
+    put(writer, "<g id=\"frames\" data-xpad=\"");
+    put_number(writer, writer->xpad);
+    put(writer, "\" data-font-size=\"");
+    put_number(writer, options->font_size);
+    put(writer, "\" data-font-width=\"");
+    put_number(writer, options->font_width);
+    put(writer, options->inverted ? "\" data-inverted=\"1" : "\" data-inverted=\"0");
+    put(writer, "\" data-truncate=\"");
+    put(writer, options->truncate_text_right ? "right" : "left");
+    put(writer, "\" data-search-color=\"");
+    put_attribute(writer, options->search_color);
+    put(writer, "\" data-name-type=\"");
+    put_attribute(writer, options->name_type);
+    put(writer, "\" data-count-name=\"");
+    put_attribute(writer, options->count_name);
+    put(writer, "\">\n");
+}
+
+/* ---- one frame ---- */
+
+static int ends_with_annotation(const char *name, size_t length)
+{
+    return length >= 4 && name[length - 4] == '_' && name[length - 3] == '[' &&
+           name[length - 1] == ']' &&
+           (name[length - 2] == 'k' || name[length - 2] == 'w' || name[length - 2] == 'i' ||
+            name[length - 2] == 'j');
+}
+
+/* Writes extra attributes given as raw text (nameattr g_extra/a_extra):
+ * only well-formed name="value" pairs pass, values re-escaped, event
+ * handlers (on...) dropped. */
+static void write_extra_attributes(struct writer *writer, const char *extra)
+{
+    const char *c = extra;
+    for (;;) {
+        while (*c == ' ' || *c == '\t')
+            c++;
+        if (!*c)
+            return;
+        const char *name = c;
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '_' || *c == ':'))
+            break;
+        while ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+               *c == '_' || *c == ':' || *c == '-' || *c == '.')
+            c++;
+        size_t name_length = (size_t)(c - name);
+        if (*c != '=' || (c[1] != '"' && c[1] != '\''))
+            break;
+        char quote = c[1];
+        const char *value = c + 2;
+        const char *close = strchr(value, quote);
+        if (!close)
+            break;
+        c = close + 1;
+        if (name_length >= 2 && strncasecmp(name, "on", 2) == 0)
+            continue;
+        put(writer, " ");
+        fwrite(name, 1, name_length, writer->file);
+        put(writer, "=\"");
+        escape_write(writer->file, value, (size_t)(close - value), ESCAPE_ATTRIBUTE, writer->utf8);
+        put(writer, "\"");
+    }
+    if (!writer->warned_attribute) {
+        fprintf(stderr, "ember flamegraph: ignoring malformed or unsafe extra attributes in "
+                        "--nameattr: %s\n", extra);
+        writer->warned_attribute = 1;
+    }
+}
+
+static int is_script_url(const char *url)
+{
+    while (*url == ' ' || *url == '\t')
+        url++;
+    return strncasecmp(url, "javascript:", 11) == 0 || strncasecmp(url, "data:", 5) == 0 ||
+           strncasecmp(url, "vbscript:", 9) == 0;
+}
+
+/* Opens the frame's group (<g> or, with a nameattr href, <a>); returns 1 for <a>. */
+static int open_group(struct writer *writer, const struct name_attributes *attributes)
+{
+    if (!attributes) {
+        put(writer, "<g>");
+        return 0;
+    }
+    int link = attributes->href && *attributes->href && !is_script_url(attributes->href);
+    if (attributes->href && *attributes->href && !link && !writer->warned_attribute) {
+        fprintf(stderr, "ember flamegraph: ignoring script link in --nameattr: %s\n",
+                attributes->href);
+        writer->warned_attribute = 1;
+    }
+    if (link) {
+        put(writer, "<a xlink:href=\"");
+        put_attribute(writer, attributes->href);
+        put(writer, "\" target=\"");
+        put_attribute(writer, attributes->target && *attributes->target ? attributes->target
+                                                                        : "_top");
+        put(writer, "\"");
+        if (attributes->a_extra)
+            write_extra_attributes(writer, attributes->a_extra);
+    } else {
+        put(writer, "<g");
+    }
+    if (attributes->id) {
+        put(writer, " id=\"");
+        put_attribute(writer, attributes->id);
+        put(writer, "\"");
+    }
+    if (attributes->class_name) {
+        put(writer, " class=\"");
+        put_attribute(writer, attributes->class_name);
+        put(writer, "\"");
+    }
+    if (attributes->g_extra)
+        write_extra_attributes(writer, attributes->g_extra);
+    put(writer, ">");
+    return link;
+}
+
+static void write_frame(struct writer *writer, const struct flame_box *box)
+{
+    const struct svg_options *options = writer->options;
+    const struct profile *profile = writer->profile;
+    FILE *file = writer->file;
+    int is_root = box->depth == 0 && box->name == FLAME_NAME_ROOT;
+
+    /* The frame's full name, as flamegraph.pl's $func. */
+    const char *name;
+    size_t length;
+    if (box->name == FLAME_NAME_ROOT) {
+        name = "", length = 0;
+    } else if (box->name == FLAME_NAME_DASHES) {
+        name = "--", length = 2;
+    } else {
+        name = profile_string(profile, box->name);
+        length = profile_string_length(profile, box->name);
+    }
+    size_t display_length = length; /* without the annotation */
+    if (box->flags & FLAME_BOX_WAKER) {
+        GROW(writer->scratch, writer->scratch_capacity, length + 5);
+        memcpy(writer->scratch, name, length);
+        memcpy(writer->scratch + length, "_[w]", 5);
+        name = writer->scratch;
+        length += 4;
+    } else if (ends_with_annotation(name, length)) {
+        display_length -= 4;
+    }
+
+    double end = is_root ? writer->time_max : box->end;
+    double x1 = writer->xpad + box->start * writer->width_per_time;
+    double x2 = writer->xpad + end * writer->width_per_time;
+    double y1, y2;
+    if (!options->inverted) {
+        y1 = writer->image_height - writer->ypad2 - (box->depth + 1) * options->frame_height + 1;
+        y2 = writer->image_height - writer->ypad2 - box->depth * options->frame_height;
+    } else {
+        y1 = writer->ypad1 + box->depth * options->frame_height;
+        y2 = writer->ypad1 + (box->depth + 1) * options->frame_height - 1;
+    }
+
+    char samples[64], samples_text[96], number[64];
+    format_fixed(samples, (end - box->start) * options->factor, 0);
+    commify(samples_text, samples);
+    double rounded_samples = strtod(samples, NULL);
+
+    const struct name_attributes *attributes =
+        writer->name_attributes ? name_attribute_table_get(writer->name_attributes, name, length)
+                                : NULL;
+    int link = open_group(writer, attributes);
+    put(writer, "<title>");
+    if (attributes && attributes->title && *attributes->title) {
+        put_text(writer, attributes->title);
+    } else if (is_root) {
+        put(writer, "all (");
+        put(writer, samples_text);
+        put(writer, " ");
+        put_text(writer, options->count_name);
+        put(writer, ", 100%)");
+    } else {
+        escape_write(file, name, display_length, ESCAPE_TEXT, writer->utf8);
+        put(writer, " (");
+        put(writer, samples_text);
+        put(writer, " ");
+        put_text(writer, options->count_name);
+        put(writer, ", ");
+        format_fixed(number, 100 * rounded_samples / (writer->time_max * options->factor), 2);
+        put(writer, number);
+        put(writer, "%");
+        if (box->flags & FLAME_BOX_HAS_DELTA) {
+            double delta = options->negate ? -box->delta : box->delta;
+            format_fixed(number, 100 * delta / (writer->time_max * options->factor), 2);
+            put(writer, delta > 0 ? "; +" : "; ");
+            put(writer, number);
+            put(writer, "%");
+        }
+        put(writer, ")");
+    }
+    put(writer, "</title>");
+
+    char color_buffer[32];
+    const char *color = color_buffer;
+    if (length == 2 && memcmp(name, "--", 2) == 0) {
+        color = "rgb(160,160,160)";
+    } else if (length == 1 && name[0] == '-') {
+        color = "rgb(200,200,200)";
+    } else if (box->flags & FLAME_BOX_HAS_DELTA) {
+        palette_color_scale(box->delta, writer->max_delta, options->negate, color_buffer);
+    } else if (writer->palette_map) {
+        color = palette_map_get(writer->palette_map, name, length);
+        if (!color) {
+            palette_color(&writer->palette, name, length, color_buffer);
+            palette_map_set(writer->palette_map, name, length, color_buffer);
+            color = color_buffer;
+        }
+    } else {
+        palette_color(&writer->palette, name, length, color_buffer);
+    }
+
+    char x1_text[64], x2_text[64];
+    int x1_length = format_fixed(x1_text, x1, 1);
+    format_fixed(x2_text, x2, 1);
+    put(writer, "<rect x=\"");
+    fwrite(x1_text, 1, (size_t)x1_length, file);
+    put(writer, "\" y=\"");
+    put_number(writer, y1);
+    put(writer, "\" width=\"");
+    put_fixed(writer, strtod(x2_text, NULL) - strtod(x1_text, NULL), 1);
+    put(writer, "\" height=\"");
+    put_fixed(writer, y2 - y1, 1);
+    put(writer, "\" fill=\"");
+    put_attribute(writer, color);
+    put(writer, "\" rx=\"2\" ry=\"2\"/>\n<text x=\"");
+    put_fixed(writer, x1 + 3, 2);
+    put(writer, "\" y=\"");
+    put_number(writer, 3 + (y1 + y2) / 2);
+    put(writer, "\">");
+
+    double room = (x2 - x1) / (options->font_size * options->font_width);
+    if (room >= 3 && !is_root) {
+        size_t characters = room > 1e9 ? (size_t)1e9 : (size_t)room;
+        size_t count = escape_character_count(name, display_length, writer->utf8);
+        if (characters >= count) {
+            escape_write(file, name, display_length, ESCAPE_TEXT, writer->utf8);
+        } else if (options->truncate_text_right) {
+            size_t keep = escape_character_offset(name, display_length, characters - 2, writer->utf8);
+            escape_write(file, name, keep, ESCAPE_TEXT, writer->utf8);
+            put(writer, "..");
+        } else {
+            size_t skip = escape_character_offset(name, display_length, count - characters + 2,
+                                                  writer->utf8);
+            put(writer, "..");
+            escape_write(file, name + skip, display_length - skip, ESCAPE_TEXT, writer->utf8);
+        }
+    }
+    put(writer, link ? "</text>\n</a>\n" : "</text>\n</g>\n");
+}
+
+/* ---- entry point ---- */
+
+static int check_options(const struct svg_options *options, enum palette_kind *kind,
+                         const char **background_first, const char **background_second)
+{
+    if (palette_kind_from_name(options->colors ? options->colors : "hot", kind) < 0) {
+        fprintf(stderr, "ember flamegraph: unknown palette '%s' (choose from: %s)\n",
+                options->colors, palette_names());
+        return -1;
+    }
+    const char *background = options->background_colors && *options->background_colors
+                                 ? options->background_colors
+                                 : palette_default_background(*kind);
+    if (background_colors(background, background_first, background_second) < 0) {
+        fprintf(stderr, "ember flamegraph: unrecognized background colour '%s' (yellow, blue, "
+                        "green, grey or #rrggbb)\n", background);
+        return -1;
+    }
+    if (options->encoding && !is_encoding_name(options->encoding)) {
+        fprintf(stderr, "ember flamegraph: '%s' is not an encoding name\n", options->encoding);
+        return -1;
+    }
+    if (!escape_is_safe_color(options->search_color) ||
+        (options->stroke_color && !escape_is_safe_color(options->stroke_color))) {
+        fprintf(stderr, "ember flamegraph: colours must be #rgb, #rrggbb, rgb(r,g,b) or a "
+                        "colour name\n");
+        return -1;
+    }
+    if (!(options->width > 0 && options->width < 1e7) ||
+        !(options->frame_height > 0 && options->frame_height < 1e4) ||
+        !(options->font_size > 0 && options->font_size < 1e4) || !(options->font_width > 0) ||
+        !(options->min_width >= 0) || !isfinite(options->factor) || !(options->total >= 0)) {
+        fprintf(stderr, "ember flamegraph: width, height, font size and font width must be "
+                        "positive, minwidth and total not negative\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int is_utf8_encoding(const char *encoding)
+{
+    return !encoding || strcasecmp(encoding, "utf-8") == 0 || strcasecmp(encoding, "utf8") == 0;
+}
+
+int svg_write(FILE *file, const struct profile *source, const struct svg_options *options)
+{
+    enum palette_kind kind;
+    const char *background_first, *background_second;
+    if (check_options(options, &kind, &background_first, &background_second) < 0)
+        return -1;
+
+    struct writer writer = {
+        .file = file,
+        .options = options,
+        .utf8 = is_utf8_encoding(options->encoding),
+        .xpad = 10,
+        .ypad1 = options->font_size * 3,
+        .ypad2 = options->font_size * 2 + 10,
+        .ypad3 = options->font_size * 2,
+    };
+    writer.palette.kind = kind;
+    writer.palette.utf8 = writer.utf8;
+    writer.palette.mode = options->hash ? PALETTE_BY_HASH
+                          : options->random && !options->deterministic ? PALETTE_RANDOM
+                                                                        : PALETTE_BY_NAME;
+    unsigned long seed = options->random_seed;
+    if (!seed)
+        seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
+    perl_random_seed(&writer.palette.random, (uint32_t)seed);
+
+    struct profile *reversed = options->reverse ? profile_reverse(source) : NULL;
+    const struct profile *profile = reversed ? reversed : source;
+    writer.profile = profile;
+
+    if (options->sample_type >= profile->sample_type_count ||
+        profile_grand_total(profile, options->sample_type) == 0) {
+        fprintf(stderr, "ERROR: No stack counts found\n");
+        writer.image_width = options->width;
+        write_error_svg(&writer);
+        if (reversed)
+            profile_destroy(reversed);
+        return -1;
+    }
+
+    struct flame_layout_options layout_options = {
+        .sample_type = options->sample_type,
+        .before_type = profile->differential && options->sample_type == 0
+                           ? profile_find_sample_type(profile, "before")
+                           : -1,
+        .flamechart = options->flamechart,
+        .chain = kind == PALETTE_CHAIN,
+    };
+    double time = profile_grand_total(profile, options->sample_type);
+    double time_max = options->total;
+    if (time_max > 0 && time_max < time) {
+        if (time_max / time > 0.02)
+            fprintf(stderr, "Specified --total %.15g is less than actual total %.15g, so ignored\n",
+                    time_max, time);
+        time_max = 0;
+    }
+    if (!(time_max > 0))
+        time_max = time;
+    writer.time_max = time_max;
+    writer.image_width = options->width;
+    writer.width_per_time = (options->width - 2 * writer.xpad) / time_max;
+    layout_options.min_width = options->min_width_is_percent
+                                   ? time_max * options->min_width / 100
+                                   : options->min_width / writer.width_per_time;
+
+    struct flame_layout layout = {0};
+    flame_layout_build(&layout, profile, &layout_options);
+    writer.max_delta = layout.max_delta;
+    writer.image_height = (layout.max_depth + 1) * options->frame_height + writer.ypad1 + writer.ypad2;
+    if (options->subtitle && *options->subtitle)
+        writer.image_height += writer.ypad3;
+
+    struct palette_map palette_map;
+    struct name_attribute_table name_attributes;
+    int status = 0;
+    if (options->palette_map) {
+        palette_map_init(&palette_map);
+        writer.palette_map = &palette_map;
+        status = palette_map_read(&palette_map, options->palette_map);
+    }
+    if (options->name_attributes) {
+        name_attribute_table_init(&name_attributes);
+        writer.name_attributes = &name_attributes;
+        if (status == 0)
+            status = name_attribute_table_read(&name_attributes, options->name_attributes);
+    }
+
+    if (status == 0) {
+        const char *title = options->title && *options->title ? options->title
+                            : options->flamechart             ? "Flame Chart"
+                            : options->inverted               ? "Icicle Graph"
+                                                              : "Flame Graph";
+        write_header(&writer, options->width, writer.image_height);
+        write_style_and_chrome(&writer, background_first, background_second, title);
+        for (size_t i = 0; i < layout.box_count; i++)
+            write_frame(&writer, &layout.boxes[i]);
+        put(&writer, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
+        put(&writer, svg_script);
+        put(&writer, "]]></script>\n</svg>\n");
+        if (ferror(file))
+            status = -1;
+    }
+    if (status == 0 && writer.palette_map)
+        status = palette_map_write(&palette_map, options->palette_map);
+
+    if (writer.palette_map)
+        palette_map_free(&palette_map);
+    if (writer.name_attributes)
+        name_attribute_table_free(&name_attributes);
+    free(writer.scratch);
+    flame_layout_free(&layout);
+    if (reversed)
+        profile_destroy(reversed);
+    return status;
+}
