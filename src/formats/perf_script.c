@@ -55,22 +55,46 @@ enum {
     PROBE_HEADER_SCORE = 90, /* above folded's 60 */
 };
 
-/* ---- perl character classes on byte strings ---- */
+/* ---- perl character classes on byte strings (\s, \d, \w) ---- */
+
+enum { CLASS_SPACE = 1, CLASS_WORD = 2, CLASS_DIGIT = 4 };
+
+static const unsigned char character_classes[256] = {
+    [' '] = CLASS_SPACE, ['\t'] = CLASS_SPACE, ['\n'] = CLASS_SPACE, ['\r'] = CLASS_SPACE,
+    ['\f'] = CLASS_SPACE, ['\v'] = CLASS_SPACE, ['0'] = CLASS_WORD | CLASS_DIGIT,
+    ['1'] = CLASS_WORD | CLASS_DIGIT, ['2'] = CLASS_WORD | CLASS_DIGIT,
+    ['3'] = CLASS_WORD | CLASS_DIGIT, ['4'] = CLASS_WORD | CLASS_DIGIT,
+    ['5'] = CLASS_WORD | CLASS_DIGIT, ['6'] = CLASS_WORD | CLASS_DIGIT,
+    ['7'] = CLASS_WORD | CLASS_DIGIT, ['8'] = CLASS_WORD | CLASS_DIGIT,
+    ['9'] = CLASS_WORD | CLASS_DIGIT, ['A'] = CLASS_WORD, ['B'] = CLASS_WORD,
+    ['C'] = CLASS_WORD, ['D'] = CLASS_WORD, ['E'] = CLASS_WORD, ['F'] = CLASS_WORD,
+    ['G'] = CLASS_WORD, ['H'] = CLASS_WORD, ['I'] = CLASS_WORD, ['J'] = CLASS_WORD,
+    ['K'] = CLASS_WORD, ['L'] = CLASS_WORD, ['M'] = CLASS_WORD, ['N'] = CLASS_WORD,
+    ['O'] = CLASS_WORD, ['P'] = CLASS_WORD, ['Q'] = CLASS_WORD, ['R'] = CLASS_WORD,
+    ['S'] = CLASS_WORD, ['T'] = CLASS_WORD, ['U'] = CLASS_WORD, ['V'] = CLASS_WORD,
+    ['W'] = CLASS_WORD, ['X'] = CLASS_WORD, ['Y'] = CLASS_WORD, ['Z'] = CLASS_WORD,
+    ['_'] = CLASS_WORD, ['a'] = CLASS_WORD, ['b'] = CLASS_WORD, ['c'] = CLASS_WORD,
+    ['d'] = CLASS_WORD, ['e'] = CLASS_WORD, ['f'] = CLASS_WORD, ['g'] = CLASS_WORD,
+    ['h'] = CLASS_WORD, ['i'] = CLASS_WORD, ['j'] = CLASS_WORD, ['k'] = CLASS_WORD,
+    ['l'] = CLASS_WORD, ['m'] = CLASS_WORD, ['n'] = CLASS_WORD, ['o'] = CLASS_WORD,
+    ['p'] = CLASS_WORD, ['q'] = CLASS_WORD, ['r'] = CLASS_WORD, ['s'] = CLASS_WORD,
+    ['t'] = CLASS_WORD, ['u'] = CLASS_WORD, ['v'] = CLASS_WORD, ['w'] = CLASS_WORD,
+    ['x'] = CLASS_WORD, ['y'] = CLASS_WORD, ['z'] = CLASS_WORD,
+};
 
 static inline int is_perl_space(unsigned char byte)
 {
-    return byte == ' ' || byte == '\t' || byte == '\n' || byte == '\r' || byte == '\f' ||
-           byte == '\v';
+    return character_classes[byte] & CLASS_SPACE;
 }
 
 static inline int is_digit(unsigned char byte)
 {
-    return (unsigned)(byte - '0') < 10u;
+    return character_classes[byte] & CLASS_DIGIT;
 }
 
 static inline int is_word(unsigned char byte)
 {
-    return (unsigned)((byte | 0x20) - 'a') < 26u || (unsigned)(byte - '0') < 10u || byte == '_';
+    return character_classes[byte] & CLASS_WORD;
 }
 
 static inline int is_lower_hex(unsigned char byte)
@@ -250,114 +274,153 @@ static int match_stack(const char *line, size_t length, struct stack_fields *fie
     return 1;
 }
 
-/* ---- the frame cache: raw stack-line text -> frame ids ---- */
+/* ---- byte-string keyed tables (frame and stack caches) ---- */
 
-struct cache_slot {
+/* A fast hash for the caches: 16 bytes per step, each folded through a
+ * 64x64->128-bit multiply (the wyhash construction). */
+static inline uint64_t fold_multiply(uint64_t left, uint64_t right)
+{
+    __uint128_t product = (__uint128_t)left * right;
+    return (uint64_t)product ^ (uint64_t)(product >> 64);
+}
+
+static inline uint64_t read64(const char *bytes)
+{
+    uint64_t value;
+    memcpy(&value, bytes, 8);
+    return value;
+}
+
+static inline uint64_t read32(const char *bytes)
+{
+    uint32_t value;
+    memcpy(&value, bytes, 4);
+    return value;
+}
+
+static inline uint64_t key_hash(const char *bytes, size_t length)
+{
+    const uint64_t secret0 = 0xa0761d6478bd642fULL, secret1 = 0xe7037ed1a0b428dbULL;
+    uint64_t state = 0x8ebc6af09c88c6e3ULL ^ fold_multiply(length ^ secret0, secret1);
+    uint64_t first, second;
+    if (length <= 16) {
+        if (length >= 8) {
+            first = read64(bytes);
+            second = read64(bytes + length - 8);
+        } else if (length >= 4) {
+            first = read32(bytes);
+            second = read32(bytes + length - 4);
+        } else if (length > 0) {
+            first = (uint64_t)(unsigned char)bytes[0] << 16 |
+                    (uint64_t)(unsigned char)bytes[length / 2] << 8 |
+                    (unsigned char)bytes[length - 1];
+            second = 0;
+        } else {
+            first = second = 0;
+        }
+    } else {
+        size_t left = length;
+        while (left > 16) {
+            state = fold_multiply(read64(bytes) ^ secret0, read64(bytes + 8) ^ state);
+            bytes += 16;
+            left -= 16;
+        }
+        first = read64(bytes + left - 16);
+        second = read64(bytes + left - 8);
+    }
+    return fold_multiply(secret1 ^ length, fold_multiply(first ^ secret0, second ^ state));
+}
+
+struct key_slot {
     uint64_t hash;
-    uint32_t entry; /* UINT32_MAX when empty */
-};
-
-struct cache_entry {
     size_t key_offset;
-    uint32_t key_length;
-    uint32_t java;
-    uint32_t first_frame;
-    uint32_t frame_count;
+    uint32_t key_length; /* UINT32_MAX when the slot is empty */
+    uint32_t values[3];
 };
 
-struct frame_cache {
-    struct cache_slot *slots;
-    size_t slot_mask;
-    struct cache_entry *entries;
-    size_t entry_count, entry_capacity;
+struct key_table {
+    struct key_slot *slots;
+    size_t slot_mask, used;
     char *keys;
     size_t key_bytes, key_capacity;
-    uint32_t *frames; /* root-first frame ids of each entry */
-    size_t frame_count, frame_capacity;
 };
 
-static void cache_allocate_slots(struct frame_cache *cache, size_t slot_count)
+static void key_table_allocate(struct key_table *table, size_t slot_count)
 {
-    cache->slots = xmalloc(slot_count * sizeof *cache->slots);
+    table->slots = xmalloc(slot_count * sizeof *table->slots);
     for (size_t i = 0; i < slot_count; i++)
-        cache->slots[i].entry = UINT32_MAX;
-    cache->slot_mask = slot_count - 1;
+        table->slots[i].key_length = UINT32_MAX;
+    table->slot_mask = slot_count - 1;
 }
 
-static void cache_init(struct frame_cache *cache)
+static void key_table_init(struct key_table *table)
 {
-    memset(cache, 0, sizeof *cache);
-    cache_allocate_slots(cache, 4096);
+    memset(table, 0, sizeof *table);
+    key_table_allocate(table, 4096);
 }
 
-static void cache_free(struct frame_cache *cache)
+static void key_table_free(struct key_table *table)
 {
-    free(cache->slots);
-    free(cache->entries);
-    free(cache->keys);
-    free(cache->frames);
+    free(table->slots);
+    free(table->keys);
 }
 
-static uint64_t cache_hash(const char *text, size_t length, int java)
+static inline struct key_slot *key_table_find(const struct key_table *table, const void *key,
+                                              size_t length, uint64_t hash)
 {
-    return hash_bytes(text, length) ^ (java ? 0x9e3779b97f4a7c15ULL : 0);
-}
-
-static const struct cache_entry *cache_find(const struct frame_cache *cache, const char *text,
-                                            size_t length, int java, uint64_t hash)
-{
-    size_t position = hash & cache->slot_mask;
+    size_t position = hash & table->slot_mask;
     for (;;) {
-        const struct cache_slot *slot = &cache->slots[position];
-        if (slot->entry == UINT32_MAX)
+        struct key_slot *slot = &table->slots[position];
+        if (slot->key_length == UINT32_MAX)
             return NULL;
-        if (slot->hash == hash) {
-            const struct cache_entry *entry = &cache->entries[slot->entry];
-            if (entry->key_length == length && entry->java == (uint32_t)java &&
-                memcmp(cache->keys + entry->key_offset, text, length) == 0)
-                return entry;
-        }
-        position = (position + 1) & cache->slot_mask;
+        if (slot->hash == hash && slot->key_length == length &&
+            memcmp(table->keys + slot->key_offset, key, length) == 0)
+            return slot;
+        position = (position + 1) & table->slot_mask;
     }
 }
 
-static void cache_grow_slots(struct frame_cache *cache)
+static void key_table_grow(struct key_table *table)
 {
-    struct cache_slot *old_slots = cache->slots;
-    size_t old_count = cache->slot_mask + 1;
-    cache_allocate_slots(cache, old_count * 2);
+    struct key_slot *old_slots = table->slots;
+    size_t old_count = table->slot_mask + 1;
+    key_table_allocate(table, old_count * 2);
     for (size_t i = 0; i < old_count; i++) {
-        if (old_slots[i].entry == UINT32_MAX)
+        if (old_slots[i].key_length == UINT32_MAX)
             continue;
-        size_t position = old_slots[i].hash & cache->slot_mask;
-        while (cache->slots[position].entry != UINT32_MAX)
-            position = (position + 1) & cache->slot_mask;
-        cache->slots[position] = old_slots[i];
+        size_t position = old_slots[i].hash & table->slot_mask;
+        while (table->slots[position].key_length != UINT32_MAX)
+            position = (position + 1) & table->slot_mask;
+        table->slots[position] = old_slots[i];
     }
     free(old_slots);
 }
 
-/* Adds an entry whose frames are the last frame_count ids appended to
- * cache->frames. */
-static void cache_insert(struct frame_cache *cache, const char *text, size_t length, int java,
-                         uint64_t hash, uint32_t first_frame, uint32_t frame_count)
+/* Adds a key that key_table_find() did not find; returns its values, or
+ * NULL for a key too long to keep (then the caller simply does not cache). */
+static uint32_t *key_table_insert(struct key_table *table, const void *key, size_t length,
+                                  uint64_t hash)
 {
-    if (length > UINT32_MAX || cache->entry_count >= UINT32_MAX - 1)
-        return; /* absurd sizes are simply not cached */
-    GROW(cache->keys, cache->key_capacity, cache->key_bytes + length + 1);
-    memcpy(cache->keys + cache->key_bytes, text, length);
-    GROW(cache->entries, cache->entry_capacity, cache->entry_count + 1);
-    cache->entries[cache->entry_count] = (struct cache_entry){
-        cache->key_bytes, (uint32_t)length, (uint32_t)java, first_frame, frame_count};
-    cache->key_bytes += length;
-    size_t position = hash & cache->slot_mask;
-    while (cache->slots[position].entry != UINT32_MAX)
-        position = (position + 1) & cache->slot_mask;
-    cache->slots[position] = (struct cache_slot){hash, (uint32_t)cache->entry_count};
-    cache->entry_count++;
-    if (cache->entry_count * 2 > cache->slot_mask + 1)
-        cache_grow_slots(cache);
+    if (length >= UINT32_MAX)
+        return NULL;
+    GROW(table->keys, table->key_capacity, table->key_bytes + length + 1);
+    memcpy(table->keys + table->key_bytes, key, length);
+    size_t position = hash & table->slot_mask;
+    while (table->slots[position].key_length != UINT32_MAX)
+        position = (position + 1) & table->slot_mask;
+    struct key_slot *slot = &table->slots[position];
+    *slot = (struct key_slot){hash, table->key_bytes, (uint32_t)length, {0, 0, 0}};
+    table->key_bytes += length;
+    if (++table->used * 2 > table->slot_mask + 1) {
+        key_table_grow(table);
+        slot = key_table_find(table, key, length, hash);
+    }
+    return slot->values;
 }
+
+/* Frame cache values: [0] = number of frames; one or two frames are kept
+ * in [1] and [2], more start at index [1] of the shared frames array. */
+enum { INLINE_FRAMES = 2 };
 
 /* ---- the reader ---- */
 
@@ -390,7 +453,11 @@ struct perf_reader {
     uint64_t first_unrecognised_line;
     uint64_t recognised_count;
 
-    struct frame_cache cache;
+    struct key_table frame_caches[2]; /* line text -> frames; [1] for java processes */
+    uint32_t *frames;       /* frames of cached lines with more than INLINE_FRAMES, and of
+                               the line being built (root-first) */
+    size_t frame_count, frame_capacity;
+    struct key_table stack_cache; /* root frame + leaf-first frames -> tree node */
     char *scratch;          /* frame names under construction */
     size_t scratch_capacity;
     struct inline_resolver *resolver; /* --inline */
@@ -540,7 +607,7 @@ static uint64_t parse_hex(struct span text)
 }
 
 /* --inline: the frames addr2line-like expansion gives for this line, appended
- * to cache->frames root-first. Returns 1 when it gave any. */
+ * to reader->frames root-first. Returns 1 when it gave any. */
 static int expand_inline(struct perf_reader *reader, const struct stack_fields *fields)
 {
     if (!reader->resolver || inline_skips_module(fields->module))
@@ -553,23 +620,21 @@ static int expand_inline(struct perf_reader *reader, const struct stack_fields *
                                           &lengths);
     if (count == 0)
         return 0;
-    struct frame_cache *cache = &reader->cache;
     for (size_t i = 0; i < count; i++) {
-        GROW(cache->frames, cache->frame_capacity, cache->frame_count + 1);
-        cache->frames[cache->frame_count++] =
+        GROW(reader->frames, reader->frame_capacity, reader->frame_count + 1);
+        reader->frames[reader->frame_count++] =
             profile_frame_named(reader->profile, names[i], lengths[i], FRAME_UNKNOWN);
     }
     return 1;
 }
 
 /* Builds the frames of a stack line, appending their ids root-first to
- * cache->frames (the caller records them as a cache entry or uses them). */
+ * reader->frames (the caller records them in the cache or uses them once). */
 static void build_frames(struct perf_reader *reader, const struct stack_fields *fields)
 {
     if (expand_inline(reader, fields))
         return;
     const struct read_options *options = reader->options;
-    struct frame_cache *cache = &reader->cache;
     struct span symbol = fields->symbol;
     /* perl: s/\+0x[\da-f]+$// — hex digits hold no '+', so only the last
      * '+' can start the match. */
@@ -634,8 +699,8 @@ static void build_frames(struct perf_reader *reader, const struct stack_fields *
             length = function.length;
         }
         length = tidy_name(reader, length, part, fields->module);
-        GROW(cache->frames, cache->frame_capacity, cache->frame_count + 1);
-        cache->frames[cache->frame_count++] = frame_for_name(reader, reader->scratch, length);
+        GROW(reader->frames, reader->frame_capacity, reader->frame_count + 1);
+        reader->frames[reader->frame_count++] = frame_for_name(reader, reader->scratch, length);
     }
 }
 
@@ -699,32 +764,44 @@ static void handle_stack_line(struct perf_reader *reader, const char *line, size
         text_start = address_start;
     const char *key = line + text_start;
     size_t key_length = length - text_start;
-    uint64_t hash = cache_hash(key, key_length, reader->java);
-    struct frame_cache *cache = &reader->cache;
-    const struct cache_entry *entry = cache_find(cache, key, key_length, reader->java, hash);
-    uint32_t first, count;
+    uint64_t hash = key_hash(key, key_length);
+    struct key_table *cache = &reader->frame_caches[reader->java];
+    const struct key_slot *entry = key_table_find(cache, key, key_length, hash);
+    const uint32_t *frames;
+    uint32_t count;
     if (entry) {
-        first = entry->first_frame;
-        count = entry->frame_count;
+        count = entry->values[0];
+        frames = count <= INLINE_FRAMES ? entry->values + 1 : reader->frames + entry->values[1];
     } else {
         struct stack_fields fields;
         if (!match_stack(line, length, &fields)) {
             unrecognised_line(reader, line, length);
             return;
         }
-        first = (uint32_t)cache->frame_count;
+        size_t first = reader->frame_count;
         build_frames(reader, &fields);
-        count = (uint32_t)(cache->frame_count - first);
-        if (!fields.backtracked)
-            cache_insert(cache, key, key_length, reader->java, hash, first, count);
-        else
-            cache->frame_count = first; /* used once below, not kept */
+        count = (uint32_t)(reader->frame_count - first);
+        uint32_t *values = fields.backtracked ? NULL
+                                              : key_table_insert(cache, key, key_length, hash);
+        if (values) {
+            values[0] = count;
+            if (count <= INLINE_FRAMES) {
+                memcpy(values + 1, reader->frames + first, count * sizeof *values);
+                reader->frame_count = first;
+                frames = values + 1;
+            } else {
+                values[1] = (uint32_t)first;
+                frames = reader->frames + first;
+            }
+        } else {
+            reader->frame_count = first; /* used once below, not kept */
+            frames = reader->frames + first;
+        }
     }
     reader->recognised_count++;
     /* Frames are kept leaf-first: push this line's root-first run reversed. */
     if (reader->stack_count + count > reader->stack_capacity)
         GROW(reader->stack, reader->stack_capacity, reader->stack_count + count);
-    const uint32_t *frames = cache->frames + first;
     for (uint32_t i = count; i-- > 0;)
         reader->stack[reader->stack_count++] = frames[i];
 }
@@ -837,17 +914,40 @@ static void handle_header(struct perf_reader *reader, const char *line, size_t l
     reader->sample_line = reader->line_number;
 }
 
+/* The tree node of the open sample's stack: looked up whole in the stack
+ * cache (key: root frame, then the frames leaf-first), else walked down the
+ * tree one level at a time and remembered. */
+static uint32_t sample_node(struct perf_reader *reader)
+{
+    struct profile *profile = reader->profile;
+    /* The root frame goes in the slot just before the frames. */
+    GROW(reader->stack, reader->stack_capacity, reader->stack_count + 1);
+    memmove(reader->stack + 1, reader->stack, reader->stack_count * sizeof *reader->stack);
+    reader->stack[0] = reader->options->include_process_name ? reader->root_frame : UINT32_MAX;
+    const char *key = (const char *)reader->stack;
+    size_t key_length = (reader->stack_count + 1) * sizeof *reader->stack;
+    uint64_t hash = key_hash(key, key_length);
+    const struct key_slot *slot = key_table_find(&reader->stack_cache, key, key_length, hash);
+    if (slot)
+        return slot->values[0];
+    uint32_t node = PROFILE_ROOT;
+    if (reader->options->include_process_name)
+        node = profile_child(profile, node, reader->root_frame);
+    for (size_t i = reader->stack_count; i > 0; i--)
+        node = profile_child(profile, node, reader->stack[i]);
+    uint32_t *values = key_table_insert(&reader->stack_cache, key, key_length, hash);
+    if (values)
+        values[0] = node;
+    return node;
+}
+
 static void end_sample(struct perf_reader *reader)
 {
     if (!reader->have_sample)
         return;
-    struct profile *profile = reader->profile;
-    uint32_t node = PROFILE_ROOT;
-    if (reader->options->include_process_name)
-        node = profile_child(profile, node, reader->root_frame);
-    for (size_t i = reader->stack_count; i-- > 0;)
-        node = profile_child(profile, node, reader->stack[i]);
+    uint32_t node = sample_node(reader);
     if (node != PROFILE_ROOT) {
+        struct profile *profile = reader->profile;
         profile_add_value(profile, node, reader->sample_type, reader->period);
         if (reader->options->keep_timeline)
             profile_timeline_append(profile, reader->time, reader->thread, node, reader->period);
@@ -889,7 +989,9 @@ static void reader_init(struct perf_reader *reader, struct input *input, struct 
     long existing = profile_find_sample_type(profile, "samples");
     reader->sample_type = existing >= 0 ? (size_t)existing
                                         : profile_add_sample_type(profile, "samples", "count");
-    cache_init(&reader->cache);
+    key_table_init(&reader->frame_caches[0]);
+    key_table_init(&reader->frame_caches[1]);
+    key_table_init(&reader->stack_cache);
     /* Continuing a multi-file stream: keep the event chosen by the first file. */
     if (statistics->first_event[0]) {
         size_t length = strnlen(statistics->first_event, sizeof statistics->first_event);
@@ -905,7 +1007,10 @@ static void reader_init(struct perf_reader *reader, struct input *input, struct 
 
 static void reader_free(struct perf_reader *reader)
 {
-    cache_free(&reader->cache);
+    key_table_free(&reader->frame_caches[0]);
+    key_table_free(&reader->frame_caches[1]);
+    key_table_free(&reader->stack_cache);
+    free(reader->frames);
     free(reader->stack);
     free(reader->scratch);
     free(reader->default_event);
