@@ -52,6 +52,7 @@
 
 enum {
     MAX_UNRECOGNISED_WARNINGS = 10,
+    QUOTE_LIMIT = 200, /* bytes of a line quoted in a message */
     PROBE_HEADER_SCORE = 90, /* above folded's 60 */
 };
 
@@ -451,6 +452,8 @@ struct perf_reader {
     /* Unrecognised lines. */
     uint64_t unrecognised_count;
     uint64_t first_unrecognised_line;
+    char first_unrecognised_text[QUOTE_LIMIT + 1]; /* kept until a line is recognised */
+    uint64_t unrecognised_before_valid; /* held back: input not yet known to be perf script */
     uint64_t recognised_count;
 
     struct key_table frame_caches[2]; /* line text -> frames; [1] for java processes */
@@ -720,18 +723,39 @@ static void report(const struct perf_reader *reader, uint64_t line, const char *
 /* Lines quoted in messages are cut to this many bytes. */
 static int quoted_length(size_t length)
 {
-    return length > 200 ? 200 : (int)length;
+    return length > QUOTE_LIMIT ? QUOTE_LIMIT : (int)length;
 }
 
+/* Unrecognised lines are warned about (as the perl warns) once the input is
+ * known to be perf script text; before its first valid line they are held
+ * back, so that a file of something else gets one clear error instead. */
 static void unrecognised_line(struct perf_reader *reader, const char *line, size_t length)
 {
     reader->unrecognised_count++;
     reader->statistics->skipped_lines++;
-    if (reader->unrecognised_count == 1)
+    if (reader->unrecognised_count == 1) {
         reader->first_unrecognised_line = reader->line_number;
+        int kept = quoted_length(length);
+        memcpy(reader->first_unrecognised_text, line, (size_t)kept);
+        reader->first_unrecognised_text[kept] = '\0';
+    }
+    if (reader->recognised_count == 0) {
+        reader->unrecognised_before_valid++;
+        return;
+    }
     if (reader->unrecognised_count <= MAX_UNRECOGNISED_WARNINGS)
         report(reader, reader->line_number, "unrecognized line, skipped: %.*s",
                quoted_length(length), line);
+}
+
+/* Called when a line is recognised: the input is perf script after all. */
+static void line_recognised(struct perf_reader *reader)
+{
+    if (reader->recognised_count++ == 0 && reader->unrecognised_before_valid > 0) {
+        report(reader, reader->first_unrecognised_line, "unrecognized line, skipped: %s%s",
+               reader->first_unrecognised_text,
+               reader->unrecognised_before_valid > 1 ? " (and more before the first sample)" : "");
+    }
 }
 
 static void handle_stack_line(struct perf_reader *reader, const char *line, size_t length)
@@ -750,7 +774,7 @@ static void handle_stack_line(struct perf_reader *reader, const char *line, size
     if (!reader->have_sample) {
         struct stack_fields fields;
         if (match_stack(line, length, &fields))
-            reader->recognised_count++;
+            line_recognised(reader);
         else
             unrecognised_line(reader, line, length);
         return;
@@ -798,7 +822,7 @@ static void handle_stack_line(struct perf_reader *reader, const char *line, size
             frames = reader->frames + first;
         }
     }
-    reader->recognised_count++;
+    line_recognised(reader);
     /* Frames are kept leaf-first: push this line's root-first run reversed. */
     if (reader->stack_count + count > reader->stack_capacity)
         GROW(reader->stack, reader->stack_capacity, reader->stack_count + count);
@@ -969,7 +993,7 @@ static void handle_line(struct perf_reader *reader, const char *line, size_t len
     if (!is_perl_space((unsigned char)line[0])) {
         struct header_fields header;
         if (match_header(line, length, &header)) {
-            reader->recognised_count++;
+            line_recognised(reader);
             handle_header(reader, line, length, &header);
             return;
         }
@@ -1082,10 +1106,10 @@ static int perf_script_read(struct input *input, struct profile *profile,
         fprintf(stderr, "ember: %s: %llu unrecognized lines skipped in all\n", input_name(input),
                 (unsigned long long)reader.unrecognised_count);
     if (result == 0 && reader.unrecognised_count > 0 && reader.recognised_count == 0) {
-        fprintf(stderr,
-                "ember: %s:%llu: not `perf script` output: no line is a sample header or a "
-                "stack frame (for folded input use --format folded)\n",
-                input_name(input), (unsigned long long)reader.first_unrecognised_line);
+        report(&reader, reader.first_unrecognised_line,
+               "not `perf script` output: no line is a sample header or a stack frame, "
+               "starting with: %s (for folded stacks use --format folded)",
+               reader.first_unrecognised_text);
         result = -1;
     }
     reader_free(&reader);
