@@ -150,7 +150,8 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
         reader->previous_capacity = stack_length * 2;
         reader->previous_stack = xrealloc(reader->previous_stack, reader->previous_capacity);
     }
-    memcpy(reader->previous_stack, stack, stack_length);
+    if (stack_length)
+        memcpy(reader->previous_stack, stack, stack_length);
     reader->previous_length = stack_length;
 
     profile_add_value(profile, node, 0, count);
