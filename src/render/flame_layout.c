@@ -6,6 +6,7 @@
 #include "../util/memory.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,11 +32,23 @@ struct flow {
     uint32_t dashes;
 };
 
+/* flamegraph.pl keeps a box's end time only inside its hash key
+ * "name;depth;end", where perl prints it with 15 significant digits; the
+ * width it prunes and draws uses that printed value. */
+static double perl_key_time(double time)
+{
+    if (time == floor(time) && fabs(time) < 1e15)
+        return time;
+    char buffer[64];
+    snprintf(buffer, sizeof buffer, "%.15g", time);
+    return strtod(buffer, NULL);
+}
+
 static void close_box(struct flow *flow, size_t depth)
 {
     struct flame_layout *layout = flow->layout;
     const struct open_frame *frame = &flow->open[depth];
-    double end = flow->time;
+    double end = perl_key_time(flow->time);
     if (end == frame->start) {
         /* flamegraph.pl keys boxes by "name;depth;end": a zero-width box
          * replaces an earlier box with the same name, depth and end. */

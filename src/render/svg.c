@@ -482,6 +482,8 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
         put(writer, "%");
         if (box->flags & FLAME_BOX_HAS_DELTA) {
             double delta = options->negate ? -box->delta : box->delta;
+            if (delta == 0)
+                delta = 0; /* perl negates integer 0 to 0, never -0 */
             format_fixed(number, 100 * delta / (writer->time_max * options->factor), 2);
             put(writer, delta > 0 ? "; +" : "; ");
             put(writer, number);
