@@ -174,6 +174,11 @@ void escape_write_comment(FILE *file, const char *string, int utf8)
             continue;
         }
         previous_dash = 0;
+        if (byte == '<' || byte == '>' || byte == '&') {
+            fputs(byte == '<' ? "&lt;" : byte == '>' ? "&gt;" : "&amp;", file);
+            position++;
+            continue;
+        }
         if (byte < 0x80 || !utf8) {
             if (is_forbidden_control(byte))
                 write_replacement(file, utf8);

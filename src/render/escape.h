@@ -5,7 +5,9 @@
  *
  *   XML text        &, <, > become entities
  *   XML attribute   also ", and tab/newline/CR become character references
- *   XML comment     "--" is broken up and a trailing '-' padded
+ *   XML comment     "--" is broken up, a trailing '-' padded, and &, <, >
+ *                   written as entities (inert in a comment, but no markup
+ *                   ever appears raw)
  *   CSS value       only a conservative set of characters is kept
  *
  * In every context bytes that XML 1.0 forbids (0x00-0x08, 0x0b, 0x0c,
@@ -49,8 +51,8 @@ void escape_write(FILE *file, const char *bytes, size_t length, enum escape_cont
 /* Writes a NUL-terminated string escaped for context. */
 void escape_write_string(FILE *file, const char *string, enum escape_context context, int utf8);
 
-/* Writes text that goes inside an XML comment: sanitized like text, with
- * "--" broken into "- -" and no '-' right before the closing "-->". */
+/* Writes text that goes inside an XML comment: sanitized and escaped like
+ * text, with "--" broken into "- -" and no '-' right before "-->". */
 void escape_write_comment(FILE *file, const char *string, int utf8);
 
 /* Writes a CSS font-family value: keeps letters, digits, space, ',', '-',
