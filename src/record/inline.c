@@ -7,8 +7,8 @@
  * shared objects alike), which is how perf script prints user-space
  * addresses of a DSO and what addr2line expects.
  *
- * For an address: the DWARF scopes that contain it (dwarf_getscopes) give
- * the inlined subroutines from the innermost out to the enclosing
+ * For an address: the DWARF scopes that contain it (dwarf_getscopes, then
+ * dwarf_getscopes_die from the innermost one) give the inlined subroutines from the innermost out to the enclosing
  * subprogram; the innermost's location is the address's line-table entry,
  * each outer function's location is the call site (DW_AT_call_file /
  * DW_AT_call_line) of the inlined subroutine inside it. Without DWARF the
@@ -179,8 +179,17 @@ static int describe_address(struct inline_module *module, Dwarf_Addr address, st
         size_t file_count = 0;
         if (dwarf_getsrcfiles(cu, &files, &file_count) != 0)
             files = NULL;
+        /* dwarf_getscopes() goes from an inlined instance straight to the
+         * unit; dwarf_getscopes_die() on the innermost scope gives the
+         * physical nesting: inlined instances, blocks, the subprogram. */
         Dwarf_Die *scopes = NULL;
         int scope_count = dwarf_getscopes(cu, address - cu_bias, &scopes);
+        if (scope_count > 0) {
+            Dwarf_Die innermost = scopes[0];
+            free(scopes);
+            scopes = NULL;
+            scope_count = dwarf_getscopes_die(&innermost, &scopes);
+        }
         for (int i = 0; i < scope_count; i++) {
             int tag = dwarf_tag(&scopes[i]);
             if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine &&
