@@ -402,10 +402,10 @@ await step('search', async () => {
     ok(near(got, want, 0.05), `#matched shows ${want}% for "walk" (nested frames counted once)`, await text('#matched'));
     ok(!highlighted(one(frames, 'sort')), 'the previous match is cleared');
 
-    await searchWith(() => page.keyboard.press('Control+F'), '^(hash|lex)$');
+    await searchWith(() => page.keyboard.press('F3'), '^(hash|lex)$');
     want = expectedPercent('^(hash|lex)$');
     got = await matchedPercent();
-    ok(near(got, want, 0.05), `a regex "^(hash|lex)$" matches ${want}%`, await text('#matched'));
+    ok(near(got, want, 0.05), `F3 searches too; the regex "^(hash|lex)$" matches ${want}% (names, not tooltips)`, await text('#matched'));
 
     // case: "lex" matches lex (20), with ignore-case also Lexer_init (5)
     await searchWith(() => page.keyboard.press('Control+F'), 'lex');
@@ -421,12 +421,25 @@ await step('search', async () => {
     got = await matchedPercent();
     ok(near(got, want, 0.05) && highlighted(one(frames, 'Lexer_init')),
         `the ignore-case toggle makes "lex" match Lexer_init too: ${want}%`, { got, text: await text('#matched') });
-    await page.click('#ignorecase');
+    await page.keyboard.press('Control+I');
     await page.waitForTimeout(100);
     frames = await readFrames();
     want = expectedPercent('lex');
     got = await matchedPercent();
-    ok(near(got, want, 0.05) && !highlighted(one(frames, 'Lexer_init')), `toggling it back gives ${want}% again`, { got });
+    ok(near(got, want, 0.05) && !highlighted(one(frames, 'Lexer_init')), `Ctrl-I toggles it back: ${want}% again`, { got });
+
+    // a bad regular expression is reported on the page, not thrown
+    const errorsBefore = pageErrors.length;
+    await page.click('#search'); // resets the active search
+    await page.waitForTimeout(50);
+    promptAnswers = ['walk('];
+    await page.click('#search');
+    await page.waitForTimeout(150);
+    const invalid = await text('#matched');
+    ok(promptAnswers.length === 0 && pageErrors.length === errorsBefore && !/\d\s*%/.test(invalid || '') && /\S/.test(invalid || ''),
+        'an invalid regex ("walk(") is reported in #matched, no exception', { matched: invalid, errors: pageErrors.slice(errorsBefore) });
+    promptAnswers = [];
+    await searchWith(() => page.keyboard.press('Control+F'), 'lex');
 
     // clicking Search while a search is active resets it
     await page.click('#search');
