@@ -53,7 +53,8 @@
 enum {
     MAX_UNRECOGNISED_WARNINGS = 10,
     QUOTE_LIMIT = 200, /* bytes of a line quoted in a message */
-    PROBE_HEADER_SCORE = 90, /* above folded's 60 */
+    PROBE_HEADER_SCORE = 90,     /* above folded's 60 */
+    PROBE_UNINDENTED_SCORE = 70, /* still above folded's 60 */
 };
 
 /* ---- perl character classes on byte strings (\s, \d, \w) ---- */
@@ -1140,16 +1141,25 @@ static int perf_script_probe(const char *head, size_t length)
             continue;
         if (!seen_header) {
             struct header_fields header;
+            struct stack_fields fields;
+            /* Text cut from the middle of a perf script may start with the
+             * tail of a callchain. */
+            if (is_perl_space((unsigned char)line[0]) && match_stack(line, line_length, &fields))
+                continue;
             if (!match_header(line, line_length, &header))
                 return 0;
             seen_header = 1;
             continue;
         }
-        /* The line after the first header: a tab- or space-indented frame. */
+        /* The line after the first header: a frame, tab- or space-indented
+         * (very old perf printed frames unindented: less sure then). */
         struct stack_fields fields;
-        if (is_perl_space((unsigned char)line[0]) && match_stack(line, line_length, &fields))
+        struct header_fields header;
+        if (!match_stack(line, line_length, &fields))
+            return 0;
+        if (is_perl_space((unsigned char)line[0]))
             return PROBE_HEADER_SCORE;
-        return 0;
+        return match_header(line, line_length, &header) ? 0 : PROBE_UNINDENTED_SCORE;
     }
     return 0;
 }
