@@ -381,6 +381,19 @@ await step('zoom', async () => {
     ok(wrong.length === 0, 'Reset Zoom restores every frame, width and style', wrong.map((w) => w.name));
     ok(await isHidden('#unzoom'), 'Reset Zoom hides itself again');
     ok(!params().has('x') && !params().has('y'), 'the URL forgets the zoom');
+
+    // clicking an ancestor zooms out to it; Escape resets
+    await clickFrame('cmp');
+    await clickFrame('compute');
+    frames = await readFrames();
+    ok(near(one(frames, 'compute').width, fullWidth, 0.6) && !one(frames, 'sort').hidden && one(frames, 'parse').hidden,
+        'clicking an ancestor ("compute" above "cmp") zooms out to it',
+        { compute: one(frames, 'compute').width, parse: one(frames, 'parse').hidden });
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(100);
+    frames = await readFrames();
+    ok(!frames.some((f) => f.hidden || f.parent) && near(one(frames, 'compute').width, 0.55 * fullWidth, 0.6),
+        'Escape resets the zoom');
 });
 
 await step('search', async () => {
