@@ -137,12 +137,15 @@ int command_collapse(int argc, char **argv)
         input_close(&input);
     }
     if (status == 0 && statistics.samples == 0) {
+        const char *name = file_count == 1 ? argv[optind] : file_count == 0 ? "<stdin>" : NULL;
+        fprintf(stderr, "ember: %s%s", name ? name : "", name ? ": " : "");
         if (statistics.filtered_samples > 0)
-            fprintf(stderr, "ember collapse: no samples left: all %llu were filtered out by event "
+            fprintf(stderr, "no samples left: all %llu were of other events than the one kept "
                             "(see --event-filter)\n",
                     (unsigned long long)statistics.filtered_samples);
         else
-            fprintf(stderr, "ember collapse: no samples found in %llu lines of input\n",
+            fprintf(stderr, "no samples found in %llu lines (only comments, blank lines or "
+                            "samples cut short)\n",
                     (unsigned long long)statistics.lines);
         status = -1;
     }

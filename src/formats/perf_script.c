@@ -586,10 +586,18 @@ static int inline_skips_module(struct span module)
 {
     if (contains_perf_map(module, "perf-", 0) || find_bytes(module.bytes, module.length, "kernel."))
         return 1;
-    for (size_t i = 0; i + 2 < module.length; i++)
-        if (module.bytes[i] == '[' && module.bytes[i + 1] != ']' &&
-            memchr(module.bytes + i + 1, ']', module.length - i - 1))
-            return 1;
+    /* \[[^\]]+\] : a ']' with a '[' before it, at least one byte apart and
+     * no ']' between them. One pass: remember the first '[' since the last ']'. */
+    size_t open = SIZE_MAX;
+    for (size_t i = 0; i < module.length; i++) {
+        if (module.bytes[i] == '[' && open == SIZE_MAX)
+            open = i;
+        else if (module.bytes[i] == ']') {
+            if (open != SIZE_MAX && i >= open + 2)
+                return 1;
+            open = SIZE_MAX;
+        }
+    }
     return 0;
 }
 
