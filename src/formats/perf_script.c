@@ -521,6 +521,10 @@ static int contains_perf_map(struct span text, const char *prefix, int literal_d
             (!literal_dot || search[digits_end] == '.') &&
             memcmp(search + digits_end + 1, "map", 3) == 0)
             return 1;
+        /* With "any byte" for the dot, \d+ may give its last digit to it. */
+        if (!literal_dot && digits_end >= digits_start + 2 && left - digits_end >= 3 &&
+            memcmp(search + digits_end, "map", 3) == 0)
+            return 1;
         size_t advance = (size_t)(hit - search) + 1;
         search += advance;
         left -= advance;
@@ -630,12 +634,14 @@ static int expand_inline(struct perf_reader *reader, const struct stack_fields *
                                           fields->module.length, parse_hex(fields->address),
                                           fields->symbol.bytes, fields->symbol.length, &names,
                                           &lengths);
-    if (count == 0)
+    /* perl falls back to perf's symbol for an empty, "??" or "??:??:0" answer. */
+    if (count == 0 ||
+        (count == 1 && (bytes_equal(names[0], lengths[0], "??") ||
+                        bytes_equal(names[0], lengths[0], "??:??:0"))))
         return 0;
     for (size_t i = 0; i < count; i++) {
         GROW(reader->frames, reader->frame_capacity, reader->frame_count + 1);
-        reader->frames[reader->frame_count++] =
-            profile_frame_named(reader->profile, names[i], lengths[i], FRAME_UNKNOWN);
+        reader->frames[reader->frame_count++] = frame_for_name(reader, names[i], lengths[i]);
     }
     return 1;
 }
