@@ -45,7 +45,7 @@ struct profile *profile_create(void)
     profile->period_type = PROFILE_NONE;
     GROW(profile->nodes, profile->node_capacity, 1);
     profile->nodes[0] = (struct tree_node){PROFILE_NONE, PROFILE_NONE, PROFILE_NONE,
-                                           PROFILE_NONE, 0};
+                                           PROFILE_NONE, 0, 0};
     profile->node_count = 1;
     return profile;
 }
@@ -178,8 +178,33 @@ static void rehash_children(struct profile *profile)
     free(old_slots);
 }
 
+/* Parents with at most this many children are searched through their
+ * sibling list; wider ones through the hash. */
+enum { SMALL_FANOUT = 4 };
+
+static void insert_child_slot(struct profile *profile, uint32_t parent, uint32_t frame,
+                              uint32_t node)
+{
+    uint64_t key = child_key(parent, frame);
+    size_t position = hash_mix64(key) & profile->child_slot_mask;
+    while (profile->child_slots[position].node != PROFILE_NONE)
+        position = (position + 1) & profile->child_slot_mask;
+    profile->child_slots[position] = (struct child_slot){key, node};
+    profile->child_slot_count++;
+    if (profile->child_slot_count * 2 > profile->child_slot_mask + 1)
+        rehash_children(profile);
+}
+
 uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint32_t frame)
 {
+    const struct tree_node *parent_node = &profile->nodes[parent];
+    if (parent_node->child_count <= SMALL_FANOUT) {
+        for (uint32_t child = parent_node->first_child; child != PROFILE_NONE;
+             child = profile->nodes[child].next_sibling)
+            if (profile->nodes[child].frame == frame)
+                return child;
+        return PROFILE_NONE;
+    }
     uint64_t key = child_key(parent, frame);
     size_t position = hash_mix64(key) & profile->child_slot_mask;
     for (;;) {
@@ -192,16 +217,9 @@ uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint
 
 uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
 {
-    uint64_t key = child_key(parent, frame);
-    size_t position = hash_mix64(key) & profile->child_slot_mask;
-    for (;;) {
-        struct child_slot *slot = &profile->child_slots[position];
-        if (slot->node == PROFILE_NONE)
-            break;
-        if (slot->key == key)
-            return slot->node;
-        position = (position + 1) & profile->child_slot_mask;
-    }
+    uint32_t existing = profile_find_child(profile, parent, frame);
+    if (existing != PROFILE_NONE)
+        return existing;
     uint32_t node = (uint32_t)profile->node_count;
     if (profile->node_count == profile->node_capacity) {
         size_t old_capacity = profile->node_capacity;
@@ -214,17 +232,21 @@ uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
                (profile->node_capacity - old_capacity) * stride * sizeof *profile->self_values);
     }
     struct tree_node *parent_node = &profile->nodes[parent];
-    profile->nodes[node] = (struct tree_node){parent, frame, PROFILE_NONE, PROFILE_NONE,
-                                              parent_node->depth + 1};
     /* Children are linked newest first (O(1) insert); insertion order is
      * still known because ids increase, and profile_sorted_children() gives
      * the deterministic order. */
-    profile->nodes[node].next_sibling = parent_node->first_child;
+    profile->nodes[node] = (struct tree_node){parent, frame, PROFILE_NONE,
+                                              parent_node->first_child, parent_node->depth + 1, 0};
     parent_node->first_child = node;
+    parent_node->child_count++;
     profile->node_count++;
-    profile->child_slots[position] = (struct child_slot){key, node};
-    if (profile->node_count * 2 > profile->child_slot_mask + 1)
-        rehash_children(profile);
+    if (parent_node->child_count == SMALL_FANOUT + 1) {
+        for (uint32_t child = node; child != PROFILE_NONE;
+             child = profile->nodes[child].next_sibling)
+            insert_child_slot(profile, parent, profile->nodes[child].frame, child);
+    } else if (parent_node->child_count > SMALL_FANOUT + 1) {
+        insert_child_slot(profile, parent, frame, node);
+    }
     return node;
 }
 
@@ -259,11 +281,7 @@ double profile_grand_total(const struct profile *profile, size_t type)
 
 size_t profile_child_count(const struct profile *profile, uint32_t node)
 {
-    size_t count = 0;
-    for (uint32_t child = profile->nodes[node].first_child; child != PROFILE_NONE;
-         child = profile->nodes[child].next_sibling)
-        count++;
-    return count;
+    return profile->nodes[node].child_count;
 }
 
 uint32_t profile_max_depth(const struct profile *profile)

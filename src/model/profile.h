@@ -9,6 +9,11 @@
  * one probe of an open-addressing hash keyed by (parent, frame), so adding a
  * stack of depth d costs O(d) integer probes and never compares strings.
  *
+ * Parents with only a few children (most of them) are searched by walking
+ * their short sibling list instead: those nodes are usually in cache, while
+ * a hash probe into a table of hundreds of thousands of slots is a cache
+ * miss, and the tree of a sorted folded file is built without any.
+ *
  * A node is always created after its parent, so parent id < child id: totals
  * are computed by one backward pass over the array, no recursion.
  *
@@ -60,6 +65,7 @@ struct tree_node {
     uint32_t first_child;  /* PROFILE_NONE when a leaf; newest child first */
     uint32_t next_sibling; /* PROFILE_NONE when last */
     uint32_t depth;        /* root is 0 */
+    uint32_t child_count;
 };
 
 struct sample_type {
@@ -90,8 +96,9 @@ struct profile {
 
     struct tree_node *nodes;
     size_t node_count, node_capacity;
-    struct child_slot *child_slots; /* open addressing (parent, frame) -> node */
-    size_t child_slot_mask;
+    struct child_slot *child_slots; /* open addressing (parent, frame) -> node, */
+    size_t child_slot_mask;         /* only for parents with many children */
+    size_t child_slot_count;
 
     double *self_values; /* node_count * sample_type_count */
     struct sample_type *sample_types;
