@@ -81,31 +81,33 @@ fi
 
 # Mutated inputs never crash the reader (sanitizers abort on any error).
 if command -v python3 >/dev/null; then
-    crashes=0
-    for seed in $(seq 1 60); do
-        python3 - "$good" "$TMP/mutated.txt" "$seed" <<'PY'
+    mkdir -p "$TMP/mutants"
+    python3 - "$good" "$TMP/mutants" <<'PY'
 import random, sys
-data = bytearray(open(sys.argv[1], 'rb').read())
-rng = random.Random(int(sys.argv[3]))
+original = open(sys.argv[1], 'rb').read()
 alphabet = b' \t\n()[]+-/>;:0123456789abcdefx\'"\r\x00\xff'
-for _ in range(rng.randint(1, 40)):
-    position = rng.randrange(len(data))
-    choice = rng.random()
-    if choice < 0.4:
-        data[position] = rng.choice(alphabet)
-    elif choice < 0.7:
-        del data[position:position + rng.randint(1, 30)]
-    else:
-        data[position:position] = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
-open(sys.argv[2], 'wb').write(data)
+for seed in range(60):
+    rng = random.Random(seed)
+    data = bytearray(original)
+    for _ in range(rng.randint(1, 40)):
+        position = rng.randrange(len(data))
+        choice = rng.random()
+        if choice < 0.4:
+            data[position] = rng.choice(alphabet)
+        elif choice < 0.7:
+            del data[position:position + rng.randint(1, 30)]
+        else:
+            data[position:position] = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 10)))
+    open('%s/%02d.txt' % (sys.argv[2], seed), 'wb').write(data)
 PY
+    crashes=0
+    for mutant in "$TMP"/mutants/*.txt; do
         for flags in "" "--all --addrs --tid"; do
             status=0
-            "$EMBER" collapse $flags "$TMP/mutated.txt" >/dev/null 2>"$TMP/err" || status=$?
+            "$EMBER" collapse $flags "$mutant" >/dev/null 2>"$TMP/err" || status=$?
             if [ "$status" -ge 128 ] || grep -q Sanitizer "$TMP/err"; then
                 crashes=$((crashes + 1))
-                cp "$TMP/mutated.txt" "$TMP/crash-$seed.txt"
-                note "$(head -5 "$TMP/err")"
+                note "$(basename "$mutant") $flags: $(head -5 "$TMP/err")"
             fi
         done
     done
