@@ -102,3 +102,11 @@ if [ -f "$CORPUS" ] && command -v zstd >/dev/null && [ -f "$PERL_SCRIPT" ]; then
 else
     skip "collapse small-A corpus equals stackcollapse-perf.pl" "corpus, zstd or the perl script missing"
 fi
+
+# CRLF line ends (a deliberate extension: the perl merges samples there).
+sed 's/$/\r/' "$input" >"$TMP/crlf.txt"
+if "$EMBER" collapse "$TMP/crlf.txt" 2>/dev/null | cmp -s - "$FIXTURES/edge-cases-collapsed.txt"; then
+    ok "collapse reads CRLF perf script text like LF text"
+else
+    not_ok "collapse reads CRLF perf script text like LF text"
+fi
