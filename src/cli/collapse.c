@@ -14,6 +14,7 @@
 #include "../util/output.h"
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,7 +134,14 @@ int command_collapse(int argc, char **argv)
             status = -1;
             break;
         }
+        uint64_t skipped_before = statistics.skipped_lines;
         status = format_read_input(&input, format, profile, &options, &statistics);
+        /* The perf script reader warns about its own skipped lines. */
+        if (status == 0 && format != &perf_script_format &&
+            statistics.skipped_lines > skipped_before)
+            fprintf(stderr, "ember: %s: ignored %llu lines that are not %s\n", input_name(&input),
+                    (unsigned long long)(statistics.skipped_lines - skipped_before),
+                    format->name);
         input_close(&input);
     }
     if (status == 0 && statistics.samples == 0) {
