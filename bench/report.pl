@@ -121,6 +121,8 @@ print '| FlameGraph | ', ($flamegraph ? "measured in the same runs: $flamegraph-
 print '| inferno | ', ($inferno ? "measured in the same runs: $inferno->[0] ($inferno->[1])" :
     'not measured in this run (INFERNO_BIN not set; see below)'), " |\n";
 printf "| duration | %s s for the whole `make bench` |\n", $notes{elapsed}[0] // '?';
+printf "| load average | %s at the start, %s at the end (1, 5, 15 min; other work on the machine shows here) |\n",
+    $notes{'load-start'}[0] // '?', $notes{'load-end'}[0] // '?';
 
 print <<'EOF';
 
@@ -130,21 +132,24 @@ runs) holding ember and every available anchor, so ratios compare runs on the
 same machine at the same time. Wall is hyperfine's mean ± standard deviation;
 CPU is mean user + system time; peak RSS is `/usr/bin/time -f %M` in a
 separate single run. MB/s is input bytes (10^6) per second of wall time.
-"Speed-up" is the anchor's mean wall time divided by ember's. Each tool
+"Speed-up" is the anchor's mean wall time divided by ember's; the targets
+table uses the same ratio. Each tool
 draws the folded file its own collapse produced (see "Folded outputs").
 EOF
 
 unless ($inferno) {
     print <<'EOF';
 
-inferno could not be run here. It is not packaged in Debian, and building it
-needs crates that are not available offline: crates.io cannot be reached from
-this machine, and Debian 12's `librust-*-dev` packages are older than every
-inferno release asks for (inferno 0.12.8 wants ahash 0.8, dashmap 6,
-env_logger 0.11, indexmap 2, quick-xml 0.41, clap 4; Debian 12 has ahash
-0.7.6, dashmap 5.4, env_logger 0.9.3, indexmap 1.9.2, quick-xml 0.26) and no
-`str_stack`, which every inferno release depends on. Where inferno figures
-appear below they are **from corpus/README.md, not measured in this run**.
+inferno could not be run here. It is not packaged in Debian, crates.io cannot
+be reached from this machine, and no inferno release builds from Debian 12's
+`librust-*-dev` packages: 0.12.8 needs ahash 0.8, dashmap 6, env_logger 0.11,
+indexmap 2 and quick-xml 0.41 (Debian 12: ahash 0.7.6, dashmap 5.4,
+env_logger 0.9.3, indexmap 1.9.2, quick-xml 0.26); older releases want
+quick-xml 0.22/0.23 or ahash 0.8; and every release depends on `str_stack`,
+which Debian does not package. Patching inferno's manifest or vendoring crates
+would no longer measure inferno as released, so it was not attempted. Where
+inferno figures appear below they are **from corpus/README.md, not measured
+in this run**.
 EOF
 }
 
@@ -156,14 +161,14 @@ for my $task (@tasks) {
     my ($ember_result) = grep { tool_of($_->{command}) eq 'ember' } @{ $task->{results} };
     my $ember_mean = $ember_result ? $ember_result->{mean} : undef;
     printf "\n## %s\n\nInput: %.1f MB.\n\n", $task->{title}, $task->{bytes} / 1e6;
-    print "| command | wall (mean ± σ) | user+sys CPU | peak RSS | MB/s | ember speed-up vs it |\n";
-    print "|---|---|---|---|---|---|\n";
+    print "| command | wall (mean ± σ) | median | user+sys CPU | peak RSS | MB/s | ember speed-up vs it |\n";
+    print "|---|---|---|---|---|---|---|\n";
     for my $result (@{ $task->{results} }) {
         my $tool = tool_of($result->{command});
         $mean{$id}{$tool} = $result->{mean};
         my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{mean} / $ember_mean) : '—';
-        printf "| %s | %s ± %s | %s | %s | %.0f | %s |\n", $result->{command}, seconds($result->{mean}),
-            seconds($result->{stddev} // 0), seconds($result->{user} + $result->{system}),
+        printf "| %s | %s ± %s | %s | %s | %s | %.0f | %s |\n", $result->{command}, seconds($result->{mean}),
+            seconds($result->{stddev} // 0), seconds($result->{median}), seconds($result->{user} + $result->{system}),
             mib($rss{$id}{ $result->{command} }), $task->{bytes} / 1e6 / $result->{mean}, $speedup;
     }
     my $q = $quoted{$id};
@@ -172,7 +177,7 @@ for my $task (@tasks) {
         next unless $q && $ember_mean;
         my $name = $anchor_names{$kind}{$anchor};
         my $rss_key = "${anchor}_rss_mib";
-        printf "| %s *(from corpus/README.md, not measured in this run)* | %s | | %s | %.0f | %s *(vs quoted figure)* |\n",
+        printf "| %s *(from corpus/README.md, not measured in this run)* | | %s | | %s | %.0f | %s *(vs quoted figure)* |\n",
             $name, seconds($q->{$anchor}), defined $q->{$rss_key} ? "$q->{$rss_key} MiB" : '',
             $task->{bytes} / 1e6 / $q->{$anchor}, ratio($q->{$anchor} / $ember_mean);
     }
@@ -191,7 +196,7 @@ for my $task (@tasks) {
             next;
         }
         my $got = $anchor_mean / $ember_mean;
-        push @target_rows, [ $task->{title}, "≥ ${need}× $name", ratio($got) . " ($source)",
+        push @target_rows, [ $task->{title}, "≥ ${need}× $name", sprintf('%.2f×', $got) . " ($source)",
             $got >= $need ? 'met' : 'not met' ];
     }
     if ($kind eq 'collapse') {
@@ -260,7 +265,7 @@ if (@folded_compare || %folded_stats) {
     print "\n## Folded outputs\n\n";
     print "| input | ember's folded output | compared with |\n|---|---|---|\n";
     for my $file (sort keys %folded_stats) {
-        my @against = map { "$_->[1]: $_->[2]" } grep { $_->[0] eq $file } @folded_compare;
+        my @against = map { ($_->[1] eq 'perl' ? 'stackcollapse-perf.pl' : "inferno-collapse-perf") . ": $_->[2]" } grep { $_->[0] eq $file } @folded_compare;
         printf "| %s | %.2f MB, %d stacks | %s |\n", $file, $folded_stats{$file}[0] / 1e6,
             $folded_stats{$file}[1], @against ? join('; ', @against) : 'no anchor';
     }
