@@ -825,7 +825,8 @@ static void handle_stack_line(struct perf_reader *reader, const char *line, size
         if (values) {
             values[0] = count;
             if (count <= INLINE_FRAMES) {
-                memcpy(values + 1, reader->frames + first, count * sizeof *values);
+                if (count > 0) /* reader->frames may still be NULL */
+                    memcpy(values + 1, reader->frames + first, count * sizeof *values);
                 reader->frame_count = first;
                 frames = values + 1;
             } else {

@@ -79,6 +79,13 @@ else
     note "$(cat "$TMP/err")"
 fi
 
+# Found by the fuzzer: the first frame line gives no frame at all ("(...)"
+# symbols are skipped), nothing was allocated yet.
+printf 'P_[ 1 \n0( ()\n' >"$TMP/fuzz-1.txt"
+check_fails "fuzzer case: first frame line without frames (no sample: exit 1, no crash)" "$EMBER" collapse "$TMP/fuzz-1.txt"
+printf 'perf 1 [000] 1.0: 1 cycles:\n\t1 (skipped) (/x)\n\n' >"$TMP/fuzz-2.txt"
+check "a sample whose only frame is skipped folds to its process" "$EMBER" collapse "$TMP/fuzz-2.txt"
+
 # Mutated inputs never crash the reader (sanitizers abort on any error).
 if command -v python3 >/dev/null; then
     mkdir -p "$TMP/mutants"
