@@ -312,6 +312,24 @@ void profile_add_label(struct profile *profile, const char *key, const char *val
 
 /* ---- merge ---- */
 
+uint32_t profile_import_string(struct profile *destination, const struct profile *source,
+                               uint32_t string)
+{
+    if (string == PROFILE_NONE)
+        return PROFILE_NONE;
+    return profile_intern(destination, profile_string(source, string),
+                          profile_string_length(source, string));
+}
+
+uint32_t profile_import_frame(struct profile *destination, const struct profile *source,
+                              uint32_t frame)
+{
+    const struct frame *original = &source->frames[frame];
+    return profile_frame(destination, profile_import_string(destination, source, original->name),
+                         profile_import_string(destination, source, original->file),
+                         original->line, (enum frame_kind)original->kind);
+}
+
 void profile_merge(struct profile *destination, const struct profile *source)
 {
     size_t *type_map = xmalloc((source->sample_type_count + 1) * sizeof *type_map);
@@ -321,16 +339,8 @@ void profile_merge(struct profile *destination, const struct profile *source)
             profile_string(source, source->sample_types[t].unit));
 
     uint32_t *frame_map = xmalloc((source->frame_count + 1) * sizeof *frame_map);
-    for (size_t f = 0; f < source->frame_count; f++) {
-        const struct frame *frame = &source->frames[f];
-        uint32_t name = profile_intern(destination, profile_string(source, frame->name),
-                                       profile_string_length(source, frame->name));
-        uint32_t file = frame->file == PROFILE_NONE
-                            ? PROFILE_NONE
-                            : profile_intern(destination, profile_string(source, frame->file),
-                                             profile_string_length(source, frame->file));
-        frame_map[f] = profile_frame(destination, name, file, frame->line, frame->kind);
-    }
+    for (size_t f = 0; f < source->frame_count; f++)
+        frame_map[f] = profile_import_frame(destination, source, (uint32_t)f);
 
     uint32_t *node_map = xmalloc(source->node_count * sizeof *node_map);
     node_map[0] = PROFILE_ROOT;
@@ -349,12 +359,9 @@ void profile_merge(struct profile *destination, const struct profile *source)
         destination->differential = 1;
     for (size_t i = 0; i < source->timeline_count; i++) {
         const struct timeline_entry *entry = &source->timeline[i];
-        uint32_t thread = entry->thread == PROFILE_NONE
-                              ? PROFILE_NONE
-                              : profile_intern(destination, profile_string(source, entry->thread),
-                                               profile_string_length(source, entry->thread));
-        profile_timeline_append(destination, entry->time, thread, node_map[entry->node],
-                                entry->weight);
+        profile_timeline_append(destination, entry->time,
+                                profile_import_string(destination, source, entry->thread),
+                                node_map[entry->node], entry->weight);
     }
     for (size_t i = 0; i < source->label_count; i++)
         profile_add_label(destination, profile_string(source, source->labels[i].key),

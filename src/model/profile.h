@@ -185,6 +185,13 @@ void profile_timeline_append(struct profile *profile, double time, uint32_t thre
 /* Labels (metadata, e.g. "service" = "api"). */
 void profile_add_label(struct profile *profile, const char *key, const char *value);
 
+/* Copies a string id (PROFILE_NONE stays PROFILE_NONE) or a frame of source
+ * into destination and returns its id there. */
+uint32_t profile_import_string(struct profile *destination, const struct profile *source,
+                               uint32_t string);
+uint32_t profile_import_frame(struct profile *destination, const struct profile *source,
+                              uint32_t frame);
+
 /* Merge: adds every stack and value of source into destination. Sample types
  * are matched by (type, unit); types missing in destination are added. */
 void profile_merge(struct profile *destination, const struct profile *source);

@@ -5,20 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Copies a frame of source into destination, returning its id there. */
-static uint32_t copy_frame(struct profile *destination, const struct profile *source,
-                           uint32_t frame)
-{
-    const struct frame *original = &source->frames[frame];
-    uint32_t name = profile_intern(destination, profile_string(source, original->name),
-                                   profile_string_length(source, original->name));
-    uint32_t file = original->file == PROFILE_NONE
-                        ? PROFILE_NONE
-                        : profile_intern(destination, profile_string(source, original->file),
-                                         profile_string_length(source, original->file));
-    return profile_frame(destination, name, file, original->line, (enum frame_kind)original->kind);
-}
-
 /* Fills path with node's stack reversed, as frames of the reversed
  * profile, without trailing empty names; returns its depth. */
 static size_t reversed_path(const struct profile *source, const struct profile *reversed,
@@ -49,9 +35,7 @@ struct profile *profile_reverse(const struct profile *source)
     reversed->start_time = source->start_time;
     reversed->end_time = source->end_time;
     reversed->period = source->period;
-    if (source->period_type != PROFILE_NONE)
-        reversed->period_type = profile_intern(reversed, profile_string(source, source->period_type),
-                                               profile_string_length(source, source->period_type));
+    reversed->period_type = profile_import_string(reversed, source, source->period_type);
     for (size_t i = 0; i < source->label_count; i++)
         profile_add_label(reversed, profile_string(source, source->labels[i].key),
                           profile_string(source, source->labels[i].value));
@@ -59,7 +43,7 @@ struct profile *profile_reverse(const struct profile *source)
     /* Frame ids map one to one; copy them all in order. */
     uint32_t *frame_map = xmalloc((source->frame_count + 1) * sizeof *frame_map);
     for (size_t frame = 0; frame < source->frame_count; frame++)
-        frame_map[frame] = copy_frame(reversed, source, (uint32_t)frame);
+        frame_map[frame] = profile_import_frame(reversed, source, (uint32_t)frame);
 
     /* node_map[node] = the reversed stack's node, for the timeline. */
     uint32_t *node_map = xmalloc(source->node_count * sizeof *node_map);
@@ -83,10 +67,7 @@ struct profile *profile_reverse(const struct profile *source)
     }
     for (size_t i = 0; i < source->timeline_count; i++) {
         const struct timeline_entry *entry = &source->timeline[i];
-        uint32_t thread = entry->thread == PROFILE_NONE
-                              ? PROFILE_NONE
-                              : profile_intern(reversed, profile_string(source, entry->thread),
-                                               profile_string_length(source, entry->thread));
+        uint32_t thread = profile_import_string(reversed, source, entry->thread);
         uint32_t node = node_map[entry->node];
         if (node == PROFILE_NONE) {
             /* A timeline entry through a node without value: reverse it now. */
