@@ -13,7 +13,7 @@
 static void usage(FILE *file)
 {
     fprintf(file,
-            "usage: ember convert [--format NAME] [--sample-type N] INPUT -o OUTPUT\n"
+            "usage: ember convert [--format NAME] [--sample-type TYPE] INPUT -o OUTPUT\n"
             "\n"
             "Reads INPUT (\"-\" for standard input) in any format ember reads, guessing the\n"
             "format from its content unless --format names it, and writes OUTPUT in the\n"
@@ -25,7 +25,8 @@ static void usage(FILE *file)
             "Options:\n"
             "  -o, --output FILE    where to write (required); written atomically\n"
             "  -f, --format NAME    input format instead of guessing\n"
-            "  -t, --sample-type N  index of the sample type to write (default 0)\n"
+            "  -t, --sample-type T  sample type to draw or write, by name (e.g. alloc_space)\n"
+            "                       or index; default: the profile's default type\n"
             "  -h, --help           this text\n");
 }
 
@@ -45,22 +46,14 @@ int command_convert(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *output_path = NULL, *format_name = NULL;
-    long sample_type = 0;
+    const char *sample_type_name = NULL;
     int option;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:f:t:h", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'f': format_name = optarg; break;
-        case 't': {
-            char *end;
-            sample_type = strtol(optarg, &end, 10);
-            if (*end || sample_type < 0) {
-                fprintf(stderr, "ember convert: --sample-type wants a number, got '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        }
+        case 't': sample_type_name = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -84,6 +77,7 @@ int command_convert(int argc, char **argv)
         return 2;
     }
 
+    const char *input_label = strcmp(argv[optind], "-") == 0 ? "<stdin>" : argv[optind];
     struct input input;
     if (input_open(&input, argv[optind]) < 0)
         return 1;
@@ -94,18 +88,22 @@ int command_convert(int argc, char **argv)
     input_close(&input);
     if (status == 0 && statistics.samples == 0) {
         fprintf(stderr, "ember convert: %s: no samples found (%llu lines read, %llu malformed)\n",
-                argv[optind], (unsigned long long)statistics.lines,
+                input_label, (unsigned long long)statistics.lines,
                 (unsigned long long)statistics.skipped_lines);
         status = -1;
     }
-    if (status == 0 && (size_t)sample_type >= profile->sample_type_count) {
-        fprintf(stderr, "ember convert: --sample-type %ld: the profile has %zu sample types\n",
-                sample_type, profile->sample_type_count);
+    long sample_type = status == 0 ? profile_resolve_sample_type(profile, sample_type_name) : -1;
+    if (status == 0 && sample_type < 0) {
+        fprintf(stderr, "ember convert: %s: no sample type '%s'; the profile has:", input_label,
+                sample_type_name ? sample_type_name : "(default)");
+        for (size_t i = 0; i < profile->sample_type_count; i++)
+            fprintf(stderr, " %s", profile_string(profile, profile->sample_types[i].type));
+        fprintf(stderr, "\n");
         status = -1;
     }
     if (status == 0 && statistics.skipped_lines)
         fprintf(stderr, "ember convert: %s: ignored %llu lines with invalid format\n",
-                argv[optind], (unsigned long long)statistics.skipped_lines);
+                input_label, (unsigned long long)statistics.skipped_lines);
     if (status == 0) {
         struct output output;
         if (output_open(&output, output_path) < 0) {

@@ -31,6 +31,9 @@ struct read_options {
     size_t event_filter_count;
     /* any format */
     int keep_timeline;      /* record input order, for flame charts */
+    /* pprof-like formats */
+    const char *const *label_frame_keys; /* --label-frames KEY: labels become root frames */
+    size_t label_frame_key_count;
 };
 
 /* What a reader saw, for the messages the CLI prints afterwards. */

@@ -87,6 +87,22 @@ long profile_find_sample_type(const struct profile *profile, const char *type)
     return -1;
 }
 
+long profile_resolve_sample_type(const struct profile *profile, const char *name_or_index)
+{
+    if (!name_or_index || !*name_or_index)
+        return profile->default_sample_type < profile->sample_type_count
+                   ? (long)profile->default_sample_type
+                   : -1;
+    long index = profile_find_sample_type(profile, name_or_index);
+    if (index >= 0)
+        return index;
+    char *end;
+    long number = strtol(name_or_index, &end, 10);
+    if (*end == '\0' && number >= 0 && (size_t)number < profile->sample_type_count)
+        return number;
+    return -1;
+}
+
 size_t profile_add_sample_type(struct profile *profile, const char *type, const char *unit)
 {
     uint32_t type_id = profile_intern_cstring(profile, type);

@@ -103,7 +103,7 @@ struct profile {
     double *self_values; /* node_count * sample_type_count */
     struct sample_type *sample_types;
     size_t sample_type_count;
-    size_t default_sample_type;
+    size_t default_sample_type; /* what views draw unless told otherwise */
 
     /* Set when the profile is differential: sample type 0 is "before",
      * type 1 is "after" (flamegraph.pl's two-column folded input). */
@@ -140,6 +140,10 @@ static inline uint32_t profile_string_length(const struct profile *profile, uint
 size_t profile_add_sample_type(struct profile *profile, const char *type, const char *unit);
 /* Index of the sample type named type, or -1. */
 long profile_find_sample_type(const struct profile *profile, const char *type);
+/* Resolves --sample-type: a type name (e.g. "alloc_space") or an index.
+ * NULL or "" selects profile->default_sample_type. Returns the index, or -1
+ * when there is no such type. */
+long profile_resolve_sample_type(const struct profile *profile, const char *name_or_index);
 
 /* Frames. */
 uint32_t profile_frame(struct profile *profile, uint32_t name, uint32_t file, uint32_t line,
