@@ -6,12 +6,14 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "austin.h"
 
 #include <string.h>
 
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &austin_format,
 };
 
 enum { REGISTRY_SIZE = sizeof registry / sizeof registry[0], PROBE_BYTES = 64 * 1024 };
