@@ -6,6 +6,8 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "speedscope.h"
+#include "flamebearer.h"
 #include "austin.h"
 
 #include <string.h>
@@ -13,6 +15,8 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &speedscope_format,
+    &flamebearer_format,
     &austin_format,
 };
 
