@@ -2,8 +2,7 @@
  * that OUT's extension names (.svg or a format's extension, e.g. .folded). */
 #include "commands.h"
 #include "../formats/format.h"
-#include "../render/svg.h"
-#include "../util/output.h"
+#include "write_profile.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -28,12 +27,6 @@ static void usage(FILE *file)
             "  -t, --sample-type T  sample type to draw or write, by name (e.g. alloc_space)\n"
             "                       or index; default: the profile's default type\n"
             "  -h, --help           this text\n");
-}
-
-static int has_suffix(const char *string, const char *suffix)
-{
-    size_t length = strlen(string), suffix_length = strlen(suffix);
-    return length >= suffix_length && strcmp(string + length - suffix_length, suffix) == 0;
 }
 
 int command_convert(int argc, char **argv)
@@ -68,14 +61,9 @@ int command_convert(int argc, char **argv)
         fprintf(stderr, "ember convert: unknown format '%s'\n", format_name);
         return 2;
     }
-    int write_svg = has_suffix(output_path, ".svg");
-    const struct format *output_format = write_svg ? NULL : format_for_output_path(output_path);
-    if (!write_svg && !output_format) {
-        fprintf(stderr, "ember convert: %s: cannot tell the output format from the extension "
-                        "(known: .svg", output_path);
-        fprintf(stderr, ", .folded, .collapsed)\n");
+    struct profile_destination destination;
+    if (profile_destination_for_path(&destination, output_path, "convert") < 0)
         return 2;
-    }
 
     const char *input_label = strcmp(argv[optind], "-") == 0 ? "<stdin>" : argv[optind];
     struct input input;
@@ -92,38 +80,16 @@ int command_convert(int argc, char **argv)
                 (unsigned long long)statistics.skipped_lines);
         status = -1;
     }
-    long sample_type = status == 0 ? profile_resolve_sample_type(profile, sample_type_name) : -1;
-    if (status == 0 && sample_type < 0) {
-        fprintf(stderr, "ember convert: %s: no sample type '%s'; the profile has:", input_label,
-                sample_type_name ? sample_type_name : "(default)");
-        for (size_t i = 0; i < profile->sample_type_count; i++)
-            fprintf(stderr, " %s", profile_string(profile, profile->sample_types[i].type));
-        fprintf(stderr, "\n");
+    long sample_type = status == 0 ? profile_sample_type_or_report(profile, sample_type_name,
+                                                                   "convert", input_label)
+                                   : -1;
+    if (sample_type < 0)
         status = -1;
-    }
     if (status == 0 && statistics.skipped_lines)
         fprintf(stderr, "ember convert: %s: ignored %llu lines with invalid format\n",
                 input_label, (unsigned long long)statistics.skipped_lines);
-    if (status == 0) {
-        struct output output;
-        if (output_open(&output, output_path) < 0) {
-            status = -1;
-        } else {
-            if (write_svg) {
-                struct svg_options svg_options;
-                svg_options_init(&svg_options);
-                svg_options.sample_type = (size_t)sample_type;
-                status = svg_write(output.file, profile, &svg_options);
-            } else {
-                struct write_options write_options = {.sample_type = (size_t)sample_type};
-                status = output_format->write(output.file, profile, &write_options);
-            }
-            if (status == 0)
-                status = output_commit(&output);
-            else
-                output_abort(&output);
-        }
-    }
+    if (status == 0)
+        status = profile_destination_write(&destination, profile, (size_t)sample_type, NULL);
     profile_destroy(profile);
     return status == 0 ? 0 : 1;
 }
