@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
     {"collapse", command_collapse, "fold `perf script` output into stacks (stackcollapse-perf.pl)"},
     {"flamegraph", command_flamegraph, "draw folded stacks as an interactive SVG (flamegraph.pl)"},
     {"convert", command_convert, "convert a profile; the output format follows -o's extension"},
+    {"fetch", command_fetch, "download a profile from a Go program's net/http/pprof and draw it"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };
