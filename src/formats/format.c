@@ -8,6 +8,7 @@
 #include "perf_script.h"
 #include "speedscope.h"
 #include "flamebearer.h"
+#include "chrome.h"
 #include "austin.h"
 
 #include <string.h>
@@ -17,6 +18,7 @@ static const struct format *const registry[] = {
     &perf_script_format,
     &speedscope_format,
     &flamebearer_format,
+    &chrome_format,
     &austin_format,
 };
 
