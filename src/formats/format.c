@@ -6,6 +6,8 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "bpftrace.h"
+#include "pyspy.h"
 #include "speedscope.h"
 #include "flamebearer.h"
 #include "chrome.h"
@@ -16,6 +18,8 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &bpftrace_format,
+    &pyspy_format,
     &speedscope_format,
     &flamebearer_format,
     &chrome_format,
