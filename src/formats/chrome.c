@@ -693,10 +693,12 @@ static int chrome_read(struct input *input, struct profile *profile,
     json_init(&parser, data, length, input_name(input));
     struct cpuprofile_fields fields = {0};
     size_t events_offset = 0;
+    int is_trace = 0;
     int status = 0;
     enum json_type type = json_peek(&parser);
     if (type == JSON_ARRAY) {
         events_offset = json_offset(&parser);
+        is_trace = 1;
         status = json_skip(&parser);
     } else if (type == JSON_OBJECT) {
         const char *key;
@@ -711,8 +713,10 @@ static int chrome_read(struct input *input, struct profile *profile,
                 fields.samples_offset = offset;
             else if (json_key_is(key, key_length, "timeDeltas"))
                 fields.deltas_offset = offset;
-            else if (json_key_is(key, key_length, "traceEvents"))
+            else if (json_key_is(key, key_length, "traceEvents")) {
                 events_offset = offset;
+                is_trace = 1;
+            }
             if (json_key_is(key, key_length, "startTime") && json_peek(&parser) == JSON_NUMBER) {
                 status = json_read_number(&parser, &fields.start_time);
                 fields.has_start_time = 1;
@@ -733,7 +737,7 @@ static int chrome_read(struct input *input, struct profile *profile,
     if (status == 0) {
         if (fields.nodes_offset) {
             status = read_cpuprofile(&parser, profile, statistics, &fields);
-        } else if (events_offset) {
+        } else if (is_trace) {
             status = read_trace(&parser, profile, statistics, events_offset);
         } else {
             json_fail_at(&parser, 0, "neither \"nodes\" (a .cpuprofile) nor \"traceEvents\" "
