@@ -11,5 +11,6 @@ int command_collapse(int argc, char **argv);
 int command_flamegraph(int argc, char **argv);
 int command_convert(int argc, char **argv);
 int command_fetch(int argc, char **argv);
+int command_top(int argc, char **argv);
 
 #endif

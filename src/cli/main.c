@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
     {"flamegraph", command_flamegraph, "draw folded stacks as an interactive SVG (flamegraph.pl)"},
     {"convert", command_convert, "convert a profile; the output format follows -o's extension"},
     {"fetch", command_fetch, "download a profile from a Go program's net/http/pprof and draw it"},
+    {"top", command_top, "the costliest functions: Python's pstats table for cProfile files, flat/cum otherwise"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };

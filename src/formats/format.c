@@ -6,6 +6,7 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "pstats.h"
 #include "bpftrace.h"
 #include "pyspy.h"
 #include "speedscope.h"
@@ -18,6 +19,7 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &pstats_format,
     &bpftrace_format,
     &pyspy_format,
     &speedscope_format,
