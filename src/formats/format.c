@@ -6,6 +6,7 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "pprof.h"
 #include "pstats.h"
 #include "bpftrace.h"
 #include "pyspy.h"
@@ -19,6 +20,8 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &pprof_format,
+    &pprof_uncompressed_format,
     &pstats_format,
     &bpftrace_format,
     &pyspy_format,
