@@ -24,15 +24,15 @@
  * only while its ancestors have one caller each; elsewhere it is an
  * estimate.
  *
- * Recursion: cProfile counts the time of a recursive edge once, at its
- * outermost call, so in an estimated frame an edge back to a function on
- * the path takes the share of the frame that the edge's cumtime is of the
- * function's whole cumtime, and the other callees share what is left.
- * Such a repeated frame is expanded once more without following edges back
- * to the path: deep recursion is drawn as one extra level, and every cycle
- * ends. Frames narrower than 1/100000 of the total are left out (their time
- * stays in the parent's own time), which bounds the tree to 100000 frames
- * per level, and a budget of frames stops pathological inputs.
+ * Recursion: a function appears once on a path. Edges back to the path are
+ * not followed and take no share of the frame (cProfile counts recursive
+ * time once, at the outermost call, and the deeper levels' calls to other
+ * functions are in those functions' edges already), and an estimated child
+ * is never wider than its edge's cumtime, so what recursion leaves
+ * unexplained stays in the frame's own time instead of inflating a small
+ * callee. Frames narrower than 1/100000 of the total are left out (their
+ * time stays in the parent's own time), which bounds the tree to 100000
+ * frames per level, and a budget of frames stops pathological inputs.
  *
  * Roots are the functions without callers; functions no root reaches (a
  * profile enabled inside a recursion) are made roots, largest cumtime
@@ -396,10 +396,8 @@ struct edge_values {
 struct expansion {
     uint32_t function, node;
     double width, self_time, calls;
-    double forward_factor;  /* applied to edges towards functions not on the path */
-    double back_factor;     /* applied to edges back to a function on the path */
+    double factor;          /* applied to every followed edge's numbers */
     int exact_children;     /* the outgoing edges describe exactly this path */
-    int repeat;             /* the function is already on the path below */
     uint32_t next_edge, end_edge;
     double children_width;
 };
@@ -412,7 +410,7 @@ struct tree_builder {
     uint32_t *frames;            /* function -> frame id */
     uint32_t *outgoing_start;    /* function -> first index in outgoing */
     struct edge_values *outgoing; /* edges grouped by caller */
-    uint32_t *on_path;           /* function -> frames of it on the current path */
+    unsigned char *on_path;      /* function -> 1 while on the current path */
     struct expansion *stack;
     size_t stack_count, stack_capacity;
     double minimum_width;
@@ -430,43 +428,33 @@ static void add_node_values(struct tree_builder *builder, uint32_t node, double 
         profile_add_value(builder->profile, node, builder->calls_type, round(calls));
 }
 
-/* Decides how the frame's width is shared among its callees.
+/* Decides how the frame's width is shared among its callees. Edges back to
+ * a function on the path (recursion) are not followed and take no share:
+ * cProfile counts a recursive call's time once, at its outermost call, and
+ * that time is also in the edges to the other callees made at deeper
+ * levels, which the frame's children stand for.
  *
  * Exact context: every edge keeps its cumtime, all shrunk together only if
  * they exceed the width.
  *
- * Otherwise, edges back to a function on the path (recursion) come first:
- * cProfile counts a recursive edge's time once, at its outermost call, so
- * the edge's share of the function's whole cumtime is the share of this
- * frame that recursion takes. The other callees share what is left after
- * the frame's own time, in proportion to their edges' cumtimes. A repeat
- * frame (the function recursing) does not follow edges back to the path
- * again, so the recursion shows as one extra level. */
+ * Otherwise the callees share what is left after the frame's own time, in
+ * proportion to their edges' cumtimes (flameprof's rule), but no child is
+ * made wider than its edge's cumtime: when recursion leaves little for the
+ * other callees, the rest stays in the frame rather than inflating them. */
 static void share_width(struct tree_builder *builder, struct expansion *frame)
 {
-    const struct pstats_function *function = &builder->stats->functions[frame->function];
-    double back = 0, forward = 0;
-    for (uint32_t i = frame->next_edge; i < frame->end_edge; i++) {
-        const struct edge_values *edge = &builder->outgoing[i];
-        if (!builder->on_path[edge->callee])
-            forward += edge->width;
-        else if (!frame->repeat)
-            back += edge->width;
-    }
+    double forward = 0;
+    for (uint32_t i = frame->next_edge; i < frame->end_edge; i++)
+        if (!builder->on_path[builder->outgoing[i].callee])
+            forward += builder->outgoing[i].width;
     if (frame->exact_children) {
-        double all = back + forward;
-        frame->forward_factor = frame->back_factor = all > frame->width ? frame->width / all : 1;
+        frame->factor = forward > frame->width ? frame->width / forward : 1;
         return;
     }
     double available = frame->width - frame->self_time;
-    if (available < 0)
-        available = 0;
-    double whole = clean_time(function->cumulative_time);
-    frame->back_factor = whole > 0 ? frame->width / whole : 0;
-    if (back * frame->back_factor > available)
-        frame->back_factor = back > 0 ? available / back : 0;
-    available -= back * frame->back_factor;
-    frame->forward_factor = forward > 0 && available > 0 ? available / forward : 0;
+    frame->factor = forward > 0 && available > 0 ? available / forward : 0;
+    if (frame->factor > 1)
+        frame->factor = 1;
 }
 
 static void push_frame(struct tree_builder *builder, uint32_t function, uint32_t parent_node,
@@ -481,12 +469,11 @@ static void push_frame(struct tree_builder *builder, uint32_t function, uint32_t
     frame->width = width;
     frame->self_time = self_time;
     frame->calls = calls;
-    frame->repeat = builder->on_path[function] > 0;
-    frame->exact_children = exact && !frame->repeat && stats->functions[function].caller_count <= 1;
+    frame->exact_children = exact && stats->functions[function].caller_count <= 1;
     frame->next_edge = builder->outgoing_start[function];
     frame->end_edge = builder->outgoing_start[function + 1];
     frame->children_width = 0;
-    builder->on_path[function]++;
+    builder->on_path[function] = 1;
     share_width(builder, frame);
 }
 
@@ -497,15 +484,14 @@ static void expand(struct tree_builder *builder)
         if (frame->next_edge == frame->end_edge) {
             double self_time = frame->width - frame->children_width;
             add_node_values(builder, frame->node, self_time > 0 ? self_time : 0, frame->calls);
-            builder->on_path[frame->function]--;
+            builder->on_path[frame->function] = 0;
             builder->stack_count--;
             continue;
         }
         const struct edge_values *edge = &builder->outgoing[frame->next_edge++];
-        int back = builder->on_path[edge->callee] > 0;
-        if (back && frame->repeat)
-            continue;
-        double factor = back ? frame->back_factor : frame->forward_factor;
+        if (builder->on_path[edge->callee])
+            continue; /* recursion */
+        double factor = frame->factor;
         double width = edge->width * factor;
         if (!(width >= builder->minimum_width) || width <= 0)
             continue;
@@ -641,7 +627,7 @@ void pstats_build_profile(const struct pstats *stats, struct profile *profile,
     for (size_t i = 0; i < root_count; i++)
         total += clean_time(stats->functions[roots[i]].cumulative_time);
     builder.minimum_width = total * MINIMUM_WIDTH_FRACTION;
-    builder.on_path = xcalloc(count + 1, sizeof *builder.on_path);
+    builder.on_path = xcalloc(count + 1, 1);
     for (size_t i = 0; i < root_count; i++) {
         const struct pstats_function *root = &stats->functions[roots[i]];
         double width = clean_time(root->cumulative_time);
