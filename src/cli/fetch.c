@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     DEFAULT_CPU_SECONDS = 30,    /* as go tool pprof and go-torch */
@@ -393,7 +394,7 @@ enum option_code {
 };
 
 /* Parses argv into options. Returns 0, 1 for --help (printed), or -1 after
- * printing a usage error. */
+ * printing a usage error (one line, or getopt's line and a pointer to --help). */
 static int parse_arguments(int argc, char **argv, struct fetch_options *options)
 {
     static const struct option long_options[] = {
@@ -474,7 +475,9 @@ static int parse_arguments(int argc, char **argv, struct fetch_options *options)
         case OPTION_INVERTED: options->svg.inverted = 1; break;
         case OPTION_REVERSE: options->svg.reverse = 1; break;
         case 'h': usage(stdout); return 1;
-        default: return -1;
+        default:
+            fprintf(stderr, "usage: ember fetch [OPTIONS] [URL]; see `ember fetch --help`\n");
+            return -1;
         }
     }
     if (optind < argc) {
@@ -581,10 +584,8 @@ int command_fetch(int argc, char **argv)
     int parsed = parse_arguments(argc, argv, &options);
     if (parsed == 1)
         return 0;
-    if (parsed < 0) {
-        fprintf(stderr, "usage: ember fetch [OPTIONS] [URL]; see `ember fetch --help`\n");
+    if (parsed < 0)
         return 2;
-    }
 
     /* Decide the output before waiting for a profile. */
     struct profile_destination destination = {.path = "-", .svg = 1};
@@ -607,7 +608,8 @@ int command_fetch(int argc, char **argv)
         return 2;
     double timeout = options.timeout > 0 ? options.timeout
                                          : (double)(endpoint.seconds + TIMEOUT_MARGIN_SECONDS);
-    if (endpoint.seconds)
+    int show_progress = isatty(STDERR_FILENO);
+    if (endpoint.seconds && show_progress)
         fprintf(stderr, "ember fetch: fetching %s (the program records for %ld s)\n",
                 endpoint.url, endpoint.seconds);
 
@@ -638,7 +640,7 @@ int command_fetch(int argc, char **argv)
                                                &options.svg);
         }
     }
-    if (status == 0 && strcmp(destination.path, "-") != 0)
+    if (status == 0 && show_progress && strcmp(destination.path, "-") != 0)
         fprintf(stderr, "ember fetch: wrote %s\n", destination.path);
     profile_destroy(profile);
     http_response_free(&response);
