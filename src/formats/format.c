@@ -6,6 +6,8 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "gperftools_heap.h"
+#include "gperftools_cpu.h"
 #include "pprof.h"
 #include "pstats.h"
 #include "bpftrace.h"
@@ -20,6 +22,8 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &gperftools_heap_format,
+    &gperftools_cpu_format,
     &pprof_format,
     &pprof_uncompressed_format,
     &pstats_format,
