@@ -177,6 +177,17 @@ if fetch_folded allocs-delta "$BASE/debug/pprof/allocs" --seconds 1 --sample-typ
     expect_share "allocs --seconds 1 (Go's delta profile) alloc_space: main.allocate" \
         "$TMP/allocs-delta.folded" 'main\.allocate' 50
 fi
+# --seconds replaces the URL's own seconds= (30 here) and keeps the rest
+# of the query: the delta takes about 1 s.
+start_ns=$(date +%s%N)
+if fetch_folded heap-delta "$BASE/debug/pprof/heap?gc=1&seconds=30" --seconds 1; then
+    elapsed_ms=$((($(date +%s%N) - start_ns) / 1000000))
+    if [ "$elapsed_ms" -ge 900 ] && [ "$elapsed_ms" -lt 20000 ]; then
+        ok "--seconds 1 overrides the URL's seconds=30 (took $elapsed_ms ms)"
+    else
+        not_ok "--seconds 1 with ?seconds=30 took $elapsed_ms ms"
+    fi
+fi
 # The SVG of a heap profile names the unit of what it draws.
 if "$EMBER" fetch "$BASE" --profile heap -p >"$TMP/heap.svg" 2>"$TMP/err" &&
     grep -q 'main\.allocate' "$TMP/heap.svg" && grep -q 'bytes' "$TMP/heap.svg" &&
