@@ -76,7 +76,7 @@ int output_commit(struct output *output)
         release(output);
         return failed ? -1 : 0;
     }
-    if (fflush(output->file) != 0 || ferror(output->file) || fsync(fileno(output->file)) != 0)
+    if (fflush(output->file) != 0 || ferror(output->file))
         failed = 1;
     int saved_errno = errno;
     if (fclose(output->file) != 0)
