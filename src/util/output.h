@@ -3,6 +3,8 @@
  * A writer never leaves a half-written file behind: output_open() creates a
  * temporary file next to the destination, output_commit() flushes, checks
  * for write errors and renames it into place; output_abort() removes it.
+ * There is no fsync: the promise is that nobody sees a partial file, which
+ * the rename gives, not durability across a power cut.
  * "-" (or NULL) means standard output, where commit only flushes.
  */
 #ifndef EMBER_OUTPUT_H
