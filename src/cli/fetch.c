@@ -116,14 +116,15 @@ static int is_known_profile(const char *name)
     return 0;
 }
 
-static int parse_seconds(const char *text, long *seconds)
+/* source names where text came from in the message ("--seconds", "the URL's seconds="). */
+static int parse_seconds(const char *source, const char *text, long *seconds)
 {
     char *end;
     errno = 0;
     long value = strtol(text, &end, 10);
     if (errno || end == text || *end || value < 1 || value > MAX_SECONDS) {
-        fprintf(stderr, "ember fetch: --seconds '%s': expected a whole number of seconds, "
-                        "1 to %d\n", text, MAX_SECONDS);
+        fprintf(stderr, "ember fetch: %s '%s': expected a whole number of seconds, 1 to %d\n",
+                source, text, MAX_SECONDS);
         return -1;
     }
     *seconds = value;
@@ -290,7 +291,7 @@ static int resolve_endpoint(const struct fetch_options *options, struct endpoint
     char *url_seconds;
     char *kept_query = query_without_seconds(query, &url_seconds);
     long seconds = options->seconds;
-    if (!seconds && url_seconds && parse_seconds(url_seconds, &seconds) < 0) {
+    if (!seconds && url_seconds && parse_seconds("the URL's seconds=", url_seconds, &seconds) < 0) {
         seconds = -1;
     } else if (!seconds && strcmp(endpoint->profile, "profile") == 0) {
         seconds = DEFAULT_CPU_SECONDS;
@@ -445,7 +446,7 @@ static int parse_arguments(int argc, char **argv, struct fetch_options *options)
             break;
         case 's': options->suffix = optarg; break;
         case 't':
-            if (parse_seconds(optarg, &options->seconds) < 0)
+            if (parse_seconds("--seconds", optarg, &options->seconds) < 0)
                 return -1;
             break;
         case OPTION_PROFILE:
