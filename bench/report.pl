@@ -94,9 +94,14 @@ my $kernel = command_output('uname -r');
 my ($memory) = grep { /^MemTotal/ } slurp_lines('/proc/meminfo');
 $memory = defined $memory && $memory =~ /(\d+)/ ? sprintf('%.1f GiB', $1 / 1048576) : 'unknown';
 my $os = command_output('. /etc/os-release && echo "$PRETTY_NAME"') || 'unknown';
-my $commit = command_output("git -C '$repo' rev-parse --short HEAD") || 'unknown';
-my $dirty = command_output("git -C '$repo' status --porcelain --untracked-files=no -- src Makefile");
-$commit .= ' (with uncommitted changes in src/)' if $dirty ne '';
+my $commit;
+if ($ENV{BENCH_EMBER_COMMIT}) { # ember built elsewhere, e.g. from `git archive` of a commit
+    $commit = $ENV{BENCH_EMBER_COMMIT};
+} else {
+    $commit = command_output("git -C '$repo' rev-parse --short HEAD") || 'unknown';
+    my $dirty = command_output("git -C '$repo' status --porcelain -- src Makefile");
+    $commit .= ' (with uncommitted changes in src/)' if $dirty ne '';
+}
 my $hyperfine = command_output('hyperfine --version');
 my $perl_version = sprintf('%vd', $^V);
 my $flamegraph = $notes{'flamegraph-dir'};
@@ -132,8 +137,9 @@ runs) holding ember and every available anchor, so ratios compare runs on the
 same machine at the same time. Wall is hyperfine's mean ± standard deviation;
 CPU is mean user + system time; peak RSS is `/usr/bin/time -f %M` in a
 separate single run. MB/s is input bytes (10^6) per second of wall time.
-"Speed-up" is the anchor's mean wall time divided by ember's; the targets
-table uses the same ratio. Each tool
+"Speed-up" is the anchor's mean wall time divided by ember's (and the same
+for user+sys CPU time, which other load on the machine disturbs less); the
+targets are judged on wall time. Each tool
 draws the folded file its own collapse produced (see "Folded outputs").
 EOF
 
@@ -160,13 +166,15 @@ for my $task (@tasks) {
     my $kind = kind_of($id);
     my ($ember_result) = grep { tool_of($_->{command}) eq 'ember' } @{ $task->{results} };
     my $ember_mean = $ember_result ? $ember_result->{mean} : undef;
+    my $ember_cpu = $ember_result ? ($ember_result->{user} + $ember_result->{system}) || 1e-9 : undef;
     printf "\n## %s\n\nInput: %.1f MB.\n\n", $task->{title}, $task->{bytes} / 1e6;
-    print "| command | wall (mean ± σ) | median | user+sys CPU | peak RSS | MB/s | ember speed-up vs it |\n";
+    print "| command | wall (mean ± σ) | median | user+sys CPU | peak RSS | MB/s | ember speed-up vs it (wall / CPU) |\n";
     print "|---|---|---|---|---|---|---|\n";
     for my $result (@{ $task->{results} }) {
         my $tool = tool_of($result->{command});
         $mean{$id}{$tool} = $result->{mean};
-        my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{mean} / $ember_mean) : '—';
+        my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{mean} / $ember_mean) . ' / '
+            . ratio(($result->{user} + $result->{system}) / $ember_cpu) : '—';
         printf "| %s | %s ± %s | %s | %s | %s | %.0f | %s |\n", $result->{command}, seconds($result->{mean}),
             seconds($result->{stddev} // 0), seconds($result->{median}), seconds($result->{user} + $result->{system}),
             mib($rss{$id}{ $result->{command} }), $task->{bytes} / 1e6 / $result->{mean}, $speedup;
@@ -196,7 +204,12 @@ for my $task (@tasks) {
             next;
         }
         my $got = $anchor_mean / $ember_mean;
-        push @target_rows, [ $task->{title}, "≥ ${need}× $name", sprintf('%.2f×', $got) . " ($source)",
+        my $cpu_note = '';
+        if ($source eq 'same run') {
+            my ($anchor_result) = grep { tool_of($_->{command}) eq $anchor } @{ $task->{results} };
+            $cpu_note = sprintf(', CPU time %.2f×', ($anchor_result->{user} + $anchor_result->{system}) / $ember_cpu);
+        }
+        push @target_rows, [ $task->{title}, "≥ ${need}× $name", sprintf('wall %.2f×', $got) . "$cpu_note ($source)",
             $got >= $need ? 'met' : 'not met' ];
     }
     if ($kind eq 'collapse') {
