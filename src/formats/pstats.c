@@ -631,8 +631,8 @@ void pstats_build_profile(const struct pstats *stats, struct profile *profile,
     for (size_t i = 0; i < root_count; i++) {
         const struct pstats_function *root = &stats->functions[roots[i]];
         double width = clean_time(root->cumulative_time);
-        if (width <= 0 || width < builder.minimum_width)
-            continue;
+        if (width <= 0)
+            continue; /* roots are kept however narrow: the total stays whole */
         if (profile->node_count >= MAX_TREE_NODES) {
             report->truncated = 1;
             break;

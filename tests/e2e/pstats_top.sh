@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# pstats_top.sh — `ember top`: on cProfile dumps made in the test by every
+# pyenv Python on the machine, the table must be byte for byte what that
+# Python's own pstats prints (Stats(FILE).sort_stats(*KEYS).print_stats(N))
+# for every sort key, several keys, abbreviations and a limit; on other
+# profiles, the flat/cum table.
+set -u
+source tests/lib.sh
+
+fixtures=$ROOT/tests/fixtures/pstats
+
+# The flat table of a folded profile: b is on two paths, a only has children.
+printf 'a;b 3\na;c 1\nb 2\na;b;a 4\n' >"$TMP/in.folded"
+cat >"$TMP/flat.expected" <<'TABLE'
+Type: samples (count)
+Showing 3 of 3 functions, total 10
+          flat   flat%    sum%            cum    cum%  function
+             5  50.00%  50.00%              9  90.00%  b
+             4  40.00%  90.00%              8  80.00%  a
+             1  10.00% 100.00%              1  10.00%  c
+TABLE
+if "$EMBER" top "$TMP/in.folded" >"$TMP/flat.out" 2>"$TMP/err" &&
+    diff "$TMP/flat.expected" "$TMP/flat.out" >"$TMP/diff"; then
+    ok "top of a folded profile: flat, sum% and cum (recursion counted once)"
+else
+    not_ok "top of a folded profile"; note "$(cat "$TMP/err" "$TMP/diff")"
+fi
+if "$EMBER" top --sort cum --limit 1 "$TMP/in.folded" >"$TMP/flat.out" 2>"$TMP/err" &&
+    grep -q 'Showing 1 of 3 functions' "$TMP/flat.out" && tail -1 "$TMP/flat.out" | grep -q ' b$'; then
+    ok "top --sort cum --limit 1"
+else
+    not_ok "top --sort cum --limit 1"; note "$(cat "$TMP/err" "$TMP/flat.out")"
+fi
+check_fails "top --sort with a bad key is refused" "$EMBER" top --sort bogus "$TMP/in.folded"
+
+pythons=$(ls -d /root/.pyenv/versions/*/bin/python 2>/dev/null | sort -V)
+if [ -z "$pythons" ]; then
+    skip "ember top against pstats" "no /root/.pyenv/versions/*/bin/python on this machine"
+    exit 0
+fi
+# Sort keys as ember takes them (comma-separated) and the Python
+# expression printing the same table.
+cases='cumulative|"cumulative"
+tottime|"tottime"
+time|"time"
+cumtime|"cumtime"
+calls|"calls"
+ncalls|"ncalls"
+pcalls|"pcalls"
+name|"name"
+nfl|"nfl"
+stdname|"stdname"
+filename|"filename"
+module|"module"
+line|"line"
+time,name|"time", "name"
+line,cumulative|"line", "cumulative"
+cumu|"cumu"
+to|"to"'
+for python in $pythons; do
+    version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+    dir=$TMP/$version
+    mkdir -p "$dir"
+    cp "$fixtures/workload.py" "$dir/"
+    if ! (cd "$dir" && "$python" -m cProfile -o x.prof workload.py) >"$dir/log" 2>&1; then
+        not_ok "python $version: cProfile ran"; note "$(cat "$dir/log")"
+        continue
+    fi
+    failed=
+    while IFS='|' read -r keys arguments; do
+        for limit in "" 3; do
+            # Run from the dump's directory so both print the same relative path.
+            (cd "$dir" && "$python" -c "import pstats; pstats.Stats('x.prof').sort_stats($arguments).print_stats($limit)") \
+                >"$dir/python.txt" 2>&1
+            (cd "$dir" && "$EMBER" top --sort "$keys" ${limit:+--limit $limit} x.prof) >"$dir/ember.txt" 2>&1
+            if ! diff "$dir/python.txt" "$dir/ember.txt" >"$dir/diff"; then
+                failed="$failed $keys${limit:+ (limit $limit)}"
+                note "$(head -30 "$dir/diff")"
+            fi
+        done
+    done <<<"$cases"
+    if [ -z "$failed" ]; then
+        ok "python $version: ember top prints what pstats prints for $(wc -l <<<"$cases") sort keys, with and without a limit"
+    else
+        not_ok "python $version: ember top differs from pstats for:$failed"
+    fi
+done
