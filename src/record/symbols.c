@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct mapping {
     uint64_t start, end, offset;
@@ -236,6 +237,11 @@ static const struct mapping *find_mapping(struct symbolizer *symbolizer, uint64_
 static void open_module(struct module *module)
 {
     module->opened = -1;
+    /* Paths come from the profile: only regular files are opened (a FIFO
+     * or a device named by a hostile profile could block or never end). */
+    struct stat status;
+    if (stat(module->path, &status) != 0 || !S_ISREG(status.st_mode))
+        return;
     module->dwfl = dwfl_begin(&offline_callbacks);
     if (!module->dwfl)
         return;
