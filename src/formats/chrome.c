@@ -622,6 +622,8 @@ static void build_trace_profile(struct trace_reader *reader)
     struct profile *profile = reader->profile;
     size_t type = profile_add_sample_type(profile, "time", "microseconds");
     profile->default_sample_type = type;
+    if (reader->event_count == 0)
+        return; /* no B/E/X event: nothing to add (and qsort of NULL is undefined) */
     qsort(reader->events, reader->event_count, sizeof *reader->events, compare_events);
     uint32_t *open = NULL;
     size_t open_capacity = 0, depth = 0;

@@ -1,0 +1,12 @@
+/* fuzz/speedscope.c — libFuzzer harness for the speedscope reader (and the folded writer
+ * on what it read). Built by `make fuzzers` into build/fuzz/speedscope; run briefly
+ * by tests/run (fuzz/smoke) and for long by `make fuzz` (fuzz/run). Seeds:
+ * fuzz/seeds/speedscope/ (the first byte is the option byte of fuzz/harness.h: '@'
+ * plain, '`' with the timeline); dictionary: fuzz/speedscope.dict.
+ */
+#include "harness.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_reader("speedscope", data, size);
+}
