@@ -174,7 +174,7 @@ int command_top(int argc, char **argv)
     if (!format) {
         const char *head;
         if (input_peek(&input, 1, &head) == 0 && !input.failed) {
-            fprintf(stderr, "ember top: %s: empty input, no profile to read\n", input_name(&input));
+            fprintf(stderr, "ember: %s: empty input, no profile to read\n", input_name(&input));
             input_close(&input);
             return 1;
         }
