@@ -49,10 +49,16 @@
  *   KEY), each sample's label KEY becomes a root frame "KEY=value"
  *   (numeric labels "KEY=42" or "KEY=42 bytes"); samples without it get no
  *   such frame. This is pprof's -tagroot.
+ * - drop_frames/keep_frames are applied as go tool pprof applies them when
+ *   it loads a profile (Profile.Prune): from the root, after the first
+ *   frame that is kept, a location whose function matches drop_frames (and
+ *   not keep_frames) is dropped with everything it called; a match on an
+ *   inlined line keeps the lines outside it. Patterns are POSIX extended
+ *   regular expressions here, RE2 in Go; one that does not compile prunes
+ *   nothing (pprof ignores that error too).
  * - comment, doc_url, drop_frames and keep_frames are kept as profile labels
  *   "pprof::comment" etc. ("pprof::" is the key prefix pprof reserves), so
- *   the writer can give them back. drop_frames/keep_frames are not applied:
- *   pprof does not apply them to protobuf profiles either.
+ *   the writer can give them back (pruning again changes nothing).
  * - period, period_type (its type name), time_nanos and duration_nanos
  *   become profile->period, period_type, start_time and end_time.
  * - mapping and Location.address serve only to name unsymbolized locations;
@@ -80,6 +86,7 @@
 #include "../util/memory.h"
 
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +171,15 @@ struct location {
     size_t first_line, line_count;
     size_t offset;
     uint32_t first_frame, frame_count; /* root-first frames, set once resolved */
+    uint32_t prune;       /* enum prune, from drop_frames */
+    uint32_t kept_frames; /* PRUNE_BENEATH: how many root-first frames stay */
+};
+
+/* What drop_frames does to a location (pprof's Profile.Prune). */
+enum prune {
+    PRUNE_NONE,
+    PRUNE_WHOLE,   /* its outermost line matches: drop it and all below */
+    PRUNE_BENEATH, /* an inlined line matches: keep the lines outside it */
 };
 
 struct function {
@@ -172,6 +188,7 @@ struct function {
     int64_t start_line;
     size_t offset;
     uint32_t frame; /* PROFILE_NONE until first used */
+    int dropped;    /* matches drop_frames (and not keep_frames): -1 = not known yet */
 };
 
 struct sample_label {
@@ -227,6 +244,8 @@ struct pprof_reader {
     int seen_time_nanos;
 
     struct id_map mapping_ids, location_ids, function_ids;
+    regex_t drop_pattern, keep_pattern; /* "^(drop_frames)$", "^(keep_frames)$" */
+    int has_drop_pattern, has_keep_pattern;
 
     /* Model side. */
     struct profile *profile;
@@ -486,7 +505,7 @@ static int decode_function(struct pprof_reader *reader, const struct protobuf_re
     struct function *function = &reader->functions[reader->function_count++];
     *function = (struct function){.name = {0, outer->offset}, .system_name = {0, outer->offset},
                                   .filename = {0, outer->offset}, .offset = outer->offset,
-                                  .frame = PROFILE_NONE};
+                                  .frame = PROFILE_NONE, .dropped = -1};
     struct protobuf_reader message;
     protobuf_open_field(&message, parent, outer);
     struct protobuf_field field;
@@ -767,6 +786,102 @@ static uint32_t address_frame(struct pprof_reader *reader, const struct location
     return profile_frame(reader->profile, name, file_id, 0, reader->kind);
 }
 
+/* pprof's simplifyFunc: the name up to its argument list, i.e. up to the
+ * first '(' that does not begin "(anonymous namespace)" or belong to
+ * "operator()". */
+static size_t simplified_length(const char *name, size_t length)
+{
+    static const char anonymous[] = "(anonymous namespace)", call[] = "operator()";
+    size_t at = 0;
+    while (at < length) {
+        size_t left = length - at;
+        if (left >= sizeof anonymous - 1 && memcmp(name + at, anonymous, sizeof anonymous - 1) == 0)
+            at += sizeof anonymous - 1;
+        else if (left >= sizeof call - 1 && memcmp(name + at, call, sizeof call - 1) == 0)
+            at += sizeof call - 1;
+        else if (name[at] == '(')
+            return at;
+        else
+            at++;
+    }
+    return length;
+}
+
+static int function_dropped(struct pprof_reader *reader, struct function *function)
+{
+    if (function->dropped >= 0)
+        return function->dropped;
+    size_t length;
+    const char *name = string_bytes(reader, function->name.index, &length);
+    function->dropped = 0;
+    if (length) {
+        length = simplified_length(name, length);
+        reserve_text(reader, length + 1);
+        memcpy(reader->text, name, length);
+        reader->text[length] = '\0';
+        function->dropped =
+            regexec(&reader->drop_pattern, reader->text, 0, NULL, 0) == 0 &&
+            !(reader->has_keep_pattern &&
+              regexec(&reader->keep_pattern, reader->text, 0, NULL, 0) == 0);
+    }
+    return function->dropped;
+}
+
+/* Marks the location as pprof's Prune would: scanning its lines from the
+ * outermost, the first whose function matches drop_frames decides. */
+static void mark_pruned(struct pprof_reader *reader, struct location *location)
+{
+    for (size_t j = location->line_count; j-- > 0;) {
+        const struct line *line = &reader->lines[location->first_line + j];
+        if (line->function_id == 0)
+            continue;
+        uint32_t function = id_map_find(&reader->function_ids, line->function_id);
+        if (function == UINT32_MAX || !function_dropped(reader, &reader->functions[function]))
+            continue;
+        if (j == location->line_count - 1) {
+            location->prune = PRUNE_WHOLE;
+        } else {
+            location->prune = PRUNE_BENEATH;
+            location->kept_frames = (uint32_t)(location->line_count - 1 - j);
+        }
+        return;
+    }
+}
+
+/* Compiles "^(pattern)$" as a POSIX extended regular expression (Go's
+ * RE2 syntax agrees on what drop_frames holds in practice: alternations of
+ * names and ".*"). Returns 1 when it compiled. */
+static int compile_pattern(struct pprof_reader *reader, int64_t index, regex_t *pattern)
+{
+    size_t length;
+    const char *text = string_bytes(reader, index, &length);
+    char *anchored = xmalloc(length + 5);
+    memcpy(anchored, "^(", 2);
+    memcpy(anchored + 2, text, length);
+    memcpy(anchored + 2 + length, ")$", 3);
+    int compiled = memchr(text, '\0', length) == NULL &&
+                   regcomp(pattern, anchored, REG_EXTENDED | REG_NOSUB) == 0;
+    free(anchored);
+    return compiled;
+}
+
+/* pprof applies drop_frames/keep_frames when it loads a profile (unless
+ * -show_from or -all_frames); a pattern that does not compile means no
+ * pruning, as in pprof, which ignores that error. */
+static void compile_prune_patterns(struct pprof_reader *reader)
+{
+    if (!reader->drop_frames.index)
+        return;
+    if (reader->keep_frames.index) {
+        reader->has_keep_pattern = compile_pattern(reader, reader->keep_frames.index,
+                                                   &reader->keep_pattern);
+        if (!reader->has_keep_pattern)
+            return;
+    }
+    reader->has_drop_pattern = compile_pattern(reader, reader->drop_frames.index,
+                                               &reader->drop_pattern);
+}
+
 static void append_location_frame(struct pprof_reader *reader, uint32_t frame)
 {
     GROW(reader->location_frames, reader->location_frame_capacity,
@@ -805,6 +920,8 @@ static int resolve_locations(struct pprof_reader *reader)
             }
         }
         location->frame_count = (uint32_t)(reader->location_frame_count - location->first_frame);
+        if (reader->has_drop_pattern)
+            mark_pruned(reader, location);
     }
     return 0;
 }
@@ -888,7 +1005,8 @@ static int decode_label(struct pprof_reader *reader, const struct protobuf_reade
     struct string_reference key = {label->key, outer->offset};
     struct string_reference string = {label->string, outer->offset};
     struct string_reference unit = {label->number_unit, outer->offset};
-    if (check_string(reader, key, "Label.key") < 0 || check_string(reader, string, "Label.str") < 0 ||
+    if (check_string(reader, key, "Label.key") < 0 ||
+        check_string(reader, string, "Label.str") < 0 ||
         check_string(reader, unit, "Label.num_unit") < 0)
         return -1;
     return 0;
@@ -1031,17 +1149,31 @@ static int read_sample(struct pprof_reader *reader, const struct byte_span *span
     size_t depth = 0;
     if (reader->options && reader->options->label_frame_key_count)
         add_label_frames(reader, reader->sample_labels, label_count, &depth);
+    /* Root first. drop_frames: once a frame that is not dropped has been
+     * seen, the first dropped location ends the stack (pprof's Prune). */
+    int seen_kept_frame = 0, pruned = 0;
     for (size_t i = location_count; i-- > 0;) {
         uint32_t index = id_map_find(&reader->location_ids, reader->sample_locations[i]);
         if (index == UINT32_MAX)
             return fail(reader, span->offset, "sample names location id %llu, which does not exist",
                         (unsigned long long)reader->sample_locations[i]);
         const struct location *location = &reader->locations[index];
-        if (depth + location->frame_count > reader->stack_capacity)
-            GROW(reader->stack, reader->stack_capacity, depth + location->frame_count);
+        if (pruned)
+            continue; /* still checked */
+        uint32_t frame_count = location->frame_count;
+        if (location->prune == PRUNE_NONE) {
+            seen_kept_frame = 1;
+        } else if (seen_kept_frame) {
+            pruned = 1;
+            if (location->prune == PRUNE_WHOLE)
+                continue;
+            frame_count = location->kept_frames;
+        }
+        if (depth + frame_count > reader->stack_capacity)
+            GROW(reader->stack, reader->stack_capacity, depth + frame_count);
         /* Usually one frame: a loop beats a memcpy call here. */
         const uint32_t *frames = reader->location_frames + location->first_frame;
-        for (uint32_t j = 0; j < location->frame_count; j++)
+        for (uint32_t j = 0; j < frame_count; j++)
             reader->stack[depth++] = frames[j];
     }
     struct profile *profile = reader->profile;
@@ -1120,6 +1252,7 @@ static int build_profile(struct pprof_reader *reader, struct read_statistics *st
             reader->profile, profile_text_of(reader, reader->sample_types[i].type.index),
             profile_text_of(reader, reader->sample_types[i].unit.index));
     reader->kind = guess_kind(reader);
+    compile_prune_patterns(reader);
     if (resolve_locations(reader) < 0)
         return -1;
     for (size_t i = 0; i < reader->sample_count; i++)
@@ -1153,6 +1286,10 @@ static void free_reader(struct pprof_reader *reader)
     free(reader->common_labels);
     free(reader->previous_stack);
     free(reader->previous_nodes);
+    if (reader->has_drop_pattern)
+        regfree(&reader->drop_pattern);
+    if (reader->has_keep_pattern)
+        regfree(&reader->keep_pattern);
 }
 
 static int pprof_read(struct input *input, struct profile *profile,
@@ -1418,7 +1555,8 @@ static int encode_profile(const struct profile *profile, size_t chosen_type,
         protobuf_put_uint64_field(&message, FUNCTION_ID, (uint64_t)frame + 1);
         protobuf_put_uint64_field(&message, FUNCTION_NAME, name);
         protobuf_put_uint64_field(&message, FUNCTION_SYSTEM_NAME, name);
-        protobuf_put_uint64_field(&message, FUNCTION_FILENAME, string_index(&writer, details->file));
+        protobuf_put_uint64_field(&message, FUNCTION_FILENAME,
+                                  string_index(&writer, details->file));
         protobuf_put_uint64_field(&message, FUNCTION_START_LINE, details->line);
         protobuf_put_message(out, PROFILE_FUNCTION, &message);
     }

@@ -191,7 +191,8 @@ void protobuf_put_varint(struct protobuf_buffer *buffer, uint64_t value)
     buffer->length += length;
 }
 
-void protobuf_put_tag(struct protobuf_buffer *buffer, uint32_t number, enum protobuf_wire_type type)
+void protobuf_put_tag(struct protobuf_buffer *buffer, uint32_t number,
+                      enum protobuf_wire_type type)
 {
     protobuf_put_varint(buffer, ((uint64_t)number << 3) | (uint64_t)type);
 }

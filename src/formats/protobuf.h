@@ -112,7 +112,8 @@ struct protobuf_buffer {
 
 void protobuf_buffer_free(struct protobuf_buffer *buffer);
 void protobuf_put_varint(struct protobuf_buffer *buffer, uint64_t value);
-void protobuf_put_tag(struct protobuf_buffer *buffer, uint32_t number, enum protobuf_wire_type type);
+void protobuf_put_tag(struct protobuf_buffer *buffer, uint32_t number,
+                      enum protobuf_wire_type type);
 /* A varint field; zero values are skipped (proto3 default) unless forced. */
 void protobuf_put_uint64_field(struct protobuf_buffer *buffer, uint32_t number, uint64_t value);
 void protobuf_put_int64_field(struct protobuf_buffer *buffer, uint32_t number, int64_t value);

@@ -456,8 +456,9 @@ Test(pprof, label_frames_are_roots)
     struct read_result result = read_pprof(builder.message.bytes, builder.message.length, &options);
     cr_assert_eq(result.status, 0);
     char *text = write_folded(result.profile, 0);
-    cr_assert_str_eq(text, "user=alice;bytes=512 bytes;runtime.main;main.work;main.hash;main.mix 3\n"
-                           "user=bob;runtime.main;main.idle 2\n");
+    cr_assert_str_eq(text,
+                     "user=alice;bytes=512 bytes;runtime.main;main.work;main.hash;main.mix 3\n"
+                     "user=bob;runtime.main;main.idle 2\n");
     free(text);
     profile_destroy(result.profile);
     protobuf_buffer_free(&builder.message);
@@ -767,6 +768,47 @@ Test(pprof, huge_counts_and_negative_values)
     cr_assert_gt(profile_grand_total(back.profile, 0), 9e18);
     free(bytes);
     profile_destroy(back.profile);
+    profile_destroy(result.profile);
+    protobuf_buffer_free(&builder.message);
+}
+
+Test(pprof, drop_frames_prunes_as_pprof_does)
+{
+    struct builder builder;
+    builder_init(&builder);
+    put_value_type(&builder, 1, "samples", "count");
+    put_function(&builder, 1, "main", NULL, 0);
+    put_function(&builder, 2, "alloc", NULL, 0);
+    put_function(&builder, 3, "malloc(unsigned long)", NULL, 0);
+    put_function(&builder, 4, "internal", NULL, 0);
+    put_function(&builder, 5, "wrapper", NULL, 0);
+    put_function(&builder, 6, "free", NULL, 0);
+    uint64_t f1[] = {1}, f2[] = {2}, f3[] = {3}, f4[] = {4}, inlined[] = {3, 5}, f6[] = {6};
+    put_location(&builder, 1, 0, 0, f1, 1);
+    put_location(&builder, 2, 0, 0, f2, 1);
+    put_location(&builder, 3, 0, 0, f3, 1);
+    put_location(&builder, 4, 0, 0, f4, 1);
+    put_location(&builder, 5, 0, 0, inlined, 2); /* malloc inlined into wrapper */
+    put_location(&builder, 6, 0, 0, f6, 1);
+    uint64_t below_malloc[] = {4, 3, 2, 1}, inlined_malloc[] = {5, 1}, malloc_root[] = {2, 3},
+             kept_free[] = {6, 2, 1};
+    int64_t one[] = {1}, two[] = {2}, four[] = {4}, eight[] = {8};
+    put_sample(&builder, below_malloc, 4, one, 1, NULL, 0, 1);
+    put_sample(&builder, inlined_malloc, 2, two, 1, NULL, 0, 1);
+    put_sample(&builder, malloc_root, 2, four, 1, NULL, 0, 1);
+    put_sample(&builder, kept_free, 3, eight, 1, NULL, 0, 1);
+    protobuf_put_uint64_field(&builder.message, 7, string_of(&builder, "malloc|free"));
+    protobuf_put_uint64_field(&builder.message, 8, string_of(&builder, "fr.e"));
+    builder_finish(&builder);
+    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    cr_assert_eq(result.status, 0);
+    char *text = write_folded(result.profile, 0);
+    cr_assert_str_eq(text, "main;alloc 1\n"
+                           "main;alloc;free 8\n"
+                           "main;wrapper 2\n"
+                           "malloc(unsigned long);alloc 4\n");
+    free(text);
+    cr_assert_str_eq(label_value(result.profile, "pprof::drop_frames"), "malloc|free");
     profile_destroy(result.profile);
     protobuf_buffer_free(&builder.message);
 }
