@@ -474,7 +474,8 @@ static int decode_object(struct decoder *decoder, int depth, uint32_t *result)
     case '{':
         return decode_dict(decoder, depth, offset, flag, result);
     case 'c':
-        return fail(decoder, offset, "found a code object, which a profile never holds");
+        return fail(decoder, offset, "found a code object, which ember does not decode (a "
+                                     "`python -m profile` dump? cProfile's dumps have none)");
     default:
         if (type >= 0x20 && type < 0x7f)
             return fail(decoder, offset, "unknown marshal type code '%c' (0x%02x)", type, code);

@@ -36,8 +36,14 @@
  *
  * Roots are the functions without callers; functions no root reaches (a
  * profile enabled inside a recursion) are made roots, largest cumtime
- * first, until every function is reachable. The profile module's bare call
- * counts on edges get the callee's times in proportion to the calls.
+ * first, until every function is reachable. A root is as wide as its
+ * cumtime, or as its callees' edges together if they add up to more (the
+ * profile module's fake "profiler" root has no time of its own).
+ *
+ * The profile module writes bare call counts on edges: such an edge gets
+ * the callee's tottime in proportion to its calls and its cumtime in
+ * proportion to its primitive calls (cumtime counts only those), neither
+ * beyond the whole, and makes everything below it an estimate.
  *
  * Values: sample type 0 is ("time", "nanoseconds"), the frame's own time
  * on that path rounded to a nanosecond (so totals are cumulative times);
@@ -570,10 +576,15 @@ void pstats_build_profile(const struct pstats *stats, struct profile *profile,
             values->self_time = clean_time(edge->total_time);
             values->width = clean_time(edge->cumulative_time);
         } else {
-            double share = callee->total_calls > 0 ? values->calls / (double)callee->total_calls : 0;
+            /* tottime covers every call, cumtime only the outermost
+             * (primitive) ones: share each by its own count. */
+            double self_share = callee->total_calls > 0
+                                    ? values->calls / (double)callee->total_calls : 0;
+            double width_share = callee->primitive_calls > 0
+                                     ? values->calls / (double)callee->primitive_calls : 0;
             values->estimated = 1;
-            values->self_time = clean_time(callee->total_time) * share;
-            values->width = clean_time(callee->cumulative_time) * share;
+            values->self_time = clean_time(callee->total_time) * (self_share < 1 ? self_share : 1);
+            values->width = clean_time(callee->cumulative_time) * (width_share < 1 ? width_share : 1);
         }
     }
 
@@ -623,14 +634,25 @@ void pstats_build_profile(const struct pstats *stats, struct profile *profile,
         free(candidates);
     }
 
+    /* A root is as wide as its cumtime, or as its callees together when
+     * that is more: the profile module's fake "profiler" root has no time of
+     * its own but calls the profiled code. */
+    double *root_widths = xmalloc((root_count + 1) * sizeof *root_widths);
     double total = 0;
-    for (size_t i = 0; i < root_count; i++)
-        total += clean_time(stats->functions[roots[i]].cumulative_time);
+    for (size_t i = 0; i < root_count; i++) {
+        double callees = 0;
+        for (uint32_t edge = builder.outgoing_start[roots[i]];
+             edge < builder.outgoing_start[roots[i] + 1]; edge++)
+            callees += builder.outgoing[edge].width;
+        double own = clean_time(stats->functions[roots[i]].cumulative_time);
+        root_widths[i] = callees > own ? callees : own;
+        total += root_widths[i];
+    }
     builder.minimum_width = total * MINIMUM_WIDTH_FRACTION;
     builder.on_path = xcalloc(count + 1, 1);
     for (size_t i = 0; i < root_count; i++) {
         const struct pstats_function *root = &stats->functions[roots[i]];
-        double width = clean_time(root->cumulative_time);
+        double width = root_widths[i];
         if (width <= 0)
             continue; /* roots are kept however narrow: the total stays whole */
         if (profile->node_count >= MAX_TREE_NODES) {
@@ -641,6 +663,7 @@ void pstats_build_profile(const struct pstats *stats, struct profile *profile,
                    clean_count(root->total_calls), 1);
         expand(&builder);
     }
+    free(root_widths);
     free(reached);
     free(queue);
     free(roots);

@@ -58,3 +58,22 @@ for python in $pythons; do
         not_ok "python $version: calls sample type"; note "$(cat "$dir/err" "$dir/calls.folded")"
     fi
 done
+
+# The pure-Python profile module: bare call counts on edges, a fake root.
+for python in $pythons; do
+    version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+    dir=$TMP/profile-$version
+    mkdir -p "$dir"
+    if ! "$python" "$fixtures/profile_module.py" "$dir/p.prof" >"$dir/log" 2>&1; then
+        not_ok "python $version: the profile module ran"; note "$(cat "$dir/log")"
+        continue
+    fi
+    if "$EMBER" convert "$dir/p.prof" -o "$dir/p.folded" 2>"$dir/err" &&
+        grep -q '^profiler;.*;main;hot_leaf [0-9]*$' "$dir/p.folded" &&
+        grep -q ';main;recurse;hot_leaf [0-9]*$' "$dir/p.folded" &&
+        grep -q ';main;caller_a;shared [0-9]*$' "$dir/p.folded"; then
+        ok "python $version: profile module dump (call counts on edges) converts"
+    else
+        not_ok "python $version: profile module dump"; note "$(cat "$dir/err" "$dir/p.folded")"
+    fi
+done

@@ -85,3 +85,29 @@ for python in $pythons; do
         not_ok "python $version: ember top differs from pstats for:$failed"
     fi
 done
+
+# The pure-Python profile module's dumps (call counts on edges).
+for python in $pythons; do
+    version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || continue
+    dir=$TMP/profile-$version
+    mkdir -p "$dir"
+    if ! (cd "$dir" && "$python" "$fixtures/profile_module.py" p.prof) >"$dir/log" 2>&1; then
+        not_ok "python $version: the profile module ran"; note "$(cat "$dir/log")"
+        continue
+    fi
+    failed=
+    for keys in cumulative nfl stdname; do
+        (cd "$dir" && "$python" -c "import pstats; pstats.Stats('p.prof').sort_stats('$keys').print_stats()") \
+            >"$dir/python.txt" 2>&1
+        (cd "$dir" && "$EMBER" top --sort "$keys" p.prof) >"$dir/ember.txt" 2>&1
+        if ! diff "$dir/python.txt" "$dir/ember.txt" >"$dir/diff"; then
+            failed="$failed $keys"
+            note "$(head -30 "$dir/diff")"
+        fi
+    done
+    if [ -z "$failed" ]; then
+        ok "python $version: ember top of a profile module dump prints what pstats prints"
+    else
+        not_ok "python $version: ember top of a profile module dump differs for:$failed"
+    fi
+done
