@@ -6,15 +6,16 @@
  * Measured on the largest pprof made here: the corpus's large-A.perf
  * collapsed with --tid (288,829 stacks) and written by ember as an
  * uncompressed 8.1 MB .pb, and large-A collapsed plainly (61,430 stacks,
- * 5.1 MB); best of 10 runs, gcc -O2, the same machine:
- *     protobuf-c 1.4.1 unpack + free_unpacked      75 / 160 MB/s
- *     protobuf.c wire decoding of every message     584 / 888 MB/s
- *     this whole reader, call tree included        133 / 187 MB/s
+ * 5.1 MB); best of 10 runs in process CPU time, gcc -O2 (bench/pprof.sh):
+ *     protobuf-c 1.4.1 unpack + free_unpacked      107 / 148 MB/s
+ *     protobuf.c wire decoding of every message     607 / 862 MB/s
+ *     this whole reader, call tree included        138 / 190 MB/s
  * protobuf-c allocates every Sample, Label, Location and Line separately
  * and still leaves the ids and string indexes to resolve; decoding in
- * place is 5 to 7 times faster, needs no generated code, and lets every
- * error name its byte offset. What remains of the reader's time is the
- * call tree (profile_child) and page faults of the growing arrays.
+ * place is 5 to 6 times faster, needs no generated code, and lets every
+ * error name its byte offset. Most of the reader's remaining time is the
+ * call tree: on the first file every sample is a new stack, and finding
+ * its parent's child (profile_child's hash probe) is a cache miss.
  *
  * Reading
  * -------
@@ -255,6 +256,7 @@ struct pprof_reader {
     size_t *type_map;     /* sample type index -> profile sample type */
     uint32_t *location_frames;
     size_t location_frame_count, location_frame_capacity;
+    struct resolved_location *resolved; /* by id when ids are dense, else by index */
 
     /* Per-sample scratch. */
     uint64_t *sample_locations;
@@ -951,6 +953,46 @@ static int index_ids(struct pprof_reader *reader, struct id_map *map, const void
 
 /* ---- samples ---- */
 
+/* What a sample needs of a location, kept small and indexed directly by id
+ * when ids are dense, so that resolving a location id is one cache miss. */
+struct resolved_location {
+    uint32_t frame;       /* the frame when frame_count is 1, else the first
+                             index into location_frames */
+    uint32_t frame_count; /* UINT32_MAX: no location has this id */
+    uint32_t prune;
+    uint32_t kept_frames;
+};
+
+static void resolve_for_samples(struct pprof_reader *reader)
+{
+    const struct id_map *ids = &reader->location_ids;
+    size_t count = ids->dense ? ids->dense_size : reader->location_count;
+    reader->resolved = xmalloc((count + 1) * sizeof *reader->resolved);
+    for (size_t i = 0; i < count; i++)
+        reader->resolved[i].frame_count = UINT32_MAX;
+    for (size_t i = 0; i < reader->location_count; i++) {
+        const struct location *location = &reader->locations[i];
+        size_t slot = ids->dense ? (size_t)location->id : i;
+        reader->resolved[slot] = (struct resolved_location){
+            location->frame_count == 1 ? reader->location_frames[location->first_frame]
+                                       : location->first_frame,
+            location->frame_count, location->prune, location->kept_frames};
+    }
+}
+
+static inline const struct resolved_location *find_resolved_location(
+    const struct pprof_reader *reader, uint64_t id)
+{
+    const struct id_map *ids = &reader->location_ids;
+    if (ids->dense) {
+        if (id >= ids->dense_size || reader->resolved[id].frame_count == UINT32_MAX)
+            return NULL;
+        return &reader->resolved[id];
+    }
+    uint32_t index = id_map_find(ids, id);
+    return index == UINT32_MAX ? NULL : &reader->resolved[index];
+}
+
 static int decode_packed_or_single(struct pprof_reader *reader, const struct protobuf_field *field,
                                    const char *name, uint64_t **values, size_t *count,
                                    size_t *capacity)
@@ -1153,11 +1195,11 @@ static int read_sample(struct pprof_reader *reader, const struct byte_span *span
      * seen, the first dropped location ends the stack (pprof's Prune). */
     int seen_kept_frame = 0, pruned = 0;
     for (size_t i = location_count; i-- > 0;) {
-        uint32_t index = id_map_find(&reader->location_ids, reader->sample_locations[i]);
-        if (index == UINT32_MAX)
+        const struct resolved_location *location =
+            find_resolved_location(reader, reader->sample_locations[i]);
+        if (!location)
             return fail(reader, span->offset, "sample names location id %llu, which does not exist",
                         (unsigned long long)reader->sample_locations[i]);
-        const struct location *location = &reader->locations[index];
         if (pruned)
             continue; /* still checked */
         uint32_t frame_count = location->frame_count;
@@ -1171,8 +1213,11 @@ static int read_sample(struct pprof_reader *reader, const struct byte_span *span
         }
         if (depth + frame_count > reader->stack_capacity)
             GROW(reader->stack, reader->stack_capacity, depth + frame_count);
-        /* Usually one frame: a loop beats a memcpy call here. */
-        const uint32_t *frames = reader->location_frames + location->first_frame;
+        if (frame_count == 1 && location->frame_count == 1) {
+            reader->stack[depth++] = location->frame;
+            continue;
+        }
+        const uint32_t *frames = reader->location_frames + location->frame;
         for (uint32_t j = 0; j < frame_count; j++)
             reader->stack[depth++] = frames[j];
     }
@@ -1255,6 +1300,7 @@ static int build_profile(struct pprof_reader *reader, struct read_statistics *st
     compile_prune_patterns(reader);
     if (resolve_locations(reader) < 0)
         return -1;
+    resolve_for_samples(reader);
     for (size_t i = 0; i < reader->sample_count; i++)
         if (read_sample(reader, &reader->samples[i], i == 0, statistics) < 0)
             return -1;
@@ -1278,6 +1324,7 @@ static void free_reader(struct pprof_reader *reader)
     free(reader->string_ids);
     free(reader->type_map);
     free(reader->location_frames);
+    free(reader->resolved);
     free(reader->sample_locations);
     free(reader->sample_values);
     free(reader->sample_labels);
