@@ -42,6 +42,10 @@ struct speedscope_reader {
     size_t frame_count, frame_capacity;
     uint32_t *stack;  /* frames of the stack being read, root first */
     size_t stack_capacity;
+    /* The previous sample's frames and nodes: consecutive samples usually
+     * share a prefix (ember writes them sorted), whose nodes are reused. */
+    uint32_t *previous_frames, *previous_nodes;
+    size_t previous_depth, previous_capacity;
     uint32_t *open_nodes; /* evented: the open tree nodes */
     uint32_t *open_frames;
     size_t open_capacity;
@@ -52,6 +56,31 @@ static void push_frame(struct speedscope_reader *reader, size_t depth, uint32_t 
     if (depth >= reader->stack_capacity)
         GROW(reader->stack, reader->stack_capacity, depth + 1);
     reader->stack[depth] = frame;
+}
+
+/* Adds reader->stack[0, depth) to the tree, reusing the nodes of the prefix
+ * it shares with the previous sample; returns the leaf. */
+static uint32_t add_stack(struct speedscope_reader *reader, size_t depth)
+{
+    size_t shared = 0;
+    while (shared < depth && shared < reader->previous_depth &&
+           reader->previous_frames[shared] == reader->stack[shared])
+        shared++;
+    if (depth > reader->previous_capacity) {
+        size_t capacity = reader->previous_capacity;
+        GROW(reader->previous_frames, capacity, depth);
+        reader->previous_nodes = xrealloc(reader->previous_nodes,
+                                          capacity * sizeof *reader->previous_nodes);
+        reader->previous_capacity = capacity;
+    }
+    uint32_t node = shared ? reader->previous_nodes[shared - 1] : PROFILE_ROOT;
+    for (size_t level = shared; level < depth; level++) {
+        node = profile_child(reader->profile, node, reader->stack[level]);
+        reader->previous_frames[level] = reader->stack[level];
+        reader->previous_nodes[level] = node;
+    }
+    reader->previous_depth = depth;
+    return node;
 }
 
 /* shared: {frames: [{name, file?, line?, col?}, ...]} */
@@ -230,7 +259,7 @@ static int read_sampled(struct speedscope_reader *reader, const struct profile_f
         }
         if (weight == 0)
             continue; /* speedscope ignores zero weights too */
-        uint32_t node = profile_add_stack(reader->profile, reader->stack, depth);
+        uint32_t node = add_stack(reader, depth);
         profile_add_value(reader->profile, node, type, weight);
         if (reader->profile->keep_timeline)
             profile_timeline_append(reader->profile, time * seconds_per_unit, PROFILE_NONE, node,
@@ -527,6 +556,8 @@ static int speedscope_read(struct input *input, struct profile *profile,
     free(reader.stack);
     free(reader.open_nodes);
     free(reader.open_frames);
+    free(reader.previous_frames);
+    free(reader.previous_nodes);
     free(data);
     return status;
 }
