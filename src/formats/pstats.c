@@ -76,6 +76,8 @@ struct loader {
     const char *name; /* input name for messages */
     size_t function_capacity, edge_capacity;
     uint32_t *function_of_object; /* marshal object index -> function, or UINT32_MAX */
+    uint64_t *string_hashes;      /* marshal object index -> content hash | 1, 0 unknown */
+    uint64_t *function_hashes;    /* function -> its key's hash */
     uint32_t *slots;              /* content hash of keys -> function + 1 (0 empty) */
     size_t slot_mask;
 };
@@ -115,11 +117,21 @@ static double number_value(const struct marshal_object *value)
     return value->type == MARSHAL_INT ? (double)value->value.integer : value->value.real;
 }
 
-static uint64_t key_hash(const char *file, uint32_t file_length, int64_t line, const char *name,
-                         uint32_t name_length)
+/* The content hash of a string object, computed once per object: keys in
+ * callers dicts are new tuples, but their strings are back-references. */
+static uint64_t string_hash(struct loader *loader, uint32_t index)
 {
-    return hash_mix64(hash_bytes(file, file_length) * 31 + hash_bytes(name, name_length) +
-                      (uint64_t)line * 0x9e3779b97f4a7c15ULL);
+    if (!loader->string_hashes[index]) {
+        const struct marshal_object *string = object(loader, index);
+        loader->string_hashes[index] =
+            hash_bytes(marshal_string_bytes(loader->document, string), string->length) | 1;
+    }
+    return loader->string_hashes[index];
+}
+
+static uint64_t key_hash(uint64_t file_hash, int64_t line, uint64_t name_hash)
+{
+    return hash_mix64(file_hash * 31 + name_hash + (uint64_t)line * 0x9e3779b97f4a7c15ULL);
 }
 
 static void grow_slots(struct loader *loader)
@@ -132,9 +144,7 @@ static void grow_slots(struct loader *loader)
     loader->slots = xcalloc(size, sizeof *loader->slots);
     loader->slot_mask = size - 1;
     for (size_t i = 0; i < stats->function_count; i++) {
-        const struct pstats_function *function = &stats->functions[i];
-        size_t slot = key_hash(function->file, function->file_length, function->line,
-                               function->name, function->name_length) & loader->slot_mask;
+        size_t slot = loader->function_hashes[i] & loader->slot_mask;
         while (loader->slots[slot])
             slot = (slot + 1) & loader->slot_mask;
         loader->slots[slot] = (uint32_t)i + 1;
@@ -171,8 +181,10 @@ static long intern_function(struct loader *loader, uint32_t key_index, const cha
     const char *name_bytes = marshal_string_bytes(document, name);
     if ((stats->function_count + 1) * 2 > loader->slot_mask + 1)
         grow_slots(loader);
-    size_t slot = key_hash(file_bytes, file->length, line->value.integer, name_bytes,
-                           name->length) & loader->slot_mask;
+    uint64_t hash = key_hash(string_hash(loader, marshal_item(document, key, 0)),
+                             line->value.integer,
+                             string_hash(loader, marshal_item(document, key, 2)));
+    size_t slot = hash & loader->slot_mask;
     while (loader->slots[slot]) {
         uint32_t candidate = loader->slots[slot] - 1;
         const struct pstats_function *function = &stats->functions[candidate];
@@ -185,7 +197,14 @@ static long intern_function(struct loader *loader, uint32_t key_index, const cha
         }
         slot = (slot + 1) & loader->slot_mask;
     }
-    GROW(stats->functions, loader->function_capacity, stats->function_count + 1);
+    if (stats->function_count + 1 > loader->function_capacity) {
+        size_t capacity = loader->function_capacity;
+        GROW(stats->functions, capacity, stats->function_count + 1);
+        loader->function_hashes =
+            xrealloc(loader->function_hashes, capacity * sizeof *loader->function_hashes);
+        loader->function_capacity = capacity;
+    }
+    loader->function_hashes[stats->function_count] = hash;
     struct pstats_function *function = &stats->functions[stats->function_count];
     memset(function, 0, sizeof *function);
     function->file = file_bytes;
@@ -362,8 +381,11 @@ int pstats_load(struct pstats *stats, struct input *input)
     struct loader loader = {.document = &document, .stats = stats, .name = input_name(input)};
     loader.function_of_object = xmalloc(document.object_count * sizeof *loader.function_of_object);
     memset(loader.function_of_object, 0xff, document.object_count * sizeof *loader.function_of_object);
+    loader.string_hashes = xcalloc(document.object_count + 1, sizeof *loader.string_hashes);
     int status = load_document(&loader);
     free(loader.function_of_object);
+    free(loader.string_hashes);
+    free(loader.function_hashes);
     free(loader.slots);
     marshal_free(&document);
     if (status < 0)

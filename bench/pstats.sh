@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# bench/pstats.sh — cProfile dump -> SVG: ember against flameprof, and
+# against Python's own pstats loading the same file.
+#
+# The dump is made once (and kept, see below) by profiling part of the
+# standard library's test suite with a pyenv CPython:
+#     python -m cProfile -o big.prof -m test -q TESTS...
+# then hyperfine times, on that file:
+#   ember convert big.prof -o out.svg
+#   python3 flameprof.py big.prof > out.svg      (when FLAMEPROF is set)
+#   python3 -c 'import pstats; pstats.Stats("big.prof")'
+#   ember top big.prof  vs  pstats' sort_stats("cumulative").print_stats()
+# and prints the ratios.
+#
+# Environment:
+#   EMBER             the ember binary (default build/ember)
+#   PSTATS_PYTHON     the Python that makes the dump (default: the newest
+#                     /root/.pyenv/versions/3.*/bin/python with its test suite)
+#   PSTATS_TESTS      the test modules to profile (default: 19 modules, ~3 MB dump)
+#   PSTATS_PROFILE    use this dump instead of making one
+#   FLAMEPROF         path to flameprof.py (github.com/baverman/flameprof,
+#                     pure Python; not on PyPI from here): measured when set
+#   FLAMEPROF_PYTHON  the Python running flameprof and pstats (default python3)
+#   BENCH_TMPDIR      where the dump is kept between runs (default $TMPDIR or /tmp)
+#   BENCH_RUNS        runs per command (default 10)
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+ember=${EMBER:-$repo/build/ember}
+runs=${BENCH_RUNS:-10}
+python_tool=${FLAMEPROF_PYTHON:-python3}
+tests=${PSTATS_TESTS:-test_json test_re test_difflib test_statistics test_decimal test_email test_argparse test_pickle test_typing test_inspect test_ast test_collections test_datetime test_enum test_dataclasses test_fractions test_textwrap test_tokenize test_unittest}
+
+for tool in hyperfine "$python_tool"; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "bench/pstats: $tool is missing; skipping" >&2
+        exit 0
+    fi
+done
+if [ ! -x "$ember" ]; then
+    echo "bench/pstats: $ember not built; run \`make\` first" >&2
+    exit 1
+fi
+
+keep=${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/ember-pstats-bench
+mkdir -p "$keep"
+profile=${PSTATS_PROFILE:-$keep/big.prof}
+if [ ! -s "$profile" ]; then
+    python=${PSTATS_PYTHON:-}
+    if [ -z "$python" ]; then
+        for candidate in $(ls -d /root/.pyenv/versions/3.*/bin/python 2>/dev/null | sort -rV); do
+            if "$candidate" -c 'import test.libregrtest' 2>/dev/null; then
+                python=$candidate
+                break
+            fi
+        done
+    fi
+    if [ -z "$python" ]; then
+        echo "bench/pstats: no Python with its test suite (set PSTATS_PYTHON or PSTATS_PROFILE); skipping" >&2
+        exit 0
+    fi
+    echo "== making $profile: $python -m cProfile -m test -q $tests (a minute or two)" >&2
+    # shellcheck disable=SC2086
+    (cd "$keep" && "$python" -m cProfile -o "$profile.part" -m test -q $tests >"$keep/make.log" 2>&1) || true
+    if [ ! -s "$profile.part" ]; then
+        echo "bench/pstats: the profiled test run wrote no dump; see $keep/make.log" >&2
+        exit 1
+    fi
+    mv "$profile.part" "$profile"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ember-pstats-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+functions=$("$python_tool" -c 'import marshal, sys; d = marshal.load(open(sys.argv[1], "rb")); print(len(d), sum(len(v[4]) for v in d.values()))' "$profile")
+echo "== $profile: $(stat -c %s "$profile") bytes, $functions (functions, caller edges)" >&2
+echo "== load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+commands=("$ember convert $profile -o $work/ember.svg")
+names=("ember convert .prof -> svg")
+flameprof=
+if [ -n "${FLAMEPROF:-}" ]; then
+    if [ -r "$FLAMEPROF" ]; then
+        flameprof=$FLAMEPROF
+        commands+=("$python_tool $flameprof $profile > $work/flameprof.svg")
+        names+=("flameprof .prof -> svg")
+    else
+        echo "bench/pstats: FLAMEPROF=$FLAMEPROF not readable; not measuring flameprof" >&2
+    fi
+fi
+commands+=("$python_tool -c 'import pstats, sys; pstats.Stats(sys.argv[1])' $profile")
+names+=("python pstats.Stats(file) (load only)")
+commands+=("$ember top $profile > $work/ember-top.txt")
+names+=("ember top")
+commands+=("$python_tool -c 'import pstats, sys; pstats.Stats(sys.argv[1]).sort_stats(\"cumulative\").print_stats()' $profile > $work/pstats-top.txt")
+names+=("python pstats print_stats (cumulative)")
+
+arguments=()
+for i in "${!commands[@]}"; do
+    arguments+=(-n "${names[$i]}" "${commands[$i]}")
+done
+hyperfine -w 2 -r "$runs" --export-json "$work/times.json" "${arguments[@]}" >&2
+
+"$python_tool" - "$work/times.json" <<'PY'
+import json, sys
+results = {r['command']: r for r in json.load(open(sys.argv[1]))['results']}
+def median(name):
+    return results[name]['median'] if name in results else None
+print('| task | ember (median) | other (median) | ratio |')
+print('|---|---|---|---|')
+ember_svg = median('ember convert .prof -> svg')
+for other in ('flameprof .prof -> svg', 'python pstats.Stats(file) (load only)'):
+    if median(other):
+        print('| .prof -> SVG vs %s | %.1f ms | %.1f ms | %.1fx |' % (
+            other, ember_svg * 1e3, median(other) * 1e3, median(other) / ember_svg))
+top = median('ember top')
+other = median('python pstats print_stats (cumulative)')
+print('| ember top vs pstats print_stats | %.1f ms | %.1f ms | %.1fx |' % (top * 1e3, other * 1e3, other / top))
+PY
