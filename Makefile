@@ -24,7 +24,7 @@ BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g $(WARNINGS) -MMD -MP
 CFLAGS ?= -O2
-LIBS = -ldw -lelf -lz -lm -lpthread -lcurl -liberty
+LIBS = -ldw -lelf -lz -lm -lpthread -liberty -ldl
 
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
