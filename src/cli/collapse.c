@@ -7,6 +7,7 @@
  * Nothing is printed unless every input was read without error.
  */
 #include "commands.h"
+#include "write_profile.h"
 #include "../formats/folded.h"
 #include "../formats/format.h"
 #include "../formats/perf_script.h"
@@ -44,6 +45,10 @@ static void usage(FILE *file)
             "                        default: the first event type in the input\n"
             "  --format NAME         read FILEs as format NAME instead of perf script, e.g.\n"
             "                        \"folded\" to re-sort and merge folded stacks\n"
+            "  --sample-type TYPE    with --format: the sample type to write, by name or index\n"
+            "                        (default: the profile's default type, e.g. cpu for Go)\n"
+            "  --label-frames KEY    with --format pprof: sample label KEY becomes a root\n"
+            "                        frame \"KEY=value\" (may repeat)\n"
             "  -h, --help            this text\n"
             "\n"
             "Formats:\n");
@@ -65,6 +70,8 @@ enum option_code {
     OPTION_CONTEXT,
     OPTION_EVENT_FILTER,
     OPTION_FORMAT,
+    OPTION_SAMPLE_TYPE,
+    OPTION_LABEL_FRAMES,
 };
 
 int command_collapse(int argc, char **argv)
@@ -80,12 +87,15 @@ int command_collapse(int argc, char **argv)
         {"context", no_argument, NULL, OPTION_CONTEXT},
         {"event-filter", required_argument, NULL, OPTION_EVENT_FILTER},
         {"format", required_argument, NULL, OPTION_FORMAT},
+        {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
+        {"label-frames", required_argument, NULL, OPTION_LABEL_FRAMES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct read_options options = {.include_process_name = 1};
     const char **event_filters = xcalloc((size_t)argc + 1, sizeof *event_filters);
-    const char *format_name = NULL;
+    const char **label_frame_keys = xcalloc((size_t)argc + 1, sizeof *label_frame_keys);
+    const char *format_name = NULL, *sample_type_name = NULL;
     int option;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "h", long_options, NULL)) != -1) {
@@ -100,17 +110,24 @@ int command_collapse(int argc, char **argv)
         case OPTION_CONTEXT: options.inline_context = 1; break;
         case OPTION_EVENT_FILTER: event_filters[options.event_filter_count++] = optarg; break;
         case OPTION_FORMAT: format_name = optarg; break;
+        case OPTION_SAMPLE_TYPE: sample_type_name = optarg; break;
+        case OPTION_LABEL_FRAMES:
+            label_frame_keys[options.label_frame_key_count++] = optarg;
+            break;
         case 'h':
             usage(stdout);
             free(event_filters);
+            free(label_frame_keys);
             return 0;
         default:
             fprintf(stderr, "ember collapse: see `ember collapse --help`\n");
             free(event_filters);
+            free(label_frame_keys);
             return 2;
         }
     }
     options.event_filters = event_filters;
+    options.label_frame_keys = label_frame_keys;
     const struct format *format = &perf_script_format;
     if (format_name) {
         format = format_by_name(format_name);
@@ -119,6 +136,7 @@ int command_collapse(int argc, char **argv)
                     format_name);
             format_list(stderr);
             free(event_filters);
+            free(label_frame_keys);
             return 2;
         }
     }
@@ -157,12 +175,18 @@ int command_collapse(int argc, char **argv)
                     (unsigned long long)statistics.lines);
         status = -1;
     }
+    long sample_type = status == 0 ? profile_sample_type_or_report(
+                                         profile, sample_type_name, "collapse",
+                                         file_count == 1 ? argv[optind] : "input")
+                                   : -1;
+    if (sample_type < 0)
+        status = -1;
     if (status == 0) {
         struct output output;
         if (output_open(&output, "-") < 0) {
             status = -1;
         } else {
-            struct write_options write_options = {.sample_type = 0};
+            struct write_options write_options = {.sample_type = (size_t)sample_type};
             status = folded_format.write(output.file, profile, &write_options);
             if (status == 0)
                 status = output_commit(&output);
@@ -172,5 +196,6 @@ int command_collapse(int argc, char **argv)
     }
     profile_destroy(profile);
     free(event_filters);
+    free(label_frame_keys);
     return status == 0 ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 /* convert.c — `ember convert IN -o OUT`: read any format, write the one
  * that OUT's extension names (.svg or a format's extension, e.g. .folded). */
 #include "commands.h"
+#include "../util/memory.h"
 #include "../formats/format.h"
 #include "write_profile.h"
 
@@ -26,8 +27,14 @@ static void usage(FILE *file)
             "  -f, --format NAME    input format instead of guessing\n"
             "  -t, --sample-type T  sample type to draw or write, by name (e.g. alloc_space)\n"
             "                       or index; default: the profile's default type\n"
+            "  -l, --label-frames KEY  sample label KEY becomes a root frame \"KEY=value\"\n"
+            "                       (pprof; may repeat)\n"
             "  -h, --help           this text\n");
 }
+
+static int convert_with(int argc, char **argv, const char *output_path, const char *format_name,
+                        const char *sample_type_name, const char **label_frame_keys,
+                        size_t label_frame_key_count);
 
 int command_convert(int argc, char **argv)
 {
@@ -35,22 +42,39 @@ int command_convert(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
         {"sample-type", required_argument, NULL, 't'},
+        {"label-frames", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *output_path = NULL, *format_name = NULL;
     const char *sample_type_name = NULL;
-    int option;
+    const char **label_frame_keys = xcalloc((size_t)argc + 1, sizeof *label_frame_keys);
+    size_t label_frame_key_count = 0;
+    int option, exit_code = -1;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "o:f:t:h", long_options, NULL)) != -1) {
+    while (exit_code < 0 &&
+           (option = getopt_long(argc, argv, "o:f:t:l:h", long_options, NULL)) != -1) {
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'f': format_name = optarg; break;
         case 't': sample_type_name = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'l': label_frame_keys[label_frame_key_count++] = optarg; break;
+        case 'h': usage(stdout); exit_code = 0; break;
+        default: usage(stderr); exit_code = 2; break;
         }
     }
+    if (exit_code < 0)
+        exit_code = convert_with(argc, argv, output_path, format_name, sample_type_name,
+                                 label_frame_keys, label_frame_key_count);
+    free(label_frame_keys);
+    return exit_code;
+}
+
+/* The body of `ember convert` once the options are parsed. */
+static int convert_with(int argc, char **argv, const char *output_path, const char *format_name,
+                        const char *sample_type_name, const char **label_frame_keys,
+                        size_t label_frame_key_count)
+{
     if (optind != argc - 1 || !output_path) {
         fprintf(stderr, "ember convert: need exactly one INPUT and -o OUTPUT\n");
         usage(stderr);
@@ -70,7 +94,9 @@ int command_convert(int argc, char **argv)
     if (input_open(&input, argv[optind]) < 0)
         return 1;
     struct profile *profile = profile_create();
-    struct read_options read_options = {.include_process_name = 1};
+    struct read_options read_options = {.include_process_name = 1,
+                                        .label_frame_keys = label_frame_keys,
+                                        .label_frame_key_count = label_frame_key_count};
     struct read_statistics statistics = {0};
     int status = format_read_input(&input, input_format, profile, &read_options, &statistics);
     input_close(&input);

@@ -43,13 +43,22 @@ else
     not_ok "folded -> .pb -> folded"; note "$(cat "$TMP/err"; diff "$TMP/perf.folded" "$TMP/perf-back.folded" | head)"
 fi
 
-# collapse --format pprof prints the folded stacks of sample type 0.
+# collapse --format pprof prints the folded stacks of the default sample
+# type (cpu for a Go CPU profile), like convert; --sample-type picks another.
+"$EMBER" convert "$FIXTURES/go-cpu.pb.gz" -o "$TMP/default.folded" 2>/dev/null
 "$EMBER" convert --sample-type 0 "$FIXTURES/go-cpu.pb.gz" -o "$TMP/type0.folded" 2>/dev/null
 if "$EMBER" collapse --format pprof "$FIXTURES/go-cpu.pb.gz" >"$TMP/collapsed" 2>"$TMP/err" &&
-    [ -s "$TMP/collapsed" ] && cmp -s "$TMP/collapsed" "$TMP/type0.folded"; then
-    ok "collapse --format pprof folds a Go CPU profile"
+    [ -s "$TMP/collapsed" ] && cmp -s "$TMP/collapsed" "$TMP/default.folded" &&
+    ! cmp -s "$TMP/collapsed" "$TMP/type0.folded"; then
+    ok "collapse --format pprof folds a Go CPU profile's default type (cpu)"
 else
     not_ok "collapse --format pprof"; note "$(cat "$TMP/err")"
+fi
+if "$EMBER" collapse --format pprof --sample-type samples "$FIXTURES/go-cpu.pb.gz" >"$TMP/collapsed0" 2>"$TMP/err" &&
+    cmp -s "$TMP/collapsed0" "$TMP/type0.folded"; then
+    ok "collapse --sample-type samples picks the other type"
+else
+    not_ok "collapse --sample-type samples"; note "$(cat "$TMP/err")"
 fi
 
 # Sniffed from standard input, gzipped or not.

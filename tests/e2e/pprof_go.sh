@@ -166,8 +166,6 @@ if "$EMBER" convert --label-frames phase "$FIXTURES/go-cpu.pb.gz" -o "$TMP/label
     else
         not_ok "--label-frames phase"; note "$(head -5 "$TMP/labels.folded")"
     fi
-elif grep -q 'unrecognized option' "$TMP/err"; then
-    skip "--label-frames phase" "ember convert has no --label-frames option yet"
 else
     not_ok "--label-frames phase"; note "$(cat "$TMP/err")"
 fi
