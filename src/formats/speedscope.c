@@ -46,6 +46,8 @@ struct speedscope_reader {
      * share a prefix (ember writes them sorted), whose nodes are reused. */
     uint32_t *previous_frames, *previous_nodes;
     size_t previous_depth, previous_capacity;
+    uint32_t *leaves; /* leaf node of each sample read before its weights */
+    size_t leaf_count, leaf_capacity;
     uint32_t *open_nodes; /* evented: the open tree nodes */
     uint32_t *open_frames;
     size_t open_capacity;
@@ -191,7 +193,104 @@ struct profile_fields {
     int has_unit;
     double start_value;
     size_t samples_offset, weights_offset, events_offset; /* 0 = absent */
+    int samples_read, weights_read; /* read where they stood (read_samples_now) */
 };
+
+/* The root frame of a profile's stacks: its name when the file has several. */
+static uint32_t root_frame_of(struct speedscope_reader *reader, const struct profile_fields *fields,
+                              size_t index, size_t profile_count)
+{
+    if (profile_count <= 1)
+        return PROFILE_NONE;
+    uint32_t name = fields->name;
+    if (name == PROFILE_NONE || profile_string_length(reader->profile, name) == 0) {
+        char fallback[32];
+        snprintf(fallback, sizeof fallback, "profile %zu", index + 1);
+        name = profile_intern_cstring(reader->profile, fallback);
+    }
+    return profile_frame(reader->profile, name, PROFILE_NONE, 0, FRAME_UNKNOWN);
+}
+
+/* One sample's stack (an array of frame indexes) into reader->stack, after
+ * the root frame when there is one. */
+static int read_stack(struct speedscope_reader *reader, struct json_parser *samples,
+                      uint32_t root_frame, size_t *depth_out)
+{
+    size_t depth = 0;
+    if (root_frame != PROFILE_NONE)
+        push_frame(reader, depth++, root_frame);
+    if (json_begin_array(samples) < 0)
+        return -1;
+    int element;
+    while ((element = json_next_element(samples)) > 0) {
+        int64_t frame_index;
+        if (json_read_integer(samples, 0, (int64_t)reader->frame_count - 1, "frame index",
+                              &frame_index) < 0)
+            return -1;
+        push_frame(reader, depth++, reader->frames[frame_index]);
+    }
+    *depth_out = depth;
+    return element;
+}
+
+static void add_weighted(struct speedscope_reader *reader, uint32_t node, size_t type,
+                         double weight, double *time, double seconds_per_unit)
+{
+    profile_add_value(reader->profile, node, type, weight);
+    if (reader->profile->keep_timeline)
+        profile_timeline_append(reader->profile, *time * seconds_per_unit, PROFILE_NONE, node,
+                                weight);
+    *time += weight;
+    reader->statistics->samples++;
+}
+
+/* The common key order (type, name, unit, ..., samples, weights: ember's
+ * and speedscope's own): samples are read where they stand, their leaves
+ * kept until the weights come, so the arrays are parsed once. */
+static int read_samples_now(struct speedscope_reader *reader, uint32_t root_frame)
+{
+    struct json_parser *parser = &reader->parser;
+    reader->leaf_count = 0;
+    if (json_begin_array(parser) < 0)
+        return -1;
+    int more;
+    while ((more = json_next_element(parser)) > 0) {
+        size_t depth;
+        if (read_stack(reader, parser, root_frame, &depth) < 0)
+            return -1;
+        GROW(reader->leaves, reader->leaf_capacity, reader->leaf_count + 1);
+        reader->leaves[reader->leaf_count++] = add_stack(reader, depth);
+    }
+    return more;
+}
+
+static int read_weights_now(struct speedscope_reader *reader, size_t type, double start_value,
+                            double seconds_per_unit)
+{
+    struct json_parser *parser = &reader->parser;
+    double time = start_value;
+    size_t index = 0;
+    if (json_begin_array(parser) < 0)
+        return -1;
+    int more;
+    while ((more = json_next_element(parser)) > 0) {
+        size_t offset = json_offset(parser);
+        double weight;
+        if (json_read_number(parser, &weight) < 0)
+            return -1;
+        if (index >= reader->leaf_count)
+            return json_fail_at(parser, offset, "samples and weights differ in length (%zu samples)",
+                                reader->leaf_count);
+        if (weight < 0)
+            return json_fail_at(parser, offset, "negative weight %g", weight);
+        if (weight > 0)
+            add_weighted(reader, reader->leaves[index], type, weight, &time, seconds_per_unit);
+        index++;
+    }
+    if (more == 0 && index != reader->leaf_count)
+        return json_fail(parser, "samples and weights differ in length (%zu weights)", index);
+    return more;
+}
 
 static int read_sampled(struct speedscope_reader *reader, const struct profile_fields *fields,
                         uint32_t root_frame, size_t type, double seconds_per_unit)
@@ -236,36 +335,14 @@ static int read_sampled(struct speedscope_reader *reader, const struct profile_f
             status = -1;
             break;
         }
-        size_t depth = 0;
-        if (root_frame != PROFILE_NONE)
-            push_frame(reader, depth++, root_frame);
-        if (json_begin_array(&samples) < 0) {
-            status = -1;
-            break;
-        }
-        int element;
-        while ((element = json_next_element(&samples)) > 0) {
-            int64_t frame_index;
-            if (json_read_integer(&samples, 0, (int64_t)reader->frame_count - 1, "frame index",
-                                  &frame_index) < 0) {
-                element = -1;
-                break;
-            }
-            push_frame(reader, depth++, reader->frames[frame_index]);
-        }
-        if (element < 0) {
+        size_t depth;
+        if (read_stack(reader, &samples, root_frame, &depth) < 0) {
             status = -1;
             break;
         }
         if (weight == 0)
             continue; /* speedscope ignores zero weights too */
-        uint32_t node = add_stack(reader, depth);
-        profile_add_value(reader->profile, node, type, weight);
-        if (reader->profile->keep_timeline)
-            profile_timeline_append(reader->profile, time * seconds_per_unit, PROFILE_NONE, node,
-                                    weight);
-        time += weight;
-        reader->statistics->samples++;
+        add_weighted(reader, add_stack(reader, depth), type, weight, &time, seconds_per_unit);
     }
 done:
     json_take_error(parser, &samples);
@@ -429,12 +506,27 @@ static int read_profile(struct speedscope_reader *reader, size_t index, size_t p
                 return -1;
         } else if (json_key_is(key, key_length, "samples")) {
             fields.samples_offset = json_offset(parser);
-            if (json_skip(parser) < 0)
+            if (fields.sampled && fields.has_unit && !fields.weights_offset &&
+                !fields.samples_read && (profile_count == 1 || fields.name != PROFILE_NONE)) {
+                fields.samples_read = 1;
+                if (read_samples_now(reader, root_frame_of(reader, &fields, index,
+                                                           profile_count)) < 0)
+                    return -1;
+            } else if (json_skip(parser) < 0) {
                 return -1;
+            }
         } else if (json_key_is(key, key_length, "weights")) {
             fields.weights_offset = json_offset(parser);
-            if (json_skip(parser) < 0)
+            if (fields.samples_read && !fields.weights_read) {
+                fields.weights_read = 1;
+                double seconds_per_unit;
+                size_t type = sample_type_for_unit(reader->profile, fields.unit,
+                                                   fields.unit_length, &seconds_per_unit);
+                if (read_weights_now(reader, type, fields.start_value, seconds_per_unit) < 0)
+                    return -1;
+            } else if (json_skip(parser) < 0) {
                 return -1;
+            }
         } else if (json_key_is(key, key_length, "events")) {
             fields.events_offset = json_offset(parser);
             if (json_skip(parser) < 0)
@@ -455,16 +547,15 @@ static int read_profile(struct speedscope_reader *reader, size_t index, size_t p
     double seconds_per_unit;
     size_t type = sample_type_for_unit(reader->profile, fields.unit, fields.unit_length,
                                        &seconds_per_unit);
-    uint32_t root_frame = PROFILE_NONE;
-    if (profile_count > 1) {
-        uint32_t name = fields.name;
-        if (name == PROFILE_NONE || profile_string_length(reader->profile, name) == 0) {
-            char fallback[32];
-            snprintf(fallback, sizeof fallback, "profile %zu", index + 1);
-            name = profile_intern_cstring(reader->profile, fallback);
+    if (fields.samples_read) {
+        if (!fields.weights_read) { /* no weights: each sample counts once */
+            double time = fields.start_value;
+            for (size_t i = 0; i < reader->leaf_count; i++)
+                add_weighted(reader, reader->leaves[i], type, 1, &time, seconds_per_unit);
         }
-        root_frame = profile_frame(reader->profile, name, PROFILE_NONE, 0, FRAME_UNKNOWN);
+        return 0;
     }
+    uint32_t root_frame = root_frame_of(reader, &fields, index, profile_count);
     if (fields.sampled)
         return read_sampled(reader, &fields, root_frame, type, seconds_per_unit);
     return read_evented(reader, &fields, root_frame, type, seconds_per_unit);
@@ -556,6 +647,7 @@ static int speedscope_read(struct input *input, struct profile *profile,
     free(reader.stack);
     free(reader.open_nodes);
     free(reader.open_frames);
+    free(reader.leaves);
     free(reader.previous_frames);
     free(reader.previous_nodes);
     free(data);
