@@ -561,18 +561,14 @@ static int write_raw(const char *path, const struct http_response *response)
     return output_commit(&output);
 }
 
-/* Names the drawn sample type's unit in the SVG's tooltips ("bytes",
- * "nanoseconds"); counts keep the type's name ("goroutine", "contentions"). */
+/* Names the drawn sample type in the SVG's tooltips and subtitle. */
 static void label_svg(struct svg_options *svg, const struct profile *profile, size_t sample_type,
                       const char *url, char *subtitle, size_t subtitle_size)
 {
     const struct sample_type *type = &profile->sample_types[sample_type];
     const char *type_name = profile_string(profile, type->type);
     const char *unit = profile_string(profile, type->unit);
-    if (unit[0] && strcmp(unit, "count") != 0)
-        svg->count_name = unit;
-    else if (type_name[0])
-        svg->count_name = type_name;
+    profile_label_counts(svg, profile, sample_type);
     snprintf(subtitle, subtitle_size, "%s: %s%s%s%s", url, type_name[0] ? type_name : "samples",
              unit[0] ? " (" : "", unit, unit[0] ? ")" : "");
     if (!svg->subtitle)

@@ -3,6 +3,7 @@
  * input, same drawing), plus inferno's --deterministic, --search-color,
  * --stroke-color and --truncate-text-right. */
 #include "commands.h"
+#include "write_profile.h"
 #include "../formats/format.h"
 #include "../render/svg.h"
 #include "../util/input.h"
@@ -59,6 +60,11 @@ static void usage(FILE *file)
         "  --truncate-text-right  shorten long names on the right, \"long_na..\" (default)\n"
         "  --truncate-text-left   shorten long names on the left, \"..ng_name\"\n"
         "  -o, --output FILE  write there (atomically) instead of standard output\n"
+        "  --format NAME      read the input as NAME (see `ember help`) instead of folded;\n"
+        "                     other formats (pprof, perf script, ...) are also recognised\n"
+        "                     from their content\n"
+        "  --sample-type T    sample type to draw, by name or index (default: the\n"
+        "                     profile's default, e.g. cpu for a Go CPU profile)\n"
         "  --help             this text\n"
         "\n"
         "In the SVG: click a frame to zoom, \"Reset Zoom\" to go back, Ctrl-F or F3 to\n"
@@ -73,7 +79,7 @@ enum option_id {
     OPTION_CP, OPTION_REVERSE, OPTION_INVERTED, OPTION_FLAMECHART, OPTION_NEGATE,
     OPTION_FACTOR, OPTION_TOTAL, OPTION_NOTES, OPTION_NAMEATTR, OPTION_ENCODING,
     OPTION_SEARCH_COLOR, OPTION_STROKE_COLOR, OPTION_TRUNCATE_RIGHT, OPTION_TRUNCATE_LEFT,
-    OPTION_HELP,
+    OPTION_FORMAT, OPTION_SAMPLE_TYPE, OPTION_HELP,
 };
 
 static int parse_number(const char *name, const char *text, double *value)
@@ -102,19 +108,31 @@ static int parse_min_width(const char *text, struct svg_options *options)
     return 0;
 }
 
-/* Reads one folded input into profile; an empty file is simply no lines. */
-static int read_folded(const char *path, struct profile *profile,
-                       const struct read_options *read_options, struct read_statistics *statistics)
+/* Reads one input into profile: folded stacks unless --format names another
+ * format or the content is recognised as one (pprof, perf script, ...).
+ * An empty file is simply no lines, as for flamegraph.pl. Sets *used_folded
+ * when the folded reader was used. */
+static int read_input(const char *path, const struct format *format, struct profile *profile,
+                      const struct read_options *read_options,
+                      struct read_statistics *statistics, int *used_folded)
 {
     struct input input;
     if (input_open(&input, path) < 0)
         return -1;
     const char *head;
     int status = 0;
-    if (input_peek(&input, 1, &head) == 0)
+    if (input_peek(&input, 1, &head) == 0) {
         status = input.failed ? -1 : 0;
-    else
-        status = format_by_name("folded")->read(&input, profile, read_options, statistics);
+    } else {
+        const struct format *folded = format_by_name("folded");
+        if (!format)
+            format = format_guess(&input);
+        if (!format || !format->read)
+            format = folded;
+        if (format == folded)
+            *used_folded = 1;
+        status = format->read(&input, profile, read_options, statistics);
+    }
     input_close(&input);
     return status;
 }
@@ -153,13 +171,15 @@ int command_flamegraph(int argc, char **argv)
         {"truncate-text-right", no_argument, NULL, OPTION_TRUNCATE_RIGHT},
         {"truncate-text-left", no_argument, NULL, OPTION_TRUNCATE_LEFT},
         {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, OPTION_FORMAT},
+        {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
         {"help", no_argument, NULL, OPTION_HELP},
         {NULL, 0, NULL, 0},
     };
     struct svg_options options;
     svg_options_init(&options);
-    const char *output_path = NULL;
-    int option;
+    const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
+    int option, count_name_given = 0;
     double number;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "o:", long_options, NULL)) != -1) {
@@ -187,7 +207,10 @@ int command_flamegraph(int argc, char **argv)
             if (parse_number("fontwidth", optarg, &options.font_width) < 0)
                 return 2;
             break;
-        case OPTION_COUNTNAME: options.count_name = optarg; break;
+        case OPTION_COUNTNAME:
+            options.count_name = optarg;
+            count_name_given = 1;
+            break;
         case OPTION_NAMETYPE: options.name_type = optarg; break;
         case OPTION_COLORS: options.colors = optarg; break;
         case OPTION_BGCOLORS: options.background_colors = optarg; break;
@@ -216,21 +239,32 @@ int command_flamegraph(int argc, char **argv)
         case OPTION_TRUNCATE_RIGHT: options.truncate_text_right = 1; break;
         case OPTION_TRUNCATE_LEFT: options.truncate_text_right = 0; break;
         case 'o': output_path = optarg; break;
+        case OPTION_FORMAT: format_name = optarg; break;
+        case OPTION_SAMPLE_TYPE: sample_type_name = optarg; break;
         case OPTION_HELP: usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
 
+    const struct format *format = NULL;
+    if (format_name && (!(format = format_by_name(format_name)) || !format->read)) {
+        fprintf(stderr, "ember flamegraph: --format %s: no such readable format; known:\n",
+                format_name);
+        format_list(stderr);
+        return 2;
+    }
     struct profile *profile = profile_create();
-    struct read_options read_options = {.keep_timeline = options.flamechart};
+    struct read_options read_options = {.keep_timeline = options.flamechart,
+                                        .include_process_name = 1};
     profile->keep_timeline = options.flamechart;
     struct read_statistics statistics = {0};
-    int status = 0;
+    int status = 0, used_folded = 0;
     if (optind == argc) {
-        status = read_folded("-", profile, &read_options, &statistics);
+        status = read_input("-", format, profile, &read_options, &statistics, &used_folded);
     } else {
         for (int i = optind; i < argc && status == 0; i++)
-            status = read_folded(argv[i], profile, &read_options, &statistics);
+            status = read_input(argv[i], format, profile, &read_options, &statistics,
+                                &used_folded);
     }
     if (status < 0) {
         profile_destroy(profile);
@@ -238,11 +272,27 @@ int command_flamegraph(int argc, char **argv)
     }
     if (profile->sample_type_count == 0)
         profile_add_sample_type(profile, "samples", "count");
+    long sample_type = profile_resolve_sample_type(profile, sample_type_name);
+    if (sample_type < 0) {
+        fprintf(stderr, "ember flamegraph: no sample type '%s'; the profile has:",
+                sample_type_name ? sample_type_name : "(default)");
+        for (size_t i = 0; i < profile->sample_type_count; i++)
+            fprintf(stderr, " %s", profile_string(profile, profile->sample_types[i].type));
+        fprintf(stderr, "\n");
+        profile_destroy(profile);
+        return 1;
+    }
+    options.sample_type = (size_t)sample_type;
+    if (!count_name_given && !used_folded)
+        profile_label_counts(&options, profile, options.sample_type);
 
-    double total = profile_grand_total(profile, 0);
+    double total = profile_grand_total(profile, options.sample_type);
     if (strcmp(options.count_name, "samples") == 0 && total < 100)
         fprintf(stderr, "Stack count is low (%.15g). Did something go wrong?\n", total);
-    uint64_t ignored = statistics.lines - statistics.samples;
+    /* flamegraph.pl counts every line it cannot parse, blank ones included. */
+    uint64_t ignored = used_folded && statistics.lines >= statistics.samples
+                           ? statistics.lines - statistics.samples
+                           : statistics.skipped_lines;
     if (ignored)
         fprintf(stderr, "Ignored %llu lines with invalid format\n", (unsigned long long)ignored);
 

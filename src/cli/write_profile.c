@@ -51,10 +51,12 @@ int profile_destination_write(const struct profile_destination *destination,
     int status;
     if (destination->svg) {
         struct svg_options options;
-        if (svg_options)
+        if (svg_options) {
             options = *svg_options;
-        else
+        } else {
             svg_options_init(&options);
+            profile_label_counts(&options, profile, sample_type);
+        }
         options.sample_type = sample_type;
         status = svg_write(output.file, profile, &options);
     } else if (destination->format && destination->format->write) {
@@ -68,4 +70,16 @@ int profile_destination_write(const struct profile_destination *destination,
         return output_commit(&output);
     output_abort(&output);
     return -1;
+}
+
+void profile_label_counts(struct svg_options *svg, const struct profile *profile,
+                          size_t sample_type)
+{
+    const struct sample_type *type = &profile->sample_types[sample_type];
+    const char *type_name = profile_string(profile, type->type);
+    const char *unit = profile_string(profile, type->unit);
+    if (unit[0] && strcmp(unit, "count") != 0)
+        svg->count_name = unit;
+    else if (type_name[0])
+        svg->count_name = type_name;
 }

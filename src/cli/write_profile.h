@@ -1,4 +1,4 @@
-/* write_profile.h — what `ember convert` and `ember fetch` share: choosing
+/* write_profile.h — what `ember convert`, `ember flamegraph` and `ember fetch` share: choosing
  * the output by a path's extension (.svg or a writer's extension such as
  * .folded), resolving --sample-type, and writing the profile atomically. */
 #ifndef EMBER_WRITE_PROFILE_H
@@ -24,6 +24,12 @@ int profile_destination_for_path(struct profile_destination *destination, const 
  * after printing "ember COMMAND: LABEL: no sample type 'X'; the profile has: ...". */
 long profile_sample_type_or_report(const struct profile *profile, const char *name,
                                    const char *command, const char *label);
+
+/* Names what a sample type counts in an SVG's tooltips: its unit ("bytes",
+ * "nanoseconds"), or for plain counts its name ("goroutine", "contentions");
+ * ("samples", "count") keeps flamegraph.pl's "samples". */
+void profile_label_counts(struct svg_options *svg, const struct profile *profile,
+                          size_t sample_type);
 
 /* Writes profile's sample_type to the destination atomically: nothing is
  * left behind on failure. svg_options may be NULL (defaults); its
