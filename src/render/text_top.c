@@ -262,12 +262,19 @@ int text_top_pstats(FILE *file, const struct pstats *stats, const struct pstats_
     if (header_line)
         fprintf(file, "%s\n\n", header_line);
 
-    long long total_calls = 0, primitive_calls = 0;
+    /* Python's ints do not overflow; a hostile file's counts can overflow
+     * 64 bits, and then the sums are printed from long doubles. */
+    int64_t total_calls = 0, primitive_calls = 0;
+    long double wide_total_calls = 0, wide_primitive_calls = 0;
+    int overflow = 0;
     double total_time = 0;
     for (size_t i = 0; i < count; i++) {
         const struct pstats_function *function = &stats->functions[i];
-        total_calls += function->total_calls;
-        primitive_calls += function->primitive_calls;
+        overflow |= __builtin_add_overflow(total_calls, function->total_calls, &total_calls);
+        overflow |= __builtin_add_overflow(primitive_calls, function->primitive_calls,
+                                           &primitive_calls);
+        wide_total_calls += function->total_calls;
+        wide_primitive_calls += function->primitive_calls;
         total_time += function->total_time;
         for (uint32_t edge = function->first_caller;
              edge < function->first_caller + function->caller_count; edge++)
@@ -278,9 +285,15 @@ int text_top_pstats(FILE *file, const struct pstats *stats, const struct pstats_
                 break;
             }
     }
-    fprintf(file, "         %lld function calls ", total_calls);
-    if (total_calls != primitive_calls)
-        fprintf(file, "(%lld primitive calls) ", primitive_calls);
+    if (overflow) {
+        fprintf(file, "         %.0Lf function calls ", wide_total_calls);
+        if (wide_total_calls != wide_primitive_calls)
+            fprintf(file, "(%.0Lf primitive calls) ", wide_primitive_calls);
+    } else {
+        fprintf(file, "         %lld function calls ", (long long)total_calls);
+        if (total_calls != primitive_calls)
+            fprintf(file, "(%lld primitive calls) ", (long long)primitive_calls);
+    }
     fprintf(file, "in %.3f seconds\n\n", total_time);
 
     struct pstats_row *storage = xmalloc((count + 1) * sizeof *storage);

@@ -33,6 +33,21 @@ else
 fi
 check_fails "top --sort with a bad key is refused" "$EMBER" top --sort bogus "$TMP/in.folded"
 
+# Counts whose sum overflows 64 bits (Python's ints do not): same table.
+python3 -c '
+import marshal, sys
+big = 2 ** 62
+stats = {("a.py", 1, "f"): (big, big, 0.5, 1.0, {}), ("b.py", 2, "g"): (big, big + 1, 0.25, 0.5, {}),
+         ("c.py", 3, "h"): (big, big, 0.0, 0.0, {("a.py", 1, "f"): (big, big, 0.0, 0.0)})}
+open(sys.argv[1], "wb").write(marshal.dumps(stats))' "$TMP/huge.prof"
+(cd "$TMP" && python3 -c 'import pstats; pstats.Stats("huge.prof").sort_stats("calls").print_stats()') >"$TMP/huge.python" 2>&1
+(cd "$TMP" && "$EMBER" top --sort calls huge.prof) >"$TMP/huge.ember" 2>&1
+if diff "$TMP/huge.python" "$TMP/huge.ember" >"$TMP/diff"; then
+    ok "top with call counts whose sum overflows 64 bits prints what pstats prints"
+else
+    not_ok "top with huge call counts"; note "$(cat "$TMP/diff")"
+fi
+
 pythons=$(ls -d /root/.pyenv/versions/*/bin/python 2>/dev/null | sort -V)
 if [ -z "$pythons" ]; then
     skip "ember top against pstats" "no /root/.pyenv/versions/*/bin/python on this machine"
