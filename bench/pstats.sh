@@ -100,19 +100,23 @@ for i in "${!commands[@]}"; do
 done
 hyperfine -w 2 -r "$runs" --export-json "$work/times.json" "${arguments[@]}" >&2
 
+# Wall-clock medians, and CPU time (user + system means): on a busy machine
+# the wall clock mostly measures waiting for a CPU.
 "$python_tool" - "$work/times.json" <<'PY'
 import json, sys
 results = {r['command']: r for r in json.load(open(sys.argv[1]))['results']}
-def median(name):
-    return results[name]['median'] if name in results else None
-print('| task | ember (median) | other (median) | ratio |')
-print('|---|---|---|---|')
-ember_svg = median('ember convert .prof -> svg')
+def wall(name):
+    return results[name]['median']
+def cpu(name):
+    return results[name]['user'] + results[name]['system']
+print('| task | ember wall (median) | other wall | ratio | ember CPU | other CPU | ratio |')
+print('|---|---|---|---|---|---|---|')
+def row(label, mine, other):
+    print('| %s | %.1f ms | %.1f ms | %.1fx | %.1f ms | %.1f ms | %.1fx |' % (
+        label, wall(mine) * 1e3, wall(other) * 1e3, wall(other) / wall(mine),
+        cpu(mine) * 1e3, cpu(other) * 1e3, cpu(other) / cpu(mine)))
 for other in ('flameprof .prof -> svg', 'python pstats.Stats(file) (load only)'):
-    if median(other):
-        print('| .prof -> SVG vs %s | %.1f ms | %.1f ms | %.1fx |' % (
-            other, ember_svg * 1e3, median(other) * 1e3, median(other) / ember_svg))
-top = median('ember top')
-other = median('python pstats print_stats (cumulative)')
-print('| ember top vs pstats print_stats | %.1f ms | %.1f ms | %.1fx |' % (top * 1e3, other * 1e3, other / top))
+    if other in results:
+        row('.prof -> SVG vs ' + other, 'ember convert .prof -> svg', other)
+row('ember top vs pstats print_stats', 'ember top', 'python pstats print_stats (cumulative)')
 PY
