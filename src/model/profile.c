@@ -399,111 +399,108 @@ size_t profile_root_path(const struct profile *profile, uint32_t node, uint32_t 
     return depth;
 }
 
-struct stack_sort_context {
-    const struct profile *profile;
-    const uint32_t *paths;   /* all paths, concatenated */
-    const size_t *offsets;   /* per position in the original nodes array */
-    const uint32_t *depths;
-    const uint32_t *nodes;
-};
+/* Sorting stacks the way a byte-wise sort of their strings "a;b;c" would.
+ *
+ * Every stack string in the subtree of a node p starts with p's string. Among
+ * p's children, a child c contributes two groups of strings: c's own string
+ * (p's, then c's name, then the end) and those of c's descendants (p's, c's
+ * name, then ';'). Each group is contiguous in the sorted order, and two
+ * groups compare like their keys "name + END" and "name + ';'" do, END being
+ * below every byte. So a walk that sorts each node's 2 * children keys and
+ * visits them in order emits the stacks in sorted order without ever
+ * building or comparing whole strings: "x;foo", then "x;foo.isra..." (since
+ * '.' < ';'), then "x;foo;..." falls out of the key order. */
 
-/* A cursor yields the bytes of "name0;name1;...;nameN" one by one, -1 at the end. */
-struct path_cursor {
-    const struct profile *profile;
-    const uint32_t *path;
-    uint32_t depth, level, position;
-};
+enum { KEY_SELF = 0, KEY_DESCENDANTS = 1 };
 
-static int cursor_next(struct path_cursor *cursor)
+static int compare_group_keys(const void *left, const void *right, void *profile_pointer)
 {
-    if (cursor->level >= cursor->depth)
-        return -1;
-    uint32_t frame = cursor->path[cursor->level];
-    uint32_t length = profile_frame_name_length(cursor->profile, frame);
-    if (cursor->position < length)
-        return (unsigned char)profile_frame_name(cursor->profile, frame)[cursor->position++];
-    cursor->level++;
-    cursor->position = 0;
-    return cursor->level < cursor->depth ? ';' : -1;
-}
-
-static int compare_paths(const struct profile *profile, const uint32_t *path_a, uint32_t depth_a,
-                         const uint32_t *path_b, uint32_t depth_b)
-{
-    uint32_t level = 0;
-    while (level < depth_a && level < depth_b && path_a[level] == path_b[level])
-        level++;
-    struct path_cursor a = {profile, path_a, depth_a, level, 0};
-    struct path_cursor b = {profile, path_b, depth_b, level, 0};
-    if (level > 0 && (level < depth_a || level < depth_b)) {
-        /* Both strings continue after the shared frames with ';' or end. */
-        a.level = b.level = level - 1;
-        a.position = profile_frame_name_length(profile, path_a[level - 1]);
-        b.position = profile_frame_name_length(profile, path_b[level - 1]);
+    const struct profile *profile = profile_pointer;
+    uint32_t key_a = *(const uint32_t *)left, key_b = *(const uint32_t *)right;
+    uint32_t node_a = key_a >> 1, node_b = key_b >> 1;
+    uint32_t frame_a = profile->nodes[node_a].frame, frame_b = profile->nodes[node_b].frame;
+    if (frame_a != frame_b) {
+        uint32_t length_a = profile_frame_name_length(profile, frame_a);
+        uint32_t length_b = profile_frame_name_length(profile, frame_b);
+        const char *name_a = profile_frame_name(profile, frame_a);
+        const char *name_b = profile_frame_name(profile, frame_b);
+        uint32_t common = length_a < length_b ? length_a : length_b;
+        int result = memcmp(name_a, name_b, common);
+        if (result)
+            return result;
+        /* One name is a prefix of the other: compare the next "byte", where
+         * the group's terminator is END (-1) or ';'. */
+        int next_a = length_a > common ? (unsigned char)name_a[common]
+                                       : ((key_a & 1) == KEY_SELF ? -1 : ';');
+        int next_b = length_b > common ? (unsigned char)name_b[common]
+                                       : ((key_b & 1) == KEY_SELF ? -1 : ';');
+        if (next_a != next_b)
+            return next_a < next_b ? -1 : 1;
     }
-    for (;;) {
-        int byte_a = cursor_next(&a), byte_b = cursor_next(&b);
-        if (byte_a != byte_b)
-            return byte_a < byte_b ? -1 : 1;
-        if (byte_a < 0)
-            return 0;
-    }
+    /* Same name (or a ';' inside a name): a stable, deterministic order. */
+    if ((key_a & 1) != (key_b & 1))
+        return (key_a & 1) < (key_b & 1) ? -1 : 1;
+    return node_a < node_b ? -1 : node_a > node_b;
 }
 
-static int compare_stack_indices(const void *left, const void *right, void *context_pointer)
-{
-    const struct stack_sort_context *context = context_pointer;
-    size_t a = *(const size_t *)left, b = *(const size_t *)right;
-    int result = compare_paths(context->profile, context->paths + context->offsets[a],
-                               context->depths[a], context->paths + context->offsets[b],
-                               context->depths[b]);
-    if (result)
-        return result;
-    return context->nodes[a] < context->nodes[b] ? -1 : context->nodes[a] > context->nodes[b];
-}
+struct sort_walk_level {
+    size_t start, count, next; /* a run of keys in the keys array */
+};
 
 void profile_sort_stacks(const struct profile *profile, uint32_t *nodes, size_t count)
 {
     if (count < 2)
         return;
-    size_t *offsets = xmalloc(count * sizeof *offsets);
-    uint32_t *depths = xmalloc(count * sizeof *depths);
-    size_t total = 0;
-    for (size_t i = 0; i < count; i++) {
-        offsets[i] = total;
-        depths[i] = profile->nodes[nodes[i]].depth;
-        total += depths[i];
+    unsigned char *wanted = xcalloc(profile->node_count, 1);
+    for (size_t i = 0; i < count; i++)
+        wanted[nodes[i]]++;
+    uint32_t *keys = NULL;
+    size_t key_count = 0, key_capacity = 0;
+    struct sort_walk_level *levels = NULL;
+    size_t level_count = 0, level_capacity = 0;
+    size_t emitted = 0;
+
+    for (; wanted[PROFILE_ROOT]; wanted[PROFILE_ROOT]--)
+        nodes[emitted++] = PROFILE_ROOT;
+    uint32_t expand = PROFILE_ROOT;
+    for (;;) {
+        if (expand != PROFILE_NONE) {
+            /* Push the sorted keys of expand's children. */
+            size_t children = profile->nodes[expand].child_count;
+            GROW(keys, key_capacity, key_count + 2 * children);
+            size_t start = key_count;
+            for (uint32_t child = profile->nodes[expand].first_child; child != PROFILE_NONE;
+                 child = profile->nodes[child].next_sibling) {
+                keys[key_count++] = child << 1 | KEY_SELF;
+                if (profile->nodes[child].first_child != PROFILE_NONE)
+                    keys[key_count++] = child << 1 | KEY_DESCENDANTS;
+            }
+            qsort_r(keys + start, key_count - start, sizeof *keys, compare_group_keys,
+                    (void *)profile);
+            GROW(levels, level_capacity, level_count + 1);
+            levels[level_count++] = (struct sort_walk_level){start, key_count - start, 0};
+            expand = PROFILE_NONE;
+        }
+        if (level_count == 0)
+            break;
+        struct sort_walk_level *level = &levels[level_count - 1];
+        if (level->next == level->count) {
+            key_count = level->start;
+            level_count--;
+            continue;
+        }
+        uint32_t key = keys[level->start + level->next++];
+        uint32_t node = key >> 1;
+        if ((key & 1) == KEY_SELF) {
+            for (; wanted[node]; wanted[node]--)
+                nodes[emitted++] = node;
+        } else {
+            expand = node;
+        }
     }
-    uint32_t *paths = xmalloc((total + 1) * sizeof *paths);
-    for (size_t i = 0; i < count; i++)
-        profile_root_path(profile, nodes[i], paths + offsets[i]);
-    /* Folded files are usually sorted already, and then leaves arrive in
-     * node-id order: one linear check saves the n log n sort. */
-    size_t in_order = 1;
-    while (in_order < count &&
-           compare_paths(profile, paths + offsets[in_order - 1], depths[in_order - 1],
-                         paths + offsets[in_order], depths[in_order]) < 0)
-        in_order++;
-    if (in_order == count) {
-        free(paths);
-        free(depths);
-        free(offsets);
-        return;
-    }
-    size_t *order = xmalloc(count * sizeof *order);
-    for (size_t i = 0; i < count; i++)
-        order[i] = i;
-    struct stack_sort_context context = {profile, paths, offsets, depths, nodes};
-    qsort_r(order, count, sizeof *order, compare_stack_indices, &context);
-    uint32_t *sorted = xmalloc(count * sizeof *sorted);
-    for (size_t i = 0; i < count; i++)
-        sorted[i] = nodes[order[i]];
-    memcpy(nodes, sorted, count * sizeof *nodes);
-    free(sorted);
-    free(order);
-    free(paths);
-    free(depths);
-    free(offsets);
+    free(levels);
+    free(keys);
+    free(wanted);
 }
 
 static int compare_frames(const struct profile *profile, uint32_t frame_a, uint32_t frame_b)
