@@ -240,8 +240,22 @@ static int folded_probe(const char *head, size_t length)
 
 int format_count(char *buffer, size_t size, double value)
 {
-    if (value == floor(value) && fabs(value) < 9007199254740992.0)
-        return snprintf(buffer, size, "%.0f", value);
+    if (value == floor(value) && fabs(value) < 9007199254740992.0 && size >= 24) {
+        /* Integers by hand: printf's floating-point path is slow. */
+        char digits[24];
+        size_t count = 0, length = 0;
+        uint64_t magnitude = (uint64_t)fabs(value);
+        do {
+            digits[count++] = (char)('0' + magnitude % 10);
+            magnitude /= 10;
+        } while (magnitude);
+        if (value < 0)
+            buffer[length++] = '-';
+        while (count)
+            buffer[length++] = digits[--count];
+        buffer[length] = '\0';
+        return (int)length;
+    }
     return snprintf(buffer, size, "%.15g", value);
 }
 
