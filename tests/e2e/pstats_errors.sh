@@ -99,3 +99,30 @@ fi
 
 # The good dump still converts (the cases above are not failing for another reason).
 check "the untouched dump converts" "$EMBER" convert "$TMP/good.prof" -o "$TMP/good.folded"
+
+# A small dump whose call graph has 2^14 paths into a 3000-function chain:
+# the estimated tree would have tens of millions of frames. ember stops at
+# its frame budget, says so, and still writes the graph.
+python3 - "$TMP/paths.prof" <<'PY'
+import marshal, sys
+stats = {}
+def layer(i, j):
+    return ('l.py', i * 2 + j + 1, 'l%d_%d' % (i, j))
+for i in range(15):
+    for j in range(2):
+        callers = dict((layer(i - 1, k), (1, 1, 0.0, 0.5)) for k in range(2)) if i else {}
+        stats[layer(i, j)] = (1, 1, 0.0, 1.0, callers)
+previous = [layer(14, 0), layer(14, 1)]
+for c in range(3000):
+    key = ('c.py', c + 1, 'c%d' % c)
+    stats[key] = (1, 1, 0.0, 1.0, dict((p, (1, 1, 0.0, 1.0)) for p in previous))
+    previous = [key]
+open(sys.argv[1], 'wb').write(marshal.dumps(stats))
+PY
+if "$EMBER" convert "$TMP/paths.prof" -o "$TMP/paths.folded" 2>"$TMP/err" &&
+    grep -q 'the estimated call tree was cut at 2000000 frames' "$TMP/err" &&
+    [ -s "$TMP/paths.folded" ]; then
+    ok "a dump with exponentially many paths stops at the frame budget with a warning"
+else
+    not_ok "exponentially many paths"; note "$(head -c 2000 "$TMP/err")"
+fi
