@@ -167,7 +167,12 @@ for my $task (@tasks) {
     my ($ember_result) = grep { tool_of($_->{command}) eq 'ember' } @{ $task->{results} };
     my $ember_mean = $ember_result ? $ember_result->{mean} : undef;
     my $ember_cpu = $ember_result ? ($ember_result->{user} + $ember_result->{system}) || 1e-9 : undef;
-    printf "\n## %s\n\nInput: %.1f MB.\n\n", $task->{title}, $task->{bytes} / 1e6;
+    printf "\n## %s\n\nInput: %.1f MB", $task->{title}, $task->{bytes} / 1e6;
+    if ($id eq 'flamegraph-diff' && $notes{'diff-sorted'}) {
+        print $notes{'diff-sorted'}[0] eq 'yes' ? ', sorted' :
+            ', not sorted (difffolded.pl prints stacks in perl hash order), unlike the other folded inputs';
+    }
+    print ".\n\n";
     print "| command | wall (mean ± σ) | median | user+sys CPU | peak RSS | MB/s | ember speed-up vs it (wall / CPU) |\n";
     print "|---|---|---|---|---|---|---|\n";
     for my $result (@{ $task->{results} }) {
