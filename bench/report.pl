@@ -112,7 +112,7 @@ print <<"EOF";
 
 <!-- Written by bench/run (`make bench`); edit bench/report.pl, not this file. -->
 
-Measured by `make bench` on $date.
+Measured by bench/run (`make bench`) on $date.
 
 | | |
 |---|---|
