@@ -51,7 +51,7 @@ void input_open_memory(struct input *input, const char *data, size_t length, con
     memset(input, 0, sizeof *input);
     input->fd = -1;
     input->path = name;
-    input->capacity = length > INPUT_BUFFER_SIZE ? length : INPUT_BUFFER_SIZE;
+    input->capacity = length ? length : 1; /* all of it is already there */
     input->buffer = xmalloc(input->capacity + 1);
     if (length)
         memcpy(input->buffer, data, length);
