@@ -52,8 +52,17 @@ static int split_trailing_count(const char *line, size_t length, size_t *stack_l
     for (size_t i = start; i < end; i++)
         if (line[i] == '.' && ++dots > 1)
             return 0;
-    char number[64];
     size_t token_length = end - start;
+    if (!dots && token_length <= 15) {
+        /* The usual case, an integer: no need for strtod. */
+        uint64_t value = 0;
+        for (size_t i = start; i < end; i++)
+            value = value * 10 + (uint64_t)(line[i] - '0');
+        *count = (double)value;
+        *stack_length = start - 1;
+        return 1;
+    }
+    char number[64];
     if (token_length >= sizeof number) {
         /* Absurdly long digit strings still parse, as perl would, to a huge double. */
         char *copy = xmalloc(token_length + 1);
