@@ -17,7 +17,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"collapse", command_collapse, "fold `perf script` output into stacks (stackcollapse-perf.pl)"},
-    {"flamegraph", command_flamegraph, "draw folded stacks as an interactive SVG (flamegraph.pl)"},
+    {"flamegraph", command_flamegraph, "draw a profile as an interactive SVG flame graph (flamegraph.pl)"},
     {"convert", command_convert, "convert a profile; the output format follows -o's extension"},
     {"fetch", command_fetch, "download a profile from a Go program's net/http/pprof and draw it"},
     {"top", command_top, "the costliest functions: Python's pstats table for cProfile files, flat/cum otherwise"},
@@ -44,6 +44,7 @@ static void print_help(FILE *file)
             "version", "print the version");
     format_list(file);
     fprintf(file,
+            "  Any of them can also be drawn: `ember convert IN -o out.svg`, `ember flamegraph IN`.\n"
             "\n"
             "Typical use:\n"
             "  perf record -F 999 -g -- ./program\n"

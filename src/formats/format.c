@@ -103,10 +103,17 @@ const struct format *format_guess(struct input *input)
 
 void format_list(FILE *file)
 {
+    int width = 0;
+    for (size_t i = 0; i < REGISTRY_SIZE; i++)
+        if ((int)strlen(registry[i]->name) > width)
+            width = (int)strlen(registry[i]->name);
     for (size_t i = 0; i < REGISTRY_SIZE; i++) {
-        fprintf(file, "  %-14s %s%s ", registry[i]->name, registry[i]->read ? "read" : "",
-                registry[i]->write ? (registry[i]->read ? "/write" : "write") : "");
-        for (const char *const *extension = registry[i]->extensions; extension && *extension;
+        const struct format *format = registry[i];
+        const char *mode = format->read && format->write ? "read/write"
+                           : format->read                ? "read"
+                                                         : "write";
+        fprintf(file, "  %-*s  %-10s", width, format->name, mode);
+        for (const char *const *extension = format->extensions; extension && *extension;
              extension++)
             fprintf(file, " %s", *extension);
         fputc('\n', file);
