@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 300
 
 # Debian packages each target needs; scripts/ensure-packages installs them.
 BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev
-TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs:node npm:npm python3:python3 golang-go libgoogle-perftools-dev google-perftools bpftrace
+TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs:node npm:npm python3:python3 golang-go libgoogle-perftools-dev google-perftools bpftrace linux-perf zstd
 DEMO_PACKAGES = $(BUILD_PACKAGES) linux-perf
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time
 
