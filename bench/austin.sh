@@ -17,7 +17,9 @@
 # reads, builds the call tree and writes; hyperfine gives wall and CPU.
 #
 # Environment: EMBER_SHARED (default ../shared), EMBER (default
-# build/ember), BENCH_RUNS (hyperfine runs, default 10).
+# build/ember), BENCH_RUNS (hyperfine runs, default 10), BENCH_OUT (a
+# directory: bench/run's report reads the hyperfine JSON exports and the
+# sizes left there).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,6 +55,11 @@ for file in "$input" "$work/large.austin"; do
         commands+=("austin2speedscope $file $work/out.speedscope.json")
     fi
     hyperfine --warmup 1 --runs "$runs" --export-json "$work/$name.json" "${commands[@]}" >&2
+    if [ -n "${BENCH_OUT:-}" ]; then
+        cp "$work/$name.json" "$BENCH_OUT/austin-$name.json"
+        printf 'austin\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$file")" "$BENCH_OUT/austin-$name.json" \
+            >>"$BENCH_OUT/formats.tsv"
+    fi
     python3 - "$work/$name.json" "$name" "$size" <<'PY'
 import json, statistics, sys
 results = json.load(open(sys.argv[1]))['results']

@@ -20,7 +20,8 @@
 # is missing.
 #
 # Environment: EMBER_SHARED (default ../shared), EMBER (default build/ember),
-# BENCH_RUNS (hyperfine runs, default 5).
+# BENCH_RUNS (hyperfine runs, default 5), BENCH_OUT (a directory: bench/run's
+# report reads the hyperfine JSON exports and in-process times left there).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -185,6 +186,10 @@ if [ -n "$timer" ]; then
         format=speedscope
         case "$file" in *.cpuprofile) format=chrome ;; esac
         read -r megabytes skip read_time < <("$timer" "$file" "$format" "${BENCH_RUNS:-5}")
+        if [ -n "${BENCH_OUT:-}" ]; then
+            printf 'json-timer\t%s\t%s\t%s\t%s\t%s\n' "$(basename "$file")" "$(stat -c %s "$file")" \
+                "$skip" "$read_time" "$format" >>"$BENCH_OUT/formats.tsv"
+        fi
         python3 -c 'import sys; n, mb, s, r = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]); print(f"| {n} | {mb:.1f} MB | {s*1000:.0f} ms | {mb/s:.0f} | {r*1000:.0f} ms | {mb/r:.0f} |")' \
             "$(basename "$file")" "$megabytes" "$skip" "$read_time"
     done
@@ -198,6 +203,10 @@ for file in "${files[@]}"; do
     commands=("$ember convert $file -o $work/out.folded")
     [ -n "$jansson" ] && commands+=("$jansson $file")
     hyperfine --style none --runs "$runs" --warmup 1 --export-json "$work/$name.json" "${commands[@]}" >&2
+    if [ -n "${BENCH_OUT:-}" ]; then
+        cp "$work/$name.json" "$BENCH_OUT/json-$name.json"
+        printf 'json\t%s\t%s\t%s\n' "$name" "$bytes" "$BENCH_OUT/json-$name.json" >>"$BENCH_OUT/formats.tsv"
+    fi
     python3 - "$work/$name.json" "$bytes" "$name" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]

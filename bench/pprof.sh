@@ -17,7 +17,9 @@
 #
 # Environment: EMBER_SHARED (default ../shared), EMBER (default build/ember,
 # with build/libember.a beside it for the in-process timer), BENCH_RUNS
-# (default 10 in-process reads, 5 hyperfine runs).
+# (in-process reads, default 10), BENCH_HYPERFINE_RUNS (default 5),
+# BENCH_OUT (a directory: bench/run's report reads the in-process timer's
+# output and the hyperfine JSON exports left there).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -219,8 +221,14 @@ else
 fi
 
 echo "## pprof decode (in-process CPU time, $runs runs)"
-"$work/timer" "$work/large-A.pb" "$runs"
-"$work/timer" "$work/go-cpu.pb" "$runs"
+for input in large-A.pb go-cpu.pb; do
+    "$work/timer" "$work/$input" "$runs" | tee "$work/$input.decode.txt"
+    if [ -n "${BENCH_OUT:-}" ]; then
+        cp "$work/$input.decode.txt" "$BENCH_OUT/pprof-decode-$input.txt"
+        printf 'pprof-decode\t%s\t%s\t%s\t%s\n' "$input" "$(stat -c %s "$work/$input")" "$runs" \
+            "$BENCH_OUT/pprof-decode-$input.txt" >>"$BENCH_OUT/formats.tsv"
+    fi
+done
 
 # 2. pprof -> SVG against go tool pprof -raw.
 echo
@@ -235,6 +243,11 @@ for input in large-A.pb.gz go-cpu.pb.gz; do
     hyperfine -N -w 1 -r "$hyperfine_runs" --export-json "$work/$input.json" \
         -n "ember convert $input -o out.svg" "$ember convert $work/$input -o $work/out.svg" \
         -n "go tool pprof -raw $input" "go tool pprof -raw $work/$input" >/dev/null 2>&1
+    if [ -n "${BENCH_OUT:-}" ]; then
+        cp "$work/$input.json" "$BENCH_OUT/pprof-svg-$input.json"
+        printf 'pprof-svg\t%s\t%s\t%s\t%s\n' "$input" "$(stat -c %s "$work/$input")" \
+            "$(go version | cut -d' ' -f3)" "$BENCH_OUT/pprof-svg-$input.json" >>"$BENCH_OUT/formats.tsv"
+    fi
     python3 - "$work/$input.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]

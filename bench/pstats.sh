@@ -23,6 +23,8 @@
 #   FLAMEPROF_PYTHON  the Python running flameprof and pstats (default python3)
 #   BENCH_TMPDIR      where the dump is kept between runs (default $TMPDIR or /tmp)
 #   BENCH_RUNS        runs per command (default 10)
+#   BENCH_OUT         a directory: bench/run's report reads the hyperfine JSON
+#                     export and the dump's description left there
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +89,10 @@ if [ -n "${FLAMEPROF:-}" ]; then
     elif ! "$python_tool" "$FLAMEPROF" "$profile" >"$work/flameprof.svg" 2>"$work/flameprof.log"; then
         echo "bench/pstats: flameprof fails on this dump; not measuring it:" >&2
         tail -3 "$work/flameprof.log" >&2
+        if [ -n "${BENCH_OUT:-}" ]; then
+            printf 'pstats-flameprof-failed\t%s\n' "$(tail -1 "$work/flameprof.log" | tr '\t' ' ')" \
+                >>"$BENCH_OUT/formats.tsv"
+        fi
     else
         flameprof=$FLAMEPROF
         commands+=("$python_tool $flameprof $profile > $work/flameprof.svg")
@@ -105,6 +111,11 @@ for i in "${!commands[@]}"; do
     arguments+=(-n "${names[$i]}" "${commands[$i]}")
 done
 hyperfine -w 2 -r "$runs" --export-json "$work/times.json" "${arguments[@]}" >&2
+if [ -n "${BENCH_OUT:-}" ]; then
+    cp "$work/times.json" "$BENCH_OUT/pstats.json"
+    printf 'pstats\t%s\t%s\t%s\t%s\t%s\n' "$profile" "$(stat -c %s "$profile")" "$functions" \
+        "$("$python_tool" --version 2>&1)" "$BENCH_OUT/pstats.json" >>"$BENCH_OUT/formats.tsv"
+fi
 
 # Wall-clock medians, and CPU time (user + system means): on a busy machine
 # the wall clock mostly measures waiting for a CPU.

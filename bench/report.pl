@@ -71,6 +71,7 @@ for my $line (slurp_lines("$work/notes.tsv")) {
 
 sub seconds {
     my ($s) = @_;
+    return sprintf('%.1f µs', $s * 1e6) if $s < 0.001;
     return sprintf('%.1f ms', $s * 1000) if $s < 1;
     return sprintf('%.3f s', $s) if $s < 10;
     return sprintf('%.2f s', $s);
@@ -121,14 +122,22 @@ Measured by bench/run (`make bench`) on $date.
 | ember | commit $commit, `make all` (gcc -O2) |
 | tools | $hyperfine, perl $perl_version, /usr/bin/time for peak RSS |
 EOF
-print '| FlameGraph | ', ($flamegraph ? "measured in the same runs: $flamegraph->[0] at commit $flamegraph->[1]" :
-    'not measured (FLAMEGRAPH_DIR not set)'), " |\n";
-print '| inferno | ', ($inferno ? "measured in the same runs: $inferno->[0] ($inferno->[1])" :
-    'not measured in this run (INFERNO_BIN not set; see below)'), " |\n";
+my $perf_skipped = $notes{'perf-skipped'} ? $notes{'perf-skipped'}[0] : undef;
+if ($perf_skipped) {
+    print "| FlameGraph, inferno | not measured: the collapse/flamegraph part did not run ($perf_skipped) |\n";
+} else {
+    print '| FlameGraph | ', ($flamegraph ? "measured in the same runs: $flamegraph->[0] at commit $flamegraph->[1]" :
+        'not measured (FLAMEGRAPH_DIR not set)'), " |\n";
+    print '| inferno | ', ($inferno ? "measured in the same runs: $inferno->[0] ($inferno->[1])" :
+        'not measured in this run (INFERNO_BIN not set; see below)'), " |\n";
+}
+printf "| parts | %s (BENCH_PARTS) |\n", $notes{parts} ? $notes{parts}[0] : 'perf';
 printf "| duration | %s s for the whole `make bench` |\n", $notes{elapsed}[0] // '?';
 printf "| load average | %s at the start, %s at the end (1, 5, 15 min; other work on the machine shows here) |\n",
     $notes{'load-start'}[0] // '?', $notes{'load-end'}[0] // '?';
 
+# ---- part perf: collapse and flamegraph (issue #2) -------------------------------
+sub perf_sections {
 print <<'EOF';
 
 Method: the corpus (../shared/corpus, see its README.md) is decompressed to a
@@ -306,3 +315,260 @@ same kind of machine, for reference.
 | flamegraph large A/B differential folded (80.8 MB) | 3.69 s | 0.378 s |
 | difffolded large (82 MB in) | 0.607 s | 0.218 s |
 EOF
+} # perf_sections
+
+if ($perf_skipped) {
+    print "\n## collapse and flamegraph (issue #2)\n\nNot measured in this run: $perf_skipped.\n";
+} else {
+    perf_sections();
+}
+
+# ---- parts pprof, pstats, json, austin (issue #3) -------------------------------
+my (%script, @decode, @pprof_svg, $pstats, $flameprof_failed, @json, %json_timer, @austin);
+for my $line (slurp_lines("$work/formats/formats.tsv")) {
+    my @f = split /\t/, $line;
+    if ($f[0] eq 'script') { $script{$f[1]} = { status => $f[2], seconds => $f[3], message => $f[4] // '' }; }
+    elsif ($f[0] eq 'pprof-decode') { push @decode, { input => $f[1], bytes => $f[2], runs => $f[3], path => $f[4] }; }
+    elsif ($f[0] eq 'pprof-svg') { push @pprof_svg, { input => $f[1], bytes => $f[2], go => $f[3], path => $f[4] }; }
+    elsif ($f[0] eq 'pstats') {
+        $pstats = { profile => $f[1], bytes => $f[2], functions => $f[3], python => $f[4], path => $f[5] };
+    }
+    elsif ($f[0] eq 'pstats-flameprof-failed') { $flameprof_failed = $f[1]; }
+    elsif ($f[0] eq 'json') { push @json, { name => $f[1], bytes => $f[2], path => $f[3] }; }
+    elsif ($f[0] eq 'json-timer') {
+        $json_timer{$f[1]} = { bytes => $f[2], skip => $f[3], read => $f[4], format => $f[5] };
+    }
+    elsif ($f[0] eq 'austin') { push @austin, { name => $f[1], bytes => $f[2], path => $f[3] }; }
+}
+sub hyperfine_results {
+    my ($path) = @_;
+    open my $fh, '<', $path or return ();
+    local $/;
+    my $data = decode_json(<$fh>);
+    return @{ $data->{results} };
+}
+sub cpu_of { my ($r) = @_; return ($r->{user} + $r->{system}) || 1e-9; }
+sub median_of {
+    my ($r) = @_;
+    return $r->{median} if defined $r->{median};
+    my @t = sort { $a <=> $b } @{ $r->{times} };
+    return $t[ int(@t / 2) ];
+}
+sub size_text { my ($bytes) = @_; return $bytes >= 1e6 ? sprintf('%.2f MB', $bytes / 1e6) : sprintf('%.1f KB', $bytes / 1e3); }
+sub mbps { my ($bytes, $s) = @_; return $s > 0 ? sprintf('%.0f', $bytes / 1e6 / $s) : 'n/a'; }
+# What a script said when it measured nothing (its skip message, or failure).
+sub script_note {
+    my ($name) = @_;
+    my $run = $script{$name};
+    return 'not run' unless $run;
+    return "not run: $run->{message}" if $run->{status} eq 'not-run';
+    return "bench/$name.sh failed (exit $run->{status}): $run->{message}; see its log" if $run->{status} ne '0';
+    return $run->{message} ne '' ? "skipped: $run->{message}" : 'nothing measured';
+}
+sub script_time {
+    my ($name) = @_;
+    return $script{$name} && $script{$name}{status} eq '0' ? "; bench/$name.sh, $script{$name}{seconds} s" : '';
+}
+my @targets3;
+
+print "\n## pprof (issue #3", script_time('pprof'), ")\n";
+if (@decode) {
+    print <<'EOF';
+
+### Decode throughput
+
+ember's pprof reader timed in-process on the file in memory (a small C
+program linked with libember.a, in bench/pprof.sh), in CPU time of the
+process, so other load on the machine disturbs it little: the wire decoding
+alone (every field of every message visited), the whole reader (strings,
+locations, functions resolved and every sample added to the call tree), and
+protobuf-c's generated unpack of the same bytes when protoc-c is installed
+(the measurement behind src/formats/pprof.c's choice of a hand-written
+decoder). large-A.pb is the corpus's large-A collapsed with `--tid`
+(288,829 distinct stacks) and written by ember as uncompressed protobuf;
+go-cpu.pb is the real Go CPU profile of tests/fixtures/pprof. MB/s are 10^6
+bytes of uncompressed protobuf per second.
+
+| file | size | stage | best | MB/s | median | MB/s |
+|---|---|---|---|---|---|---|
+EOF
+    my %stage;
+    for my $d (@decode) {
+        for my $line (slurp_lines($d->{path})) {
+            next unless $line =~ /^\s+(.+?)\s+best\s+([\d.]+) ms\s+\d+ MB\/s\s+median\s+([\d.]+) ms/;
+            my ($what, $best, $median) = ($1, $2 / 1000, $3 / 1000);
+            $stage{ $d->{input} }{$what} = [$best, $median];
+            printf "| %s | %s | %s | %s | %s | %s | %s |\n", $d->{input}, size_text($d->{bytes}),
+                $what, seconds($best), mbps($d->{bytes}, $best), seconds($median), mbps($d->{bytes}, $median);
+        }
+    }
+    my ($large) = grep { $_->{input} eq 'large-A.pb' } @decode;
+    if ($large && (my $whole = $stage{'large-A.pb'}{'ember pprof reader (whole)'})) {
+        my $rate = $large->{bytes} / 1e6 / $whole->[0];
+        push @targets3, [ 'pprof decode, large-A.pb (8 MB)', '≥ 200 MB/s of uncompressed protobuf',
+            sprintf('%.0f MB/s whole reader, best of %d in CPU time (median %.0f MB/s); wire decoding alone %.0f MB/s',
+                $rate, $large->{runs}, $large->{bytes} / 1e6 / $whole->[1],
+                $stage{'large-A.pb'}{'wire decoding (protobuf.c)'}
+                    ? $large->{bytes} / 1e6 / $stage{'large-A.pb'}{'wire decoding (protobuf.c)'}[0] : 0),
+            $rate >= 200 ? 'met' : 'not met' ];
+        if (my $pbc = $stage{'large-A.pb'}{'protobuf-c unpack + free'}) {
+            push @targets3, [ 'pprof decode, large-A.pb', 'design claim (pprof.c): faster than protobuf-c',
+                sprintf('whole reader %.2f× protobuf-c unpack + free (best CPU times)', $pbc->[0] / $whole->[0]),
+                $whole->[0] < $pbc->[0] ? 'met' : 'not met' ];
+        }
+    }
+} else {
+    print "\nDecode throughput not measured: ", script_note('pprof'), ".\n";
+}
+if (@pprof_svg) {
+    print <<'EOF';
+
+### pprof → SVG against `go tool pprof -raw`
+
+`ember convert FILE -o out.svg` (read, build the tree, draw the SVG) against
+`go tool pprof -raw FILE` (read and print the raw samples, the least pprof
+does with a file), hyperfine without a shell (`-N`, 1 warm-up). Wall is the
+mean ± σ; CPU is mean user + system.
+
+| file | size | command | wall | CPU | ember faster (wall / CPU) |
+|---|---|---|---|---|---|
+EOF
+    for my $p (@pprof_svg) {
+        my @r = hyperfine_results($p->{path});
+        next unless @r == 2;
+        my ($e, $g) = @r;
+        for my $r ($e, $g) {
+            printf "| %s | %s gzipped | %s | %s ± %s | %s | %s |\n", $p->{input}, size_text($p->{bytes}),
+                $r == $g ? "$r->{command} ($p->{go})" : $r->{command}, seconds($r->{mean}), seconds($r->{stddev} // 0),
+                seconds(cpu_of($r)), $r == $g ? ratio($g->{mean} / $e->{mean}) . ' / ' . ratio(cpu_of($g) / cpu_of($e)) : '—';
+        }
+        my $got = $g->{mean} / $e->{mean};
+        push @targets3, [ "pprof → SVG, $p->{input}", '≥ 5× `go tool pprof -raw`',
+            sprintf('wall %.1f×, CPU %.1f× (%d runs)', $got, cpu_of($g) / cpu_of($e), scalar @{ $e->{times} }),
+            $got >= 5 ? 'met' : 'not met' ];
+    }
+} else {
+    print "\npprof → SVG against `go tool pprof -raw` not measured: ",
+        (@decode ? 'go (golang-go) is not installed' : script_note('pprof')), ".\n";
+}
+
+print "\n## cProfile / pstats (issue #3", script_time('pstats'), ")\n\n";
+if ($pstats) {
+    my @r = hyperfine_results($pstats->{path});
+    my %by = map { $_->{command} => $_ } @r;
+    my ($functions, $edges) = split / /, $pstats->{functions};
+    printf "The dump: %s, %.1f MB, %s functions, %s caller edges: part of the standard\n",
+        $pstats->{profile}, $pstats->{bytes} / 1e6, $functions // '?', $edges // '?';
+    print "library's test suite run under cProfile by a pyenv CPython (see bench/pstats.sh).\n";
+    print "hyperfine with 2 warm-ups; ratios use the median wall time (the script's choice) and the\n";
+    print "mean user + system CPU time. flameprof and pstats run under $pstats->{python}.\n\n";
+    print "| command | wall median | wall mean ± σ | CPU |\n|---|---|---|---|\n";
+    printf "| %s | %s | %s ± %s | %s |\n", $_->{command}, seconds(median_of($_)), seconds($_->{mean}),
+        seconds($_->{stddev} // 0), seconds(cpu_of($_)) for @r;
+    my $ember = $by{'ember convert .prof -> svg'};
+    my $flameprof = $by{'flameprof .prof -> svg'};
+    my $load = $by{'python pstats.Stats(file) (load only)'};
+    print "\n";
+    if ($ember && $flameprof) {
+        my $got = median_of($flameprof) / median_of($ember);
+        push @targets3, [ 'pstats → SVG', '≥ 10× flameprof',
+            sprintf('wall %.1f×, CPU %.1f× (flameprof measured in the same run)', $got, cpu_of($flameprof) / cpu_of($ember)),
+            $got >= 10 ? 'met' : 'not met' ];
+    } elsif ($ember && $load) {
+        my $why = $flameprof_failed ? "flameprof fails on this dump: $flameprof_failed"
+            : 'flameprof not measured (set FLAMEPROF to flameprof.py)';
+        print "$why; as issue #3 allows, ember is compared with Python's own pstats loading the dump.\n";
+        my $got = median_of($load) / median_of($ember);
+        push @targets3, [ 'pstats → SVG', '≥ 10× flameprof; without it, compared with pstats\' load time',
+            sprintf('wall %.1f×, CPU %.1f× Python\'s pstats.Stats(file) alone (%s)', $got,
+                cpu_of($load) / cpu_of($ember), $why), $got >= 10 ? 'met' : 'not met' ];
+    }
+    if ($ember && $load && $flameprof) {
+        printf "Against Python only loading the dump (`pstats.Stats(file)`), ember's whole conversion is %s faster in wall time.\n",
+            ratio(median_of($load) / median_of($ember));
+    }
+    my ($top, $print) = ($by{'ember top'}, $by{'python pstats print_stats (cumulative)'});
+    if ($top && $print) {
+        printf "`ember top` prints the same table as `pstats.Stats(f).sort_stats(\"cumulative\").print_stats()` %s faster (wall).\n",
+            ratio(median_of($print) / median_of($top));
+    }
+} else {
+    print "Not measured: ", script_note('pstats'), ".\n";
+}
+
+print "\n## JSON readers: speedscope and .cpuprofile (issue #3", script_time('json'), ")\n\n";
+if (@json || %json_timer) {
+    print <<'EOF';
+speedscope JSON written by ember from the corpus collapsed with `--tid`, and
+V8 .cpuprofile files made from the same stacks (bench/json.sh). `ember
+convert FILE -o out.folded` in hyperfine (1 warm-up), and in-process (best
+CPU time over the runs): the tokenizer alone and the reader building the
+Profile. libjansson's `json_loadb` (only parsing into its tree) is shown when
+libjansson-dev is installed: it is the measurement behind src/util/json.c's
+hand-written parser. MB/s are 10^6 bytes of JSON per second.
+
+| file | size | ember convert → folded (wall) | MB/s | tokenizer only | MB/s | reader → Profile | MB/s | jansson json_loadb (wall) | MB/s |
+|---|---|---|---|---|---|---|---|---|---|
+EOF
+    my $jansson_slower = 0;
+    my $jansson_compared = 0;
+    for my $j (@json) {
+        my @r = hyperfine_results($j->{path});
+        my ($e, $jn) = @r;
+        my $t = $json_timer{ $j->{name} };
+        printf "| %s | %.1f MB | %s ± %s | %s | %s | %s | %s | %s | %s | %s |\n", $j->{name}, $j->{bytes} / 1e6,
+            seconds($e->{mean}), seconds($e->{stddev} // 0), mbps($j->{bytes}, $e->{mean}),
+            $t ? (seconds($t->{skip}), mbps($j->{bytes}, $t->{skip}), seconds($t->{read}), mbps($j->{bytes}, $t->{read}))
+               : ('n/a') x 4,
+            $jn ? (seconds($jn->{mean}), mbps($j->{bytes}, $jn->{mean})) : ('not measured', '');
+        if ($jn && $j->{name} =~ /^large-/) {
+            $jansson_compared++;
+            $jansson_slower++ if $jn->{mean} > $e->{mean};
+        }
+    }
+    print "\nIssue #3 sets no speed target for these readers; the figures are recorded for comparison.\n";
+    push @targets3, [ 'speedscope / .cpuprofile readers', 'none in issue #3 (MB/s recorded above)', '—', '—' ];
+    if ($jansson_compared) {
+        push @targets3, [ 'JSON readers, large-A files', 'design claim (json.c): the whole conversion beats jansson only parsing',
+            "faster on $jansson_slower of $jansson_compared files (wall means)", $jansson_slower == $jansson_compared ? 'met' : 'not met' ];
+    }
+} else {
+    print "Not measured: ", script_note('json'), ".\n";
+}
+
+print "\n## austin (issue #3", script_time('austin'), ")\n\n";
+if (@austin) {
+    print <<'EOF';
+The corpus's largest austin file (python/austin-full-threads.austin, full
+mode: 4 sample types) and the same samples repeated 100 times, so process
+start-up does not dominate; `ember convert FILE -o out.folded` in hyperfine
+(1 warm-up), with austin-python's austin2speedscope beside it when it is on
+the PATH. MB/s are 10^6 bytes of austin text per wall-clock second (median).
+
+| file | size | command | wall median | CPU | MB/s |
+|---|---|---|---|---|---|
+EOF
+    for my $a (@austin) {
+        for my $r (hyperfine_results($a->{path})) {
+            my $tool = (split ' ', $r->{command})[0] =~ s{.*/}{}r;
+            printf "| %s | %.2f MB | %s | %s | %s | %s |\n", $a->{name}, $a->{bytes} / 1e6,
+                $tool eq 'ember' ? 'ember convert → folded' : $tool, seconds(median_of($r)), seconds(cpu_of($r)),
+                mbps($a->{bytes}, median_of($r));
+        }
+    }
+    print "\nIssue #3 sets no speed target for the austin reader; the figures are recorded for comparison.\n";
+    push @targets3, [ 'austin reader', 'none in issue #3 (MB/s recorded above)', '—', '—' ];
+} else {
+    print "Not measured: ", script_note('austin'), ".\n";
+}
+
+print "\n## Targets (issue 3, \"Speed\")\n\n";
+print "pprof → SVG at least 5× faster than `go tool pprof -raw` on the same file, pprof decode throughput\n";
+print "≥ 200 MB/s of uncompressed protobuf; pstats → SVG at least 10× faster than flameprof where it can be\n";
+print "run, else compared with Python's own pstats load time.\n\n";
+if (@targets3) {
+    print "| task | target | measured | status |\n|---|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets3;
+} else {
+    print "Nothing measured in this run.\n";
+}
