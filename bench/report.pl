@@ -327,7 +327,7 @@ if ($perf_skipped) {
 my (%script, @decode, @pprof_svg, $pstats, $flameprof_failed, @json, %json_timer, @austin);
 for my $line (slurp_lines("$work/formats/formats.tsv")) {
     my @f = split /\t/, $line;
-    if ($f[0] eq 'script') { $script{$f[1]} = { status => $f[2], seconds => $f[3], message => $f[4] // '' }; }
+    if ($f[0] eq 'script') { $script{$f[1]} = { status => $f[2], seconds => $f[3], message => ($f[4] // '') =~ s/\.+$//r }; }
     elsif ($f[0] eq 'pprof-decode') { push @decode, { input => $f[1], bytes => $f[2], runs => $f[3], path => $f[4] }; }
     elsif ($f[0] eq 'pprof-svg') { push @pprof_svg, { input => $f[1], bytes => $f[2], go => $f[3], path => $f[4] }; }
     elsif ($f[0] eq 'pstats') {
