@@ -105,8 +105,9 @@ struct profile {
     size_t sample_type_count;
     size_t default_sample_type; /* what views draw unless told otherwise */
 
-    /* Set when the profile is differential: sample type 0 is "before",
-     * type 1 is "after" (flamegraph.pl's two-column folded input). */
+    /* Set when the profile is differential (flamegraph.pl's two-count folded
+     * lines): sample type 0 holds the AFTER counts, the shape drawn, and a
+     * type named "before" holds the BEFORE counts. */
     int differential;
 
     int keep_timeline; /* set before reading to record the timeline */
