@@ -92,6 +92,10 @@ struct folded_reader {
     uint32_t *previous_nodes;  /* node after frame i */
     size_t *previous_ends;     /* offset of the ';' (or end) after frame i */
     size_t previous_depth, previous_frame_capacity;
+    /* Folded frames have only a name: string id -> frame id (PROFILE_NONE
+     * when not seen yet), so a frame costs no probe of the frame table. */
+    uint32_t *frame_of_name;
+    size_t frame_of_name_capacity;
 };
 
 static size_t common_prefix_length(const char *a, size_t length_a, const char *b, size_t length_b)
@@ -123,6 +127,24 @@ static void remember_frame(struct folded_reader *reader, size_t index, uint32_t 
     reader->previous_ends[index] = end;
 }
 
+static uint32_t named_frame(struct folded_reader *reader, const char *name, size_t length)
+{
+    struct profile *profile = reader->profile;
+    uint32_t string = profile_intern(profile, name, length);
+    if (string >= reader->frame_of_name_capacity) {
+        size_t old_capacity = reader->frame_of_name_capacity;
+        GROW(reader->frame_of_name, reader->frame_of_name_capacity, (size_t)string + 1);
+        memset(reader->frame_of_name + old_capacity, 0xff,
+               (reader->frame_of_name_capacity - old_capacity) * sizeof *reader->frame_of_name);
+    }
+    uint32_t frame = reader->frame_of_name[string];
+    if (frame == PROFILE_NONE) {
+        frame = profile_frame(profile, string, PROFILE_NONE, 0, FRAME_UNKNOWN);
+        reader->frame_of_name[string] = frame;
+    }
+    return frame;
+}
+
 static void add_line(struct folded_reader *reader, const char *stack, size_t stack_length,
                      double count, int differential, double before)
 {
@@ -144,14 +166,14 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     size_t depth = shared;
     if (stack_length > 0 && (!shared || reader->previous_ends[shared - 1] < stack_length)) {
         size_t begin = shared ? reader->previous_ends[shared - 1] + 1 : 0;
-        for (size_t i = begin; i <= stack_length; i++) {
-            if (i == stack_length || stack[i] == ';') {
-                uint32_t frame = profile_frame_named(profile, stack + begin, i - begin,
-                                                     FRAME_UNKNOWN);
-                node = profile_child(profile, node, frame);
-                remember_frame(reader, depth++, node, i);
-                begin = i + 1;
-            }
+        for (;;) {
+            const char *separator = memchr(stack + begin, ';', stack_length - begin);
+            size_t end = separator ? (size_t)(separator - stack) : stack_length;
+            node = profile_child(profile, node, named_frame(reader, stack + begin, end - begin));
+            remember_frame(reader, depth++, node, end);
+            if (end == stack_length)
+                break;
+            begin = end + 1;
         }
     }
     reader->previous_depth = depth;
@@ -215,6 +237,7 @@ static int folded_read(struct input *input, struct profile *profile,
     free(reader.previous_stack);
     free(reader.previous_nodes);
     free(reader.previous_ends);
+    free(reader.frame_of_name);
     return status < 0 ? -1 : 0;
 }
 

@@ -57,7 +57,7 @@ static size_t find_slot(const struct intern_table *table, const char *bytes, siz
         const struct intern_slot *slot = &table->slots[position];
         if (slot->id == UINT32_MAX)
             return position;
-        if (slot->hash == hash && table->lengths[slot->id] == length &&
+        if (slot->hash == hash && slot->length == length &&
             memcmp(table->strings[slot->id], bytes, length) == 0)
             return position;
         position = (position + 1) & table->slot_mask;
@@ -82,6 +82,7 @@ uint32_t intern_bytes_hashed(struct intern_table *table, const char *bytes, size
     table->count++;
     table->slots[position].hash = hash;
     table->slots[position].id = id;
+    table->slots[position].length = (uint32_t)length;
     if (table->count * 2 > table->slot_mask + 1)
         rehash(table);
     return id;

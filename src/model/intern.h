@@ -4,7 +4,9 @@
  * Names from profiles repeat enormously (a frame name appears in every sample
  * that passes through it), so the model keeps ids, never copies. Strings may
  * contain any bytes, including NUL; each stored copy is also NUL-terminated
- * for convenience. Lookup is one hash plus, on a hit, one memcmp.
+ * for convenience. Lookup is one hash plus, on a hit, one memcmp. The slot
+ * keeps the string's length next to the hash so a probe that does not match
+ * never touches the string or the length array.
  */
 #ifndef EMBER_INTERN_H
 #define EMBER_INTERN_H
@@ -16,7 +18,8 @@
 
 struct intern_slot {
     uint64_t hash;
-    uint32_t id; /* UINT32_MAX when empty */
+    uint32_t id;     /* UINT32_MAX when empty */
+    uint32_t length; /* of the string, to reject false matches cheaply */
 };
 
 struct intern_table {
