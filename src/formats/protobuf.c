@@ -163,6 +163,54 @@ size_t protobuf_count_varints(const uint8_t *data, size_t begin, size_t end)
     return count;
 }
 
+/* A varint from bytes[0..) when at least 10 bytes are readable there: no
+ * bounds check per byte. Returns its length, or 0 when it is longer than 10
+ * bytes. */
+static inline size_t decode_varint_unchecked(const uint8_t *bytes, uint64_t *value)
+{
+    uint64_t result = bytes[0] & 0x7f;
+    if (bytes[0] < 0x80) {
+        *value = result;
+        return 1;
+    }
+    for (size_t i = 1; i < 10; i++) {
+        result |= (uint64_t)(bytes[i] & 0x7f) << (7 * i);
+        if (bytes[i] < 0x80) {
+            *value = result;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+ptrdiff_t protobuf_decode_packed_varints(const uint8_t *data, size_t begin, size_t end,
+                                         size_t buffer_end, uint64_t *values,
+                                         size_t *bad_offset)
+{
+    size_t position = begin, count = 0;
+    size_t unchecked_end = buffer_end >= 10 ? buffer_end - 9 : 0;
+    if (unchecked_end > end)
+        unchecked_end = end;
+    while (position < unchecked_end) {
+        size_t length = decode_varint_unchecked(data + position, &values[count]);
+        if (length == 0 || position + length > end) {
+            *bad_offset = position;
+            return -1;
+        }
+        position += length;
+        count++;
+    }
+    while (position < end) {
+        size_t start = position;
+        if (protobuf_decode_varint(data, &position, end, &values[count]) < 0) {
+            *bad_offset = start;
+            return -1;
+        }
+        count++;
+    }
+    return (ptrdiff_t)count;
+}
+
 /* Encoding. */
 
 void protobuf_buffer_free(struct protobuf_buffer *buffer)

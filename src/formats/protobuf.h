@@ -104,6 +104,16 @@ static inline int protobuf_decode_varint(const uint8_t *bytes, size_t *position,
     return -1;
 }
 
+/* Packed repeated varints: decodes data[begin..end) into values, which
+ * must have room for end - begin of them (a varint takes at least one
+ * byte); buffer_end is the end of the whole buffer, so that varints at
+ * least 10 bytes before it are decoded without a bounds check per byte.
+ * Returns how many were decoded, or -1 with *bad_offset set to the start
+ * of a varint that runs past end or is longer than 10 bytes. */
+ptrdiff_t protobuf_decode_packed_varints(const uint8_t *data, size_t begin, size_t end,
+                                         size_t buffer_end, uint64_t *values,
+                                         size_t *bad_offset);
+
 /* Encoding. */
 struct protobuf_buffer {
     uint8_t *bytes;
