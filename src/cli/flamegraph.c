@@ -119,6 +119,7 @@ static int read_input(const char *path, const struct format *format, struct prof
     struct input input;
     if (input_open(&input, path) < 0)
         return -1;
+    input.any_id_order = !read_options->keep_timeline; /* flame charts need input order */
     const char *head;
     int status = 0;
     if (input_peek(&input, 1, &head) == 0) {

@@ -12,6 +12,14 @@
  * (the AFTER count of a differential line); a differential profile has a
  * second type ("before", "count"). Identical stacks are summed.
  *
+ * Large files (when the caller allows any id order, see input.h) are mapped
+ * into memory and parsed on two threads: the main thread parses the first half
+ * into the profile, a worker the second half into a profile of its own,
+ * which is then merged in. Every count is an integer in almost every file,
+ * so the sums are exact in any order; if either half holds a count that is
+ * not a small integer, the worker's profile is dropped and the second half
+ * parsed again after the first, so floating-point sums stay in file order.
+ *
  * Writing prints one line per stack with a non-zero self value, sorted as
  * a byte-wise sort of the stack strings (stackcollapse-perf.pl's order).
  */
@@ -19,6 +27,7 @@
 #include "../util/memory.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +105,7 @@ struct folded_reader {
      * when not seen yet), so a frame costs no probe of the frame table. */
     uint32_t *frame_of_name;
     size_t frame_of_name_capacity;
+    int inexact; /* a count was not an integer below 2^53 */
 };
 
 static size_t common_prefix_length(const char *a, size_t length_a, const char *b, size_t length_b)
@@ -186,6 +196,9 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     reader->previous_length = stack_length;
 
     profile_add_value(profile, node, 0, count);
+    if (!(count == floor(count) && count < 9007199254740992.0) ||
+        (differential && !(before == floor(before) && before < 9007199254740992.0)))
+        reader->inexact = 1;
     if (differential) {
         if (reader->before_type == SIZE_MAX) {
             reader->before_type = profile_add_sample_type(profile, "before", "count");
@@ -218,9 +231,98 @@ static int folded_read_line(struct folded_reader *reader, const char *line, size
     return 1;
 }
 
+static void free_reader(struct folded_reader *reader)
+{
+    free(reader->previous_stack);
+    free(reader->previous_nodes);
+    free(reader->previous_ends);
+    free(reader->frame_of_name);
+}
+
+/* Parses the lines of data[0, length) as folded_read does lines from an input. */
+static void read_lines(struct folded_reader *reader, const char *data, size_t length)
+{
+    const char *end = data + length;
+    while (data < end) {
+        const char *newline = memchr(data, '\n', (size_t)(end - data));
+        size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
+        reader->statistics->lines++;
+        if (!(line_length == 0 || (line_length == 1 && data[0] == '\r')))
+            folded_read_line(reader, data, line_length);
+        data += line_length + 1;
+    }
+}
+
+/* Inputs at least this big are parsed on two threads. */
+enum { PARALLEL_MINIMUM_SIZE = 4 << 20 };
+
+struct half_job {
+    struct folded_reader reader;
+    struct read_statistics statistics;
+    const char *data;
+    size_t length;
+};
+
+static void *read_half(void *job_pointer)
+{
+    struct half_job *job = job_pointer;
+    read_lines(&job->reader, job->data, job->length);
+    return NULL;
+}
+
+/* The two-thread path; returns 0, -1 on a read error, or 1 when it does not
+ * apply (nothing consumed). */
+static int folded_read_parallel(struct input *input, struct profile *profile,
+                                const struct read_options *options,
+                                struct read_statistics *statistics)
+{
+    if (!input->any_id_order || (options && options->keep_timeline) || profile->keep_timeline ||
+        profile->node_count != 1 || profile->frame_count != 0 || profile->sample_type_count != 0 ||
+        input_remaining_size(input) < PARALLEL_MINIMUM_SIZE)
+        return 1;
+    const char *data;
+    size_t length;
+    void *mapping;
+    size_t mapping_length;
+    if (!input_map_rest(input, &data, &length, &mapping, &mapping_length))
+        return 1;
+    profile_add_sample_type(profile, "samples", "count");
+    /* Split after the newline nearest past the middle. */
+    const char *middle = memchr(data + length / 2, '\n', length - length / 2);
+    size_t first_length = middle ? (size_t)(middle - data) + 1 : length;
+
+    struct folded_reader reader = {.profile = profile, .options = options,
+                                   .statistics = statistics, .before_type = SIZE_MAX};
+    struct half_job job = {.data = data + first_length, .length = length - first_length};
+    job.reader = (struct folded_reader){.profile = profile_create(), .options = options,
+                                        .statistics = &job.statistics, .before_type = SIZE_MAX};
+    profile_add_sample_type(job.reader.profile, "samples", "count");
+    pthread_t thread;
+    int threaded = pthread_create(&thread, NULL, read_half, &job) == 0;
+    read_lines(&reader, data, first_length);
+    if (threaded)
+        pthread_join(thread, NULL);
+    if (threaded && !reader.inexact && !job.reader.inexact) {
+        profile_merge(profile, job.reader.profile);
+        statistics->lines += job.statistics.lines;
+        statistics->skipped_lines += job.statistics.skipped_lines;
+        statistics->samples += job.statistics.samples;
+    } else {
+        read_lines(&reader, job.data, job.length);
+    }
+    profile_destroy(job.reader.profile);
+    free_reader(&job.reader);
+    free_reader(&reader);
+    input_unmap(mapping, mapping_length);
+    return 0;
+}
+
 static int folded_read(struct input *input, struct profile *profile,
                        const struct read_options *options, struct read_statistics *statistics)
 {
+    int parallel = folded_read_parallel(input, profile, options, statistics);
+    if (parallel <= 0)
+        return parallel;
     struct folded_reader reader = {.profile = profile, .options = options,
                                    .statistics = statistics, .before_type = SIZE_MAX};
     if (profile->sample_type_count == 0)
@@ -234,10 +336,7 @@ static int folded_read(struct input *input, struct profile *profile,
             continue; /* blank lines are not malformed */
         folded_read_line(&reader, line, length);
     }
-    free(reader.previous_stack);
-    free(reader.previous_nodes);
-    free(reader.previous_ends);
-    free(reader.frame_of_name);
+    free_reader(&reader);
     return status < 0 ? -1 : 0;
 }
 

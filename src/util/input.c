@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -182,23 +183,76 @@ int input_next_block(struct input *input, const char **data, size_t *length)
     }
 }
 
+uint64_t input_remaining_size(const struct input *input)
+{
+    struct stat status;
+    if (input->fd < 0 || fstat(input->fd, &status) != 0 || !S_ISREG(status.st_mode))
+        return 0;
+    off_t position = lseek(input->fd, 0, SEEK_CUR);
+    if (position < 0 || position > status.st_size)
+        return 0;
+    return (uint64_t)(status.st_size - position) + (input->end - input->start);
+}
+
+int input_map_rest(struct input *input, const char **data, size_t *length, void **mapping,
+                   size_t *mapping_length)
+{
+    struct stat status;
+    if (input->fd < 0 || input->failed || fstat(input->fd, &status) != 0 ||
+        !S_ISREG(status.st_mode) || status.st_size <= 0)
+        return 0;
+    off_t position = lseek(input->fd, 0, SEEK_CUR);
+    size_t buffered = input->end - input->start;
+    if (position < 0 || position > status.st_size || (uint64_t)position < buffered ||
+        (uint64_t)status.st_size > SIZE_MAX)
+        return 0;
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;
+#endif
+    void *map = mmap(NULL, (size_t)status.st_size, PROT_READ, flags, input->fd, 0);
+    if (map == MAP_FAILED)
+        return 0;
+    size_t offset = (size_t)position - buffered;
+    *data = (const char *)map + offset;
+    *length = (size_t)status.st_size - offset;
+    *mapping = map;
+    *mapping_length = (size_t)status.st_size;
+    input->start = input->end = 0;
+    input->at_eof = 1;
+    return 1;
+}
+
+void input_unmap(void *mapping, size_t mapping_length)
+{
+    munmap(mapping, mapping_length);
+}
+
 int input_read_all(struct input *input, char **data, size_t *length)
 {
+    /* A regular file's size is known: make room for all of it at once
+     * (plus a little, so the read that sees EOF needs no growth). */
+    uint64_t expected = input_remaining_size(input);
+    if (input->start > 0) {
+        memmove(input->buffer, input->buffer + input->start, input->end - input->start);
+        input->end -= input->start;
+        input->start = 0;
+    }
+    if (expected && expected < SIZE_MAX / 2 && expected + 4096 > input->capacity) {
+        input->capacity = (size_t)expected + 4096;
+        input->buffer = xrealloc(input->buffer, input->capacity + 1);
+    }
     while (!input->at_eof) {
-        if (input->end == input->capacity && input->start > 0) {
-            memmove(input->buffer, input->buffer + input->start, input->end - input->start);
-            input->end -= input->start;
-            input->start = 0;
-        }
         if (fill(input) < 0)
             return -1;
     }
-    size_t size = input->end - input->start;
-    char *copy = xmalloc(size + 1);
-    memcpy(copy, input->buffer + input->start, size);
-    copy[size] = '\0';
-    input->start = input->end;
-    *data = copy;
+    /* Hand the buffer itself over; the input keeps a small empty one. */
+    size_t size = input->end;
+    input->buffer[size] = '\0';
+    *data = input->buffer;
     *length = size;
+    input->capacity = 1;
+    input->buffer = xmalloc(input->capacity + 1);
+    input->start = input->end = 0;
     return 0;
 }

@@ -23,6 +23,11 @@ struct input {
     int at_eof;
     int failed;             /* a read error happened (already reported) */
     uint64_t line_number;   /* number of the line last returned */
+    /* Set by a caller that needs only the content of the profile read from
+     * this input, not the order of its string, frame and node ids (the
+     * flame graph, which orders everything by name): a reader may then
+     * parse a large input on several threads and merge the parts. */
+    int any_id_order;
 };
 
 /* Opens path ("-" or NULL for standard input). On failure prints
@@ -41,6 +46,17 @@ size_t input_peek(struct input *input, size_t want, const char **data);
  * the reader to decide), 0 at end of input, -1 on a read error. The line
  * stays valid until the next call. */
 int input_next_line(struct input *input, const char **line, size_t *length);
+/* Bytes left to read when the input is a regular file (what is buffered
+ * plus the rest of the file), or 0 when unknown (pipes, memory). */
+uint64_t input_remaining_size(const struct input *input);
+/* Maps what is left of a regular file into memory instead of reading it
+ * (no copy, no fresh pages to fault in). Returns 1 with *data and *length
+ * and the whole input consumed (release with input_unmap(*mapping,
+ * *mapping_length)), or 0 when the input is not a regular
+ * file or cannot be mapped; nothing is consumed then. */
+int input_map_rest(struct input *input, const char **data, size_t *length, void **mapping,
+                   size_t *mapping_length);
+void input_unmap(void *mapping, size_t mapping_length);
 /* Reads everything left into a malloc'ed buffer (NUL-terminated, owned by
  * the caller). Returns 0, or -1 on error (reported). */
 int input_read_all(struct input *input, char **data, size_t *length);
