@@ -32,11 +32,11 @@
  */
 #include "austin.h"
 #include "stack_text.h"
+#include "../util/diagnostics.h"
 #include "../util/memory.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,17 +56,6 @@ struct austin_reader {
     struct frame_cache frames;
     struct previous_stack previous;
 };
-
-static void report(const struct austin_reader *reader, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input),
-            (unsigned long long)reader->input->line_number);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
 
 static const char *mode_name(enum austin_mode mode)
 {
@@ -275,13 +264,17 @@ static int parse_metric(struct austin_reader *reader, const char *text, size_t l
             !parse_integer(text, (size_t)(first_comma - text), &time) ||
             !parse_integer(first_comma + 1, (size_t)(second_comma - first_comma - 1), &idle) ||
             !parse_integer(second_comma + 1, length - (size_t)(second_comma + 1 - text), &memory)) {
-            report(reader, "expected the full-mode metric TIME,IDLE,MEMORY at the end of the line, "
-                           "found '%.*s'", (int)(length > 40 ? 40 : length), text);
+            report_at_current_line(
+                reader->input,
+                "expected the full-mode metric TIME,IDLE,MEMORY at the end of the line, "
+                "found '%.*s'",
+                (int)(length > 40 ? 40 : length), text);
             return -1;
         }
         if (time < 0 || (idle != 0 && idle != 1)) {
-            report(reader, "full-mode metric '%.*s': time must be >= 0 and idle 0 or 1",
-                   (int)(length > 40 ? 40 : length), text);
+            report_at_current_line(reader->input,
+                                   "full-mode metric '%.*s': time must be >= 0 and idle 0 or 1",
+                                   (int)(length > 40 ? 40 : length), text);
             return -1;
         }
         weight[SLOT_WALL] = time;
@@ -292,8 +285,9 @@ static int parse_metric(struct austin_reader *reader, const char *text, size_t l
     }
     double value;
     if (first_comma || !parse_integer(text, length, &value)) {
-        report(reader, "expected an integer %s metric at the end of the line, found '%.*s'",
-               mode_name(reader->mode), (int)(length > 40 ? 40 : length), text);
+        report_at_current_line(reader->input,
+                               "expected an integer %s metric at the end of the line, found '%.*s'",
+                               mode_name(reader->mode), (int)(length > 40 ? 40 : length), text);
         return -1;
     }
     if (reader->mode == MODE_MEMORY) {
@@ -301,7 +295,8 @@ static int parse_metric(struct austin_reader *reader, const char *text, size_t l
         weight[SLOT_RELEASED] = value < 0 ? -value : 0;
     } else {
         if (value < 0) {
-            report(reader, "negative time %.0f in %s mode", value, mode_name(reader->mode));
+            report_at_current_line(reader->input, "negative time %.0f in %s mode", value,
+                                   mode_name(reader->mode));
             return -1;
         }
         weight[reader->mode == MODE_CPU ? SLOT_CPU : SLOT_WALL] = value;
@@ -319,8 +314,9 @@ static int read_sample(struct austin_reader *reader, const char *line, size_t le
             break;
         }
     if (line[0] != 'P' || !last_space || memchr(line, '\0', length)) {
-        report(reader, "expected an austin sample 'P<pid>;T<iid>:<tid>;file:function:line;... "
-                       "<metric>'");
+        report_at_current_line(
+            reader->input, "expected an austin sample 'P<pid>;T<iid>:<tid>;file:function:line;... "
+                           "<metric>'");
         return -1;
     }
     size_t stack_length = (size_t)(last_space - line);
@@ -332,14 +328,15 @@ static int read_sample(struct austin_reader *reader, const char *line, size_t le
     const char *first_separator = memchr(line, ';', stack_length);
     if (!first_separator || first_separator == line + 1 ||
         first_separator + 1 >= line + stack_length || first_separator[1] != 'T') {
-        report(reader, "expected 'P<pid>;T<thread>' at the start of the sample");
+        report_at_current_line(reader->input,
+                               "expected 'P<pid>;T<thread>' at the start of the sample");
         return -1;
     }
     const char *second_separator =
         memchr(first_separator + 1, ';', stack_length - (size_t)(first_separator + 1 - line));
     size_t thread_end = second_separator ? (size_t)(second_separator - line) : stack_length;
     if (thread_end == (size_t)(first_separator - line) + 2) {
-        report(reader, "empty thread field 'T' in the sample");
+        report_at_current_line(reader->input, "empty thread field 'T' in the sample");
         return -1;
     }
 

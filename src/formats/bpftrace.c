@@ -41,10 +41,10 @@
  */
 #include "bpftrace.h"
 #include "stack_text.h"
+#include "../util/diagnostics.h"
 #include "../util/memory.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,16 +72,6 @@ struct bpftrace_reader {
     uint32_t *stack;
     size_t stack_capacity;
 };
-
-static void report_at(const struct bpftrace_reader *reader, uint64_t line, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input), (unsigned long long)line);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
 
 static int is_space(char byte)
 {
@@ -271,8 +261,9 @@ static int finish_entry(struct bpftrace_reader *reader, double value, int negati
 {
     reader->in_entry = 0;
     if (negative) {
-        report_at(reader, reader->input->line_number,
-                  "negative map value -%.0f: a flame graph needs counts or sums >= 0", value);
+        report_at_current_line(reader->input,
+                               "negative map value -%.0f: a flame graph needs counts or sums >= 0",
+                               value);
         return -1;
     }
     size_t depth = 0;
@@ -344,9 +335,11 @@ static int read_inside(struct bpftrace_reader *reader, const char *line, size_t 
         return finish_entry(reader, value, negative);
     }
     if (length && line[0] == '@') {
-        report_at(reader, reader->input->line_number,
-                  "a new map entry starts, but the entry opened at line %llu was not closed "
-                  "with ']: COUNT'", (unsigned long long)reader->entry_line);
+        report_at_current_line(
+            reader->input,
+            "a new map entry starts, but the entry opened at line %llu was not closed "
+            "with ']: COUNT'",
+            (unsigned long long)reader->entry_line);
         return -1;
     }
     read_key_text(reader, line, length);
@@ -367,7 +360,7 @@ static int bpftrace_read(struct input *input, struct profile *profile,
         if (length && line[length - 1] == '\r')
             length--;
         if (memchr(line, '\0', length)) {
-            report_at(&reader, input->line_number, "NUL byte in a text map dump");
+            report_at_current_line(input, "NUL byte in a text map dump");
             failed = 1;
         } else if (reader.in_entry) {
             failed = read_inside(&reader, line, length) < 0;
@@ -376,8 +369,8 @@ static int bpftrace_read(struct input *input, struct profile *profile,
         }
     }
     if (!failed && status >= 0 && reader.in_entry) {
-        report_at(&reader, reader.entry_line,
-                  "map entry not closed: expected ']: COUNT' before the end of the input");
+        report_at_line(input, reader.entry_line,
+                       "map entry not closed: expected ']: COUNT' before the end of the input");
         failed = 1;
     }
     if (!failed && status >= 0 && profile->sample_type_count == 0)

@@ -31,11 +31,11 @@
 #include "gperftools_cpu.h"
 #include "native_frames.h"
 #include "../record/symbols.h"
+#include "../util/diagnostics.h"
 #include "../util/memory.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,16 +78,6 @@ static int detect_layout(const unsigned char *data, size_t length, struct word_l
     return 0;
 }
 
-static void report(const struct input *input, size_t offset, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s: byte %zu: ", input_name(input), offset);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
-
 struct record {
     size_t offset; /* of its first program counter */
     uint64_t depth;
@@ -105,7 +95,8 @@ static int gperftools_cpu_read(struct input *input, struct profile *profile,
     const unsigned char *data = (const unsigned char *)text;
     struct word_layout layout;
     if (!detect_layout(data, length, &layout)) {
-        report(input, 0, "not a gperftools CPU profile: expected the header words 0, 3, 0, "
+        report_at_offset(input_name(input), 0,
+                         "not a gperftools CPU profile: expected the header words 0, 3, 0, "
                          "PERIOD, 0 in 32- or 64-bit words of either byte order");
         free(text);
         return -1;
@@ -114,8 +105,9 @@ static int gperftools_cpu_read(struct input *input, struct profile *profile,
     uint64_t header_words = read_word(data + word, layout);
     uint64_t period = read_word(data + 3 * word, layout);
     if (header_words > (length / word) - 2) {
-        report(input, word, "header announces %" PRIu64 " words, more than the file holds",
-               header_words);
+        report_at_offset(input_name(input), word,
+                         "header announces %" PRIu64 " words, more than the file holds",
+                         header_words);
         free(text);
         return -1;
     }
@@ -125,8 +117,9 @@ static int gperftools_cpu_read(struct input *input, struct profile *profile,
     int trailer = 0, failed = 0;
     while (!failed) {
         if (length - offset < 2 * word) {
-            report(input, offset, "the profile ends without its trailer: expected a record "
-                                  "(COUNT, DEPTH, addresses) or the end marker 0, 1, 0");
+            report_at_offset(input_name(input), offset,
+                             "the profile ends without its trailer: expected a record "
+                             "(COUNT, DEPTH, addresses) or the end marker 0, 1, 0");
             failed = 1;
             break;
         }
@@ -135,8 +128,10 @@ static int gperftools_cpu_read(struct input *input, struct profile *profile,
         size_t record_offset = offset;
         offset += 2 * word;
         if (depth > (length - offset) / word) {
-            report(input, record_offset, "record of %" PRIu64 " addresses runs past the end of "
-                                         "the file (%zu bytes)", depth, length);
+            report_at_offset(input_name(input), record_offset,
+                             "record of %" PRIu64 " addresses runs past the end of "
+                             "the file (%zu bytes)",
+                             depth, length);
             failed = 1;
             break;
         }
@@ -146,8 +141,8 @@ static int gperftools_cpu_read(struct input *input, struct profile *profile,
             break;
         }
         if (count > (1ULL << 53)) {
-            report(input, record_offset, "record count %" PRIu64 " is beyond any real profile",
-                   count);
+            report_at_offset(input_name(input), record_offset,
+                             "record count %" PRIu64 " is beyond any real profile", count);
             failed = 1;
             break;
         }

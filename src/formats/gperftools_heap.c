@@ -29,10 +29,10 @@
 #include "gperftools_heap.h"
 #include "native_frames.h"
 #include "../record/symbols.h"
+#include "../util/diagnostics.h"
 #include "../util/memory.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,17 +54,6 @@ struct heap_reader {
     char *maps;
     size_t maps_length, maps_capacity;
 };
-
-static void report(const struct heap_reader *reader, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input),
-            (unsigned long long)reader->input->line_number);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
 
 struct cursor {
     const char *at, *end;
@@ -129,7 +118,8 @@ static int read_header(struct heap_reader *reader, const char *line, size_t leng
     struct cursor cursor = {line + 13, line + length}; /* after "heap profile:" */
     double totals[4];
     if (!take_counts(&cursor, &totals[0], &totals[1], &totals[2], &totals[3])) {
-        report(reader, "expected 'heap profile: N: M [ N: M] @ heapprofile'");
+        report_at_current_line(reader->input,
+                               "expected 'heap profile: N: M [ N: M] @ heapprofile'");
         return -1;
     }
     skip_spaces(&cursor);
@@ -141,7 +131,8 @@ static int read_header(struct heap_reader *reader, const char *line, size_t leng
     if (cursor.at < cursor.end && *cursor.at == '/') {
         cursor.at++;
         if (cursor.at < cursor.end && !take_integer(&cursor, &rate)) {
-            report(reader, "expected a sampling rate after '/' in the header");
+            report_at_current_line(reader->input,
+                                   "expected a sampling rate after '/' in the header");
             return -1;
         }
     }
@@ -151,8 +142,10 @@ static int read_header(struct heap_reader *reader, const char *line, size_t leng
                (tag_length == 4 && memcmp(tag, "heap", 4) == 0)) {
         reader->sampling_rate = rate > 1 ? rate : 0;
     } else {
-        report(reader, "unknown heap profile kind '%.*s' (expected heapprofile or heap_v2/RATE)",
-               (int)(tag_length > 40 ? 40 : tag_length), tag);
+        report_at_current_line(
+            reader->input,
+            "unknown heap profile kind '%.*s' (expected heapprofile or heap_v2/RATE)",
+            (int)(tag_length > 40 ? 40 : tag_length), tag);
         return -1;
     }
     return 0;
@@ -175,11 +168,12 @@ static int read_stack_line(struct heap_reader *reader, const char *line, size_t 
     struct heap_sample sample = {{0}, reader->address_count, 0};
     if (!take_counts(&cursor, &sample.values[INUSE_OBJECTS], &sample.values[INUSE_SPACE],
                      &sample.values[ALLOC_OBJECTS], &sample.values[ALLOC_SPACE])) {
-        report(reader, "expected 'OBJECTS: BYTES [OBJECTS: BYTES] @ 0xADDRESS ...'");
+        report_at_current_line(reader->input,
+                               "expected 'OBJECTS: BYTES [OBJECTS: BYTES] @ 0xADDRESS ...'");
         return -1;
     }
     if (sample.values[ALLOC_OBJECTS] < 0 || sample.values[ALLOC_SPACE] < 0) {
-        report(reader, "negative allocation counts");
+        report_at_current_line(reader->input, "negative allocation counts");
         return -1;
     }
     for (;;) {
@@ -187,8 +181,8 @@ static int read_stack_line(struct heap_reader *reader, const char *line, size_t 
         if (cursor.at == cursor.end)
             break;
         if (cursor.end - cursor.at < 3 || cursor.at[0] != '0' || (cursor.at[1] | 0x20) != 'x') {
-            report(reader, "expected an address '0x...' at column %zu",
-                   (size_t)(cursor.at - line) + 1);
+            report_at_current_line(reader->input, "expected an address '0x...' at column %zu",
+                                   (size_t)(cursor.at - line) + 1);
             return -1;
         }
         cursor.at += 2;
@@ -201,14 +195,16 @@ static int read_stack_line(struct heap_reader *reader, const char *line, size_t 
                         : byte >= 'A' && byte <= 'F' ? byte - 'A' + 10
                                                      : -1;
             if (digit < 0 || ++digits > 16) {
-                report(reader, "bad address at column %zu", (size_t)(cursor.at - line) + 1);
+                report_at_current_line(reader->input, "bad address at column %zu",
+                                       (size_t)(cursor.at - line) + 1);
                 return -1;
             }
             address = address * 16 + (uint64_t)digit;
             cursor.at++;
         }
         if (digits == 0) {
-            report(reader, "empty address '0x' at column %zu", (size_t)(cursor.at - line) - 1);
+            report_at_current_line(reader->input, "empty address '0x' at column %zu",
+                                   (size_t)(cursor.at - line) - 1);
             return -1;
         }
         GROW(reader->addresses, reader->address_capacity, reader->address_count + 1);
@@ -296,13 +292,14 @@ static int gperftools_heap_read(struct input *input, struct profile *profile,
             continue;
         }
         if (memchr(line, '\0', length)) {
-            report(&reader, "NUL byte in a text heap profile");
+            report_at_current_line(reader.input, "NUL byte in a text heap profile");
             failed = 1;
         } else if (length == 0) {
             continue;
         } else if (!seen_header) {
             if (!starts_with(line, length, "heap profile:")) {
-                report(&reader, "expected the header 'heap profile: N: M [ N: M] @ heapprofile'");
+                report_at_current_line(
+                    reader.input, "expected the header 'heap profile: N: M [ N: M] @ heapprofile'");
                 failed = 1;
             } else {
                 failed = read_header(&reader, line, length) < 0;

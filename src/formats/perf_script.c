@@ -41,11 +41,11 @@
 #define _GNU_SOURCE /* memrchr */
 #include "perf_script.h"
 #include "../record/inline.h"
+#include "../util/diagnostics.h"
 #include "../util/hash.h"
 #include "../util/memory.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -722,19 +722,6 @@ static void build_frames(struct perf_reader *reader, const struct stack_fields *
     }
 }
 
-/* Prints "ember: FILE:LINE: " and the message. */
-static void report(const struct perf_reader *reader, uint64_t line, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-static void report(const struct perf_reader *reader, uint64_t line, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input), (unsigned long long)line);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
-
 /* Lines quoted in messages are cut to this many bytes. */
 static int quoted_length(size_t length)
 {
@@ -759,17 +746,18 @@ static void unrecognised_line(struct perf_reader *reader, const char *line, size
         return;
     }
     if (reader->unrecognised_count <= MAX_UNRECOGNISED_WARNINGS)
-        report(reader, reader->line_number, "unrecognized line, skipped: %.*s",
-               quoted_length(length), line);
+        report_at_line(reader->input, reader->line_number, "unrecognized line, skipped: %.*s",
+                       quoted_length(length), line);
 }
 
 /* Called when a line is recognised: the input is perf script after all. */
 static void line_recognised(struct perf_reader *reader)
 {
     if (reader->recognised_count++ == 0 && reader->unrecognised_before_valid > 0) {
-        report(reader, reader->first_unrecognised_line, "unrecognized line, skipped: %s%s",
-               reader->first_unrecognised_text,
-               reader->unrecognised_before_valid > 1 ? " (and more before the first sample)" : "");
+        report_at_line(reader->input, reader->first_unrecognised_line,
+                       "unrecognized line, skipped: %s%s", reader->first_unrecognised_text,
+                       reader->unrecognised_before_valid > 1 ? " (and more before the first sample)"
+                                                             : "");
     }
 }
 
@@ -1085,8 +1073,9 @@ static int perf_script_read(struct input *input, struct profile *profile,
         const char *nul = memchr(block, '\0', block_length);
         if (nul) {
             uint64_t line = reader.line_number + count_newlines(block, (size_t)(nul - block)) + 1;
-            report(&reader, line, "binary data (a NUL byte) where `perf script` text was "
-                                  "expected");
+            report_at_line(input, line,
+                           "binary data (a NUL byte) where `perf script` text was "
+                           "expected");
             result = -1;
             break;
         }
@@ -1097,9 +1086,10 @@ static int perf_script_read(struct input *input, struct profile *profile,
             if (!newline) {
                 /* input_next_block only hands out a line without its newline
                  * at the very end of the input. */
-                report(&reader, reader.line_number,
-                       "input cut short: the last line has no newline (truncated file?): %.*s",
-                       quoted_length((size_t)(end - cursor)), cursor);
+                report_at_line(
+                    input, reader.line_number,
+                    "input cut short: the last line has no newline (truncated file?): %.*s",
+                    quoted_length((size_t)(end - cursor)), cursor);
                 result = -1;
                 break;
             }
@@ -1113,19 +1103,19 @@ static int perf_script_read(struct input *input, struct profile *profile,
         result = -1;
     statistics->lines += reader.line_number;
     if (result == 0 && reader.have_sample) {
-        report(&reader, reader.line_number,
-               "note: the sample at line %llu has no blank line after it; ignored, as "
-               "stackcollapse-perf.pl does",
-               (unsigned long long)reader.sample_line);
+        report_at_line(input, reader.line_number,
+                       "note: the sample at line %llu has no blank line after it; ignored, as "
+                       "stackcollapse-perf.pl does",
+                       (unsigned long long)reader.sample_line);
     }
     if (result == 0 && reader.unrecognised_count > MAX_UNRECOGNISED_WARNINGS)
         fprintf(stderr, "ember: %s: %llu unrecognized lines skipped in all\n", input_name(input),
                 (unsigned long long)reader.unrecognised_count);
     if (result == 0 && reader.unrecognised_count > 0 && reader.recognised_count == 0) {
-        report(&reader, reader.first_unrecognised_line,
-               "not `perf script` output: no line is a sample header or a stack frame, "
-               "starting with: %s (for folded stacks use --format folded)",
-               reader.first_unrecognised_text);
+        report_at_line(input, reader.first_unrecognised_line,
+                       "not `perf script` output: no line is a sample header or a stack frame, "
+                       "starting with: %s (for folded stacks use --format folded)",
+                       reader.first_unrecognised_text);
         result = -1;
     }
     reader_free(&reader);

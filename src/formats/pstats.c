@@ -52,6 +52,7 @@
  */
 #include "pstats.h"
 #include "marshal.h"
+#include "../util/diagnostics.h"
 #include "../util/hash.h"
 #include "../util/memory.h"
 
@@ -92,8 +93,7 @@ static int load_error(const struct loader *loader, uint64_t offset, const char *
     va_start(arguments, format);
     vsnprintf(message, sizeof message, format, arguments);
     va_end(arguments);
-    fprintf(stderr, "ember: %s: byte %llu: %s\n", loader->name, (unsigned long long)offset,
-            message);
+    report_at_offset(loader->name, offset, "%s", message);
     return -1;
 }
 
@@ -372,8 +372,7 @@ int pstats_load(struct pstats *stats, struct input *input)
         return -1;
     struct marshal_document document;
     if (marshal_decode(&document, stats->data, stats->length) < 0) {
-        fprintf(stderr, "ember: %s: byte %llu: %s\n", input_name(input),
-                (unsigned long long)document.error_offset, document.error);
+        report_at_offset(input_name(input), document.error_offset, "%s", document.error);
         marshal_free(&document);
         pstats_free(stats);
         return -1;

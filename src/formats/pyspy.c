@@ -20,10 +20,10 @@
  */
 #include "pyspy.h"
 #include "stack_text.h"
+#include "../util/diagnostics.h"
 #include "../util/memory.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,17 +35,6 @@ struct pyspy_reader {
     struct frame_cache frames;
     struct previous_stack previous;
 };
-
-static void report(const struct pyspy_reader *reader, const char *format, ...)
-{
-    fprintf(stderr, "ember: %s:%llu: ", input_name(reader->input),
-            (unsigned long long)reader->input->line_number);
-    va_list arguments;
-    va_start(arguments, format);
-    vfprintf(stderr, format, arguments);
-    va_end(arguments);
-    fputc('\n', stderr);
-}
 
 static int has_suffix(const char *text, size_t length, const char *suffix)
 {
@@ -124,8 +113,9 @@ static int read_line(struct pyspy_reader *reader, const char *line, size_t lengt
         end--;
     if (end == length || end == 0 || line[end - 1] != ' ' || length - end > 15 ||
         memchr(line, '\0', length)) {
-        report(reader, "expected 'frame;frame;... COUNT' (py-spy raw), the line does not end "
-                       "in a sample count");
+        report_at_current_line(
+            reader->input, "expected 'frame;frame;... COUNT' (py-spy raw), the line does not end "
+                           "in a sample count");
         return -1;
     }
     double count = 0;

@@ -20,6 +20,7 @@
  * control byte, both with the position compared against the length).
  */
 #include "json.h"
+#include "diagnostics.h"
 #include "memory.h"
 
 #include <math.h>
@@ -115,8 +116,8 @@ void json_take_error(struct json_parser *parser, const struct json_parser *other
 
 void json_report(const struct json_parser *parser)
 {
-    fprintf(stderr, "ember: %s: byte %zu: %s\n", parser->name ? parser->name : "<input>",
-            parser->error_offset, parser->failed ? parser->error : "invalid JSON");
+    report_at_offset(parser->name ? parser->name : "<input>", parser->error_offset, "%s",
+                     parser->failed ? parser->error : "invalid JSON");
 }
 
 size_t json_offset(struct json_parser *parser)
