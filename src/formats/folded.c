@@ -88,6 +88,17 @@ static int split_trailing_count(const char *line, size_t length, size_t *stack_l
     return 1;
 }
 
+struct name_slot {
+    uint32_t tag;  /* high half of the name's hash */
+    uint32_t name; /* index into names, UINT32_MAX when empty */
+};
+
+struct known_name {
+    const char *bytes; /* the profile's copy */
+    uint32_t length;
+    uint32_t frame;
+};
+
 struct folded_reader {
     struct profile *profile;
     const struct read_options *options;
@@ -101,10 +112,15 @@ struct folded_reader {
     uint32_t *previous_nodes;  /* node after frame i */
     size_t *previous_ends;     /* offset of the ';' (or end) after frame i */
     size_t previous_depth, previous_frame_capacity;
-    /* Folded frames have only a name: string id -> frame id (PROFILE_NONE
-     * when not seen yet), so a frame costs no probe of the frame table. */
-    uint32_t *frame_of_name;
-    size_t frame_of_name_capacity;
+    /* Folded frames have only a name, and a file holds few distinct names
+     * (thousands) among millions of frames: the reader maps name bytes to
+     * frame ids itself, in a small table with a cheap hash, so a frame
+     * costs neither the string table's hash and probe nor the frame
+     * table's; only names not seen yet go to the profile. */
+    struct name_slot *name_slots; /* open addressing, power-of-two size */
+    size_t name_slot_mask;
+    struct known_name *names;     /* what name_slots point to */
+    size_t name_count, name_capacity;
     int inexact; /* a count was not an integer below 2^53 */
 };
 
@@ -137,21 +153,106 @@ static void remember_frame(struct folded_reader *reader, size_t index, uint32_t 
     reader->previous_ends[index] = end;
 }
 
+static uint64_t load_word(const char *bytes)
+{
+    uint64_t word;
+    memcpy(&word, bytes, 8);
+    return word;
+}
+
+static uint32_t load_half_word(const char *bytes)
+{
+    uint32_t word;
+    memcpy(&word, bytes, 4);
+    return word;
+}
+
+/* A cheap hash for short names: whole words, then the last (overlapping)
+ * word, never a byte loop or a variable-length memcpy. */
+static uint64_t name_hash(const char *bytes, size_t length)
+{
+    uint64_t state = 0x9e3779b97f4a7c15ULL ^ (length * 0xff51afd7ed558ccdULL);
+    uint64_t tail;
+    if (length >= 8) {
+        for (size_t i = 0; i + 8 < length; i += 8)
+            state = (state ^ load_word(bytes + i)) * 0x87c37b91114253d5ULL;
+        tail = load_word(bytes + length - 8);
+    } else if (length >= 4) {
+        tail = (uint64_t)load_half_word(bytes) << 32 | load_half_word(bytes + length - 4);
+    } else {
+        tail = length ? (uint64_t)(unsigned char)bytes[0] << 16 |
+                            (uint64_t)(unsigned char)bytes[length / 2] << 8 |
+                            (unsigned char)bytes[length - 1]
+                      : 0;
+    }
+    state = (state ^ tail) * 0x4cf5ad432745937fULL;
+    state ^= state >> 31;
+    state *= 0x87c37b91114253d5ULL;
+    return state ^ (state >> 29);
+}
+
+static int same_bytes(const char *a, const char *b, size_t length)
+{
+    if (length >= 8) {
+        for (size_t i = 0; i + 8 < length; i += 8)
+            if (load_word(a + i) != load_word(b + i))
+                return 0;
+        return load_word(a + length - 8) == load_word(b + length - 8);
+    }
+    return memcmp(a, b, length) == 0;
+}
+
+static void allocate_name_slots(struct folded_reader *reader, size_t slot_count)
+{
+    reader->name_slots = xmalloc(slot_count * sizeof *reader->name_slots);
+    memset(reader->name_slots, 0xff, slot_count * sizeof *reader->name_slots);
+    reader->name_slot_mask = slot_count - 1;
+}
+
+static void grow_name_slots(struct folded_reader *reader)
+{
+    free(reader->name_slots);
+    allocate_name_slots(reader, (reader->name_slot_mask + 1) * 2);
+    for (uint32_t index = 0; index < reader->name_count; index++) {
+        const struct known_name *known = &reader->names[index];
+        uint64_t hash = name_hash(known->bytes, known->length);
+        size_t position = hash & reader->name_slot_mask;
+        while (reader->name_slots[position].name != UINT32_MAX)
+            position = (position + 1) & reader->name_slot_mask;
+        reader->name_slots[position] = (struct name_slot){(uint32_t)(hash >> 32), index};
+    }
+}
+
 static uint32_t named_frame(struct folded_reader *reader, const char *name, size_t length)
 {
+    if (!reader->name_slots)
+        allocate_name_slots(reader, 1024);
+    uint64_t hash = name_hash(name, length);
+    uint32_t tag = (uint32_t)(hash >> 32);
+    size_t position = hash & reader->name_slot_mask;
+    for (;;) {
+        const struct name_slot *slot = &reader->name_slots[position];
+        if (slot->name == UINT32_MAX)
+            break;
+        if (slot->tag == tag) {
+            const struct known_name *known = &reader->names[slot->name];
+            if (known->length == length && same_bytes(known->bytes, name, length))
+                return known->frame;
+        }
+        position = (position + 1) & reader->name_slot_mask;
+    }
     struct profile *profile = reader->profile;
     uint32_t string = profile_intern(profile, name, length);
-    if (string >= reader->frame_of_name_capacity) {
-        size_t old_capacity = reader->frame_of_name_capacity;
-        GROW(reader->frame_of_name, reader->frame_of_name_capacity, (size_t)string + 1);
-        memset(reader->frame_of_name + old_capacity, 0xff,
-               (reader->frame_of_name_capacity - old_capacity) * sizeof *reader->frame_of_name);
-    }
-    uint32_t frame = reader->frame_of_name[string];
-    if (frame == PROFILE_NONE) {
-        frame = profile_frame(profile, string, PROFILE_NONE, 0, FRAME_UNKNOWN);
-        reader->frame_of_name[string] = frame;
-    }
+    uint32_t frame = profile_frame(profile, string, PROFILE_NONE, 0, FRAME_UNKNOWN);
+    if (length > UINT32_MAX)
+        return frame; /* not worth a slot */
+    GROW(reader->names, reader->name_capacity, reader->name_count + 1);
+    uint32_t index = (uint32_t)reader->name_count++;
+    reader->names[index] = (struct known_name){profile_string(profile, string),
+                                               (uint32_t)length, frame};
+    reader->name_slots[position] = (struct name_slot){tag, index};
+    if (reader->name_count * 2 > reader->name_slot_mask + 1)
+        grow_name_slots(reader);
     return frame;
 }
 
@@ -236,7 +337,8 @@ static void free_reader(struct folded_reader *reader)
     free(reader->previous_stack);
     free(reader->previous_nodes);
     free(reader->previous_ends);
-    free(reader->frame_of_name);
+    free(reader->name_slots);
+    free(reader->names);
 }
 
 /* Parses the lines of data[0, length) as folded_read does lines from an input. */
