@@ -9,7 +9,8 @@
  * Numbers are formatted by hand (format_fixed) because a large graph
  * writes a few numbers per frame and snprintf dominated the profile; the
  * hand formatter falls back to snprintf near rounding ties so results are
- * identical to printf's (and perl's sprintf).
+ * identical to printf's (and perl's sprintf); numbers read back from that
+ * text are parsed by hand too (parse_fixed).
  */
 #include "svg.h"
 #include "escape.h"
@@ -84,7 +85,40 @@ static int format_perl(char *out, double value)
 {
     if (value == floor(value) && fabs(value) < 1e15)
         return format_fixed(out, value, 0);
+    /* Halves (most y coordinates) are exact in binary: %.15g prints the
+     * one decimal that format_fixed writes. */
+    if (value * 2 == floor(value * 2) && fabs(value) < 1e14)
+        return format_fixed(out, value, 1);
     return sprintf(out, "%.15g", value);
+}
+
+/* strtod() of a number format_fixed() wrote, without strtod: the digits
+ * make an exact integer and dividing it by an exact power of ten rounds
+ * correctly, as strtod does. Anything else goes to strtod. */
+static double parse_fixed(const char *text)
+{
+    static const double scales[] = {1, 10, 100, 1000};
+    const char *at = text;
+    int negative = *at == '-';
+    if (negative)
+        at++;
+    uint64_t digits = 0;
+    int count = 0, decimals = -1;
+    for (; *at; at++) {
+        if (*at == '.' && decimals < 0) {
+            decimals = 0;
+            continue;
+        }
+        if (*at < '0' || *at > '9' || ++count > 15)
+            return strtod(text, NULL);
+        digits = digits * 10 + (uint64_t)(*at - '0');
+        if (decimals >= 0)
+            decimals++;
+    }
+    if (count == 0 || decimals > 3)
+        return strtod(text, NULL);
+    double value = (double)digits / scales[decimals < 0 ? 0 : decimals];
+    return negative ? -value : value;
 }
 
 /* "1234567" -> "1,234,567" (perlfaq5's commify); returns the length. */
@@ -455,7 +489,7 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
     char samples[64], samples_text[96], number[64];
     format_fixed(samples, (end - box->start) * options->factor, 0);
     commify(samples_text, samples);
-    double rounded_samples = strtod(samples, NULL);
+    double rounded_samples = parse_fixed(samples);
 
     const struct name_attributes *attributes =
         writer->name_attributes ? name_attribute_table_get(writer->name_attributes, name, length)
@@ -520,7 +554,7 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
     put(writer, "\" y=\"");
     put_number(writer, y1);
     put(writer, "\" width=\"");
-    put_fixed(writer, strtod(x2_text, NULL) - strtod(x1_text, NULL), 1);
+    put_fixed(writer, parse_fixed(x2_text) - parse_fixed(x1_text), 1);
     put(writer, "\" height=\"");
     put_fixed(writer, y2 - y1, 1);
     put(writer, "\" fill=\"");
