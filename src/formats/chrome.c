@@ -300,51 +300,35 @@ static void add_sample(struct cpuprofile_reader *reader, uint32_t tree_node, dou
 
 static int read_samples(struct cpuprofile_reader *reader, const struct cpuprofile_fields *fields)
 {
-    struct json_parser *parser = reader->parser;
-    struct json_parser samples, deltas;
-    json_parser_at(&samples, parser, fields->samples_offset);
+    struct json_pair pair;
     int has_deltas = fields->deltas_offset != 0;
-    if (has_deltas)
-        json_parser_at(&deltas, parser, fields->deltas_offset);
-    int status = 0;
-    if (json_begin_array(&samples) < 0 || (has_deltas && json_begin_array(&deltas) < 0)) {
-        status = -1;
-        goto done;
-    }
+    int status = json_pair_begin(&pair, reader->parser, fields->samples_offset,
+                                 fields->deltas_offset, "samples", "timeDeltas");
     double time = fields->has_start_time ? fields->start_time : 0;
     uint32_t pending = PROFILE_NONE; /* the previous sample, weighed when the next comes */
     double pending_time = 0;
     int previous_was_garbage_collector = 0;
-    for (size_t index = 0;; index++) {
-        int more = json_next_element(&samples);
-        int more_deltas = has_deltas ? json_next_element(&deltas) : more;
-        if (more < 0 || more_deltas < 0) {
-            status = -1;
+    while (status == 0) {
+        int more = json_pair_next(&pair);
+        if (more <= 0) {
+            status = more;
             break;
         }
-        if (more != more_deltas) {
-            json_fail(more ? &samples : &deltas, "samples and timeDeltas differ in length (%zu %s)",
-                      index, more ? "timeDeltas" : "samples");
-            status = -1;
-            break;
-        }
-        if (!more)
-            break;
-        size_t offset = json_offset(&samples);
+        size_t offset = json_offset(&pair.first);
         int64_t id;
-        if (json_read_integer(&samples, INT64_MIN + 1, INT64_MAX, "sample node id", &id) < 0) {
+        if (json_read_integer(&pair.first, INT64_MIN + 1, INT64_MAX, "sample node id", &id) < 0) {
             status = -1;
             break;
         }
         double delta = 0;
-        if (has_deltas && json_read_number(&deltas, &delta) < 0) {
+        if (has_deltas && json_read_number(&pair.second, &delta) < 0) {
             status = -1;
             break;
         }
         size_t node = find_node(reader, id);
         if (node == SIZE_MAX) {
-            json_fail_at(&samples, offset, "sample %zu names node %lld, which is not a node",
-                         index, (long long)id);
+            json_fail_at(&pair.first, offset, "sample %zu names node %lld, which is not a node",
+                         pair.index - 1, (long long)id);
             status = -1;
             break;
         }
@@ -361,13 +345,7 @@ static int read_samples(struct cpuprofile_reader *reader, const struct cpuprofil
                           : 0;
         add_sample(reader, pending, pending_time, last);
     }
-done:
-    json_take_error(parser, &samples);
-    json_free(&samples);
-    if (has_deltas) {
-        json_take_error(parser, &deltas);
-        json_free(&deltas);
-    }
+    json_pair_end(&pair, reader->parser);
     return status;
 }
 

@@ -295,48 +295,30 @@ static int read_weights_now(struct speedscope_reader *reader, size_t type, doubl
 static int read_sampled(struct speedscope_reader *reader, const struct profile_fields *fields,
                         uint32_t root_frame, size_t type, double seconds_per_unit)
 {
-    struct json_parser *parser = &reader->parser;
-    struct json_parser samples, weights;
-    json_parser_at(&samples, parser, fields->samples_offset);
+    struct json_pair pair;
     int has_weights = fields->weights_offset != 0;
-    if (has_weights)
-        json_parser_at(&weights, parser, fields->weights_offset);
-    int status = 0;
-    if (json_begin_array(&samples) < 0 || (has_weights && json_begin_array(&weights) < 0)) {
-        status = -1;
-        goto done;
-    }
+    int status = json_pair_begin(&pair, &reader->parser, fields->samples_offset,
+                                 fields->weights_offset, "samples", "weights");
     double time = fields->start_value;
-    size_t index = 0;
-    for (;; index++) {
-        int more = json_next_element(&samples);
-        int more_weights = has_weights ? json_next_element(&weights) : more;
-        if (more < 0 || more_weights < 0) {
-            status = -1;
+    while (status == 0) {
+        int more = json_pair_next(&pair);
+        if (more <= 0) {
+            status = more;
             break;
         }
-        if (more != more_weights) {
-            json_fail(more ? &samples : &weights,
-                      "samples and weights differ in length (%zu %s)", index,
-                      more ? "weights" : "samples");
-            status = -1;
-            break;
-        }
-        if (!more)
-            break;
         double weight = 1;
-        size_t weight_offset = has_weights ? json_offset(&weights) : 0;
-        if (has_weights && json_read_number(&weights, &weight) < 0) {
+        size_t weight_offset = has_weights ? json_offset(&pair.second) : 0;
+        if (has_weights && json_read_number(&pair.second, &weight) < 0) {
             status = -1;
             break;
         }
         if (weight < 0) {
-            json_fail_at(&weights, weight_offset, "negative weight %g", weight);
+            json_fail_at(&pair.second, weight_offset, "negative weight %g", weight);
             status = -1;
             break;
         }
         size_t depth;
-        if (read_stack(reader, &samples, root_frame, &depth) < 0) {
+        if (read_stack(reader, &pair.first, root_frame, &depth) < 0) {
             status = -1;
             break;
         }
@@ -344,13 +326,7 @@ static int read_sampled(struct speedscope_reader *reader, const struct profile_f
             continue; /* speedscope ignores zero weights too */
         add_weighted(reader, add_stack(reader, depth), type, weight, &time, seconds_per_unit);
     }
-done:
-    json_take_error(parser, &samples);
-    if (has_weights) {
-        json_take_error(parser, &weights);
-        json_free(&weights);
-    }
-    json_free(&samples);
+    json_pair_end(&pair, &reader->parser);
     return status;
 }
 

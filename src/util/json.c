@@ -114,6 +114,47 @@ void json_take_error(struct json_parser *parser, const struct json_parser *other
     }
 }
 
+int json_pair_begin(struct json_pair *pair, const struct json_parser *parent, size_t first_offset,
+                    size_t second_offset, const char *first_name, const char *second_name)
+{
+    pair->has_second = second_offset != 0;
+    pair->first_name = first_name;
+    pair->second_name = second_name;
+    pair->index = 0;
+    json_parser_at(&pair->first, parent, first_offset);
+    if (pair->has_second)
+        json_parser_at(&pair->second, parent, second_offset);
+    if (json_begin_array(&pair->first) < 0 ||
+        (pair->has_second && json_begin_array(&pair->second) < 0))
+        return -1;
+    return 0;
+}
+
+int json_pair_next(struct json_pair *pair)
+{
+    int more = json_next_element(&pair->first);
+    int more_second = pair->has_second ? json_next_element(&pair->second) : more;
+    if (more < 0 || more_second < 0)
+        return -1;
+    if (more != more_second)
+        return json_fail(more ? &pair->first : &pair->second, "%s and %s differ in length (%zu %s)",
+                         pair->first_name, pair->second_name, pair->index,
+                         more ? pair->second_name : pair->first_name);
+    if (more)
+        pair->index++;
+    return more;
+}
+
+void json_pair_end(struct json_pair *pair, struct json_parser *parent)
+{
+    json_take_error(parent, &pair->first);
+    json_free(&pair->first);
+    if (pair->has_second) {
+        json_take_error(parent, &pair->second);
+        json_free(&pair->second);
+    }
+}
+
 void json_report(const struct json_parser *parser)
 {
     report_at_offset(parser->name ? parser->name : "<input>", parser->error_offset, "%s",

@@ -105,6 +105,25 @@ int json_next_key(struct json_parser *parser, const char **key, size_t *length);
 int json_begin_array(struct json_parser *parser);
 int json_next_element(struct json_parser *parser);
 
+/* Two arrays of one length walked side by side (chrome's samples and
+ * timeDeltas, speedscope's samples and weights), each with its own parser;
+ * the second is optional (offset 0: absent, as if it always had an element).
+ * json_pair_begin opens both at their offsets (json_offset values of parent)
+ * and begins the arrays; json_pair_next steps both, returning 1 when both
+ * have an element, 0 when both ended, -1 on an error (recorded, e.g.
+ * "samples and weights differ in length (3 weights)"); json_pair_end moves
+ * their error into parent and frees them. -1/0/1 as json_next_element. */
+struct json_pair {
+    struct json_parser first, second;
+    int has_second;
+    const char *first_name, *second_name; /* for the length message */
+    size_t index;                         /* elements stepped over so far */
+};
+int json_pair_begin(struct json_pair *pair, const struct json_parser *parent, size_t first_offset,
+                    size_t second_offset, const char *first_name, const char *second_name);
+int json_pair_next(struct json_pair *pair);
+void json_pair_end(struct json_pair *pair, struct json_parser *parent);
+
 /* Scalars: 0 on success, -1 (error recorded, e.g. "expected a number") on a
  * value of another type. */
 int json_read_number(struct json_parser *parser, double *value);
