@@ -13,7 +13,8 @@
  * second type ("before", "count"). Identical stacks are summed.
  *
  * Large files (when the caller allows any id order, see input.h) are mapped
- * into memory and parsed on two threads: the main thread parses the first half
+ * into memory; unless their first lines are sorted (then the previous
+ * line's frames make parsing cheap) they are parsed on two threads: the main thread parses the first half
  * into the profile, a worker the second half into a profile of its own,
  * which is then merged in. Every count is an integer in almost every file,
  * so the sums are exact in any order; if either half holds a count that is
@@ -372,6 +373,29 @@ static void *read_half(void *job_pointer)
     return NULL;
 }
 
+/* Whether the first lines are in byte order (the output of sort or of a
+ * collapse script), judged on up to 64 of them. */
+static int looks_sorted(const char *data, size_t length)
+{
+    const char *previous = NULL;
+    size_t previous_length = 0;
+    const char *end = data + length;
+    for (int lines = 0; lines < 64 && data < end; lines++) {
+        const char *newline = memchr(data, '\n', (size_t)(end - data));
+        size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
+        if (previous) {
+            size_t common = line_length < previous_length ? line_length : previous_length;
+            int order = memcmp(previous, data, common);
+            if (order > 0 || (order == 0 && previous_length > line_length))
+                return 0;
+        }
+        previous = data;
+        previous_length = line_length;
+        data += line_length + 1;
+    }
+    return 1;
+}
+
 /* The two-thread path; returns 0, -1 on a read error, or 1 when it does not
  * apply (nothing consumed). */
 static int folded_read_parallel(struct input *input, struct profile *profile,
@@ -389,12 +413,20 @@ static int folded_read_parallel(struct input *input, struct profile *profile,
     if (!input_map_rest(input, &data, &length, &mapping, &mapping_length))
         return 1;
     profile_add_sample_type(profile, "samples", "count");
+    struct folded_reader reader = {.profile = profile, .options = options,
+                                   .statistics = statistics, .before_type = SIZE_MAX};
+    if (looks_sorted(data, length)) {
+        /* Reusing the previous line's frames makes parsing cheap: a second
+         * thread and the merge would not pay for themselves. */
+        read_lines(&reader, data, length);
+        free_reader(&reader);
+        input_unmap(mapping, mapping_length);
+        return 0;
+    }
     /* Split after the newline nearest past the middle. */
     const char *middle = memchr(data + length / 2, '\n', length - length / 2);
     size_t first_length = middle ? (size_t)(middle - data) + 1 : length;
 
-    struct folded_reader reader = {.profile = profile, .options = options,
-                                   .statistics = statistics, .before_type = SIZE_MAX};
     struct half_job job = {.data = data + first_length, .length = length - first_length};
     job.reader = (struct folded_reader){.profile = profile_create(), .options = options,
                                         .statistics = &job.statistics, .before_type = SIZE_MAX};
