@@ -206,13 +206,12 @@ int input_map_rest(struct input *input, const char **data, size_t *length, void 
     if (position < 0 || position > status.st_size || (uint64_t)position < buffered ||
         (uint64_t)status.st_size > SIZE_MAX)
         return 0;
-    int flags = MAP_PRIVATE;
-#ifdef MAP_POPULATE
-    flags |= MAP_POPULATE;
-#endif
-    void *map = mmap(NULL, (size_t)status.st_size, PROT_READ, flags, input->fd, 0);
+    /* No MAP_POPULATE: that would make the whole file resident at once; the
+     * reader faults pages in as it goes (with readahead) and releases them. */
+    void *map = mmap(NULL, (size_t)status.st_size, PROT_READ, MAP_PRIVATE, input->fd, 0);
     if (map == MAP_FAILED)
         return 0;
+    madvise(map, (size_t)status.st_size, MADV_SEQUENTIAL);
     size_t offset = (size_t)position - buffered;
     *data = (const char *)map + offset;
     *length = (size_t)status.st_size - offset;
