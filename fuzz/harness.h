@@ -17,10 +17,11 @@
  * printable option byte: '@' (0x40) is stackcollapse-perf.pl's defaults,
  * 'C' adds --pid --tid, 'L' --all, 'P' --addrs, '`' the timeline.
  *
- * The bytes after the end of the data inside the input's buffer are
- * poisoned for AddressSanitizer: input_open_memory() allocates at least
- * 1 MiB, so without this a reader that reads past the last line would go
- * unnoticed (with a file the same bytes are stale data).
+ * Any spare bytes between the end of the data and the buffer's capacity are
+ * poisoned for AddressSanitizer, so a reader that reads past the last line
+ * is caught even if the buffer is larger than the data (input_open_memory()
+ * sizes it to the data today). The byte at capacity is the input's NUL
+ * terminator slot, which input_read_all() writes, so it stays unpoisoned.
  */
 #ifndef EMBER_FUZZ_HARNESS_H
 #define EMBER_FUZZ_HARNESS_H
@@ -102,7 +103,7 @@ static int fuzz_reader(const char *format_name, const uint8_t *data, size_t size
 
     struct input input;
     input_open_memory(&input, text, length, "fuzz-input");
-    FUZZ_POISON(input.buffer + input.end, input.capacity + 1 - input.end);
+    FUZZ_POISON(input.buffer + input.end, input.capacity - input.end);
     struct profile *profile = profile_create();
     profile->keep_timeline = options.keep_timeline;
     struct read_statistics statistics = {0};
@@ -110,7 +111,7 @@ static int fuzz_reader(const char *format_name, const uint8_t *data, size_t size
     if (status == 0)
         fuzz_write_folded(profile);
     profile_destroy(profile);
-    FUZZ_UNPOISON(input.buffer + input.end, input.capacity + 1 - input.end);
+    FUZZ_UNPOISON(input.buffer + input.end, input.capacity - input.end);
     input_close(&input);
     return 0;
 }
