@@ -25,6 +25,7 @@
  * a byte-wise sort of the stack strings (stackcollapse-perf.pl's order).
  */
 #include "folded.h"
+#include "stack_text.h"
 #include "../util/memory.h"
 
 #include <math.h>
@@ -110,11 +111,7 @@ struct folded_reader {
     /* The previous stack, to reuse the frames it shares with the next one:
      * folded files are usually sorted, so consecutive lines share long
      * prefixes and most frames need no hashing at all. */
-    char *previous_stack;
-    size_t previous_length, previous_capacity;
-    uint32_t *previous_nodes;  /* node after frame i */
-    size_t *previous_ends;     /* offset of the ';' (or end) after frame i */
-    size_t previous_depth, previous_frame_capacity;
+    struct previous_stack previous;
     /* Folded frames have only a name, and a file holds few distinct names
      * (thousands) among millions of frames: the reader maps name bytes to
      * frame ids itself, in a small table with a cheap hash, so a frame
@@ -126,35 +123,6 @@ struct folded_reader {
     size_t name_count, name_capacity;
     int inexact; /* a count was not an integer below 2^53 */
 };
-
-static size_t common_prefix_length(const char *a, size_t length_a, const char *b, size_t length_b)
-{
-    size_t limit = length_a < length_b ? length_a : length_b;
-    size_t i = 0;
-    while (i + 8 <= limit) {
-        uint64_t word_a, word_b;
-        memcpy(&word_a, a + i, 8);
-        memcpy(&word_b, b + i, 8);
-        if (word_a != word_b)
-            return i + (size_t)(__builtin_ctzll(word_a ^ word_b) / 8);
-        i += 8;
-    }
-    while (i < limit && a[i] == b[i])
-        i++;
-    return i;
-}
-
-static void remember_frame(struct folded_reader *reader, size_t index, uint32_t node, size_t end)
-{
-    if (index >= reader->previous_frame_capacity) {
-        size_t capacity = reader->previous_frame_capacity;
-        GROW(reader->previous_nodes, capacity, index + 1);
-        reader->previous_ends = xrealloc(reader->previous_ends, capacity * sizeof *reader->previous_ends);
-        reader->previous_frame_capacity = capacity;
-    }
-    reader->previous_nodes[index] = node;
-    reader->previous_ends[index] = end;
-}
 
 static uint64_t load_word(const char *bytes)
 {
@@ -266,38 +234,21 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     /* perl's split drops trailing empty fields: ";;" is the empty stack. */
     while (stack_length > 0 && stack[stack_length - 1] == ';')
         stack_length--;
-    size_t common = common_prefix_length(stack, stack_length, reader->previous_stack,
-                                         reader->previous_length);
-    size_t shared = 0;
-    while (stack_length > 0 && shared < reader->previous_depth) {
-        size_t end = reader->previous_ends[shared];
-        if (end < common || (end == common && (common == stack_length || stack[common] == ';')))
-            shared++;
-        else
-            break;
-    }
-    uint32_t node = shared ? reader->previous_nodes[shared - 1] : PROFILE_ROOT;
-    size_t depth = shared;
-    if (stack_length > 0 && (!shared || reader->previous_ends[shared - 1] < stack_length)) {
-        size_t begin = shared ? reader->previous_ends[shared - 1] + 1 : 0;
+    uint32_t node;
+    size_t begin;
+    size_t depth = previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
+    if (stack_length > 0 && begin < stack_length) {
         for (;;) {
             const char *separator = memchr(stack + begin, ';', stack_length - begin);
             size_t end = separator ? (size_t)(separator - stack) : stack_length;
             node = profile_child(profile, node, named_frame(reader, stack + begin, end - begin));
-            remember_frame(reader, depth++, node, end);
+            previous_stack_record(&reader->previous, depth++, node, end);
             if (end == stack_length)
                 break;
             begin = end + 1;
         }
     }
-    reader->previous_depth = depth;
-    if (stack_length > reader->previous_capacity) {
-        reader->previous_capacity = stack_length * 2;
-        reader->previous_stack = xrealloc(reader->previous_stack, reader->previous_capacity);
-    }
-    if (stack_length)
-        memcpy(reader->previous_stack, stack, stack_length);
-    reader->previous_length = stack_length;
+    previous_stack_keep(&reader->previous, stack, stack_length, depth);
 
     profile_add_value(profile, node, 0, count);
     if (!(count == floor(count) && count < 9007199254740992.0) ||
@@ -337,9 +288,7 @@ static int folded_read_line(struct folded_reader *reader, const char *line, size
 
 static void free_reader(struct folded_reader *reader)
 {
-    free(reader->previous_stack);
-    free(reader->previous_nodes);
-    free(reader->previous_ends);
+    previous_stack_free(&reader->previous);
     free(reader->name_slots);
     free(reader->names);
 }

@@ -1,6 +1,6 @@
 /* stack_text.h — helpers shared by ember's readers of text formats whose
- * samples are ';'-separated root-first stacks on one line (austin, py-spy
- * raw): a cache from a frame's raw text to its frame id, and reuse of the
+ * samples are ';'-separated root-first stacks on one line (folded, austin,
+ * py-spy raw): a cache from a frame's raw text to its frame id, and reuse of the
  * frames a line shares with the line before it.
  *
  * Both exist for speed. Profilers print the same few thousand frame texts
