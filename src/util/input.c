@@ -12,6 +12,12 @@
 
 enum { INPUT_BUFFER_SIZE = 1 << 20 };
 
+/* input_peek() reads at most this much beyond what it was asked for: the
+ * probes look at 64 KiB, and a large file is usually mapped afterwards, so
+ * filling the whole buffer would only fault in and copy a megabyte that is
+ * then thrown away. */
+enum { PEEK_READ_SIZE = 64 << 10 };
+
 const char *input_name(const struct input *input)
 {
     return input->path && strcmp(input->path, "-") != 0 ? input->path : "<stdin>";
@@ -69,9 +75,9 @@ void input_close(struct input *input)
     input->fd = -1;
 }
 
-/* Reads more bytes after end; compacts and grows the buffer as needed.
- * Returns the number of bytes read, 0 at EOF, -1 on error. */
-static long fill(struct input *input)
+/* Reads up to limit more bytes after end; compacts and grows the buffer as
+ * needed. Returns the number of bytes read, 0 at EOF, -1 on error. */
+static long fill_at_most(struct input *input, size_t limit)
 {
     if (input->at_eof || input->failed)
         return input->failed ? -1 : 0;
@@ -88,7 +94,8 @@ static long fill(struct input *input)
         }
     }
     for (;;) {
-        ssize_t count = read(input->fd, input->buffer + input->end, input->capacity - input->end);
+        size_t room = input->capacity - input->end;
+        ssize_t count = read(input->fd, input->buffer + input->end, room < limit ? room : limit);
         if (count < 0 && errno == EINTR)
             continue;
         if (count < 0) {
@@ -103,6 +110,11 @@ static long fill(struct input *input)
     }
 }
 
+static long fill(struct input *input)
+{
+    return fill_at_most(input, SIZE_MAX);
+}
+
 size_t input_peek(struct input *input, size_t want, const char **data)
 {
     while (input->end - input->start < want && !input->at_eof && !input->failed) {
@@ -111,7 +123,8 @@ size_t input_peek(struct input *input, size_t want, const char **data)
             input->end -= input->start;
             input->start = 0;
         }
-        if (fill(input) <= 0)
+        size_t missing = want - (input->end - input->start);
+        if (fill_at_most(input, missing > PEEK_READ_SIZE ? missing : PEEK_READ_SIZE) <= 0)
             break;
     }
     *data = input->buffer + input->start;
