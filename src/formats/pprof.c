@@ -1026,6 +1026,8 @@ static int decode_packed_or_single(struct pprof_reader *reader, const struct pro
         protobuf_wire_type_error(field, name, PROTOBUF_VARINT, &reader->error);
         return -1;
     }
+    if (field->length == 0)
+        return 0; /* an empty packed field holds no values (and *values may be NULL) */
     size_t position = field->data_offset, end = field->data_offset + field->length;
     /* A varint takes at least one byte: length bounds the count. */
     if (*capacity < *count + field->length)
