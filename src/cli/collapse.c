@@ -7,6 +7,7 @@
  * Nothing is printed unless every input was read without error.
  */
 #include "commands.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 #include "../formats/folded.h"
 #include "../formats/format.h"
@@ -49,7 +50,9 @@ static void usage(FILE *file)
             "                        (default: the profile's default type, e.g. cpu for Go)\n"
             "  --label-frames KEY    with --format pprof: sample label KEY becomes a root\n"
             "                        frame \"KEY=value\" (may repeat)\n"
-            "  -h, --help            this text\n"
+            "  -h, --help            this text\n");
+    profile_filter_options_usage(file);
+    fprintf(file,
             "\n"
             "Formats:\n");
     format_list(file);
@@ -90,15 +93,24 @@ int command_collapse(int argc, char **argv)
         {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
         {"label-frames", required_argument, NULL, OPTION_LABEL_FRAMES},
         {"help", no_argument, NULL, 'h'},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct read_options options = {.include_process_name = 1};
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     const char **event_filters = xcalloc((size_t)argc + 1, sizeof *event_filters);
     const char **label_frame_keys = xcalloc((size_t)argc + 1, sizeof *label_frame_keys);
     const char *format_name = NULL, *sample_type_name = NULL;
     int option;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg,
+                                                        "collapse");
+        if (filter_taken > 0)
+            continue;
+        if (filter_taken < 0)
+            option = '?';
         switch (option) {
         case OPTION_PID: options.include_pid = 1; break;
         case OPTION_TID: options.include_tid = 1; break;
@@ -141,6 +153,12 @@ int command_collapse(int argc, char **argv)
         }
     }
 
+    struct profile_filter *filter = NULL;
+    if (profile_filter_options_compile(&filter_options, "collapse", &filter) < 0) {
+        free(event_filters);
+        free(label_frame_keys);
+        return 2;
+    }
     struct profile *profile = profile_create();
     struct read_statistics statistics = {0};
     int status = 0;
@@ -181,6 +199,8 @@ int command_collapse(int argc, char **argv)
                                    : -1;
     if (sample_type < 0)
         status = -1;
+    if (status == 0)
+        profile_filter_options_apply(filter, &profile, (size_t)sample_type, "collapse");
     if (status == 0) {
         struct output output;
         if (output_open(&output, "-") < 0) {
@@ -195,6 +215,7 @@ int command_collapse(int argc, char **argv)
         }
     }
     profile_destroy(profile);
+    profile_filter_destroy(filter);
     free(event_filters);
     free(label_frame_keys);
     return status == 0 ? 0 : 1;

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "../util/memory.h"
 #include "../formats/format.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 
 #include <getopt.h>
@@ -30,11 +31,12 @@ static void usage(FILE *file)
             "  -l, --label-frames KEY  sample label KEY becomes a root frame \"KEY=value\"\n"
             "                       (pprof; may repeat)\n"
             "  -h, --help           this text\n");
+    profile_filter_options_usage(file);
 }
 
 static int convert_with(int argc, char **argv, const char *output_path, const char *format_name,
                         const char *sample_type_name, const char **label_frame_keys,
-                        size_t label_frame_key_count);
+                        size_t label_frame_key_count, const struct profile_filter *filter);
 
 int command_convert(int argc, char **argv)
 {
@@ -44,8 +46,11 @@ int command_convert(int argc, char **argv)
         {"sample-type", required_argument, NULL, 't'},
         {"label-frames", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     const char *output_path = NULL, *format_name = NULL;
     const char *sample_type_name = NULL;
     const char **label_frame_keys = xcalloc((size_t)argc + 1, sizeof *label_frame_keys);
@@ -54,6 +59,12 @@ int command_convert(int argc, char **argv)
     optind = 1;
     while (exit_code < 0 &&
            (option = getopt_long(argc, argv, "o:f:t:l:h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "convert");
+        if (filter_taken != 0) {
+            if (filter_taken < 0)
+                exit_code = 2;
+            continue;
+        }
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'f': format_name = optarg; break;
@@ -63,9 +74,13 @@ int command_convert(int argc, char **argv)
         default: usage(stderr); exit_code = 2; break;
         }
     }
+    struct profile_filter *filter = NULL;
+    if (exit_code < 0 && profile_filter_options_compile(&filter_options, "convert", &filter) < 0)
+        exit_code = 2;
     if (exit_code < 0)
         exit_code = convert_with(argc, argv, output_path, format_name, sample_type_name,
-                                 label_frame_keys, label_frame_key_count);
+                                 label_frame_keys, label_frame_key_count, filter);
+    profile_filter_destroy(filter);
     free(label_frame_keys);
     return exit_code;
 }
@@ -73,7 +88,7 @@ int command_convert(int argc, char **argv)
 /* The body of `ember convert` once the options are parsed. */
 static int convert_with(int argc, char **argv, const char *output_path, const char *format_name,
                         const char *sample_type_name, const char **label_frame_keys,
-                        size_t label_frame_key_count)
+                        size_t label_frame_key_count, const struct profile_filter *filter)
 {
     if (optind != argc - 1 || !output_path) {
         fprintf(stderr, "ember convert: need exactly one INPUT and -o OUTPUT\n");
@@ -114,6 +129,8 @@ static int convert_with(int argc, char **argv, const char *output_path, const ch
     if (status == 0 && statistics.skipped_lines)
         fprintf(stderr, "ember convert: %s: ignored %llu lines with invalid format\n",
                 input_label, (unsigned long long)statistics.skipped_lines);
+    if (status == 0)
+        profile_filter_options_apply(filter, &profile, (size_t)sample_type, "convert");
     if (status == 0)
         status = profile_destination_write(&destination, profile, (size_t)sample_type, NULL);
     profile_destroy(profile);

@@ -10,6 +10,7 @@
  * with --raw and -o FILE.pb.gz the downloaded bytes are kept unchanged.
  */
 #include "commands.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 #include "../util/http_fetch.h"
 #include "../util/memory.h"
@@ -51,6 +52,7 @@ struct fetch_options {
     size_t max_bytes;           /* --max-size */
     const char *sample_type;    /* --sample-type */
     struct svg_options svg;     /* --title, --width, --colors, --hash, --inverted, --reverse */
+    struct profile_filter_options filters; /* --focus, --ignore, ... */
 };
 
 static void usage(FILE *file)
@@ -99,7 +101,9 @@ static void usage(FILE *file)
             "      --hash           colours keyed by function name\n"
             "      --inverted       icicle graph\n"
             "      --reverse        stack-reversed flame graph\n"
-            "  -h, --help           this text\n"
+            "  -h, --help           this text\n");
+    profile_filter_options_usage(file);
+    fprintf(file,
             "\n"
             "Examples:\n"
             "  ember fetch localhost:6060 --seconds 10 -o cpu.svg\n"
@@ -418,14 +422,21 @@ static int parse_arguments(int argc, char **argv, struct fetch_options *options)
         {"inverted", no_argument, NULL, OPTION_INVERTED},
         {"reverse", no_argument, NULL, OPTION_REVERSE},
         {"help", no_argument, NULL, 'h'},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     memset(options, 0, sizeof *options);
+    profile_filter_options_init(&options->filters);
     svg_options_init(&options->svg);
     options->max_bytes = DEFAULT_MAX_BYTES;
     int option;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:f:pru:s:t:h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&options->filters, option, optarg, "fetch");
+        if (filter_taken < 0)
+            return -1;
+        if (filter_taken > 0)
+            continue;
         switch (option) {
         case 'o':
         case 'f':
@@ -501,6 +512,11 @@ static int parse_arguments(int argc, char **argv, struct fetch_options *options)
     if (options->raw && options->output_path && !has_suffix(options->output_path, ".pb.gz")) {
         fprintf(stderr, "ember fetch: --raw keeps the downloaded bytes, so -o must end in .pb.gz "
                         "(without -o, --raw prints folded stacks)\n");
+        return -1;
+    }
+    if (options->raw && options->output_path && options->filters.given) {
+        fprintf(stderr, "ember fetch: filters have no effect on --raw bytes; "
+                        "drop --raw or the filters\n");
         return -1;
     }
     if (options->raw && options->output_path && options->sample_type) {
@@ -600,9 +616,14 @@ int command_fetch(int argc, char **argv)
             return 2;
     }
 
-    struct endpoint endpoint;
-    if (resolve_endpoint(&options, &endpoint) < 0)
+    struct profile_filter *filter = NULL;
+    if (profile_filter_options_compile(&options.filters, "fetch", &filter) < 0)
         return 2;
+    struct endpoint endpoint;
+    if (resolve_endpoint(&options, &endpoint) < 0) {
+        profile_filter_destroy(filter);
+        return 2;
+    }
     double timeout = options.timeout > 0 ? options.timeout
                                          : (double)(endpoint.seconds + TIMEOUT_MARGIN_SECONDS);
     int show_progress = isatty(STDERR_FILENO);
@@ -631,6 +652,7 @@ int command_fetch(int argc, char **argv)
         if (sample_type < 0) {
             status = -1;
         } else {
+            profile_filter_options_apply(filter, &profile, (size_t)sample_type, "fetch");
             label_svg(&options.svg, profile, (size_t)sample_type, endpoint.url, subtitle,
                       sizeof subtitle);
             status = profile_destination_write(&destination, profile, (size_t)sample_type,
@@ -640,6 +662,7 @@ int command_fetch(int argc, char **argv)
     if (status == 0 && show_progress && strcmp(destination.path, "-") != 0)
         fprintf(stderr, "ember fetch: wrote %s\n", destination.path);
     profile_destroy(profile);
+    profile_filter_destroy(filter);
     http_response_free(&response);
     endpoint_free(&endpoint);
     return status == 0 ? 0 : 1;
