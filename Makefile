@@ -32,8 +32,13 @@ LIB_SOURCES := $(shell find src -name '*.c' ! -path src/cli/main.c | sort)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SOURCES := $(sort $(wildcard fuzz/*.c))
 
-RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o)
-TEST_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/test/%.o)
+# The HTML viewer's script and style become C strings at build time
+# (scripts/embed-text); the generated file is part of every library build.
+VIEWER_ASSETS = src/render/viewer/viewer.js src/render/viewer/viewer.css
+GENERATED_SOURCES = $(BUILD)/gen/viewer_assets.c
+
+RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o) $(BUILD)/release/gen/viewer_assets.o
+TEST_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/test/%.o) $(BUILD)/test/gen/viewer_assets.o
 
 .PHONY: all test demo bench fuzz install clean deps-build deps-test deps-demo deps-bench check-clang unit-tests fuzzers
 
@@ -44,6 +49,18 @@ $(BUILD)/release/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/test/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
+
+$(BUILD)/gen/viewer_assets.c: $(VIEWER_ASSETS) scripts/embed-text
+	@mkdir -p $(dir $@)
+	scripts/embed-text $@ ember_viewer_js src/render/viewer/viewer.js ember_viewer_css src/render/viewer/viewer.css
+
+$(BUILD)/release/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/test/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -c $< -o $@
 
@@ -71,9 +88,9 @@ FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
 # compile of everything, so a changed header must rebuild it. UBSan findings
 # abort (-fno-sanitize-recover) so libFuzzer counts them as crashes.
 FUZZ_HEADERS := $(wildcard fuzz/*.h) $(shell find src -name '*.h')
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES) $(FUZZ_HEADERS)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES) $(GENERATED_SOURCES) $(FUZZ_HEADERS)
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(LIB_SOURCES) $(LIBS)
+	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(LIB_SOURCES) $(GENERATED_SOURCES) $(LIBS)
 
 fuzzers: $(FUZZ_BINARIES)
 

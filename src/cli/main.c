@@ -21,6 +21,7 @@ static const struct subcommand subcommands[] = {
     {"convert", command_convert, "convert a profile; the output format follows -o's extension"},
     {"fetch", command_fetch, "download a profile from a Go program's net/http/pprof and draw it"},
     {"top", command_top, "the costliest functions: Python's pstats table for cProfile files, flat/cum otherwise"},
+    {"view", command_view, "write a self-contained interactive HTML viewer (flame graph, table, sandwich, diff)"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };

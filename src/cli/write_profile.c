@@ -2,6 +2,7 @@
  * atomic writing, shared by `ember convert` and `ember fetch`; see
  * write_profile.h. */
 #include "write_profile.h"
+#include "../render/html.h"
 #include "../util/output.h"
 
 #include <stdio.h>
@@ -18,11 +19,13 @@ int profile_destination_for_path(struct profile_destination *destination, const 
 {
     destination->path = path;
     destination->svg = has_suffix(path, ".svg");
-    destination->format = destination->svg ? NULL : format_for_output_path(path);
-    if (destination->svg || destination->format)
+    destination->html = has_suffix(path, ".html") || has_suffix(path, ".htm");
+    destination->format = destination->svg || destination->html ? NULL
+                                                                : format_for_output_path(path);
+    if (destination->svg || destination->html || destination->format)
         return 0;
     fprintf(stderr, "ember %s: %s: cannot tell the output format from the extension "
-                    "(.svg, or a writer's extension as `ember %s --help` lists)\n",
+                    "(.svg, .html, or a writer's extension as `ember %s --help` lists)\n",
             command, path, command);
     return -1;
 }
@@ -59,6 +62,15 @@ int profile_destination_write(const struct profile_destination *destination,
         }
         options.sample_type = sample_type;
         status = svg_write(output.file, profile, &options);
+    } else if (destination->html) {
+        struct html_options options;
+        html_options_init(&options);
+        options.sample_type = sample_type;
+        if (svg_options && svg_options->title)
+            options.title = svg_options->title;
+        if (svg_options && svg_options->colors && html_palette_is_known(svg_options->colors))
+            options.palette = svg_options->colors;
+        status = html_write(output.file, profile, &options);
     } else if (destination->format && destination->format->write) {
         struct write_options write_options = {.sample_type = sample_type};
         status = destination->format->write(output.file, profile, &write_options);

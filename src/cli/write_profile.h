@@ -1,5 +1,5 @@
 /* write_profile.h — what `ember convert`, `ember flamegraph` and `ember fetch` share: choosing
- * the output by a path's extension (.svg or a writer's extension such as
+ * the output by a path's extension (.svg, .html or a writer's extension such as
  * .folded), resolving --sample-type, and writing the profile atomically. */
 #ifndef EMBER_WRITE_PROFILE_H
 #define EMBER_WRITE_PROFILE_H
@@ -11,10 +11,12 @@
 struct profile_destination {
     const char *path;            /* "-" = standard output */
     int svg;                     /* draw a flame graph */
+    int html;                    /* write the interactive HTML viewer (.html) */
     const struct format *format; /* else this format's writer */
 };
 
-/* Chooses the writer for path from its extension: .svg draws, otherwise the
+/* Chooses the writer for path from its extension: .svg draws, .html writes
+ * the viewer (`ember view`'s defaults), otherwise the
  * format that owns the longest matching extension writes. Returns 0, or -1
  * after printing "ember COMMAND: PATH: cannot tell the output format ...". */
 int profile_destination_for_path(struct profile_destination *destination, const char *path,

@@ -1,0 +1,157 @@
+/* view.c — `ember view FILE -o out.html`: read a profile in any format and
+ * write the self-contained interactive HTML viewer (src/render/html.c).
+ *
+ * The command is load -> (filters) -> write: read_profile() loads, and
+ * write_view() writes; anything that transforms the profile between the two
+ * goes between those calls in command_view(). */
+#include "commands.h"
+#include "../formats/format.h"
+#include "../render/html.h"
+#include "../util/output.h"
+#include "write_profile.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *file)
+{
+    fprintf(file,
+            "usage: ember view [OPTIONS] [INPUT] -o OUTPUT.html\n"
+            "\n"
+            "Writes one self-contained HTML file (no network access; opens from file://)\n"
+            "holding INPUT's profile (\"-\" or nothing: standard input; any format ember\n"
+            "reads, guessed from its content unless --format names it) and an interactive\n"
+            "viewer: flame graph or icicle, zoom, tooltips, a table of functions, the\n"
+            "sandwich view of one function's callers and callees, regex search, the\n"
+            "red/blue differential view of `ember diff` output, a sample-type selector,\n"
+            "palettes and, with --flamechart, the flame chart in input order.\n"
+            "\n"
+            "Options:\n"
+            "  -o, --output FILE      where to write (required; \"-\" for standard output)\n"
+            "  -f, --format NAME      input format instead of guessing\n"
+            "  -t, --sample-type T    sample type shown first, by name or index\n"
+            "                         (default: the profile's default type); the page\n"
+            "                         can switch to any other\n"
+            "      --title TEXT       the page's title (default \"Flame Graph\")\n"
+            "      --flamechart       keep the input order and open the flame chart (x is\n"
+            "                         time or input order, stacks not merged)\n"
+            "      --palette NAME     colours: hot (default), mem, io, package\n"
+            "  -h, --help             this text\n");
+}
+
+enum {
+    OPTION_TITLE = 256,
+    OPTION_FLAMECHART,
+    OPTION_PALETTE,
+};
+
+/* Reads path ("-" = standard input) into profile. Returns 0, or -1 after
+ * printing why. */
+static int read_profile(const char *path, const struct format *format, int keep_timeline,
+                        struct profile *profile)
+{
+    const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    struct input input;
+    if (input_open(&input, path) < 0)
+        return -1;
+    struct read_options read_options = {.include_process_name = 1,
+                                        .keep_timeline = keep_timeline};
+    profile->keep_timeline = keep_timeline;
+    struct read_statistics statistics = {0};
+    int status = format_read_input(&input, format, profile, &read_options, &statistics);
+    input_close(&input);
+    if (status == 0 && statistics.samples == 0) {
+        fprintf(stderr, "ember view: %s: no samples found (%llu lines read, %llu malformed)\n",
+                label, (unsigned long long)statistics.lines,
+                (unsigned long long)statistics.skipped_lines);
+        return -1;
+    }
+    if (status == 0 && statistics.skipped_lines)
+        fprintf(stderr, "ember view: %s: ignored %llu lines with invalid format\n", label,
+                (unsigned long long)statistics.skipped_lines);
+    if (status == 0 && profile->sample_type_count == 0)
+        profile_add_sample_type(profile, "samples", "count");
+    return status;
+}
+
+/* Writes the HTML atomically. Returns 0 or -1. */
+static int write_view(const char *output_path, const struct profile *profile,
+                      const struct html_options *options)
+{
+    struct output output;
+    if (output_open(&output, output_path) < 0)
+        return -1;
+    if (html_write(output.file, profile, options) < 0) {
+        output_abort(&output);
+        return -1;
+    }
+    return output_commit(&output);
+}
+
+int command_view(int argc, char **argv)
+{
+    static const struct option long_options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"sample-type", required_argument, NULL, 't'},
+        {"title", required_argument, NULL, OPTION_TITLE},
+        {"flamechart", no_argument, NULL, OPTION_FLAMECHART},
+        {"palette", required_argument, NULL, OPTION_PALETTE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct html_options options;
+    html_options_init(&options);
+    const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
+    int option;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "o:f:t:h", long_options, NULL)) != -1) {
+        switch (option) {
+        case 'o': output_path = optarg; break;
+        case 'f': format_name = optarg; break;
+        case 't': sample_type_name = optarg; break;
+        case OPTION_TITLE: options.title = optarg; break;
+        case OPTION_FLAMECHART: options.flamechart = 1; break;
+        case OPTION_PALETTE: options.palette = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!output_path || optind < argc - 1) {
+        fprintf(stderr, "ember view: need at most one INPUT and -o OUTPUT.html\n");
+        usage(stderr);
+        return 2;
+    }
+    if (!html_palette_is_known(options.palette)) {
+        fprintf(stderr, "ember view: --palette %s: unknown palette (hot, mem, io, package)\n",
+                options.palette);
+        return 2;
+    }
+    const struct format *format = NULL;
+    if (format_name && (!(format = format_by_name(format_name)) || !format->read)) {
+        fprintf(stderr, "ember view: --format %s: no such readable format; known:\n",
+                format_name);
+        format_list(stderr);
+        return 2;
+    }
+    const char *input_path = optind < argc ? argv[optind] : "-";
+    const char *input_label = strcmp(input_path, "-") == 0 ? "<stdin>" : input_path;
+
+    struct profile *profile = profile_create();
+    int status = read_profile(input_path, format, options.flamechart, profile);
+    /* (filters go here, between loading and writing) */
+    if (status == 0) {
+        long sample_type =
+            profile_sample_type_or_report(profile, sample_type_name, "view", input_label);
+        if (sample_type < 0)
+            status = -1;
+        else
+            options.sample_type = (size_t)sample_type;
+    }
+    if (status == 0)
+        status = write_view(output_path, profile, &options);
+    profile_destroy(profile);
+    return status == 0 ? 0 : 1;
+}

@@ -1,0 +1,1024 @@
+// viewer.js — ember's interactive flame graph viewer, embedded into every
+// `ember view` HTML file (src/render/html.c) by scripts/embed-text.
+//
+// Plain JavaScript on a canvas, no dependencies, no network. The profile is
+// the JSON of <script id="ember-data"> (layout in src/render/html.h): a
+// names table and per-node columns in preorder, decoded once into typed
+// arrays.
+//
+// Design
+// ------
+// A Graph is a tree in preorder held in typed arrays: parent, depth, name,
+// end (one past the last node of the subtree, so a subtree is the range
+// [i, end[i])), self and total values, and x (where the node starts, in
+// value units, children laid out left to right). The profile's merged tree,
+// the flame chart (stacks in time order, never merged) and the two halves
+// of the sandwich view are all Graphs, drawn by the same FlameView.
+//
+// Drawing a view zoomed on node z walks [z, end[z]) and skips the whole
+// subtree of any node narrower than half a pixel, so the cost follows what
+// is visible, not the profile's size. Hit testing descends from z through
+// the children containing the pointer.
+//
+// Names are drawn with fillText and put into the page with textContent only.
+'use strict';
+(function () {
+  const timings = { start: performance.now() };
+
+  // ---- decoding --------------------------------------------------------------
+
+  function decodeBase64(text) {
+    if (typeof Uint8Array.fromBase64 === 'function') return Uint8Array.fromBase64(text);
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+
+  // LEB128 varints (up to 2^53) into a typed array of count elements.
+  function decodeVarints(text, count, ArrayType) {
+    const bytes = decodeBase64(text);
+    const out = new ArrayType(count);
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      let byte = bytes[p++];
+      let value = byte & 127;
+      if (byte >= 128) {
+        let multiplier = 128;
+        do {
+          byte = bytes[p++];
+          value += (byte & 127) * multiplier;
+          multiplier *= 128;
+        } while (byte >= 128);
+      }
+      out[i] = value;
+    }
+    return out;
+  }
+
+  function decodeColumn(column, count) {
+    if (column.f64 !== undefined) {
+      const bytes = decodeBase64(column.f64);
+      return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 8 * count));
+    }
+    const values = decodeVarints(column.varint, count, Float64Array);
+    for (let i = 0; i < count; i++) {
+      const v = values[i];
+      values[i] = v % 2 ? -(v + 1) / 2 : v / 2;
+    }
+    return values;
+  }
+
+  // Parent and subtree end of each node from the preorder depths.
+  function treeFromDepths(depth) {
+    const n = depth.length;
+    const parent = new Int32Array(n);
+    const end = new Int32Array(n);
+    const stack = [];
+    for (let i = 0; i < n; i++) {
+      const d = depth[i];
+      while (stack.length > d) end[stack.pop()] = i;
+      parent[i] = d > 0 ? stack[d - 1] : -1;
+      stack.push(i);
+    }
+    while (stack.length) end[stack.pop()] = n;
+    return { parent, end };
+  }
+
+  function loadProfile() {
+    const data = JSON.parse(document.getElementById('ember-data').textContent);
+    const n = data.nodes;
+    const depth = decodeVarints(data.depth, n, Int32Array);
+    const name = decodeVarints(data.name, n, Int32Array);
+    const { parent, end } = treeFromDepths(depth);
+    const types = data.types.map((type) => ({ name: type.name, unit: type.unit, self: decodeColumn(type.values, n) }));
+    let timeline = null;
+    if (data.timeline) {
+      const count = data.timeline.count;
+      timeline = {
+        count,
+        node: decodeVarints(data.timeline.node, count, Int32Array),
+        weight: decodeColumn(data.timeline.weight, count),
+      };
+    }
+    return { data, n, names: data.names, depth, name, parent, end, types, diff: data.diff, timeline };
+  }
+
+  // ---- graphs ----------------------------------------------------------------
+
+  // A Graph over preorder arrays; self (and before, for diffs) are self values.
+  function makeGraph(parent, depth, name, end, self, beforeSelf) {
+    const n = parent.length;
+    const total = Float64Array.from(self);
+    for (let i = n - 1; i > 0; i--) total[parent[i]] += total[i];
+    const x = new Float64Array(n);
+    const cursor = new Float64Array(n);
+    let maxDepth = 0;
+    for (let i = 1; i < n; i++) {
+      const p = parent[i];
+      x[i] = cursor[p];
+      cursor[p] += total[i];
+      cursor[i] = x[i];
+      if (depth[i] > maxDepth) maxDepth = depth[i];
+    }
+    let before = null;
+    if (beforeSelf) {
+      before = Float64Array.from(beforeSelf);
+      for (let i = n - 1; i > 0; i--) before[parent[i]] += before[i];
+    }
+    return { n, parent, depth, name, end, self, total, x, before, maxDepth };
+  }
+
+  // A trie built by insertion (child found by parent and name), then turned
+  // into a preorder Graph with children in order of first insertion.
+  function makeTrie(rootName) {
+    return {
+      count: 1, parent: [-1], name: [rootName], self: [0], before: [0],
+      first: [-1], last: [-1], next: [-1], index: new Map(),
+    };
+  }
+  function trieChild(trie, parent, name) {
+    const key = parent * 4294967296 + name;
+    let child = trie.index.get(key);
+    if (child === undefined) {
+      child = trie.count++;
+      trie.index.set(key, child);
+      trie.parent.push(parent); trie.name.push(name); trie.self.push(0); trie.before.push(0);
+      trie.first.push(-1); trie.last.push(-1); trie.next.push(-1);
+      if (trie.last[parent] < 0) trie.first[parent] = child; else trie.next[trie.last[parent]] = child;
+      trie.last[parent] = child;
+    }
+    return child;
+  }
+  function graphFromTrie(trie, withBefore) {
+    const m = trie.count;
+    const order = new Int32Array(m);
+    const depth = new Int32Array(m);
+    const stack = [0];
+    const trieDepth = new Int32Array(m);
+    let k = 0;
+    while (stack.length) {
+      const t = stack.pop();
+      order[k] = t; depth[k] = trieDepth[t]; k++;
+      const children = [];
+      for (let c = trie.first[t]; c >= 0; c = trie.next[c]) children.push(c);
+      for (let j = children.length - 1; j >= 0; j--) { trieDepth[children[j]] = trieDepth[t] + 1; stack.push(children[j]); }
+    }
+    const { parent, end } = treeFromDepths(depth);
+    const name = new Int32Array(m), self = new Float64Array(m), before = withBefore ? new Float64Array(m) : null;
+    for (let i = 0; i < m; i++) {
+      name[i] = trie.name[order[i]];
+      self[i] = trie.self[order[i]];
+      if (before) before[i] = trie.before[order[i]];
+    }
+    return makeGraph(parent, depth, name, end, self, before);
+  }
+
+  // ---- formatting --------------------------------------------------------------
+
+  function groupDigits(value) {
+    const negative = value < 0;
+    let text = Math.abs(Math.round(value)).toString();
+    let out = '';
+    while (text.length > 3) { out = ',' + text.slice(-3) + out; text = text.slice(0, -3); }
+    return (negative ? '-' : '') + text + out;
+  }
+  function formatNumber(value) {
+    if (Number.isInteger(value)) return groupDigits(value);
+    return Math.abs(value) >= 100 ? groupDigits(value) : String(Math.round(value * 100) / 100);
+  }
+  function scaled(value, steps) {
+    let i = 0;
+    while (i + 1 < steps.length && Math.abs(value) >= steps[i + 1][0]) i++;
+    const [factor, unit] = steps[i];
+    const v = value / factor;
+    return (factor === 1 ? formatNumber(v) : v.toFixed(2)) + ' ' + unit;
+  }
+  const BYTES = [[1, 'B'], [1024, 'KiB'], [1048576, 'MiB'], [1073741824, 'GiB'], [1099511627776, 'TiB']];
+  const NANOS = [[1, 'ns'], [1e3, 'µs'], [1e6, 'ms'], [1e9, 's']];
+  // "1,234 samples", "1.50 MiB", "12.00 ms"
+  function formatValue(value, type) {
+    switch (type.unit) {
+      case 'bytes': return scaled(value, BYTES);
+      case 'nanoseconds': return scaled(value, NANOS);
+      case 'microseconds': return scaled(value * 1e3, NANOS);
+      case 'milliseconds': return scaled(value * 1e6, NANOS);
+      case 'seconds': return scaled(value * 1e9, NANOS);
+      default: {
+        const label = type.unit && type.unit !== 'count' ? type.unit : type.name || 'samples';
+        return formatNumber(value) + ' ' + label;
+      }
+    }
+  }
+  function percent(value, whole) {
+    return whole ? ((100 * value) / whole).toFixed(2) + '%' : '0.00%';
+  }
+
+  // ---- colours ---------------------------------------------------------------
+
+  function nameHash(text, seed) {
+    let h = 2166136261 ^ seed;
+    for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 16777619); }
+    h ^= h >>> 13; h = Math.imul(h, 0x5bd1e995); h ^= h >>> 15;
+    return (h >>> 0) / 4294967296;
+  }
+  // The package or module of a frame name: "lib.so`f" -> lib.so, "pkg/path.Func"
+  // -> pkg/path, "ns::Class::f" -> ns, "f (file.py:3)" -> file.py, "a.b.c" -> a.b.
+  function packageOf(text) {
+    let m = /^([^`]+)`/.exec(text);
+    if (m) return m[1];
+    m = /\(([^():]+)(?::\d+)?\)\s*$/.exec(text);
+    if (m) return m[1];
+    const call = text.replace(/\(.*$/, '');
+    if (call.includes('::')) return call.split('::')[0];
+    const slash = call.lastIndexOf('/');
+    const dot = call.indexOf('.', slash + 1);
+    if (dot > 0) return call.slice(0, dot);
+    return slash > 0 ? call.slice(0, slash) : call;
+  }
+  const PALETTES = {
+    hot(text) {
+      const a = nameHash(text, 1), b = nameHash(text, 2), c = nameHash(text, 3);
+      return `rgb(${205 + Math.floor(50 * c)},${Math.floor(230 * a)},${Math.floor(55 * b)})`;
+    },
+    mem(text) {
+      const a = nameHash(text, 1), b = nameHash(text, 2);
+      return `rgb(0,${190 + Math.floor(50 * b)},${Math.floor(210 * a)})`;
+    },
+    io(text) {
+      const a = nameHash(text, 1), b = nameHash(text, 2);
+      const r = 80 + Math.floor(60 * a);
+      return `rgb(${r},${r},${190 + Math.floor(55 * b)})`;
+    },
+    package(text) {
+      const pkg = packageOf(text);
+      const hue = Math.floor(360 * nameHash(pkg, 7));
+      const light = 62 + Math.floor(12 * nameHash(text, 9));
+      return `hsl(${hue},60%,${light}%)`;
+    },
+  };
+  const SEARCH_COLOR = 'rgb(230,0,230)';
+
+  // Red where a frame grew (after > before), blue where it shrank, white when
+  // unchanged; the strength is the change over the largest change in the graph.
+  function diffColor(delta, maxDelta) {
+    if (!maxDelta || delta === 0) return 'rgb(255,255,255)';
+    const k = Math.round(210 * Math.min(1, Math.abs(delta) / maxDelta));
+    return delta > 0 ? `rgb(255,${255 - k},${255 - k})` : `rgb(${255 - k},${255 - k},255)`;
+  }
+
+  // ---- DOM helpers -------------------------------------------------------------
+
+  function element(tag, attributes, parentNode) {
+    const e = document.createElement(tag);
+    for (const key in attributes || {}) {
+      if (key === 'text') e.textContent = attributes[key];
+      else if (key === 'className') e.className = attributes[key];
+      else e.setAttribute(key, attributes[key]);
+    }
+    if (parentNode) parentNode.appendChild(e);
+    return e;
+  }
+
+  // ---- FlameView: one canvas drawing one Graph -----------------------------------
+
+  const ROW = 18;
+  const MIN_WIDTH = 0.5;
+  const FONT = '11px ui-monospace, "DejaVu Sans Mono", Menlo, monospace';
+
+  class FlameView {
+    constructor(host, options) {
+      this.host = host;
+      this.options = options; // {color(graph, i), onHover, onClick, onMenu, icicle}
+      this.canvas = element('canvas', {}, host);
+      this.context = this.canvas.getContext('2d', { alpha: false });
+      this.graph = null;
+      this.zoom = 0;
+      this.root = 0;
+      this.icicle = !!options.icicle;
+      this.rows = 1;
+      this.lastRenderMs = 0;
+      this.charWidth = 0;
+      this.canvas.addEventListener('mousemove', (event) => this.hover(event));
+      this.canvas.addEventListener('mouseleave', () => options.onHover(this, -1, null));
+      this.canvas.addEventListener('click', (event) => {
+        const node = this.nodeAt(event);
+        if (node >= 0) options.onClick(this, node);
+      });
+      this.canvas.addEventListener('contextmenu', (event) => {
+        const node = this.nodeAt(event);
+        if (node < 0) return;
+        event.preventDefault();
+        options.onMenu(this, node, event);
+      });
+    }
+    setGraph(graph) {
+      this.graph = graph;
+      this.zoom = 0;
+      this.root = 0;
+      this.rows = graph.maxDepth + 1;
+    }
+    // Makes node the top of the view: the nodes above it are collapsed.
+    collapseAbove(node) {
+      const g = this.graph;
+      let maxDepth = g.depth[node];
+      for (let i = node, e = g.end[node]; i < e; i++) if (g.total[i] > 0 && g.depth[i] > maxDepth) maxDepth = g.depth[i];
+      this.root = node;
+      this.zoom = node;
+      this.rows = maxDepth - g.depth[node] + 1;
+    }
+    width() {
+      return Math.max(100, this.host.clientWidth || 800);
+    }
+    rowTop(depth, height) {
+      const level = depth - this.graph.depth[this.root];
+      return this.icicle ? level * ROW : height - (level + 1) * ROW;
+    }
+    draw() {
+      const started = performance.now();
+      const g = this.graph;
+      if (!g) return;
+      const ratio = window.devicePixelRatio || 1;
+      const width = this.width();
+      const height = this.rows * ROW;
+      if (this.canvas.width !== Math.round(width * ratio) || this.canvas.height !== Math.round(height * ratio)) {
+        this.canvas.width = Math.round(width * ratio);
+        this.canvas.height = Math.round(height * ratio);
+        this.canvas.style.width = width + 'px';
+        this.canvas.style.height = height + 'px';
+      }
+      const ctx = this.context;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.fillStyle = '#fafafa';
+      ctx.fillRect(0, 0, width, height);
+      ctx.font = FONT;
+      ctx.textBaseline = 'middle';
+      if (!this.charWidth) this.charWidth = ctx.measureText('mmmmmmmmmm').width / 10 || 7;
+      const { total, x, end, depth, parent } = g;
+      const z = this.zoom;
+      this.drawnWidth = width;
+      if (!(total[z] > 0)) { this.lastRenderMs = performance.now() - started; return; }
+      const scale = width / total[z];
+      const x0 = x[z];
+      const rootDepth = depth[this.root];
+      for (let a = z; a >= 0 && depth[a] >= rootDepth; a = parent[a]) this.box(a, 0, width, height);
+      for (let i = z + 1, e = end[z]; i < e;) {
+        const w = total[i] * scale;
+        if (w < MIN_WIDTH) { i = end[i]; continue; }
+        this.box(i, (x[i] - x0) * scale, w, height);
+        i++;
+      }
+      this.lastRenderMs = performance.now() - started;
+    }
+    box(i, left, w, height) {
+      const ctx = this.context;
+      const top = this.rowTop(this.graph.depth[i], height);
+      ctx.fillStyle = this.options.color(this.graph, i);
+      ctx.fillRect(left, top, w > 2 ? w - 1 : w, ROW - 1);
+      if (w > 3 * this.charWidth + 6) {
+        const text = this.options.names[this.graph.name[i]];
+        const fit = Math.floor((w - 6) / this.charWidth);
+        const label = text.length <= fit ? text : text.slice(0, Math.max(0, fit - 2)) + '..';
+        ctx.fillStyle = '#000';
+        ctx.fillText(label, left + 3, top + ROW / 2);
+      }
+    }
+    // The node under a mouse event, or -1.
+    nodeAt(event) {
+      const rect = this.canvas.getBoundingClientRect();
+      return this.nodeAtPoint(event.clientX - rect.left, event.clientY - rect.top);
+    }
+    nodeAtPoint(px, py) {
+      const g = this.graph;
+      if (!g) return -1;
+      const height = this.rows * ROW;
+      const level = this.icicle ? Math.floor(py / ROW) : Math.floor((height - py) / ROW);
+      if (level < 0 || level >= this.rows || py < 0 || py >= height) return -1;
+      const target = g.depth[this.root] + level;
+      const z = this.zoom;
+      if (target <= g.depth[z]) {
+        let a = z;
+        while (g.depth[a] > target) a = g.parent[a];
+        return a;
+      }
+      const width = this.drawnWidth || this.width();
+      const scale = width / g.total[z];
+      const value = g.x[z] + px / scale;
+      let node = z;
+      while (g.depth[node] < target) {
+        let found = -1;
+        for (let c = node + 1, e = g.end[node]; c < e; c = g.end[c]) {
+          if (g.total[c] > 0 && value >= g.x[c] && value < g.x[c] + g.total[c]) { found = c; break; }
+        }
+        if (found < 0 || g.total[found] * scale < MIN_WIDTH) return -1;
+        node = found;
+      }
+      return node;
+    }
+    // Where node is drawn, in page coordinates (for tests), or null.
+    boxOf(node) {
+      const g = this.graph;
+      const rect = this.canvas.getBoundingClientRect();
+      const height = this.rows * ROW;
+      const width = this.drawnWidth || this.width();
+      let left = 0, w = width;
+      const z = this.zoom;
+      if (!(node <= z && g.end[node] > z)) {
+        if (node < z || node >= g.end[z]) return null;
+        const scale = width / g.total[z];
+        left = (g.x[node] - g.x[z]) * scale;
+        w = g.total[node] * scale;
+      }
+      if (g.depth[node] < g.depth[this.root]) return null;
+      const top = this.rowTop(g.depth[node], height);
+      return { x: rect.left + left, y: rect.top + top, width: w, height: ROW - 1 };
+    }
+    hover(event) {
+      const node = this.nodeAt(event);
+      this.options.onHover(this, node, event);
+    }
+  }
+
+  // ---- the application -----------------------------------------------------------
+
+  const profile = loadProfile();
+  timings.decoded = performance.now();
+  const names = profile.names;
+  const data = profile.data;
+  const diff = profile.diff;
+  const shownTypes = profile.types.map((type, index) => index).filter((index) => !diff || index !== diff.before);
+
+  const state = {
+    type: Math.min(data.type || 0, profile.types.length - 1),
+    palette: PALETTES[data.palette] ? data.palette : 'hot',
+    mode: 'graph', // graph | both | table | sandwich
+    chart: !!(data.flamechart && profile.timeline),
+    focus: -1,      // name index of "Focus on this", or -1
+    search: null,   // RegExp
+    matchName: null, // Uint8Array over names
+    sandwich: -1,   // name index
+    sort: { key: 'self', descending: true },
+    filter: '',
+  };
+  if (diff) state.type = diff.after;
+  if (!shownTypes.includes(state.type)) state.type = shownTypes[0];
+
+  let merged = null; // Graph of the merged tree for the current type and focus
+  let chart = null;  // Graph of the flame chart (built on first use)
+  let aggregates = null;
+  let colorCache = new Array(names.length);
+  let maxDelta = 0;
+
+  function currentType() { return profile.types[state.type]; }
+
+  function buildMerged() {
+    let self = profile.types[state.type].self;
+    let before = diff ? profile.types[diff.before].self : null;
+    if (state.focus >= 0) {
+      const kept = new Float64Array(profile.n);
+      const keptBefore = before ? new Float64Array(profile.n) : null;
+      for (let i = 1; i < profile.n;) {
+        if (profile.name[i] === state.focus) {
+          for (let j = i, e = profile.end[i]; j < e; j++) {
+            kept[j] = self[j];
+            if (keptBefore) keptBefore[j] = before[j];
+          }
+          i = profile.end[i];
+        } else i++;
+      }
+      self = kept; before = keptBefore;
+    }
+    merged = makeGraph(profile.parent, profile.depth, profile.name, profile.end, self, before);
+    aggregates = null;
+    maxDelta = 0;
+    if (merged.before) for (let i = 0; i < merged.n; i++) {
+      const d = Math.abs(merged.total[i] - merged.before[i]);
+      if (d > maxDelta) maxDelta = d;
+    }
+  }
+
+  // The flame chart: each timeline sample's stack, consecutive samples
+  // sharing a prefix share its boxes; x is the running sum of weights.
+  function buildChart() {
+    const t = profile.timeline;
+    const trie = { count: 1, parent: [-1], name: [0], self: [0], depth: [0] };
+    const openTree = [0], openChart = [0];
+    const path = [];
+    for (let k = 0; k < t.count; k++) {
+      path.length = 0;
+      for (let node = t.node[k]; node > 0; node = profile.parent[node]) path.push(node);
+      path.reverse();
+      let same = 0;
+      while (same < path.length && same + 1 < openTree.length && openTree[same + 1] === path[same]) same++;
+      openTree.length = same + 1; openChart.length = same + 1;
+      for (let d = same; d < path.length; d++) {
+        const c = trie.count++;
+        trie.parent.push(openChart[d]); trie.name.push(profile.name[path[d]]); trie.self.push(0); trie.depth.push(d + 1);
+        openTree.push(path[d]); openChart.push(c);
+      }
+      trie.self[openChart[openChart.length - 1]] += t.weight[k];
+    }
+    const depth = Int32Array.from(trie.depth);
+    const { parent, end } = treeFromDepths(depth);
+    return makeGraph(parent, depth, Int32Array.from(trie.name), end, Float64Array.from(trie.self), null);
+  }
+
+  function mainGraph() { return state.chart ? chart : merged; }
+
+  function colorOf(graph, i) {
+    const nm = graph.name[i];
+    if (state.matchName && state.matchName[nm]) return SEARCH_COLOR;
+    if (graph.before) return diffColor(graph.total[i] - graph.before[i], maxDelta);
+    let c = colorCache[nm];
+    if (c === undefined) c = colorCache[nm] = PALETTES[state.palette](names[nm]);
+    return c;
+  }
+
+  // Per function: self = sum of self values, total = sum over the outermost
+  // occurrences in each stack (recursion counted once).
+  function computeAggregates() {
+    const g = merged;
+    const count = names.length;
+    const self = new Float64Array(count), total = new Float64Array(count);
+    const before = g.before ? new Float64Array(count) : null;
+    const active = new Int32Array(count);
+    const stack = new Int32Array(g.maxDepth + 2);
+    let sp = 0;
+    for (let i = 1; i < g.n; i++) {
+      while (sp > 0 && g.end[stack[sp - 1]] <= i) active[g.name[stack[--sp]]]--;
+      const nm = g.name[i];
+      self[nm] += g.self[i];
+      if (active[nm] === 0) {
+        total[nm] += g.total[i];
+        if (before) before[nm] += g.before[i];
+      }
+      active[nm]++;
+      stack[sp++] = i;
+    }
+    return { self, total, before };
+  }
+
+  // ---- page structure ------------------------------------------------------------
+
+  document.title = data.title;
+  const header = element('header', {}, document.body);
+  const toolbar = element('div', { className: 'toolbar' }, header);
+  element('h1', { text: data.title }, toolbar);
+  const modeGroup = element('span', { className: 'group', role: 'tablist' }, toolbar);
+  const modeButtons = {};
+  for (const [mode, label] of [['graph', 'Flame graph'], ['both', 'Both'], ['table', 'Table'], ['sandwich', 'Sandwich']])
+    modeButtons[mode] = element('button', { text: label, 'data-mode': mode }, modeGroup);
+  const icicleButton = element('button', { text: 'Icicle', id: 'icicle' }, toolbar);
+  const chartButton = element('button', { text: 'Flame chart', id: 'flamechart' }, toolbar);
+  if (!profile.timeline) chartButton.style.display = 'none';
+  const typeSelect = element('select', { id: 'sample-type', title: 'sample type' }, toolbar);
+  for (const index of shownTypes) {
+    const type = profile.types[index];
+    element('option', { value: String(index), text: type.name + (type.unit ? ' (' + type.unit + ')' : '') }, typeSelect);
+  }
+  if (shownTypes.length < 2) typeSelect.style.display = 'none';
+  const paletteSelect = element('select', { id: 'palette', title: 'palette' }, toolbar);
+  for (const palette of Object.keys(PALETTES)) element('option', { value: palette, text: palette }, paletteSelect);
+  if (diff) paletteSelect.style.display = 'none';
+  const searchInput = element('input', { className: 'search', id: 'search', type: 'search', placeholder: 'Search (regex)', spellcheck: 'false' }, toolbar);
+  const matchedText = element('span', { className: 'status', id: 'matched' }, toolbar);
+  const legend = element('span', { className: 'legend', id: 'legend' }, toolbar);
+  if (diff) {
+    legend.style.display = 'inline-flex';
+    element('span', { text: 'shrank (before > after)' }, legend);
+    element('span', { className: 'bar' }, legend);
+    element('span', { text: 'grew (after > before)' }, legend);
+    element('span', { className: 'status', id: 'legend-max' }, legend);
+  }
+  const statusText = element('span', { className: 'status', id: 'status' }, toolbar);
+
+  const breadcrumb = element('nav', { className: 'breadcrumb', id: 'breadcrumb' }, document.body);
+  const mainArea = element('main', {}, document.body);
+  const tablePanel = element('section', { className: 'panel table-panel', id: 'table-panel' }, mainArea);
+  const tableTools = element('div', { className: 'table-tools' }, tablePanel);
+  const filterInput = element('input', { id: 'table-filter', type: 'search', placeholder: 'Filter functions', spellcheck: 'false' }, tableTools);
+  const tableScroll = element('div', { className: 'table-scroll' }, tablePanel);
+  const table = element('table', { id: 'functions' }, tableScroll);
+  const tableNote = element('div', { className: 'table-note', id: 'table-note' }, tablePanel);
+  const graphPanel = element('section', { className: 'panel graph-panel', id: 'graph-panel' }, mainArea);
+  const sandwichPanel = element('section', { className: 'panel sandwich-panel', id: 'sandwich-panel' }, mainArea);
+  const sandwichTitle = element('h2', { id: 'sandwich-title' }, sandwichPanel);
+  const sandwichEmpty = element('div', { className: 'empty', text: 'Right-click a frame or a table row and choose "Open in sandwich".' }, sandwichPanel);
+  element('h2', { text: 'Callers' }, sandwichPanel);
+  const callersHost = element('div', { id: 'callers' }, sandwichPanel);
+  element('h2', { text: 'Callees' }, sandwichPanel);
+  const calleesHost = element('div', { id: 'callees' }, sandwichPanel);
+  const tooltip = element('div', { className: 'tooltip', id: 'tooltip' }, document.body);
+  const menu = element('div', { className: 'menu', id: 'menu', role: 'menu' }, document.body);
+
+  const viewOptions = { color: colorOf, names, onHover: showTooltip, onClick: clicked, onMenu: openMenu };
+  const mainView = new FlameView(graphPanel, Object.assign({}, viewOptions));
+  const callersView = new FlameView(callersHost, Object.assign({}, viewOptions, { icicle: false }));
+  const calleesView = new FlameView(calleesHost, Object.assign({}, viewOptions, { icicle: true }));
+  mainView.name = 'main'; callersView.name = 'callers'; calleesView.name = 'callees';
+
+  // ---- tooltip ---------------------------------------------------------------------
+
+  function showTooltip(view, node, event) {
+    if (node < 0 || !event) { tooltip.style.display = 'none'; return; }
+    const g = view.graph;
+    const type = view === mainView && state.chart ? profile.types[0] : currentType();
+    const whole = view === mainView ? mainGraph().total[0] : merged.total[0];
+    tooltip.textContent = '';
+    element('div', { className: 'name', text: names[g.name[node]] }, tooltip);
+    const lines = [];
+    if (g.before) {
+      const after = g.total[node], before = g.before[node];
+      const change = after - before;
+      lines.push('Before: ' + formatValue(before, type) + ' (' + percent(before, g.before[0]) + ')');
+      lines.push('After: ' + formatValue(after, type) + ' (' + percent(after, g.total[0]) + ')');
+      lines.push('Diff: ' + (change > 0 ? '+' : '') + formatValue(change, type) +
+        (before ? ' (' + (change > 0 ? '+' : '') + ((100 * change) / before).toFixed(2) + '%)' : ' (new)'));
+      lines.push('Self: ' + formatValue(g.self[node], type));
+    } else {
+      lines.push('Total: ' + formatValue(g.total[node], type) + ' (' + percent(g.total[node], whole) + ')');
+      lines.push('Self: ' + formatValue(g.self[node], type) + ' (' + percent(g.self[node], whole) + ')');
+      if (view.zoom !== 0 && g.total[view.zoom] && node !== view.zoom && view === mainView)
+        lines.push('Of zoomed frame: ' + percent(g.total[node], g.total[view.zoom]));
+    }
+    for (const line of lines) element('div', { text: line }, tooltip);
+    tooltip.style.display = 'block';
+    const left = Math.min(event.clientX + 14, window.innerWidth - tooltip.offsetWidth - 4);
+    const top = event.clientY + 18 + tooltip.offsetHeight > window.innerHeight ? event.clientY - tooltip.offsetHeight - 8 : event.clientY + 18;
+    tooltip.style.left = Math.max(0, left) + 'px';
+    tooltip.style.top = Math.max(0, top) + 'px';
+  }
+
+  // ---- zoom, breadcrumb --------------------------------------------------------------
+
+  function clicked(view, node) {
+    hideMenu();
+    view.zoom = node;
+    view.draw();
+    if (view === mainView) { timings.lastZoom = mainView.lastRenderMs; updateBreadcrumb(); }
+  }
+
+  function updateBreadcrumb() {
+    breadcrumb.textContent = '';
+    const reset = element('button', { text: 'Reset', id: 'reset' }, breadcrumb);
+    reset.addEventListener('click', resetView);
+    const g = mainView.graph;
+    const path = [];
+    for (let a = mainView.zoom; a >= 0 && g.depth[a] >= g.depth[mainView.root]; a = g.parent[a]) path.push(a);
+    path.reverse();
+    if (mainView.root !== 0) element('span', { className: 'sep', text: '\u22ef ' + g.depth[mainView.root] + ' above collapsed \u203a' }, breadcrumb);
+    path.forEach((node, index) => {
+      if (index) element('span', { className: 'sep', text: '\u203a' }, breadcrumb);
+      const crumb = element('button', { text: names[g.name[node]], className: 'crumb' }, breadcrumb);
+      crumb.addEventListener('click', () => clicked(mainView, node));
+    });
+    if (state.focus >= 0) {
+      const chip = element('span', { className: 'chip', id: 'focus-chip', text: 'Focus: ' + names[state.focus] + ' ' }, breadcrumb);
+      const clear = element('button', { text: '\u00d7', title: 'clear focus' }, chip);
+      clear.addEventListener('click', () => { state.focus = -1; rebuild(); });
+    }
+  }
+
+  function resetView() {
+    hideMenu();
+    const refocus = state.focus >= 0;
+    state.focus = -1;
+    if (refocus) { rebuild(); return; }
+    mainView.root = 0; mainView.zoom = 0; mainView.rows = mainView.graph.maxDepth + 1;
+    drawMain();
+  }
+
+  // ---- context menu --------------------------------------------------------------------
+
+  let menuTarget = null;
+  const menuItems = {};
+  for (const [action, label] of [['focus', 'Focus on this'], ['collapse', 'Collapse nodes above'], ['copy', 'Copy name'], ['sandwich', 'Open in sandwich']]) {
+    const item = element('button', { text: label, 'data-action': action, role: 'menuitem' }, menu);
+    menuItems[action] = item;
+    item.addEventListener('click', () => menuAction(action));
+  }
+  function openMenu(view, node, event) {
+    menuTarget = { view, node, name: view.graph.name[node] };
+    showMenuAt(event, view === mainView && !state.chart, !state.chart);
+  }
+  function openNameMenu(nameIndex, event) {
+    menuTarget = { view: null, node: -1, name: nameIndex };
+    showMenuAt(event, false, true);
+  }
+  function showMenuAt(event, canCollapse, canFocus) {
+    tooltip.style.display = 'none';
+    menuItems.collapse.style.display = canCollapse ? '' : 'none';
+    menuItems.focus.style.display = canFocus ? '' : 'none';
+    menu.style.display = 'block';
+    menu.style.left = Math.min(event.clientX, window.innerWidth - menu.offsetWidth - 4) + 'px';
+    menu.style.top = Math.min(event.clientY, window.innerHeight - menu.offsetHeight - 4) + 'px';
+  }
+  function hideMenu() { menu.style.display = 'none'; }
+  document.addEventListener('click', (event) => { if (!menu.contains(event.target)) hideMenu(); });
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') hideMenu();
+    if ((event.ctrlKey || event.metaKey) && event.key === 'f') { event.preventDefault(); searchInput.focus(); }
+  });
+
+  function copyText(text) {
+    const done = () => { statusText.textContent = 'Copied: ' + text; window.emberViewer.copied = text; };
+    const fallback = () => {
+      const area = element('textarea', {}, document.body);
+      area.value = text;
+      area.select();
+      try { document.execCommand('copy'); } catch (error) { /* the status still shows the name */ }
+      area.remove();
+      done();
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText)
+      navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  }
+
+  function menuAction(action) {
+    hideMenu();
+    const target = menuTarget;
+    if (!target) return;
+    if (action === 'focus') {
+      state.focus = target.name;
+      rebuild();
+    } else if (action === 'collapse') {
+      mainView.collapseAbove(target.node);
+      drawMain();
+    } else if (action === 'copy') {
+      copyText(names[target.name]);
+    } else if (action === 'sandwich') {
+      openSandwich(target.name);
+    }
+  }
+
+  // ---- search ------------------------------------------------------------------------
+
+  function applySearch() {
+    const text = searchInput.value;
+    state.search = null;
+    state.matchName = null;
+    searchInput.classList.remove('invalid');
+    if (text) {
+      try {
+        state.search = new RegExp(text);
+      } catch (error) {
+        searchInput.classList.add('invalid');
+        matchedText.textContent = 'invalid regex';
+        redrawAll();
+        return;
+      }
+      const match = new Uint8Array(names.length);
+      for (let i = 1; i < names.length; i++) match[i] = state.search.test(names[i]) ? 1 : 0;
+      state.matchName = match;
+    }
+    updateMatched();
+    redrawAll();
+  }
+
+  // Matched share: the totals of matching frames, a match nested inside a
+  // match counted once (its subtree is skipped).
+  function updateMatched() {
+    if (!state.matchName) { matchedText.textContent = ''; return; }
+    const g = mainGraph();
+    let sum = 0;
+    for (let i = 1; i < g.n;) {
+      if (state.matchName[g.name[i]] && g.total[i] > 0) { sum += g.total[i]; i = g.end[i]; } else i++;
+    }
+    matchedText.textContent = 'Matched: ' + percent(sum, g.total[0]);
+  }
+
+  // ---- table -------------------------------------------------------------------------
+
+  function renderTable() {
+    if (!aggregates) aggregates = computeAggregates();
+    const { self, total, before } = aggregates;
+    const type = currentType();
+    const whole = merged.total[0];
+    table.textContent = '';
+    const head = element('tr', {}, element('thead', {}, table));
+    const columns = [['name', 'Function'], ['self', 'Self'], ['total', 'Total']];
+    if (before) columns.push(['before', 'Before'], ['delta', 'Diff']);
+    for (const [key, label] of columns) {
+      const arrow = state.sort.key === key ? (state.sort.descending ? ' \u25bc' : ' \u25b2') : '';
+      const th = element('th', { text: label + arrow, 'data-key': key, className: key === 'name' ? 'name' : '' }, head);
+      th.addEventListener('click', () => {
+        if (state.sort.key === key) state.sort.descending = !state.sort.descending;
+        else state.sort = { key, descending: key !== 'name' };
+        renderTable();
+      });
+    }
+    const filter = state.filter.toLowerCase();
+    const rows = [];
+    for (let i = 1; i < names.length; i++)
+      if (total[i] !== 0 || self[i] !== 0 || (before && before[i] !== 0))
+        if (!filter || names[i].toLowerCase().includes(filter)) rows.push(i);
+    const key = state.sort.key;
+    const value = key === 'self' ? (i) => self[i] : key === 'total' ? (i) => total[i]
+      : key === 'before' ? (i) => before[i] : key === 'delta' ? (i) => total[i] - before[i] : null;
+    const sign = state.sort.descending ? -1 : 1;
+    rows.sort(value ? (a, b) => sign * (value(a) - value(b)) || (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0)
+      : (a, b) => sign * (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+    const LIMIT = 1000;
+    const body = element('tbody', {}, table);
+    for (const i of rows.slice(0, LIMIT)) {
+      const tr = element('tr', { 'data-name': String(i) }, body);
+      if (state.sandwich === i) tr.className = 'selected';
+      element('td', { className: 'name', text: names[i], title: names[i] }, tr);
+      element('td', { text: formatValue(self[i], type) + ' (' + percent(self[i], whole) + ')' }, tr);
+      element('td', { text: formatValue(total[i], type) + ' (' + percent(total[i], whole) + ')' }, tr);
+      if (before) {
+        element('td', { text: formatValue(before[i], type) }, tr);
+        const change = total[i] - before[i];
+        element('td', { text: (change > 0 ? '+' : '') + formatValue(change, type) }, tr);
+      }
+      tr.addEventListener('click', () => {
+        searchInput.value = '^' + names[i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
+        applySearch();
+      });
+      tr.addEventListener('dblclick', () => openSandwich(i));
+      tr.addEventListener('contextmenu', (event) => { event.preventDefault(); openNameMenu(i, event); });
+    }
+    tableNote.textContent = rows.length > LIMIT ? 'Showing ' + LIMIT + ' of ' + rows.length + ' functions; filter to see others.'
+      : rows.length + ' functions';
+  }
+  filterInput.addEventListener('input', () => { state.filter = filterInput.value; renderTable(); });
+
+  // ---- sandwich ------------------------------------------------------------------------
+
+  // Callers of f merged above it (an inverted tree: f, its callers, theirs...)
+  // and callees below (f's subtrees merged), from the outermost occurrences
+  // of f in the merged graph, so recursion counts once.
+  function buildSandwich(f) {
+    const g = merged;
+    const withBefore = !!g.before;
+    const callers = makeTrie(f), callees = makeTrie(f);
+    const calleeOf = new Int32Array(g.n).fill(-1);
+    for (let i = 1; i < g.n;) {
+      if (g.name[i] !== f || g.total[i] === 0) { i++; continue; }
+      // callers: the path up to the root, weighted by this occurrence's total
+      let t = 0;
+      for (let a = g.parent[i]; a > 0; a = g.parent[a]) t = trieChild(callers, t, g.name[a]);
+      callers.self[t] += g.total[i];
+      if (withBefore) callers.before[t] += g.before[i];
+      // callees: the subtree merged by name path
+      calleeOf[i] = 0;
+      callees.self[0] += g.self[i];
+      if (withBefore) callees.before[0] += g.before[i] - sumChildrenBefore(g, i);
+      for (let j = i + 1, e = g.end[i]; j < e; j++) {
+        const c = trieChild(callees, calleeOf[g.parent[j]], g.name[j]);
+        calleeOf[j] = c;
+        callees.self[c] += g.self[j];
+        if (withBefore) callees.before[c] += g.before[j] - sumChildrenBefore(g, j);
+      }
+      i = g.end[i];
+    }
+    return { callers: graphFromTrie(callers, withBefore), callees: graphFromTrie(callees, withBefore) };
+  }
+  function sumChildrenBefore(g, node) {
+    let sum = 0;
+    for (let c = node + 1, e = g.end[node]; c < e; c = g.end[c]) sum += g.before[c];
+    return sum;
+  }
+
+  function openSandwich(f) {
+    state.sandwich = f;
+    setMode('sandwich');
+  }
+  function renderSandwich() {
+    const f = state.sandwich;
+    const has = f >= 0;
+    sandwichEmpty.style.display = has ? 'none' : '';
+    callersHost.parentNode.querySelectorAll('h2').forEach((h) => { if (h !== sandwichTitle) h.style.display = has ? '' : 'none'; });
+    callersHost.style.display = calleesHost.style.display = has ? '' : 'none';
+    sandwichTitle.textContent = has ? 'Sandwich: ' + names[f] : 'Sandwich';
+    if (!has) return;
+    const { callers, callees } = buildSandwich(f);
+    callersView.setGraph(callers);
+    calleesView.setGraph(callees);
+    callersView.draw();
+    calleesView.draw();
+  }
+
+  // ---- modes and redraws -----------------------------------------------------------------
+
+  function setMode(mode) {
+    state.mode = mode;
+    mainArea.className = 'mode-' + mode;
+    for (const key in modeButtons) modeButtons[key].classList.toggle('active', key === mode);
+    hideMenu();
+    redrawAll();
+  }
+  function drawMain() {
+    if (state.mode === 'graph' || state.mode === 'both') {
+      mainView.draw();
+      timings.lastRender = mainView.lastRenderMs;
+    }
+    updateBreadcrumb();
+  }
+  function redrawAll() {
+    drawMain();
+    if (state.mode === 'table' || state.mode === 'both') renderTable();
+    if (state.mode === 'sandwich') renderSandwich();
+  }
+  function rebuild() {
+    buildMerged();
+    if (state.chart && !chart) chart = buildChart();
+    mainView.setGraph(mainGraph());
+    if (diff) {
+      const maxText = document.getElementById('legend-max');
+      if (maxText) maxText.textContent = 'max change: ' + formatValue(maxDelta, currentType());
+    }
+    updateMatched();
+    redrawAll();
+  }
+
+  for (const mode in modeButtons) modeButtons[mode].addEventListener('click', () => setMode(mode));
+  icicleButton.addEventListener('click', () => {
+    mainView.icicle = !mainView.icicle;
+    icicleButton.classList.toggle('active', mainView.icicle);
+    drawMain();
+  });
+  chartButton.addEventListener('click', () => {
+    state.chart = !state.chart;
+    if (state.chart && !chart) chart = buildChart();
+    chartButton.classList.toggle('active', state.chart);
+    mainView.setGraph(mainGraph());
+    updateMatched();
+    drawMain();
+  });
+  typeSelect.addEventListener('change', () => {
+    state.type = Number(typeSelect.value);
+    rebuild();
+  });
+  paletteSelect.addEventListener('change', () => {
+    state.palette = paletteSelect.value;
+    colorCache = new Array(names.length);
+    redrawAll();
+  });
+  searchInput.addEventListener('input', applySearch);
+  let resizeTimer = 0;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(redrawAll, 50);
+  });
+
+  typeSelect.value = String(state.type);
+  paletteSelect.value = state.palette;
+  chartButton.classList.toggle('active', state.chart);
+  mainArea.className = 'mode-graph';
+  modeButtons.graph.classList.add('active');
+  buildMerged();
+  if (state.chart) chart = buildChart();
+  timings.laidOut = performance.now();
+  mainView.setGraph(mainGraph());
+  if (diff) {
+    const maxText = document.getElementById('legend-max');
+    if (maxText) maxText.textContent = 'max change: ' + formatValue(maxDelta, currentType());
+  }
+  drawMain();
+  if (!mainView.icicle) graphPanel.scrollTop = graphPanel.scrollHeight;
+  timings.firstPaint = performance.now();
+
+  // ---- the hooks tests and benchmarks use ----------------------------------------------------
+
+  function findPath(view, path) {
+    const g = view.graph;
+    let node = 0;
+    for (const part of path) {
+      let found = -1;
+      for (let c = node + 1, e = g.end[node]; c < e; c = g.end[c]) if (names[g.name[c]] === part) { found = c; break; }
+      if (found < 0) return -1;
+      node = found;
+    }
+    return node;
+  }
+  const views = { main: mainView, callers: callersView, callees: calleesView };
+  window.emberViewer = {
+    timings,
+    copied: null,
+    nodeCount: profile.n,
+    // The box of the frame reached by following names from the root.
+    frameBox(path, viewName) {
+      const view = views[viewName || 'main'];
+      const node = findPath(view, path);
+      return node < 0 ? null : view.boxOf(node);
+    },
+    // Zooms the main view on the frame at path; returns the render time in ms.
+    zoomTo(path) {
+      const node = findPath(mainView, path);
+      if (node < 0) return -1;
+      clicked(mainView, node);
+      return mainView.lastRenderMs;
+    },
+    state() {
+      return {
+        mode: state.mode, chart: state.chart, icicle: mainView.icicle, type: profile.types[state.type].name,
+        palette: state.palette, focus: state.focus >= 0 ? names[state.focus] : null,
+        zoom: names[mainView.graph.name[mainView.zoom]], root: names[mainView.graph.name[mainView.root]],
+        sandwich: state.sandwich >= 0 ? names[state.sandwich] : null,
+      };
+    },
+  };
+  requestAnimationFrame(() => { timings.firstFrame = performance.now(); });
+})();
