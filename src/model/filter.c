@@ -242,17 +242,15 @@ static size_t stripped_root_length(const char *name, size_t length, enum filter_
 {
     const char *slash = memrchr(name, '/', length);
     size_t pid_end = length;
-    int has_tid = 0;
-    if (slash && is_digits(slash + 1, length - (size_t)(slash - name) - 1)) {
+    if (slash && is_digits(slash + 1, length - (size_t)(slash - name) - 1))
         pid_end = (size_t)(slash - name);
-        has_tid = 1;
-    }
     const char *dash = memrchr(name, '-', pid_end);
     if (!dash)
         return length;
     size_t pid_start = (size_t)(dash - name) + 1;
+    /* perf script's "?" stands for a pid it did not print. */
     int pid_ok = is_digits(name + pid_start, pid_end - pid_start) ||
-                 (has_tid && pid_end - pid_start == 1 && name[pid_start] == '?');
+                 (pid_end - pid_start == 1 && name[pid_start] == '?');
     if (!pid_ok)
         return length;
     if (strip == FILTER_STRIP_TIDS)

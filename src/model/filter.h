@@ -65,8 +65,9 @@ enum filter_pattern {
 
 /* Root stripping of perf's `comm-PID` / `comm-PID/TID` first frames (what
  * `ember collapse --pid/--tid` writes). Only a stack's first frame is
- * touched, and only when its name ends in "-DIGITS" or "-DIGITS/DIGITS"
- * (perf's "?" for a missing pid counts as digits: "comm-?/TID"). */
+ * touched, and only when its name ends in "-PID" or "-PID/TID", PID being
+ * digits or perf's "?" for a pid it did not know, TID digits ("comm-?/TID").
+ * A command name that itself ends in "-DIGITS" cannot be told apart. */
 enum filter_root_strip {
     FILTER_KEEP_ROOTS = 0,
     FILTER_STRIP_TIDS, /* "comm-PID/TID" -> "comm-PID"; "comm-PID" unchanged */

@@ -154,14 +154,14 @@ Test(filter, hide_then_merge_recursion)
 
 static const char *const perf_roots =
     "java-123/456;a 1\njava-123/789;a 2\njava-124;b 3\nbash;c 4\n"
-    "kworker/0:1-999/1000;k 1\nperl-?/55;p 1\nx-y;z 1\nroot;java-12 1\n";
+    "kworker/0:1-999/1000;k 1\nperl-?/55;p 1\nruby-?;q 1\nx-y;z 1\nroot;java-12 1\n";
 
 Test(filter, no_tids_drops_the_thread_id_of_root_frames)
 {
     struct profile_filter_spec spec = {.strip_roots = FILTER_STRIP_TIDS};
     filter_expect(perf_roots, &spec,
                   "bash;c 4\njava-123;a 3\njava-124;b 3\nkworker/0:1-999;k 1\nperl-?;p 1\n"
-                  "root;java-12 1\nx-y;z 1\n");
+                  "root;java-12 1\nruby-?;q 1\nx-y;z 1\n");
 }
 
 Test(filter, no_pids_keeps_the_command_name_only)
@@ -169,7 +169,7 @@ Test(filter, no_pids_keeps_the_command_name_only)
     struct profile_filter_spec spec = {.strip_roots = FILTER_STRIP_PIDS};
     filter_expect(perf_roots, &spec,
                   "bash;c 4\njava;a 3\njava;b 3\nkworker/0:1;k 1\nperl;p 1\nroot;java-12 1\n"
-                  "x-y;z 1\n");
+                  "ruby;q 1\nx-y;z 1\n");
 }
 
 Test(filter, focus_sees_stripped_roots)
