@@ -2,12 +2,16 @@
  *
  * A cProfile / pstats file prints Python's own pstats table (what
  * `pstats.Stats(FILE).sort_stats(KEY).print_stats(N)` prints); any other
- * profile prints a flat/cumulative table per function like `pprof -top`.
+ * profile prints `go tool pprof -top`'s report (text_top.h): read, then
+ * filtered (profile_filters.h), then rendered. Filters need the flat table:
+ * a pstats file given filter options is refused.
  */
 #include "commands.h"
 #include "../formats/format.h"
 #include "../formats/pstats.h"
 #include "../render/text_top.h"
+#include "profile_filters.h"
+#include "view_input.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,8 +24,8 @@
 static void usage(FILE *file)
 {
     fprintf(file,
-            "usage: ember top [--sort KEY[,KEY...]] [--limit N] [--format NAME]\n"
-            "                 [--sample-type TYPE] FILE\n"
+            "usage: ember top [-n N] [--sort KEY[,KEY...]] [--unit UNIT] [--node-fraction F]\n"
+            "                 [--format NAME] [--sample-type TYPE] FILE\n"
             "\n"
             "Prints the functions of a profile as a table.\n"
             "\n"
@@ -32,15 +36,26 @@ static void usage(FILE *file)
     fprintf(file,
             "\n(unique prefixes work too; default: cumulative).\n"
             "\n"
-            "For any other profile: flat, flat%%, sum%%, cum, cum%% per function of one\n"
-            "sample type, sorted by flat (default), cum or name.\n"
+            "For any other profile, the report `go tool pprof -top` prints: flat (the\n"
+            "function's own cost), flat%%, sum%% (running total of flat%%), cum (the stacks\n"
+            "it is on, each counted once however deep it recurses), cum%% and the name,\n"
+            "for one sample type, values in units (ms, s, kB, MB, ...), sorted by flat\n"
+            "(default), cum or name. Functions whose cum is below --node-fraction of the\n"
+            "total are dropped, as pprof does (\"Dropped N nodes\").\n"
             "\n"
             "Options:\n"
-            "  -s, --sort KEYS      sort order, comma-separated keys\n"
-            "  -n, --limit N        print the first N functions only (default: all)\n"
+            "  -n, --limit N        show the first N functions only (pprof's -nodecount;\n"
+            "      --nodecount N    for the flat table 0 means all; default: all)\n"
+            "  -s, --sort KEYS      sort order: flat, cum or name; pstats keys for pstats\n"
+            "  -u, --unit UNIT      units of the values: minimum (default: one unit for the\n"
+            "                       table), auto (each value its own), or a unit: ns, us,\n"
+            "                       ms, s, hrs, B, kB, MB, GB, TB, PB\n"
+            "      --node-fraction F  drop functions whose cum is below F of the total\n"
+            "                       (default 0.005, as pprof; 0 keeps all)\n"
             "  -f, --format NAME    input format instead of guessing\n"
             "  -t, --sample-type T  sample type of the flat table (name or index)\n"
             "  -h, --help           this text\n");
+    profile_filter_options_usage(file);
 }
 
 /* pstats' first line for a file: time.ctime(mtime) + "    " + path. */
@@ -89,33 +104,19 @@ static int top_pstats(struct input *input, const char *path, const char *sort_ke
     return 0;
 }
 
-static int top_profile(struct input *input, const struct format *format, const char *sort_key,
-                       const char *sample_type_name, long limit)
+/* load -> render for every profile but pstats files. */
+static int top_profile(struct input *input, const struct format *format,
+                       const char *sample_type_name, const struct profile_filter *filter,
+                       const struct text_top_options *options)
 {
-    enum flat_sort_key sort = FLAT_SORT_FLAT;
-    if (sort_key && flat_sort_parse(sort_key, &sort) < 0) {
-        fprintf(stderr, "ember top: unknown sort key '%s'; valid: flat, cum, name\n", sort_key);
-        return 2;
-    }
-    struct profile *profile = profile_create();
-    struct read_options options = {.include_process_name = 1};
-    struct read_statistics statistics = {0};
-    int status = format_read_input(input, format, profile, &options, &statistics) == 0 ? 0 : 1;
-    if (status == 0 && statistics.samples == 0) {
-        fprintf(stderr, "ember top: %s: no samples found\n", input_name(input));
-        status = 1;
-    }
-    long type = status == 0 ? profile_resolve_sample_type(profile, sample_type_name) : -1;
-    if (status == 0 && type < 0) {
-        fprintf(stderr, "ember top: %s: no sample type '%s'; the profile has:", input_name(input),
-                sample_type_name ? sample_type_name : "(default)");
-        for (size_t i = 0; i < profile->sample_type_count; i++)
-            fprintf(stderr, " %s", profile_string(profile, profile->sample_types[i].type));
-        fputc('\n', stderr);
-        status = 1;
-    }
-    if (status == 0 && (text_top_profile(stdout, profile, (size_t)type, sort, limit) < 0 ||
-                        fflush(stdout) != 0)) {
+    size_t sample_type;
+    struct profile *profile =
+        view_profile_read(input, format, sample_type_name, "top", &sample_type);
+    if (!profile)
+        return 1;
+    profile_filter_options_apply(filter, &profile, sample_type, "top");
+    int status = 0;
+    if (text_top_profile(stdout, profile, sample_type, options) < 0 || fflush(stdout) != 0) {
         fprintf(stderr, "ember top: writing the table failed: %s\n", strerror(errno));
         status = 1;
     }
@@ -123,34 +124,75 @@ static int top_profile(struct input *input, const struct format *format, const c
     return status;
 }
 
+/* Parses a whole number >= 0 for --limit. */
+static int parse_limit(const char *text, long *limit)
+{
+    char *end;
+    errno = 0;
+    *limit = strtol(text, &end, 10);
+    if (errno || *text == '\0' || *end != '\0' || *limit < 0) {
+        fprintf(stderr, "ember top: --limit wants a whole number >= 0, not '%s'\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses a fraction in [0, 1] for --node-fraction. */
+static int parse_fraction(const char *text, double *fraction)
+{
+    char *end;
+    errno = 0;
+    *fraction = strtod(text, &end);
+    if (errno || *text == '\0' || *end != '\0' || !(*fraction >= 0 && *fraction <= 1)) {
+        fprintf(stderr, "ember top: --node-fraction wants a number from 0 to 1, not '%s'\n",
+                text);
+        return -1;
+    }
+    return 0;
+}
+
 int command_top(int argc, char **argv)
 {
     static const struct option long_options[] = {
         {"sort", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'n'},
+        {"nodecount", required_argument, NULL, 'n'},
+        {"unit", required_argument, NULL, 'u'},
+        {"node-fraction", required_argument, NULL, 'F'},
         {"format", required_argument, NULL, 'f'},
         {"sample-type", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     const char *sort_keys = NULL, *format_name = NULL, *sample_type_name = NULL;
+    struct text_top_options options = {FLAT_SORT_FLAT, 0, 0.005, "minimum"};
     long limit = -1;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "s:n:f:t:h", long_options, NULL)) != -1) {
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
+    while ((option = getopt_long(argc, argv, "s:n:u:f:t:h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "top");
+        if (filter_taken < 0)
+            return 2;
+        if (filter_taken > 0)
+            continue;
         switch (option) {
         case 's': sort_keys = optarg; break;
-        case 'n': {
-            char *end;
-            errno = 0;
-            limit = strtol(optarg, &end, 10);
-            if (errno || *optarg == '\0' || *end != '\0' || limit < 0) {
-                fprintf(stderr, "ember top: --limit wants a whole number >= 0, not '%s'\n",
-                        optarg);
+        case 'n':
+            if (parse_limit(optarg, &limit) < 0)
                 return 2;
-            }
             break;
-        }
+        case 'u':
+            if (view_check_unit(optarg, "top") != 0)
+                return 2;
+            options.unit = optarg;
+            break;
+        case 'F':
+            if (parse_fraction(optarg, &options.node_fraction) < 0)
+                return 2;
+            break;
         case 'f': format_name = optarg; break;
         case 't': sample_type_name = optarg; break;
         case 'h': usage(stdout); return 0;
@@ -162,27 +204,44 @@ int command_top(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    const struct format *format = NULL;
-    if (format_name && !(format = format_by_name(format_name))) {
-        fprintf(stderr, "ember top: unknown format '%s'\n", format_name);
+    const struct format *format;
+    if (view_format_by_name(format_name, "top", &format) != 0)
         return 2;
-    }
+    struct profile_filter *filter = NULL;
+    if (profile_filter_options_compile(&filter_options, "top", &filter) < 0)
+        return 2;
     const char *path = argv[optind];
     struct input input;
-    if (input_open(&input, path) < 0)
+    if (input_open(&input, path) < 0) {
+        profile_filter_destroy(filter);
         return 1;
+    }
     if (!format) {
         const char *head;
         if (input_peek(&input, 1, &head) == 0 && !input.failed) {
             fprintf(stderr, "ember: %s: empty input, no profile to read\n", input_name(&input));
             input_close(&input);
+            profile_filter_destroy(filter);
             return 1;
         }
         format = format_guess(&input);
     }
-    int status = format == &pstats_format
-                     ? top_pstats(&input, path, sort_keys, limit)
-                     : top_profile(&input, format, sort_keys, sample_type_name, limit);
+    int status;
+    if (format == &pstats_format && filter) {
+        fprintf(stderr, "ember top: %s: filter options apply to the flat table, not to pstats' "
+                        "table of a cProfile file; use `ember tree` or `ember peek` on it\n",
+                input_name(&input));
+        status = 2;
+    } else if (format == &pstats_format) {
+        status = top_pstats(&input, path, sort_keys, limit);
+    } else if (sort_keys && flat_sort_parse(sort_keys, &options.sort) < 0) {
+        fprintf(stderr, "ember top: unknown sort key '%s'; valid: flat, cum, name\n", sort_keys);
+        status = 2;
+    } else {
+        options.limit = limit;
+        status = top_profile(&input, format, sample_type_name, filter, &options);
+    }
     input_close(&input);
+    profile_filter_destroy(filter);
     return status;
 }

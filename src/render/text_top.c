@@ -9,14 +9,14 @@
 #include "text_top.h"
 #include "../formats/format.h"
 #include "../util/memory.h"
+#include "units.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* Writes a name with control bytes shown as \xNN, so a hostile name
- * cannot break the table's lines. */
-static void put_name(FILE *file, const char *name, size_t length)
+void text_put_name(FILE *file, const char *name, size_t length)
 {
     for (size_t i = 0; i < length; i++) {
         unsigned char byte = (unsigned char)name[i];
@@ -280,7 +280,7 @@ int text_top_pstats(FILE *file, const struct pstats *stats, const struct pstats_
              edge < function->first_caller + function->caller_count; edge++)
             if (is_jprofile_key(&stats->functions[stats->edges[edge].caller])) {
                 fprintf(file, "         ");
-                put_name(file, function->name, function->name_length);
+                text_put_name(file, function->name, function->name_length);
                 fputc('\n', file);
                 break;
             }
@@ -338,7 +338,7 @@ int text_top_pstats(FILE *file, const struct pstats *stats, const struct pstats_
                 put_f8(file, function->cumulative_time / (double)function->primitive_calls);
                 fputc(' ', file);
             }
-            put_name(file, rows[i]->standard_name, rows[i]->standard_name_length);
+            text_put_name(file, rows[i]->standard_name, rows[i]->standard_name_length);
             fputc('\n', file);
         }
         fputs("\n\n", file);
@@ -366,70 +366,24 @@ int flat_sort_parse(const char *key, enum flat_sort_key *sort)
     return 0;
 }
 
-struct flat_row {
-    uint32_t name; /* string id */
-    double flat, cumulative;
-};
-
-struct flat_sorter {
-    const struct profile *profile;
-    enum flat_sort_key key;
-};
-
-static int compare_flat_rows(const struct flat_row *a, const struct flat_row *b,
-                             const struct flat_sorter *sorter)
-{
-    int order = 0;
-    if (sorter->key == FLAT_SORT_FLAT)
-        order = -COMPARE(a->flat, b->flat);
-    else if (sorter->key == FLAT_SORT_CUMULATIVE)
-        order = -COMPARE(a->cumulative, b->cumulative);
-    if (order)
-        return order;
-    return compare_bytes(profile_string(sorter->profile, a->name),
-                         profile_string_length(sorter->profile, a->name),
-                         profile_string(sorter->profile, b->name),
-                         profile_string_length(sorter->profile, b->name));
-}
-
-static void sort_flat_rows(struct flat_row *rows, size_t count, const struct flat_sorter *sorter)
-{
-    struct flat_row *scratch = xmalloc((count + 1) * sizeof *scratch);
-    for (size_t width = 1; width < count; width *= 2) {
-        for (size_t low = 0; low < count; low += 2 * width) {
-            size_t middle = low + width < count ? low + width : count;
-            size_t high = low + 2 * width < count ? low + 2 * width : count;
-            size_t left = low, right = middle, out = low;
-            while (left < middle && right < high)
-                scratch[out++] = compare_flat_rows(&rows[right], &rows[left], sorter) < 0
-                                     ? rows[right++] : rows[left++];
-            while (left < middle)
-                scratch[out++] = rows[left++];
-            while (right < high)
-                scratch[out++] = rows[right++];
-        }
-        memcpy(rows, scratch, count * sizeof *rows);
-    }
-    free(scratch);
-}
-
-int text_top_profile(FILE *file, const struct profile *profile, size_t sample_type,
-                     enum flat_sort_key sort, long limit)
+/* Per name: flat = self values, cum = totals of the outermost frame of that
+ * name on each path (so a recursive function counts each stack once, as
+ * pprof's per-sample cum does), by a depth-first walk keeping a count of
+ * each name on the current path. */
+void function_table_build(struct function_table *table, const struct profile *profile,
+                          size_t sample_type)
 {
     size_t node_count = profile->node_count;
     size_t string_count = profile->strings.count;
     double *totals = xmalloc((node_count + 1) * sizeof *totals);
     profile_total_values(profile, sample_type, totals);
-    double grand_total = node_count ? totals[PROFILE_ROOT] : 0;
-
-    /* Per name: flat = self values, cum = totals of the outermost frame of
-     * that name on each path (recursion counted once), by a depth-first walk
-     * with a count of each name on the current path. */
     double *flat = xcalloc(string_count + 1, sizeof *flat);
     double *cumulative = xcalloc(string_count + 1, sizeof *cumulative);
     uint32_t *on_path = xcalloc(string_count + 1, sizeof *on_path);
     uint32_t *stack = xmalloc((node_count + 1) * sizeof *stack);
     unsigned char *entered = xcalloc(node_count + 1, 1);
+    table->flat_sum = 0;
+    table->absolute_sum = 0;
     size_t depth = 0;
     if (node_count)
         stack[depth++] = PROFILE_ROOT;
@@ -440,8 +394,11 @@ int text_top_profile(FILE *file, const struct profile *profile, size_t sample_ty
                                                     : profile->frames[tree->frame].name;
         if (!entered[node]) {
             entered[node] = 1;
+            double self = profile_self_value(profile, node, sample_type);
+            table->flat_sum += self;
+            table->absolute_sum += fabs(self);
             if (name != PROFILE_NONE) {
-                flat[name] += profile_self_value(profile, node, sample_type);
+                flat[name] += self;
                 if (on_path[name]++ == 0)
                     cumulative[name] += totals[node];
             }
@@ -454,42 +411,194 @@ int text_top_profile(FILE *file, const struct profile *profile, size_t sample_ty
             on_path[name]--;
         depth--;
     }
-
-    struct flat_row *rows = xmalloc((string_count + 1) * sizeof *rows);
-    size_t row_count = 0;
+    table->rows = xmalloc((string_count + 1) * sizeof *table->rows);
+    table->count = 0;
     for (uint32_t name = 0; name < string_count; name++)
         if (flat[name] != 0 || cumulative[name] != 0)
-            rows[row_count++] = (struct flat_row){name, flat[name], cumulative[name]};
-    struct flat_sorter sorter = {profile, sort};
-    sort_flat_rows(rows, row_count, &sorter);
-    size_t shown = limit >= 0 && (size_t)limit < row_count ? (size_t)limit : row_count;
-
-    const struct sample_type *type = &profile->sample_types[sample_type];
-    char number[64], other[64];
-    format_count(number, sizeof number, grand_total);
-    fprintf(file, "Type: %s (%s)\n", profile_string(profile, type->type),
-            profile_string(profile, type->unit));
-    fprintf(file, "Showing %zu of %zu functions, total %s\n", shown, row_count, number);
-    fprintf(file, "%14s %7s %7s %14s %7s  %s\n", "flat", "flat%", "sum%", "cum", "cum%",
-            "function");
-    double running = 0;
-    for (size_t i = 0; i < shown; i++) {
-        running += rows[i].flat;
-        format_count(number, sizeof number, rows[i].flat);
-        format_count(other, sizeof other, rows[i].cumulative);
-        double scale = grand_total != 0 ? 100.0 / grand_total : 0;
-        fprintf(file, "%14s %6.2f%% %6.2f%% %14s %6.2f%%  ", number, rows[i].flat * scale,
-                running * scale, other, rows[i].cumulative * scale);
-        put_name(file, profile_string(profile, rows[i].name),
-                 profile_string_length(profile, rows[i].name));
-        fputc('\n', file);
-    }
-    free(rows);
+            table->rows[table->count++] = (struct function_row){name, flat[name],
+                                                                cumulative[name]};
     free(entered);
     free(stack);
     free(on_path);
     free(cumulative);
     free(flat);
     free(totals);
+}
+
+void function_table_free(struct function_table *table)
+{
+    free(table->rows);
+    table->rows = NULL;
+    table->count = 0;
+}
+
+struct function_sorter {
+    const struct profile *profile;
+    enum flat_sort_key key;
+};
+
+static int compare_function_rows(const struct function_row *a, const struct function_row *b,
+                                 const struct function_sorter *sorter)
+{
+    double a_first = 0, b_first = 0, a_second = 0, b_second = 0;
+    if (sorter->key == FLAT_SORT_FLAT) {
+        a_first = fabs(a->flat), b_first = fabs(b->flat);
+        a_second = fabs(a->cumulative), b_second = fabs(b->cumulative);
+    } else if (sorter->key == FLAT_SORT_CUMULATIVE) {
+        a_first = fabs(a->cumulative), b_first = fabs(b->cumulative);
+        a_second = fabs(a->flat), b_second = fabs(b->flat);
+    }
+    int order = -COMPARE(a_first, b_first);
+    if (order)
+        return order;
+    order = compare_bytes(profile_string(sorter->profile, a->name),
+                          profile_string_length(sorter->profile, a->name),
+                          profile_string(sorter->profile, b->name),
+                          profile_string_length(sorter->profile, b->name));
+    return order ? order : -COMPARE(a_second, b_second);
+}
+
+void function_table_sort(struct function_table *table, const struct profile *profile,
+                         enum flat_sort_key sort)
+{
+    struct function_sorter sorter = {profile, sort};
+    struct function_row *rows = table->rows;
+    size_t count = table->count;
+    struct function_row *scratch = xmalloc((count + 1) * sizeof *scratch);
+    for (size_t width = 1; width < count; width *= 2) {
+        for (size_t low = 0; low < count; low += 2 * width) {
+            size_t middle = low + width < count ? low + width : count;
+            size_t high = low + 2 * width < count ? low + 2 * width : count;
+            size_t left = low, right = middle, out = low;
+            while (left < middle && right < high)
+                scratch[out++] = compare_function_rows(&rows[right], &rows[left], &sorter) < 0
+                                     ? rows[right++] : rows[left++];
+            while (left < middle)
+                scratch[out++] = rows[left++];
+            while (right < high)
+                scratch[out++] = rows[right++];
+        }
+        memcpy(rows, scratch, count * sizeof *rows);
+    }
+    free(scratch);
+}
+
+double function_rows_smallest(const struct function_row *rows, size_t count)
+{
+    double smallest = 0;
+    for (size_t i = 0; i < count; i++) {
+        double value = fabs(rows[i].flat);
+        if (value == 0)
+            value = fabs(rows[i].cumulative);
+        if (value > 0 && (smallest == 0 || value < smallest))
+            smallest = value;
+    }
+    return smallest;
+}
+
+void text_profile_header(FILE *file, const struct profile *profile, size_t sample_type,
+                         double total, const char *unit)
+{
+    const struct sample_type *type = &profile->sample_types[sample_type];
+    const char *sample_unit = profile_string(profile, type->unit);
+    fputs("Type: ", file);
+    text_put_name(file, profile_string(profile, type->type), profile_string_length(profile, type->type));
+    fputc('\n', file);
+    if (profile->start_time != 0) {
+        /* Go's layout "Jan 2, 2006 at 3:04pm (MST)". */
+        time_t seconds = (time_t)floor(profile->start_time);
+        struct tm local;
+        char month[16], zone[64];
+        if (localtime_r(&seconds, &local) && strftime(month, sizeof month, "%b", &local) &&
+            strftime(zone, sizeof zone, "%Z", &local)) {
+            int hour = local.tm_hour % 12 == 0 ? 12 : local.tm_hour % 12;
+            fprintf(file, "Time: %s %d, %d at %d:%02d%s (%s)\n", month, local.tm_mday,
+                    local.tm_year + 1900, hour, local.tm_min, local.tm_hour < 12 ? "am" : "pm",
+                    zone);
+        }
+    }
+    double duration = round((profile->end_time - profile->start_time) * 1e9);
+    if (profile->start_time != 0 && duration > 0) {
+        char duration_text[64], total_text[64], ratio[80] = "";
+        units_label(duration_text, sizeof duration_text, duration, "nanoseconds", "auto");
+        units_label(total_text, sizeof total_text, total, sample_unit, unit);
+        const char *nanoseconds;
+        double total_nanoseconds = units_scale(total, sample_unit, "nanoseconds", &nanoseconds);
+        if (strcmp(nanoseconds, "ns") == 0 && trunc(total_nanoseconds) != 0) {
+            char share[32];
+            units_percentage(share, sizeof share, trunc(total_nanoseconds), duration);
+            snprintf(ratio, sizeof ratio, "(%s)", share);
+        }
+        fprintf(file, "Duration: %s, Total samples = %s %s\n", duration_text, total_text, ratio);
+    }
+}
+
+/* "Dropped 5 nodes (cum <= 3.68kB)". */
+static void put_dropped(FILE *file, size_t dropped, const char *what, double cutoff,
+                        const char *sample_unit, const char *unit)
+{
+    char text[64];
+    units_label(text, sizeof text, cutoff, sample_unit, unit);
+    fprintf(file, "Dropped %zu node%s (%s <= %s)\n", dropped, dropped > 1 ? "s" : "", what, text);
+}
+
+int text_top_profile(FILE *file, const struct profile *profile, size_t sample_type,
+                     const struct text_top_options *options)
+{
+    const char *sample_unit = profile_string(profile, profile->sample_types[sample_type].unit);
+    struct function_table table;
+    function_table_build(&table, profile, sample_type);
+    double total = table.absolute_sum;
+
+    /* pprof's trimming: functions whose |cum| is below node_fraction of the
+     * (signed) flat sum go first, then the first `limit` rows in order. */
+    double cutoff = fabs(trunc(table.flat_sum * options->node_fraction));
+    size_t kept = 0;
+    for (size_t i = 0; i < table.count; i++)
+        if (!(fabs(table.rows[i].cumulative) < cutoff))
+            table.rows[kept++] = table.rows[i];
+    size_t dropped = table.count - kept;
+    table.count = kept;
+    function_table_sort(&table, profile, options->sort);
+    size_t shown = options->limit > 0 && (size_t)options->limit < kept ? (size_t)options->limit
+                                                                         : kept;
+    double shown_flat = 0;
+    for (size_t i = 0; i < shown; i++)
+        shown_flat += table.rows[i].flat;
+    const char *unit = units_table_unit(options->unit, function_rows_smallest(table.rows, shown),
+                                        total, sample_unit);
+
+    char value[64], other[64], share[32], running_share[32], cum_share[32];
+    text_profile_header(file, profile, sample_type, total, unit);
+    units_label(value, sizeof value, shown_flat, sample_unit, unit);
+    units_label(other, sizeof other, total, sample_unit, unit);
+    units_percentage(share, sizeof share, shown_flat, total);
+    const char *trimmed = share;
+    while (*trimmed == ' ')
+        trimmed++;
+    fprintf(file, "Showing nodes accounting for %s, %s of %s total\n", value, trimmed, other);
+    if (total != 0) {
+        if (dropped > 0)
+            put_dropped(file, dropped, "cum", fabs(trunc(total * options->node_fraction)),
+                        sample_unit, unit);
+        if (shown > 0 && shown < kept)
+            fprintf(file, "Showing top %zu nodes out of %zu\n", shown, kept);
+    }
+    fprintf(file, "%10s %5s%% %5s%% %10s %5s%%\n", "flat", "flat", "sum", "cum", "cum");
+    double running = 0;
+    for (size_t i = 0; i < shown; i++) {
+        const struct function_row *row = &table.rows[i];
+        running += row->flat;
+        units_label(value, sizeof value, row->flat, sample_unit, unit);
+        units_label(other, sizeof other, row->cumulative, sample_unit, unit);
+        units_percentage(share, sizeof share, row->flat, total);
+        units_percentage(running_share, sizeof running_share, running, total);
+        units_percentage(cum_share, sizeof cum_share, row->cumulative, total);
+        fprintf(file, "%10s %s %s %10s %s  ", value, share, running_share, other, cum_share);
+        text_put_name(file, profile_string(profile, row->name),
+                 profile_string_length(profile, row->name));
+        fputc('\n', file);
+    }
+    function_table_free(&table);
     return ferror(file) ? -1 : 0;
 }

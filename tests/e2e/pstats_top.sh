@@ -12,12 +12,12 @@ fixtures=$ROOT/tests/fixtures/pstats
 # The flat table of a folded profile: b is on two paths, a only has children.
 printf 'a;b 3\na;c 1\nb 2\na;b;a 4\n' >"$TMP/in.folded"
 cat >"$TMP/flat.expected" <<'TABLE'
-Type: samples (count)
-Showing 3 of 3 functions, total 10
-          flat   flat%    sum%            cum    cum%  function
-             5  50.00%  50.00%              9  90.00%  b
-             4  40.00%  90.00%              8  80.00%  a
-             1  10.00% 100.00%              1  10.00%  c
+Type: samples
+Showing nodes accounting for 10, 100% of 10 total
+      flat  flat%   sum%        cum   cum%
+         5 50.00% 50.00%          9 90.00%  b
+         4 40.00% 90.00%          8 80.00%  a
+         1 10.00%   100%          1 10.00%  c
 TABLE
 if "$EMBER" top "$TMP/in.folded" >"$TMP/flat.out" 2>"$TMP/err" &&
     diff "$TMP/flat.expected" "$TMP/flat.out" >"$TMP/diff"; then
@@ -26,7 +26,7 @@ else
     not_ok "top of a folded profile"; note "$(cat "$TMP/err" "$TMP/diff")"
 fi
 if "$EMBER" top --sort cum --limit 1 "$TMP/in.folded" >"$TMP/flat.out" 2>"$TMP/err" &&
-    grep -q 'Showing 1 of 3 functions' "$TMP/flat.out" && tail -1 "$TMP/flat.out" | grep -q ' b$'; then
+    grep -q 'Showing top 1 nodes out of 3' "$TMP/flat.out" && tail -1 "$TMP/flat.out" | grep -q ' b$'; then
     ok "top --sort cum --limit 1"
 else
     not_ok "top --sort cum --limit 1"; note "$(cat "$TMP/err" "$TMP/flat.out")"
