@@ -3,6 +3,7 @@
  * input, same drawing), plus inferno's --deterministic, --search-color,
  * --stroke-color and --truncate-text-right. */
 #include "commands.h"
+#include "flamegraph.h"
 #include "write_profile.h"
 #include "../formats/format.h"
 #include "../render/svg.h"
@@ -138,112 +139,129 @@ static int read_input(const char *path, const struct format *format, struct prof
     return status;
 }
 
+/* The drawing options: what shapes the SVG, not what is read or where it
+ * goes. `ember diff` takes them too (flamegraph.h). */
+static const struct option drawing_long_options[] = {
+    {"title", required_argument, NULL, OPTION_TITLE},
+    {"subtitle", required_argument, NULL, OPTION_SUBTITLE},
+    {"width", required_argument, NULL, OPTION_WIDTH},
+    {"height", required_argument, NULL, OPTION_HEIGHT},
+    {"minwidth", required_argument, NULL, OPTION_MINWIDTH},
+    {"fonttype", required_argument, NULL, OPTION_FONTTYPE},
+    {"fontsize", required_argument, NULL, OPTION_FONTSIZE},
+    {"fontwidth", required_argument, NULL, OPTION_FONTWIDTH},
+    {"countname", required_argument, NULL, OPTION_COUNTNAME},
+    {"nametype", required_argument, NULL, OPTION_NAMETYPE},
+    {"colors", required_argument, NULL, OPTION_COLORS},
+    {"colours", required_argument, NULL, OPTION_COLORS},
+    {"bgcolors", required_argument, NULL, OPTION_BGCOLORS},
+    {"hash", no_argument, NULL, OPTION_HASH},
+    {"random", no_argument, NULL, OPTION_RANDOM},
+    {"deterministic", no_argument, NULL, OPTION_DETERMINISTIC},
+    {"cp", no_argument, NULL, OPTION_CP},
+    {"reverse", no_argument, NULL, OPTION_REVERSE},
+    {"inverted", no_argument, NULL, OPTION_INVERTED},
+    {"negate", no_argument, NULL, OPTION_NEGATE},
+    {"factor", required_argument, NULL, OPTION_FACTOR},
+    {"total", required_argument, NULL, OPTION_TOTAL},
+    {"notes", required_argument, NULL, OPTION_NOTES},
+    {"nameattr", required_argument, NULL, OPTION_NAMEATTR},
+    {"encoding", required_argument, NULL, OPTION_ENCODING},
+    {"search-color", required_argument, NULL, OPTION_SEARCH_COLOR},
+    {"stroke-color", required_argument, NULL, OPTION_STROKE_COLOR},
+    {"truncate-text-right", no_argument, NULL, OPTION_TRUNCATE_RIGHT},
+    {"truncate-text-left", no_argument, NULL, OPTION_TRUNCATE_LEFT},
+};
+enum { DRAWING_OPTION_COUNT = sizeof drawing_long_options / sizeof drawing_long_options[0] };
+
+size_t flamegraph_join_options(struct option *joined, size_t capacity, const struct option *own)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < DRAWING_OPTION_COUNT && count + 1 < capacity; i++)
+        joined[count++] = drawing_long_options[i];
+    for (size_t i = 0; own[i].name && count + 1 < capacity; i++)
+        joined[count++] = own[i];
+    joined[count] = (struct option){NULL, 0, NULL, 0};
+    return count;
+}
+
+int flamegraph_drawing_option(int option, const char *value, struct svg_options *options)
+{
+    double number;
+    switch (option) {
+    case OPTION_TITLE: options->title = value; break;
+    case OPTION_SUBTITLE: options->subtitle = value; break;
+    case OPTION_WIDTH: return parse_number("width", value, &options->width);
+    case OPTION_HEIGHT: return parse_number("height", value, &options->frame_height);
+    case OPTION_MINWIDTH: return parse_min_width(value, options);
+    case OPTION_FONTTYPE: options->font_type = value; break;
+    case OPTION_FONTSIZE: return parse_number("fontsize", value, &options->font_size);
+    case OPTION_FONTWIDTH: return parse_number("fontwidth", value, &options->font_width);
+    case OPTION_COUNTNAME: options->count_name = value; break;
+    case OPTION_NAMETYPE: options->name_type = value; break;
+    case OPTION_COLORS: options->colors = value; break;
+    case OPTION_BGCOLORS: options->background_colors = value; break;
+    case OPTION_HASH: options->hash = 1; break;
+    case OPTION_RANDOM: options->random = 1; break;
+    case OPTION_DETERMINISTIC: options->deterministic = 1; break;
+    case OPTION_CP: options->palette_map = "palette.map"; break;
+    case OPTION_REVERSE: options->reverse = 1; break;
+    case OPTION_INVERTED: options->inverted = 1; break;
+    case OPTION_NEGATE: options->negate = 1; break;
+    case OPTION_FACTOR: return parse_number("factor", value, &options->factor);
+    case OPTION_TOTAL:
+        if (parse_number("total", value, &number) < 0)
+            return -1;
+        options->total = number;
+        break;
+    case OPTION_NOTES: options->notes = value; break;
+    case OPTION_NAMEATTR: options->name_attributes = value; break;
+    case OPTION_ENCODING: options->encoding = value; break;
+    case OPTION_SEARCH_COLOR: options->search_color = value; break;
+    case OPTION_STROKE_COLOR: options->stroke_color = value; break;
+    case OPTION_TRUNCATE_RIGHT: options->truncate_text_right = 1; break;
+    case OPTION_TRUNCATE_LEFT: options->truncate_text_right = 0; break;
+    default: return 1;
+    }
+    return 0;
+}
+
 int command_flamegraph(int argc, char **argv)
 {
-    static const struct option long_options[] = {
-        {"title", required_argument, NULL, OPTION_TITLE},
-        {"subtitle", required_argument, NULL, OPTION_SUBTITLE},
-        {"width", required_argument, NULL, OPTION_WIDTH},
-        {"height", required_argument, NULL, OPTION_HEIGHT},
-        {"minwidth", required_argument, NULL, OPTION_MINWIDTH},
-        {"fonttype", required_argument, NULL, OPTION_FONTTYPE},
-        {"fontsize", required_argument, NULL, OPTION_FONTSIZE},
-        {"fontwidth", required_argument, NULL, OPTION_FONTWIDTH},
-        {"countname", required_argument, NULL, OPTION_COUNTNAME},
-        {"nametype", required_argument, NULL, OPTION_NAMETYPE},
-        {"colors", required_argument, NULL, OPTION_COLORS},
-        {"colours", required_argument, NULL, OPTION_COLORS},
-        {"bgcolors", required_argument, NULL, OPTION_BGCOLORS},
-        {"hash", no_argument, NULL, OPTION_HASH},
-        {"random", no_argument, NULL, OPTION_RANDOM},
-        {"deterministic", no_argument, NULL, OPTION_DETERMINISTIC},
-        {"cp", no_argument, NULL, OPTION_CP},
-        {"reverse", no_argument, NULL, OPTION_REVERSE},
-        {"inverted", no_argument, NULL, OPTION_INVERTED},
+    static const struct option command_options[] = {
         {"flamechart", no_argument, NULL, OPTION_FLAMECHART},
-        {"negate", no_argument, NULL, OPTION_NEGATE},
-        {"factor", required_argument, NULL, OPTION_FACTOR},
-        {"total", required_argument, NULL, OPTION_TOTAL},
-        {"notes", required_argument, NULL, OPTION_NOTES},
-        {"nameattr", required_argument, NULL, OPTION_NAMEATTR},
-        {"encoding", required_argument, NULL, OPTION_ENCODING},
-        {"search-color", required_argument, NULL, OPTION_SEARCH_COLOR},
-        {"stroke-color", required_argument, NULL, OPTION_STROKE_COLOR},
-        {"truncate-text-right", no_argument, NULL, OPTION_TRUNCATE_RIGHT},
-        {"truncate-text-left", no_argument, NULL, OPTION_TRUNCATE_LEFT},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, OPTION_FORMAT},
         {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
         {"help", no_argument, NULL, OPTION_HELP},
         {NULL, 0, NULL, 0},
     };
+    struct option long_options[DRAWING_OPTION_COUNT + 32];
+    flamegraph_join_options(long_options, sizeof long_options / sizeof long_options[0],
+                            command_options);
     struct svg_options options;
     svg_options_init(&options);
     const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
     int option, count_name_given = 0;
-    double number;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "o:", long_options, NULL)) != -1) {
         switch (option) {
-        case OPTION_TITLE: options.title = optarg; break;
-        case OPTION_SUBTITLE: options.subtitle = optarg; break;
-        case OPTION_WIDTH:
-            if (parse_number("width", optarg, &options.width) < 0)
-                return 2;
-            break;
-        case OPTION_HEIGHT:
-            if (parse_number("height", optarg, &options.frame_height) < 0)
-                return 2;
-            break;
-        case OPTION_MINWIDTH:
-            if (parse_min_width(optarg, &options) < 0)
-                return 2;
-            break;
-        case OPTION_FONTTYPE: options.font_type = optarg; break;
-        case OPTION_FONTSIZE:
-            if (parse_number("fontsize", optarg, &options.font_size) < 0)
-                return 2;
-            break;
-        case OPTION_FONTWIDTH:
-            if (parse_number("fontwidth", optarg, &options.font_width) < 0)
-                return 2;
-            break;
-        case OPTION_COUNTNAME:
-            options.count_name = optarg;
-            count_name_given = 1;
-            break;
-        case OPTION_NAMETYPE: options.name_type = optarg; break;
-        case OPTION_COLORS: options.colors = optarg; break;
-        case OPTION_BGCOLORS: options.background_colors = optarg; break;
-        case OPTION_HASH: options.hash = 1; break;
-        case OPTION_RANDOM: options.random = 1; break;
-        case OPTION_DETERMINISTIC: options.deterministic = 1; break;
-        case OPTION_CP: options.palette_map = "palette.map"; break;
-        case OPTION_REVERSE: options.reverse = 1; break;
-        case OPTION_INVERTED: options.inverted = 1; break;
         case OPTION_FLAMECHART: options.flamechart = 1; break;
-        case OPTION_NEGATE: options.negate = 1; break;
-        case OPTION_FACTOR:
-            if (parse_number("factor", optarg, &options.factor) < 0)
-                return 2;
-            break;
-        case OPTION_TOTAL:
-            if (parse_number("total", optarg, &number) < 0)
-                return 2;
-            options.total = number;
-            break;
-        case OPTION_NOTES: options.notes = optarg; break;
-        case OPTION_NAMEATTR: options.name_attributes = optarg; break;
-        case OPTION_ENCODING: options.encoding = optarg; break;
-        case OPTION_SEARCH_COLOR: options.search_color = optarg; break;
-        case OPTION_STROKE_COLOR: options.stroke_color = optarg; break;
-        case OPTION_TRUNCATE_RIGHT: options.truncate_text_right = 1; break;
-        case OPTION_TRUNCATE_LEFT: options.truncate_text_right = 0; break;
         case 'o': output_path = optarg; break;
         case OPTION_FORMAT: format_name = optarg; break;
         case OPTION_SAMPLE_TYPE: sample_type_name = optarg; break;
         case OPTION_HELP: usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: {
+            int handled = flamegraph_drawing_option(option, optarg, &options);
+            if (handled < 0)
+                return 2;
+            if (handled > 0) {
+                usage(stderr);
+                return 2;
+            }
+            if (option == OPTION_COUNTNAME)
+                count_name_given = 1;
+        }
         }
     }
 
