@@ -13,5 +13,8 @@ int command_diff(int argc, char **argv);
 int command_convert(int argc, char **argv);
 int command_fetch(int argc, char **argv);
 int command_top(int argc, char **argv);
+int command_peek(int argc, char **argv);
+int command_tree(int argc, char **argv);
+int command_view(int argc, char **argv);
 
 #endif

@@ -21,7 +21,10 @@ static const struct subcommand subcommands[] = {
     {"diff", command_diff, "compare two profiles: difffolded.pl's two-count stacks, or a differential SVG"},
     {"convert", command_convert, "convert a profile; the output format follows -o's extension"},
     {"fetch", command_fetch, "download a profile from a Go program's net/http/pprof and draw it"},
-    {"top", command_top, "the costliest functions: Python's pstats table for cProfile files, flat/cum otherwise"},
+    {"top", command_top, "the costliest functions: pstats' table for cProfile files, else pprof's -top"},
+    {"peek", command_peek, "callers and callees of the functions matching a regex (pprof -peek)"},
+    {"tree", command_tree, "the call tree as indented text with totals, a flame graph for the terminal"},
+    {"view", command_view, "write a self-contained interactive HTML viewer (flame graph, table, sandwich, diff)"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };
