@@ -4,6 +4,7 @@
  * --stroke-color and --truncate-text-right. */
 #include "commands.h"
 #include "flamegraph.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 #include "../formats/format.h"
 #include "../render/svg.h"
@@ -66,7 +67,9 @@ static void usage(FILE *file)
         "                     from their content\n"
         "  --sample-type T    sample type to draw, by name or index (default: the\n"
         "                     profile's default, e.g. cpu for a Go CPU profile)\n"
-        "  --help             this text\n"
+        "  --help             this text\n");
+    profile_filter_options_usage(file);
+    fprintf(file,
         "\n"
         "In the SVG: click a frame to zoom, \"Reset Zoom\" to go back, Ctrl-F or F3 to\n"
         "search with a regular expression, Ctrl-I to toggle case sensitivity.\n"
@@ -234,6 +237,7 @@ int command_flamegraph(int argc, char **argv)
         {"format", required_argument, NULL, OPTION_FORMAT},
         {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
         {"help", no_argument, NULL, OPTION_HELP},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct option long_options[DRAWING_OPTION_COUNT + 32];
@@ -242,9 +246,17 @@ int command_flamegraph(int argc, char **argv)
     struct svg_options options;
     svg_options_init(&options);
     const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     int option, count_name_given = 0;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "o:", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg,
+                                                        "flamegraph");
+        if (filter_taken < 0)
+            return 2;
+        if (filter_taken > 0)
+            continue;
         switch (option) {
         case OPTION_FLAMECHART: options.flamechart = 1; break;
         case 'o': output_path = optarg; break;
@@ -272,6 +284,9 @@ int command_flamegraph(int argc, char **argv)
         format_list(stderr);
         return 2;
     }
+    struct profile_filter *filter = NULL;
+    if (profile_filter_options_compile(&filter_options, "flamegraph", &filter) < 0)
+        return 2;
     struct profile *profile = profile_create();
     struct read_options read_options = {.keep_timeline = options.flamechart,
                                         .include_process_name = 1};
@@ -287,6 +302,7 @@ int command_flamegraph(int argc, char **argv)
     }
     if (status < 0) {
         profile_destroy(profile);
+        profile_filter_destroy(filter);
         return 1;
     }
     if (profile->sample_type_count == 0)
@@ -299,9 +315,12 @@ int command_flamegraph(int argc, char **argv)
             fprintf(stderr, " %s", profile_string(profile, profile->sample_types[i].type));
         fprintf(stderr, "\n");
         profile_destroy(profile);
+        profile_filter_destroy(filter);
         return 1;
     }
     options.sample_type = (size_t)sample_type;
+    profile_filter_options_apply(filter, &profile, options.sample_type, "flamegraph");
+    profile_filter_destroy(filter);
     if (!count_name_given && !used_folded)
         profile_label_counts(&options, profile, options.sample_type);
 
