@@ -8,6 +8,7 @@
 #include "../formats/format.h"
 #include "../render/html.h"
 #include "../util/output.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 
 #include <getopt.h>
@@ -39,6 +40,7 @@ static void usage(FILE *file)
             "                         time or input order, stacks not merged)\n"
             "      --palette NAME     colours: hot (default), mem, io, package\n"
             "  -h, --help             this text\n");
+    profile_filter_options_usage(file);
 }
 
 enum {
@@ -100,14 +102,22 @@ int command_view(int argc, char **argv)
         {"flamechart", no_argument, NULL, OPTION_FLAMECHART},
         {"palette", required_argument, NULL, OPTION_PALETTE},
         {"help", no_argument, NULL, 'h'},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     struct html_options options;
     html_options_init(&options);
     const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
     int option;
     optind = 1;
     while ((option = getopt_long(argc, argv, "o:f:t:h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "view");
+        if (filter_taken < 0)
+            return 2;
+        if (filter_taken > 0)
+            continue;
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'f': format_name = optarg; break;
@@ -136,12 +146,14 @@ int command_view(int argc, char **argv)
         format_list(stderr);
         return 2;
     }
+    struct profile_filter *filter = NULL;
+    if (profile_filter_options_compile(&filter_options, "view", &filter) < 0)
+        return 2;
     const char *input_path = optind < argc ? argv[optind] : "-";
     const char *input_label = strcmp(input_path, "-") == 0 ? "<stdin>" : input_path;
 
     struct profile *profile = profile_create();
     int status = read_profile(input_path, format, options.flamechart, profile);
-    /* (filters go here, between loading and writing) */
     if (status == 0) {
         long sample_type =
             profile_sample_type_or_report(profile, sample_type_name, "view", input_label);
@@ -150,6 +162,9 @@ int command_view(int argc, char **argv)
         else
             options.sample_type = (size_t)sample_type;
     }
+    if (status == 0)
+        profile_filter_options_apply(filter, &profile, options.sample_type, "view");
+    profile_filter_destroy(filter);
     if (status == 0)
         status = write_view(output_path, profile, &options);
     profile_destroy(profile);
