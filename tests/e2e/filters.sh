@@ -93,6 +93,15 @@ else
     not_ok "top with --ignore"; note "$(cat "$TMP/top.out" "$TMP/err")"
 fi
 
+if "$EMBER" view "$TMP/in.folded" -o "$TMP/view.html" --focus '^d$' 2>"$TMP/err" &&
+    "$EMBER" view "$TMP/in.folded" -o "$TMP/view-all.html" 2>>"$TMP/err" &&
+    grep -q '"d"' "$TMP/view.html" && ! grep -q '"b"' "$TMP/view.html" &&
+    grep -q '"b"' "$TMP/view-all.html"; then
+    ok "view writes the filtered profile into the HTML"
+else
+    not_ok "view with --focus"; note "$(cat "$TMP/err")"
+fi
+
 # fetch: a static copy of a Go heap profile served over HTTP.
 if command -v python3 >/dev/null 2>&1; then
     mkdir -p "$TMP/site/debug/pprof"
@@ -156,7 +165,8 @@ fi
 
 # --- bad values: exit 2, the option named ---------------------------------
 for command in "convert $TMP/in.folded -o $TMP/x.folded" "collapse" "flamegraph" \
-    "top $TMP/in.folded" "fetch http://127.0.0.1:9/"; do
+    "top $TMP/in.folded" "fetch http://127.0.0.1:9/" "view $TMP/in.folded -o $TMP/x.html" \
+    "peek . $TMP/in.folded" "tree $TMP/in.folded"; do
     status=0
     # shellcheck disable=SC2086
     "$EMBER" $command --hide 'a(b' >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null || status=$?
