@@ -2,7 +2,7 @@
 // `ember view` HTML file (src/render/html.c) by scripts/embed-text.
 //
 // Plain JavaScript on a canvas, no dependencies, no network. The profile is
-// the JSON of <script id="ember-data"> (layout in src/render/html.h): a
+// the JSON of the script element #ember-data (layout in src/render/html.h): a
 // names table and per-node columns in preorder, decoded once into typed
 // arrays.
 //
@@ -113,20 +113,21 @@
     for (let i = n - 1; i > 0; i--) total[parent[i]] += total[i];
     const x = new Float64Array(n);
     const cursor = new Float64Array(n);
-    let maxDepth = 0;
+    let maxDepth = 0, deepest = 0;
     for (let i = 1; i < n; i++) {
       const p = parent[i];
       x[i] = cursor[p];
       cursor[p] += total[i];
       cursor[i] = x[i];
-      if (depth[i] > maxDepth) maxDepth = depth[i];
+      if (depth[i] > deepest) deepest = depth[i];
+      if (total[i] !== 0 && depth[i] > maxDepth) maxDepth = depth[i];
     }
     let before = null;
     if (beforeSelf) {
       before = Float64Array.from(beforeSelf);
       for (let i = n - 1; i > 0; i--) before[parent[i]] += before[i];
     }
-    return { n, parent, depth, name, end, self, total, x, before, maxDepth };
+    return { n, parent, depth, name, end, self, total, x, before, maxDepth, deepest };
   }
 
   // A trie built by insertion (child found by parent and name), then turned
@@ -542,7 +543,7 @@
     const self = new Float64Array(count), total = new Float64Array(count);
     const before = g.before ? new Float64Array(count) : null;
     const active = new Int32Array(count);
-    const stack = new Int32Array(g.maxDepth + 2);
+    const stack = new Int32Array(g.deepest + 2);
     let sp = 0;
     for (let i = 1; i < g.n; i++) {
       while (sp > 0 && g.end[stack[sp - 1]] <= i) active[g.name[stack[--sp]]]--;
@@ -905,6 +906,7 @@
   function setMode(mode) {
     state.mode = mode;
     mainArea.className = 'mode-' + mode;
+    breadcrumb.style.display = mode === 'graph' || mode === 'both' ? '' : 'none';
     for (const key in modeButtons) modeButtons[key].classList.toggle('active', key === mode);
     hideMenu();
     redrawAll();
@@ -987,7 +989,7 @@
     let node = 0;
     for (const part of path) {
       let found = -1;
-      for (let c = node + 1, e = g.end[node]; c < e; c = g.end[c]) if (names[g.name[c]] === part) { found = c; break; }
+      for (let c = node + 1, e = g.end[node]; c < e; c = g.end[c]) if (g.total[c] !== 0 && names[g.name[c]] === part) { found = c; break; }
       if (found < 0) return -1;
       node = found;
     }
