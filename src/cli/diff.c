@@ -6,6 +6,7 @@
  * writes. */
 #include "commands.h"
 #include "flamegraph.h"
+#include "profile_filters.h"
 #include "write_profile.h"
 #include "../formats/format.h"
 #include "../model/diff.h"
@@ -51,7 +52,12 @@ static void usage(FILE *file)
         "Drawing options of `ember flamegraph` apply to .svg (and --title to .html):\n"
         "--title, --subtitle, --width, --height, --minwidth, --colors, --countname,\n"
         "--inverted, --reverse, --fonttype, --fontsize, ... (see `ember flamegraph --help`).\n"
-        "The graph's subtitle says whether and how BEFORE was normalized.\n"
+        "The graph's subtitle says whether and how BEFORE was normalized.\n");
+    profile_filter_options_usage(file);
+    fprintf(file,
+        "In `ember diff` the filters apply to BEFORE and AFTER alike before they are\n"
+        "compared, except --min-percent: it groups the compared profile's small nodes\n"
+        "(by the totals of the shape drawn).\n"
         "\n"
         "Examples:\n"
         "  ember diff before.folded after.folded > diff.folded\n"
@@ -173,6 +179,48 @@ static void describe_normalization(char *buffer, size_t size, const char *user_s
         snprintf(buffer, size, "%s", text);
 }
 
+/* The filters as two: every option but --min-percent for each input, and
+ * --min-percent alone for the compared profile (grouping each input's
+ * small nodes on its own totals would compare different "other" nodes).
+ * Returns 0, or -1 after printing a bad regex. */
+static int compile_filters(const struct profile_filter_options *given,
+                           struct profile_filter **each_input, struct profile_filter **compared)
+{
+    struct profile_filter_options inputs = *given, shape;
+    inputs.spec.min_percent = 0;
+    inputs.given = 0;
+    for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
+        if (inputs.spec.patterns[which])
+            inputs.given = 1;
+    if (inputs.spec.strip_roots || inputs.spec.merge_recursion || inputs.spec.invert ||
+        inputs.spec.max_depth)
+        inputs.given = 1;
+    profile_filter_options_init(&shape);
+    shape.spec.min_percent = given->spec.min_percent;
+    shape.given = given->spec.min_percent > 0;
+    *compared = NULL;
+    if (profile_filter_options_compile(&inputs, "diff", each_input) < 0)
+        return -1;
+    return profile_filter_options_compile(&shape, "diff", compared);
+}
+
+/* --min-percent on the compared profile: the profile is rebuilt, and the
+ * printed stacks become its nodes with a count in either input. */
+static void group_small_nodes(struct diff *diff, const struct profile_filter *filter)
+{
+    if (!filter)
+        return;
+    profile_filter_options_apply(filter, &diff->profile, 0, "diff");
+    const struct profile *profile = diff->profile;
+    free(diff->stacks);
+    diff->stacks = malloc(profile->node_count * sizeof *diff->stacks);
+    diff->stack_count = 0;
+    for (uint32_t node = 0; diff->stacks && node < profile->node_count; node++)
+        if (profile_self_value(profile, node, 0) != 0 ||
+            profile_self_value(profile, node, diff->before_type) != 0)
+            diff->stacks[diff->stack_count++] = node;
+}
+
 static int write_folded(const char *path, const struct diff *diff)
 {
     struct output output;
@@ -195,6 +243,7 @@ int command_diff(int argc, char **argv)
         {"format", required_argument, NULL, OPTION_FORMAT},
         {"sample-type", required_argument, NULL, OPTION_SAMPLE_TYPE},
         {"help", no_argument, NULL, OPTION_HELP},
+        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     struct option long_options[96];
@@ -205,9 +254,16 @@ int command_diff(int argc, char **argv)
     svg_options_init(&defaults);
     struct diff_options diff_options = {0};
     const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     int option;
     optind = 1;
     while ((option = getopt_long_only(argc, argv, "o:nsf:t:h", long_options, NULL)) != -1) {
+        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "diff");
+        if (filter_taken < 0)
+            return 2;
+        if (filter_taken > 0)
+            continue;
         switch (option) {
         case 'o': output_path = optarg; break;
         case 'n':
@@ -250,6 +306,11 @@ int command_diff(int argc, char **argv)
         profile_destination_for_path(&destination, output_path, "diff") < 0)
         return 2;
     int folded_output = destination.format && strcmp(destination.format->name, "folded") == 0;
+    struct profile_filter *input_filter = NULL, *compared_filter = NULL;
+    if (compile_filters(&filter_options, &input_filter, &compared_filter) < 0) {
+        profile_filter_destroy(input_filter);
+        return 2;
+    }
 
     const char *before_path = argv[optind], *after_path = argv[optind + 1];
     struct read_job before = {.path = before_path, .format = format, .profile = profile_create()};
@@ -265,8 +326,16 @@ int command_diff(int argc, char **argv)
     if (before_type < 0) {
         profile_destroy(before.profile);
         profile_destroy(after.profile);
+        profile_filter_destroy(input_filter);
+        profile_filter_destroy(compared_filter);
         return 1;
     }
+    struct profile *inputs[2] = {before.profile, after.profile};
+    size_t input_types[2] = {(size_t)before_type, (size_t)after_type};
+    profile_filter_options_apply_all(input_filter, inputs, input_types, 2, "diff");
+    before.profile = inputs[0];
+    after.profile = inputs[1];
+    profile_filter_destroy(input_filter);
 
     /* --negate: the shape of BEFORE, i.e. difffolded.pl AFTER BEFORE. */
     struct read_job *first = svg.negate ? &after : &before;
@@ -278,6 +347,9 @@ int command_diff(int argc, char **argv)
                                         second_type, &diff_options);
     profile_destroy(before.profile);
     profile_destroy(after.profile);
+    if (built == DIFF_OK)
+        group_small_nodes(&diff, compared_filter);
+    profile_filter_destroy(compared_filter);
     if (built == DIFF_NOTHING_TO_SCALE) {
         fprintf(stderr, "ember diff: --normalize: %s has no samples to scale to %s's total\n",
                 first->path, second->path);

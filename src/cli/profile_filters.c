@@ -134,17 +134,30 @@ int profile_filter_options_compile(const struct profile_filter_options *options,
     return -1;
 }
 
-void profile_filter_options_apply(const struct profile_filter *filter, struct profile **profile,
-                                  size_t sample_type, const char *command)
+void profile_filter_options_apply_all(const struct profile_filter *filter,
+                                      struct profile **profiles, const size_t *sample_types,
+                                      size_t count, const char *command)
 {
     if (!filter)
         return;
-    struct profile_filter_report report;
-    struct profile *filtered = profile_filter_apply(filter, *profile, sample_type, &report);
+    int matched[FILTER_PATTERN_COUNT] = {0};
+    for (size_t i = 0; i < count; i++) {
+        struct profile_filter_report report;
+        struct profile *filtered =
+            profile_filter_apply(filter, profiles[i], sample_types[i], &report);
+        for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
+            matched[which] |= report.matched[which];
+        profile_destroy(profiles[i]);
+        profiles[i] = filtered;
+    }
     for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
-        if (!report.matched[which] && profile_filter_has_pattern(filter, which))
+        if (!matched[which] && profile_filter_has_pattern(filter, (enum filter_pattern)which))
             fprintf(stderr, "ember %s: warning: %s matched no stack\n", command,
                     pattern_option_names[which]);
-    profile_destroy(*profile);
-    *profile = filtered;
+}
+
+void profile_filter_options_apply(const struct profile_filter *filter, struct profile **profile,
+                                  size_t sample_type, const char *command)
+{
+    profile_filter_options_apply_all(filter, profile, &sample_type, 1, command);
 }

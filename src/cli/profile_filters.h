@@ -75,4 +75,10 @@ int profile_filter_options_compile(const struct profile_filter_options *options,
 void profile_filter_options_apply(const struct profile_filter *filter, struct profile **profile,
                                   size_t sample_type, const char *command);
 
+/* The same for count profiles filtered alike (`ember diff`'s two inputs):
+ * a regex is reported only when it matched no stack in any of them. */
+void profile_filter_options_apply_all(const struct profile_filter *filter,
+                                      struct profile **profiles, const size_t *sample_types,
+                                      size_t count, const char *command);
+
 #endif

@@ -102,6 +102,23 @@ else
     not_ok "view with --focus"; note "$(cat "$TMP/err")"
 fi
 
+# diff: filters on both inputs, --min-percent on the compared profile.
+printf 'main;a;b 3\nmain;a;c 2\nmain;d 5\n' >"$TMP/before.folded"
+printf 'main;a;b 6\nmain;d 1\nmain;e 3\n' >"$TMP/after.folded"
+if "$EMBER" diff "$TMP/before.folded" "$TMP/after.folded" --hide '^main$' >"$TMP/diff.out" 2>"$TMP/err" &&
+    [ "$(cat "$TMP/diff.out")" = "$(printf 'a;b 3 6\na;c 2 0\nd 5 1\ne 0 3')" ]; then
+    ok "diff filters BEFORE and AFTER alike"
+else
+    not_ok "diff with --hide"; note "$(cat "$TMP/diff.out" "$TMP/err")"
+fi
+# AFTER's total is 10: under main, d (1) goes to other; under a, c (0) too.
+if "$EMBER" diff "$TMP/before.folded" "$TMP/after.folded" --min-percent 20 >"$TMP/diff.out" 2>"$TMP/err" &&
+    [ "$(cat "$TMP/diff.out")" = "$(printf 'main;a;b 3 6\nmain;a;other 2 0\nmain;e 0 3\nmain;other 5 1')" ]; then
+    ok "diff --min-percent groups the compared profile's small nodes (AFTER's totals)"
+else
+    not_ok "diff with --min-percent"; note "$(cat "$TMP/diff.out" "$TMP/err")"
+fi
+
 # fetch: a static copy of a Go heap profile served over HTTP.
 if command -v python3 >/dev/null 2>&1; then
     mkdir -p "$TMP/site/debug/pprof"
@@ -166,7 +183,7 @@ fi
 # --- bad values: exit 2, the option named ---------------------------------
 for command in "convert $TMP/in.folded -o $TMP/x.folded" "collapse" "flamegraph" \
     "top $TMP/in.folded" "fetch http://127.0.0.1:9/" "view $TMP/in.folded -o $TMP/x.html" \
-    "peek . $TMP/in.folded" "tree $TMP/in.folded"; do
+    "peek . $TMP/in.folded" "tree $TMP/in.folded" "diff $TMP/in.folded $TMP/in.folded"; do
     status=0
     # shellcheck disable=SC2086
     "$EMBER" $command --hide 'a(b' >"$TMP/bad.out" 2>"$TMP/bad.err" </dev/null || status=$?
