@@ -342,6 +342,8 @@ int command_diff(int argc, char **argv)
     struct read_job *second = svg.negate ? &before : &after;
     size_t first_type = (size_t)(svg.negate ? after_type : before_type);
     size_t second_type = (size_t)(svg.negate ? before_type : after_type);
+    diff_options.before_zero_leaves = first->used_folded;
+    diff_options.after_zero_leaves = second->used_folded;
     struct diff diff;
     enum diff_status built = diff_build(&diff, first->profile, first_type, second->profile,
                                         second_type, &diff_options);

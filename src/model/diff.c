@@ -105,12 +105,13 @@ static uint32_t *add_side(struct profile *result, const struct profile *source,
 }
 
 /* Whether node of source is a line of its folded form: a non-zero count of
- * the chosen type, or a leaf whose counts are all 0 (a "stack 0" line). */
-static int is_listed(const struct profile *source, uint32_t node, size_t type)
+ * the chosen type, or with zero_leaves a leaf whose counts are all 0 (a
+ * "stack 0" line). */
+static int is_listed(const struct profile *source, uint32_t node, size_t type, int zero_leaves)
 {
     if (type < source->sample_type_count && profile_self_value(source, node, type) != 0)
         return 1;
-    if (node == PROFILE_ROOT || source->nodes[node].first_child != PROFILE_NONE)
+    if (!zero_leaves || node == PROFILE_ROOT || source->nodes[node].first_child != PROFILE_NONE)
         return 0;
     for (size_t t = 0; t < source->sample_type_count; t++)
         if (profile_self_value(source, node, t) != 0)
@@ -119,10 +120,10 @@ static int is_listed(const struct profile *source, uint32_t node, size_t type)
 }
 
 static void mark_listed(unsigned char *listed, const struct profile *source, size_t type,
-                        const uint32_t *node_map)
+                        int zero_leaves, const uint32_t *node_map)
 {
     for (uint32_t node = 0; node < source->node_count; node++)
-        if (is_listed(source, node, type))
+        if (is_listed(source, node, type, zero_leaves))
             listed[node_map[node]] = 1;
 }
 
@@ -167,8 +168,8 @@ enum diff_status diff_build(struct diff *diff, const struct profile *before, siz
     uint32_t *before_map = add_side(result, before, before_type, diff->before_type, strip_hex);
 
     unsigned char *listed = xcalloc(result->node_count, 1);
-    mark_listed(listed, after, after_type, after_map);
-    mark_listed(listed, before, before_type, before_map);
+    mark_listed(listed, after, after_type, options && options->after_zero_leaves, after_map);
+    mark_listed(listed, before, before_type, options && options->before_zero_leaves, before_map);
     free(after_map);
     free(before_map);
     diff->stacks = xmalloc((result->node_count + 1) * sizeof *diff->stacks);

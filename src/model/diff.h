@@ -18,9 +18,10 @@
  * merge, their counts summed.
  *
  * The stacks difffolded.pl would print are remembered in `stacks`: every
- * node where a stack of either input ends with a non-zero count, and every
- * leaf (a folded line with count 0, which difffolded.pl prints too). After
- * normalization some of them may hold 0 and 0; they are still printed.
+ * node where a stack of either input ends with a non-zero count, and, for
+ * inputs read from folded text, every leaf without counts (a "stack 0"
+ * line, which difffolded.pl prints too). After normalization some of them
+ * may hold 0 and 0; they are still printed.
  *
  * normalize (difffolded.pl -n): when the totals differ, each BEFORE count
  * becomes int(count * after_total / before_total), with perl's arithmetic
@@ -39,6 +40,10 @@
 struct diff_options {
     int normalize; /* scale BEFORE's counts so their total equals AFTER's */
     int strip_hex; /* 0x[0-9a-fA-F]+ -> 0x... in every frame name */
+    /* Set for an input read from folded text: its leaves with no counts
+     * were "stack 0" lines, which difffolded.pl prints. Other formats'
+     * folded form (`ember convert`'s) has no such lines. */
+    int before_zero_leaves, after_zero_leaves;
 };
 
 struct diff {

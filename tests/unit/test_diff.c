@@ -35,7 +35,8 @@ static char *diff_test_lines(const char *before_text, const char *after_text, in
 {
     struct profile *before = diff_test_read(before_text);
     struct profile *after = diff_test_read(after_text);
-    struct diff_options options = {.normalize = normalize, .strip_hex = strip_hex};
+    struct diff_options options = {.normalize = normalize, .strip_hex = strip_hex,
+                                   .before_zero_leaves = 1, .after_zero_leaves = 1};
     struct diff diff;
     cr_assert_eq(diff_build(&diff, before, 0, after, 0, &options), DIFF_OK);
     profile_destroy(before);
@@ -169,6 +170,16 @@ Test(diff, zero_count_lines_are_stacks)
     char *text = diff_test_lines("a;b 0\n", "a;c 1\n", 0, 0, NULL);
     cr_assert_str_eq(text, "a;b 0 0\na;c 0 1\n");
     free(text);
+    /* Not for inputs of other formats, whose folded form has no such line. */
+    struct profile *before = diff_test_read("a;b 0\n");
+    struct profile *after = diff_test_read("a;c 1\n");
+    struct diff_options options = {.after_zero_leaves = 1};
+    struct diff diff;
+    cr_assert_eq(diff_build(&diff, before, 0, after, 0, &options), DIFF_OK);
+    cr_assert_eq(diff.stack_count, 1);
+    diff_free(&diff);
+    profile_destroy(before);
+    profile_destroy(after);
 }
 
 Test(diff, fractional_counts_print_like_perl)
