@@ -67,11 +67,10 @@ int profile_filter_has_pattern(const struct profile_filter *filter, enum filter_
 
 /* ---- the pass engine: rewrite every stack of a profile into a new one ---- */
 
-/* A rewrite fills path (capacity: the source's max depth + 1) with the
- * new stack, as frame ids of the destination, and returns its depth, or
- * DROP_STACK to leave the stack's values out. */
-#define DROP_STACK SIZE_MAX
-typedef size_t (*rewrite_stack)(void *context, uint32_t node, uint32_t *path);
+/* A rewrite returns the destination node that takes the values of the
+ * source node's stack, or PROFILE_NONE to leave them out. It is called in
+ * node id order, so a node comes after its parent. */
+typedef uint32_t (*rewrite_stack)(void *context, uint32_t node);
 
 /* A new profile with source's sample types, labels and metadata, and no
  * stacks. */
@@ -113,9 +112,9 @@ static int has_value(const struct profile *profile, uint32_t node)
     return 0;
 }
 
-/* Adds to destination every stack of source that has a value or a timeline
- * entry, rewritten, with its values; then the timeline entries whose stack
- * survived, in order. */
+/* Adds to destination the values of every stack of source that has a
+ * value or a timeline entry, at the node the rewrite gives; then the
+ * timeline entries whose stack survived, in order. */
 static void rewrite_stacks(const struct profile *source, struct profile *destination,
                            rewrite_stack rewrite, void *context)
 {
@@ -129,15 +128,13 @@ static void rewrite_stacks(const struct profile *source, struct profile *destina
         for (size_t i = 0; i < source->timeline_count; i++)
             on_timeline[source->timeline[i].node] = 1;
     }
-    uint32_t *path = xmalloc((profile_max_depth(source) + 2) * sizeof *path);
     size_t stride = source->sample_type_count;
     for (uint32_t node = 0; node < source->node_count; node++) {
         if (!has_value(source, node) && !(on_timeline && on_timeline[node]))
             continue;
-        size_t depth = rewrite(context, node, path);
-        if (depth == DROP_STACK)
+        uint32_t target = rewrite(context, node);
+        if (target == PROFILE_NONE)
             continue;
-        uint32_t target = profile_add_stack(destination, path, depth);
         node_map[node] = target;
         for (size_t type = 0; type < stride; type++) {
             double value = source->self_values[(size_t)node * stride + type];
@@ -153,12 +150,20 @@ static void rewrite_stacks(const struct profile *source, struct profile *destina
                                     profile_import_string(destination, source, entry->thread),
                                     node, entry->weight);
     }
-    free(path);
     free(on_timeline);
     free(node_map);
 }
 
-/* ---- pass 1: names (roots, focus, ignore, hide, show, prune_from, recursion) ---- */
+/* ---- pass 1: names (roots, focus, ignore, hide, show, prune_from, recursion) ----
+ *
+ * Every step of this pass is decided along the root path, so each source
+ * node's outcome follows from its parent's: `seen` (the regex flags met
+ * from the root down), `prune_at` (the deepest kept ancestor-or-self that
+ * matches prune_from) and `mapped` (the destination node of the stack
+ * ending there, after renaming, hiding and merging). seen and prune_at are
+ * computed for every node up front; mapped only for the nodes a surviving
+ * stack needs, so a stack that focus or ignore drops leaves no empty
+ * nodes behind. No stack is ever built as a path of frames. */
 
 enum frame_flag {
     FLAG_FOCUS = 1 << FILTER_FOCUS,
@@ -166,6 +171,7 @@ enum frame_flag {
     FLAG_HIDE = 1 << FILTER_HIDE,
     FLAG_SHOW = 1 << FILTER_SHOW,
     FLAG_PRUNE_FROM = 1 << FILTER_PRUNE_FROM,
+    FLAG_DROPPED = 1 << 7, /* computed: hidden by --hide or not shown by --show */
 };
 
 struct name_pass {
@@ -179,6 +185,11 @@ struct name_pass {
     unsigned char *flags_known;
     size_t flags_capacity;
     pcre2_match_data *match_data;
+    int any_pattern;
+    unsigned char *seen;        /* per source node, when any_pattern */
+    uint32_t *prune_at;         /* per source node, with prune_from */
+    uint32_t *mapped;           /* per source node, PROFILE_NONE until needed */
+    uint32_t *chain;            /* scratch: nodes whose mapping is being computed */
     struct profile_filter_report *report;
 };
 
@@ -191,6 +202,8 @@ static int matches(struct name_pass *pass, const pcre2_code *pattern, const char
 /* focus, ignore, hide and show test name and file; prune_from the name. */
 static unsigned char frame_flags(struct name_pass *pass, uint32_t frame)
 {
+    if (!pass->any_pattern)
+        return 0;
     if (frame >= pass->flags_capacity) {
         size_t old_capacity = pass->flags_capacity;
         pass->flags_capacity = (frame + 1) * 2;
@@ -221,6 +234,8 @@ static unsigned char frame_flags(struct name_pass *pass, uint32_t frame)
         if (hit)
             flags |= (unsigned char)(1 << which);
     }
+    if ((flags & FLAG_HIDE) || (pass->filter->patterns[FILTER_SHOW] && !(flags & FLAG_SHOW)))
+        flags |= FLAG_DROPPED;
     pass->flags[frame] = flags;
     pass->flags_known[frame] = 1;
     return flags;
@@ -260,10 +275,13 @@ static size_t stripped_root_length(const char *name, size_t length, enum filter_
     return length;
 }
 
-/* The destination frame for source frame as a stack's first frame. */
-static uint32_t root_frame(struct name_pass *pass, uint32_t frame)
+/* The destination frame of source node's own frame: its first frame is
+ * renamed by root stripping. */
+static uint32_t destination_frame(struct name_pass *pass, uint32_t node)
 {
-    if (pass->filter->strip_roots == FILTER_KEEP_ROOTS)
+    const struct tree_node *tree_node = &pass->source->nodes[node];
+    uint32_t frame = tree_node->frame;
+    if (tree_node->depth != 1 || pass->filter->strip_roots == FILTER_KEEP_ROOTS)
         return pass->frame_map[frame];
     if (pass->root_map[frame] != PROFILE_NONE)
         return pass->root_map[frame];
@@ -281,66 +299,83 @@ static uint32_t root_frame(struct name_pass *pass, uint32_t frame)
     return mapped;
 }
 
-static size_t rewrite_names(void *context, uint32_t node, uint32_t *path)
+/* The destination node of the stack ending at source node: its nearest
+ * mapped ancestor, then each node below it in turn is left out (hidden),
+ * merged into its parent's node (same name as the last kept frame, with
+ * merge recursion) or added as a child. */
+static uint32_t map_node(struct name_pass *pass, uint32_t node)
+{
+    size_t count = 0;
+    uint32_t at = node;
+    while (pass->mapped[at] == PROFILE_NONE) {
+        pass->chain[count++] = at;
+        at = pass->source->nodes[at].parent;
+    }
+    uint32_t target = pass->mapped[at];
+    struct profile *destination = pass->destination;
+    while (count > 0) {
+        uint32_t below = pass->chain[--count];
+        uint32_t frame = destination_frame(pass, below);
+        if (frame_flags(pass, frame) & FLAG_DROPPED) {
+            /* hidden: the stack goes on from the same node */
+        } else if (pass->filter->merge_recursion && target != PROFILE_ROOT &&
+                   destination->frames[destination->nodes[target].frame].name ==
+                       destination->frames[frame].name) {
+            /* recursion: one frame for the run */
+        } else {
+            target = profile_child(destination, target, frame);
+        }
+        pass->mapped[below] = target;
+    }
+    return target;
+}
+
+static uint32_t rewrite_names(void *context, uint32_t node)
 {
     struct name_pass *pass = context;
     const struct profile_filter *filter = pass->filter;
-    size_t depth = profile_root_path(pass->source, node, path);
-    for (size_t i = 0; i < depth; i++)
-        path[i] = i == 0 ? root_frame(pass, path[0]) : pass->frame_map[path[i]];
-
-    /* focus / ignore: the whole stack, on the frames as they are now. */
-    int any_pattern = 0;
-    for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
-        if (filter->patterns[which])
-            any_pattern = 1;
-    unsigned char seen = 0;
-    if (any_pattern)
-        for (size_t i = 0; i < depth; i++)
-            seen |= frame_flags(pass, path[i]);
-    if (pass->report)
-        for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
-            if (seen & (1 << which))
-                pass->report->matched[which] = 1;
-    if (seen & FLAG_IGNORE)
-        return DROP_STACK;
-    if (filter->patterns[FILTER_FOCUS] && !(seen & FLAG_FOCUS))
-        return DROP_STACK;
-
-    /* hide / show: remove frames; nothing left drops the stack. */
-    if (filter->patterns[FILTER_HIDE] || filter->patterns[FILTER_SHOW]) {
-        size_t kept = 0;
-        for (size_t i = 0; i < depth; i++) {
-            unsigned char flags = frame_flags(pass, path[i]);
-            if (flags & FLAG_HIDE)
-                continue;
-            if (filter->patterns[FILTER_SHOW] && !(flags & FLAG_SHOW))
-                continue;
-            path[kept++] = path[i];
-        }
-        if (kept == 0 && depth > 0)
-            return DROP_STACK;
-        depth = kept;
+    if (pass->any_pattern) {
+        /* focus / ignore: the whole stack, on the frames as renamed. */
+        unsigned char seen = pass->seen[node];
+        if (pass->report)
+            for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
+                if (seen & (1 << which))
+                    pass->report->matched[which] = 1;
+        if (seen & FLAG_IGNORE)
+            return PROFILE_NONE;
+        if (filter->patterns[FILTER_FOCUS] && !(seen & FLAG_FOCUS))
+            return PROFILE_NONE;
     }
+    /* prune_from: the stack ends at its deepest kept matching frame. */
+    uint32_t last = node;
+    if (pass->prune_at && pass->prune_at[node] != PROFILE_NONE)
+        last = pass->prune_at[node];
+    uint32_t target = map_node(pass, last);
+    /* Every frame hidden: pprof drops the sample. */
+    if (target == PROFILE_ROOT && node != PROFILE_ROOT)
+        return PROFILE_NONE;
+    return target;
+}
 
-    /* prune_from: keep down to the deepest matching frame. */
-    if (filter->patterns[FILTER_PRUNE_FROM])
-        for (size_t i = depth; i-- > 0;)
-            if (frame_flags(pass, path[i]) & FLAG_PRUNE_FROM) {
-                depth = i + 1;
-                break;
-            }
-
-    /* merge recursion: a run of frames of one name becomes one frame. */
-    if (filter->merge_recursion && depth > 1) {
-        const struct frame *frames = pass->destination->frames;
-        size_t kept = 1;
-        for (size_t i = 1; i < depth; i++)
-            if (frames[path[i]].name != frames[path[kept - 1]].name)
-                path[kept++] = path[i];
-        depth = kept;
+/* seen and prune_at of every node, parents first. */
+static void follow_paths(struct name_pass *pass)
+{
+    const struct profile *source = pass->source;
+    int prune = pass->filter->patterns[FILTER_PRUNE_FROM] != NULL;
+    pass->seen = xcalloc(source->node_count, 1);
+    if (prune) {
+        pass->prune_at = xmalloc(source->node_count * sizeof *pass->prune_at);
+        pass->prune_at[PROFILE_ROOT] = PROFILE_NONE;
     }
-    return depth;
+    for (uint32_t node = 1; node < source->node_count; node++) {
+        uint32_t parent = source->nodes[node].parent;
+        unsigned char flags = frame_flags(pass, destination_frame(pass, node));
+        pass->seen[node] = (unsigned char)(pass->seen[parent] | (flags & ~FLAG_DROPPED));
+        if (prune)
+            pass->prune_at[node] = (flags & FLAG_PRUNE_FROM) && !(flags & FLAG_DROPPED)
+                                       ? node
+                                       : pass->prune_at[parent];
+    }
 }
 
 static struct profile *apply_names(const struct profile_filter *filter,
@@ -357,13 +392,27 @@ static struct profile *apply_names(const struct profile_filter *filter,
         .match_data = pcre2_match_data_create(1, NULL),
         .report = report,
     };
+    for (int which = 0; which < FILTER_PATTERN_COUNT; which++)
+        if (filter->patterns[which])
+            pass.any_pattern = 1;
     if (filter->strip_roots != FILTER_KEEP_ROOTS) {
         pass.root_map = xmalloc((source->frame_count + 1) * sizeof *pass.root_map);
         for (size_t frame = 0; frame < source->frame_count; frame++)
             pass.root_map[frame] = PROFILE_NONE;
     }
+    pass.mapped = xmalloc(source->node_count * sizeof *pass.mapped);
+    for (size_t node = 0; node < source->node_count; node++)
+        pass.mapped[node] = PROFILE_NONE;
+    pass.mapped[PROFILE_ROOT] = PROFILE_ROOT;
+    pass.chain = xmalloc((profile_max_depth(source) + 1) * sizeof *pass.chain);
+    if (pass.any_pattern)
+        follow_paths(&pass);
     rewrite_stacks(source, destination, rewrite_names, &pass);
     pcre2_match_data_free(pass.match_data);
+    free(pass.chain);
+    free(pass.mapped);
+    free(pass.prune_at);
+    free(pass.seen);
     free(pass.flags);
     free(pass.flags_known);
     free(pass.root_map);
@@ -371,40 +420,57 @@ static struct profile *apply_names(const struct profile_filter *filter,
     return destination;
 }
 
-/* ---- pass 3: shape (max depth, min percent) ---- */
+/* ---- pass 3: shape (max depth, min percent) ----
+ *
+ * Again each node's outcome follows from its parent's: a node is `closed`
+ * when nothing may be added below its destination node (it became
+ * "other", or it is at the maximum depth); the nodes below a closed one
+ * give their values to its destination node. Destination nodes are made
+ * only for the stacks that have values. */
 
 struct shape_pass {
     const struct profile_filter *filter;
     const struct profile *source;
+    struct profile *destination;
     const uint32_t *frame_map;
-    double *totals;      /* per source node, of the chosen type; NULL without min percent */
+    double *totals;         /* per source node, of the chosen type; NULL without min percent */
     double grand_total;
-    uint32_t other;      /* destination frame "other" */
-    uint32_t *nodes;     /* scratch: the root path as nodes */
+    uint32_t other;         /* destination frame "other" */
+    uint32_t *mapped;       /* per source node, PROFILE_NONE until needed */
+    unsigned char *closed;  /* per source node, valid where mapped is */
+    uint32_t *chain;        /* scratch */
 };
 
-static size_t rewrite_shape(void *context, uint32_t node, uint32_t *path)
+static uint32_t rewrite_shape(void *context, uint32_t node)
 {
     struct shape_pass *pass = context;
     const struct profile *source = pass->source;
-    size_t depth = source->nodes[node].depth;
-    for (size_t i = depth; i-- > 0;) {
-        pass->nodes[i] = node;
-        node = source->nodes[node].parent;
+    size_t count = 0;
+    uint32_t at = node;
+    while (pass->mapped[at] == PROFILE_NONE) {
+        pass->chain[count++] = at;
+        at = source->nodes[at].parent;
     }
-    if (pass->filter->max_depth && depth > pass->filter->max_depth)
-        depth = pass->filter->max_depth;
-    for (size_t i = 0; i < depth; i++) {
-        uint32_t at = pass->nodes[i];
-        /* total * 100 < P * grand total: exact for integer counts. */
-        if (pass->totals &&
-            pass->totals[at] * 100.0 < pass->filter->min_percent * pass->grand_total) {
-            path[i] = pass->other;
-            return i + 1;
+    while (count > 0) {
+        uint32_t below = pass->chain[--count];
+        uint32_t parent = source->nodes[below].parent;
+        uint32_t target = pass->mapped[parent];
+        int closed = 1;
+        if (pass->closed[parent]) {
+            /* inside "other" or below the maximum depth */
+        } else if (pass->totals &&
+                   pass->totals[below] * 100.0 < pass->filter->min_percent * pass->grand_total) {
+            /* total * 100 < P * grand total: exact for integer counts. */
+            target = profile_child(pass->destination, target, pass->other);
+        } else {
+            target = profile_child(pass->destination, target,
+                                   pass->frame_map[source->nodes[below].frame]);
+            closed = pass->filter->max_depth && source->nodes[below].depth >= pass->filter->max_depth;
         }
-        path[i] = pass->frame_map[source->nodes[at].frame];
+        pass->mapped[below] = target;
+        pass->closed[below] = (unsigned char)closed;
     }
-    return depth;
+    return pass->mapped[node];
 }
 
 static struct profile *apply_shape(const struct profile_filter *filter,
@@ -415,18 +481,26 @@ static struct profile *apply_shape(const struct profile_filter *filter,
     struct shape_pass pass = {
         .filter = filter,
         .source = source,
+        .destination = destination,
         .frame_map = frame_map,
         .other = profile_frame_named(destination, PROFILE_FILTER_OTHER,
                                      strlen(PROFILE_FILTER_OTHER), FRAME_UNKNOWN),
-        .nodes = xmalloc((profile_max_depth(source) + 1) * sizeof *pass.nodes),
+        .mapped = xmalloc(source->node_count * sizeof *pass.mapped),
+        .closed = xcalloc(source->node_count, 1),
+        .chain = xmalloc((profile_max_depth(source) + 1) * sizeof *pass.chain),
     };
+    for (size_t node = 0; node < source->node_count; node++)
+        pass.mapped[node] = PROFILE_NONE;
+    pass.mapped[PROFILE_ROOT] = PROFILE_ROOT;
     if (filter->min_percent > 0 && sample_type < source->sample_type_count) {
         pass.totals = xmalloc(source->node_count * sizeof *pass.totals);
         profile_total_values(source, sample_type, pass.totals);
         pass.grand_total = pass.totals[PROFILE_ROOT];
     }
     rewrite_stacks(source, destination, rewrite_shape, &pass);
-    free(pass.nodes);
+    free(pass.chain);
+    free(pass.closed);
+    free(pass.mapped);
     free(pass.totals);
     free(frame_map);
     return destination;

@@ -8,9 +8,13 @@
  * Every option is a function of one stack (the frames from the root down to
  * a node with a value), except --min-percent, which needs the totals of the
  * profile the earlier steps left. So the transform rebuilds the profile in
- * at most three passes, each a walk over the source's nodes that have a
- * value (or a timeline entry) rewriting their root path and adding it, with
- * the node's values of every sample type, to a fresh profile:
+ * at most three passes, each a walk over the source's nodes in id order
+ * (parents first) that moves the values of every node that has one (or a
+ * timeline entry), of every sample type, to the node of a fresh profile its
+ * rewritten stack ends at. Every option decides along the root path, so a
+ * node's outcome follows from its parent's in O(1): no stack is rebuilt as
+ * a list of frames, and destination nodes are made only for stacks that
+ * keep a value (a dropped stack leaves no empty nodes behind):
  *
  *   1. per stack, in this order:
  *      root stripping (--no-tids / --no-pids) renames the stack's first frame;

@@ -139,6 +139,32 @@ Test(filter, prune_from_cuts_below_the_deepest_match)
     filter_expect("D;B;C;B;A 4\n", &leaf, "D;B;C;B;A 4\n");
 }
 
+Test(filter, prune_from_ignores_hidden_frames)
+{
+    /* --hide removes B before --prune-from looks for it. */
+    struct profile_filter_spec spec = {.patterns[FILTER_HIDE] = "^B$",
+                                       .patterns[FILTER_PRUNE_FROM] = "^[BC]$"};
+    filter_expect("a;B;c;d 1\na;B;C;d 2\n", &spec, "a;C 2\na;c;d 1\n");
+}
+
+Test(filter, dropped_stacks_leave_no_empty_nodes)
+{
+    struct profile *source = filter_test_read("main;a;b;c 3\nmain;a;e 1\nmain;d 5\n");
+    struct profile_filter_spec spec = {.patterns[FILTER_FOCUS] = "^d$"};
+    struct profile *filtered = filter_test_apply(source, &spec, 0, NULL);
+    cr_assert_eq(filtered->node_count, 3, "root, main and d, got %zu nodes", filtered->node_count);
+    profile_destroy(filtered);
+    /* min percent and max depth make nodes only for stacks with values. */
+    struct profile_filter_spec shape = {.max_depth = 2, .min_percent = 50};
+    filtered = filter_test_apply(source, &shape, 0, NULL);
+    char *text = filter_test_folded(filtered, 0);
+    cr_assert_str_eq(text, "main;d 5\nmain;other 4\n");
+    cr_assert_eq(filtered->node_count, 4);
+    free(text);
+    profile_destroy(filtered);
+    profile_destroy(source);
+}
+
 Test(filter, merge_recursion_collapses_runs_of_one_name)
 {
     struct profile_filter_spec spec = {.merge_recursion = 1};
