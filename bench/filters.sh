@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/filters.sh — what the profile filters cost (issue #4 item 2): `ember
+# convert` of large-A's folded stacks to folded, without filters and with
+# each kind of filter (a regex pass, recursion merging, inversion, the
+# min-percent pass, all of them together), and `ember flamegraph` with and
+# without --focus. The difference to the unfiltered run is the filters'
+# cost; the output is smaller when a filter drops stacks, so a filter can
+# also make the whole run faster.
+#
+# Inputs, made in a temporary directory (nothing decompressed into the
+# repository): large-A.perf from ../shared/corpus/large-A.perf.zst and its
+# folded form (`ember collapse`).
+#
+# Environment: EMBER_SHARED (default ../shared), EMBER (default
+# build/ember), BENCH_RUNS (hyperfine runs, default 5), BENCH_OUT (a
+# directory: the hyperfine JSON export is copied there).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shared=${EMBER_SHARED:-$repo/../shared}
+ember=${EMBER:-$repo/build/ember}
+runs=${BENCH_RUNS:-5}
+input=$shared/corpus/large-A.perf.zst
+
+if [ ! -r "$input" ]; then
+    echo "bench/filters.sh: SKIP: $input is absent" >&2
+    exit 0
+fi
+for tool in hyperfine zstd; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "bench/filters.sh: SKIP: $tool is not installed (make deps-bench)" >&2
+        exit 0
+    fi
+done
+[ -x "$ember" ] || { echo "bench/filters.sh: build ember first ($ember)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ember-bench-filters.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+zstd -q -d -o "$work/large-A.perf" "$input"
+"$ember" collapse "$work/large-A.perf" >"$work/large-A.folded"
+rm "$work/large-A.perf"
+echo "large-A: $(wc -l <"$work/large-A.folded") folded stacks" >&2
+
+folded=$work/large-A.folded
+convert="$ember convert $folded -o $work/out.folded"
+commands=(
+    "$convert"
+    "$convert --focus main"
+    "$convert --hide '^__'"
+    "$convert --prune-from '^main\$'"
+    "$convert --merge-recursion"
+    "$convert --invert"
+    "$convert --min-percent 0.5"
+    "$convert --no-pids --focus . --ignore zzz --hide '^__' --show . --prune-from zzz --merge-recursion --invert --max-depth 20 --min-percent 0.01"
+    "$ember flamegraph $folded -o $work/out.svg"
+    "$ember flamegraph $folded -o $work/out.svg --focus main"
+)
+hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/filters.json" \
+    "${commands[@]}" 2>/dev/null
+if [ -n "${BENCH_OUT:-}" ]; then
+    mkdir -p "$BENCH_OUT"
+    cp "$work/filters.json" "$BENCH_OUT/filters.json"
+fi
