@@ -1006,6 +1006,15 @@
       const node = findPath(view, path);
       return node < 0 ? null : view.boxOf(node);
     },
+    // The frame of the main view at page coordinates: its path and box.
+    probe(clientX, clientY) {
+      const rect = mainView.canvas.getBoundingClientRect();
+      const node = mainView.nodeAtPoint(clientX - rect.left, clientY - rect.top);
+      if (node < 0) return null;
+      const g = mainView.graph, path = [];
+      for (let a = node; a > 0; a = g.parent[a]) path.push(names[g.name[a]]);
+      return Object.assign({ path: path.reverse() }, mainView.boxOf(node));
+    },
     // Zooms the main view on the frame at path; returns the render time in ms.
     zoomTo(path) {
       const node = findPath(mainView, path);
