@@ -345,8 +345,10 @@ int command_diff(int argc, char **argv)
     diff_options.before_zero_leaves = first->used_folded;
     diff_options.after_zero_leaves = second->used_folded;
     struct diff diff;
-    enum diff_status built = diff_build(&diff, first->profile, first_type, second->profile,
-                                        second_type, &diff_options);
+    /* The shape's profile is handed over: a folded one becomes the result. */
+    enum diff_status built = diff_build_consuming(&diff, first->profile, first_type,
+                                                  second->profile, second_type, &diff_options);
+    second->profile = NULL;
     profile_destroy(before.profile);
     profile_destroy(after.profile);
     if (built == DIFF_OK)

@@ -119,12 +119,14 @@ static int is_listed(const struct profile *source, uint32_t node, size_t type, i
     return 1;
 }
 
+/* Marks in listed (indexed by result node) the nodes of source that are
+ * lines; node_map NULL means source is the result itself. */
 static void mark_listed(unsigned char *listed, const struct profile *source, size_t type,
                         int zero_leaves, const uint32_t *node_map)
 {
     for (uint32_t node = 0; node < source->node_count; node++)
         if (is_listed(source, node, type, zero_leaves))
-            listed[node_map[node]] = 1;
+            listed[node_map ? node_map[node] : node] = 1;
 }
 
 static void add_types(struct profile *result, const struct profile *before, size_t before_type,
@@ -146,9 +148,27 @@ static void add_types(struct profile *result, const struct profile *before, size
     result->differential = 1;
 }
 
-enum diff_status diff_build(struct diff *diff, const struct profile *before, size_t before_type,
-                            const struct profile *after, size_t after_type,
-                            const struct diff_options *options)
+/* Whether AFTER's own profile can become the result: one sample type (not
+ * named "before"), frames that are names only (as the folded reader makes
+ * them) and no renaming. Saves copying its tree. */
+static int can_adopt(const struct profile *after, size_t after_type, int strip_hex)
+{
+    if (strip_hex || after_type != 0 || after->sample_type_count != 1 || after->differential ||
+        strcmp(profile_string(after, after->sample_types[0].type), "before") == 0)
+        return 0;
+    for (size_t frame = 0; frame < after->frame_count; frame++) {
+        const struct frame *f = &after->frames[frame];
+        if (f->file != PROFILE_NONE || f->line != 0 || f->kind != FRAME_UNKNOWN)
+            return 0;
+    }
+    return 1;
+}
+
+/* diff_build() and diff_build_consuming(): owned_after is after when the
+ * caller gave it away (then it is adopted as the result or destroyed). */
+static enum diff_status build(struct diff *diff, const struct profile *before, size_t before_type,
+                              const struct profile *after, size_t after_type,
+                              struct profile *owned_after, const struct diff_options *options)
 {
     memset(diff, 0, sizeof *diff);
     diff->scale = 1;
@@ -157,20 +177,39 @@ enum diff_status diff_build(struct diff *diff, const struct profile *before, siz
     diff->after_total =
         after_type < after->sample_type_count ? profile_grand_total(after, after_type) : 0;
     int normalize = options && options->normalize && diff->before_total != diff->after_total;
-    if (normalize && diff->before_total == 0)
+    if (normalize && diff->before_total == 0) {
+        profile_destroy(owned_after);
         return DIFF_NOTHING_TO_SCALE;
-
-    struct profile *result = profile_create();
-    add_types(result, before, before_type, after, after_type, diff);
+    }
     int strip_hex = options && options->strip_hex;
-    /* AFTER first: its nodes are the ones drawn, so they come first in the array. */
-    uint32_t *after_map = add_side(result, after, after_type, 0, strip_hex);
-    uint32_t *before_map = add_side(result, before, before_type, diff->before_type, strip_hex);
+    int after_zero_leaves = options && options->after_zero_leaves;
 
-    unsigned char *listed = xcalloc(result->node_count, 1);
-    mark_listed(listed, after, after_type, options && options->after_zero_leaves, after_map);
+    /* AFTER first: its nodes are the ones drawn, so they come first in the
+     * array. Its lines are marked before BEFORE's stacks can extend them. */
+    struct profile *result;
+    unsigned char *listed;
+    if (owned_after && can_adopt(owned_after, after_type, strip_hex)) {
+        result = owned_after;
+        listed = xcalloc(result->node_count, 1);
+        mark_listed(listed, result, 0, after_zero_leaves, NULL);
+        diff->before_type = profile_add_sample_type(
+            result, "before", profile_string(result, result->sample_types[0].unit));
+        result->default_sample_type = 0;
+        result->differential = 1;
+    } else {
+        result = profile_create();
+        add_types(result, before, before_type, after, after_type, diff);
+        uint32_t *after_map = add_side(result, after, after_type, 0, strip_hex);
+        listed = xcalloc(result->node_count, 1);
+        mark_listed(listed, after, after_type, after_zero_leaves, after_map);
+        free(after_map);
+        profile_destroy(owned_after);
+    }
+    size_t after_nodes = result->node_count;
+    uint32_t *before_map = add_side(result, before, before_type, diff->before_type, strip_hex);
+    listed = xrealloc(listed, result->node_count);
+    memset(listed + after_nodes, 0, result->node_count - after_nodes);
     mark_listed(listed, before, before_type, options && options->before_zero_leaves, before_map);
-    free(after_map);
     free(before_map);
     diff->stacks = xmalloc((result->node_count + 1) * sizeof *diff->stacks);
     for (uint32_t node = 0; node < result->node_count; node++)
@@ -189,6 +228,20 @@ enum diff_status diff_build(struct diff *diff, const struct profile *before, siz
     }
     diff->profile = result;
     return DIFF_OK;
+}
+
+enum diff_status diff_build(struct diff *diff, const struct profile *before, size_t before_type,
+                            const struct profile *after, size_t after_type,
+                            const struct diff_options *options)
+{
+    return build(diff, before, before_type, after, after_type, NULL, options);
+}
+
+enum diff_status diff_build_consuming(struct diff *diff, const struct profile *before,
+                                      size_t before_type, struct profile *after,
+                                      size_t after_type, const struct diff_options *options)
+{
+    return build(diff, before, before_type, after, after_type, after, options);
 }
 
 void diff_free(struct diff *diff)

@@ -68,6 +68,13 @@ enum diff_status {
 enum diff_status diff_build(struct diff *diff, const struct profile *before, size_t before_type,
                             const struct profile *after, size_t after_type,
                             const struct diff_options *options);
+/* The same, taking over after: when it has one sample type and frames
+ * that are names only (a folded file) and strip_hex is off, it becomes the
+ * result, which spares copying its tree; otherwise it is destroyed once
+ * copied. Either way the caller no longer owns after. */
+enum diff_status diff_build_consuming(struct diff *diff, const struct profile *before,
+                                      size_t before_type, struct profile *after,
+                                      size_t after_type, const struct diff_options *options);
 void diff_free(struct diff *diff);
 
 /* int(count * after_total / before_total) as perl computes it: exact

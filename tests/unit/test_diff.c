@@ -189,6 +189,53 @@ Test(diff, fractional_counts_print_like_perl)
     free(text);
 }
 
+/* The folded lines of diff_build_consuming() (AFTER adopted as the result
+ * when it can be), which must be diff_build()'s. */
+static char *diff_test_lines_consuming(const char *before_text, const char *after_text,
+                                       int normalize, int strip_hex)
+{
+    struct profile *before = diff_test_read(before_text);
+    struct profile *after = diff_test_read(after_text);
+    struct diff_options options = {.normalize = normalize, .strip_hex = strip_hex,
+                                   .before_zero_leaves = 1, .after_zero_leaves = 1};
+    struct diff diff;
+    cr_assert_eq(diff_build_consuming(&diff, before, 0, after, 0, &options), DIFF_OK);
+    profile_destroy(before);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream(&text, &size);
+    cr_assert_eq(diff_write_folded(file, &diff), 0);
+    fclose(file);
+    diff_free(&diff);
+    return text;
+}
+
+Test(diff, consuming_after_gives_the_same_lines)
+{
+    static const char *const cases[][2] = {
+        {"main;b 3\nmain;c 2\nmain 1\n", "main;b 5\nmain;d 1\nmain;b 2\n"},
+        {"x 1\ny 9\n", "y 4\nz 1\n"},
+        {"main;0x7f00ab 2\nmain;0x12 1\n", "main;0x99 4\nmain;f0xAB 1\nmain;0x 1\n"},
+        /* AFTER's "stack 0" leaf that BEFORE's stacks extend stays a line. */
+        {"a;b;c 3\n", "a;b 0\nd 1\n"},
+        {"", "a 1\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int options = 0; options < 4; options++) {
+            int normalize = options & 1, strip_hex = options >> 1;
+            if (normalize && !*cases[i][0])
+                continue;
+            char *expected = diff_test_lines(cases[i][0], cases[i][1], normalize, strip_hex, NULL);
+            char *got = diff_test_lines_consuming(cases[i][0], cases[i][1], normalize, strip_hex);
+            cr_assert_str_eq(got, expected, "case %zu, options %d", i, options);
+            free(expected);
+            free(got);
+        }
+    char *text = diff_test_lines_consuming("a;b;c 3\n", "a;b 0\nd 1\n", 0, 0);
+    cr_assert_str_eq(text, "a;b 0 0\na;b;c 3 0\nd 0 1\n");
+    free(text);
+}
+
 Test(diff, chosen_sample_types_and_frames_by_name)
 {
     /* A pprof-like profile: two types, and one function at two lines
