@@ -1,13 +1,14 @@
 /* view.c — `ember view FILE -o out.html`: read a profile in any format and
  * write the self-contained interactive HTML viewer (src/render/html.c).
  *
- * The command is load -> (filters) -> write: read_profile() loads, and
- * write_view() writes; anything that transforms the profile between the two
- * goes between those calls in command_view(). */
+ * The command is load -> filter -> write (view_with): read_profile() loads,
+ * the shared filter options (profile_filters.h) transform, write_view()
+ * writes atomically. */
 #include "commands.h"
 #include "../formats/format.h"
 #include "../render/html.h"
 #include "../util/output.h"
+#include "profile_filters.h"
 #include "profile_filters.h"
 #include "write_profile.h"
 
@@ -92,6 +93,31 @@ static int write_view(const char *output_path, const struct profile *profile,
     return output_commit(&output);
 }
 
+/* The body of `ember view` once the options are parsed: load -> filter ->
+ * write. */
+static int view_with(const char *input_path, const char *output_path, const struct format *format,
+                     const char *sample_type_name, const struct profile_filter *filter,
+                     struct html_options *options)
+{
+    const char *input_label = strcmp(input_path, "-") == 0 ? "<stdin>" : input_path;
+    struct profile *profile = profile_create();
+    int status = read_profile(input_path, format, options->flamechart, profile);
+    if (status == 0) {
+        long sample_type =
+            profile_sample_type_or_report(profile, sample_type_name, "view", input_label);
+        if (sample_type < 0)
+            status = -1;
+        else
+            options->sample_type = (size_t)sample_type;
+    }
+    if (status == 0)
+        profile_filter_options_apply(filter, &profile, options->sample_type, "view");
+    if (status == 0)
+        status = write_view(output_path, profile, options);
+    profile_destroy(profile);
+    return status == 0 ? 0 : 1;
+}
+
 int command_view(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -105,10 +131,10 @@ int command_view(int argc, char **argv)
         PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    struct profile_filter_options filter_options;
-    profile_filter_options_init(&filter_options);
     struct html_options options;
     html_options_init(&options);
+    struct profile_filter_options filter_options;
+    profile_filter_options_init(&filter_options);
     const char *output_path = NULL, *format_name = NULL, *sample_type_name = NULL;
     int option;
     optind = 1;
@@ -149,24 +175,8 @@ int command_view(int argc, char **argv)
     struct profile_filter *filter = NULL;
     if (profile_filter_options_compile(&filter_options, "view", &filter) < 0)
         return 2;
-    const char *input_path = optind < argc ? argv[optind] : "-";
-    const char *input_label = strcmp(input_path, "-") == 0 ? "<stdin>" : input_path;
-
-    struct profile *profile = profile_create();
-    int status = read_profile(input_path, format, options.flamechart, profile);
-    if (status == 0) {
-        long sample_type =
-            profile_sample_type_or_report(profile, sample_type_name, "view", input_label);
-        if (sample_type < 0)
-            status = -1;
-        else
-            options.sample_type = (size_t)sample_type;
-    }
-    if (status == 0)
-        profile_filter_options_apply(filter, &profile, options.sample_type, "view");
+    int exit_code = view_with(optind < argc ? argv[optind] : "-", output_path, format,
+                              sample_type_name, filter, &options);
     profile_filter_destroy(filter);
-    if (status == 0)
-        status = write_view(output_path, profile, &options);
-    profile_destroy(profile);
-    return status == 0 ? 0 : 1;
+    return exit_code;
 }

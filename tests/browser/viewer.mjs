@@ -120,6 +120,7 @@ for (const [key, args] of [
     ['chart', ['view', '--flamechart', path.join(FIXTURES, 'chart.folded'), '-o']],
     ['heap', ['view', HEAP, '-o']],
     ['converted', ['convert', path.join(FIXTURES, 'basic.folded'), '-o']],
+    ['focused', ['view', '--focus', '^compute$', path.join(FIXTURES, 'basic.folded'), '-o']],
 ]) {
     const out = path.join(workdir, `${key}.html`);
     const run = ember([...args, out]);
@@ -473,6 +474,17 @@ if (files.converted) await step('convert -o out.html', async () => {
     await open('converted');
     ok((await page.evaluate(() => window.emberViewer.nodeCount)) === 1 + new Set(BASIC.flatMap((line) => line.frames.map((_, i) => line.frames.slice(0, i + 1).join(';')))).size,
         'ember convert -o x.html writes the viewer with every node');
+});
+
+if (files.focused) await step('view --focus', async () => {
+    await open('focused');
+    // all, main, compute and compute's subtree: hash, sort, cmp
+    const kept = new Set(BASIC.filter((line) => line.frames.includes('compute'))
+        .flatMap((line) => line.frames.map((_, i) => line.frames.slice(0, i + 1).join(';'))));
+    ok((await page.evaluate(() => window.emberViewer.nodeCount)) === 1 + kept.size, 'the filter options apply before writing (--focus)');
+    const lines = await hover(await box([]));
+    const total = pathValues(BASIC, ['main', 'compute']).total;
+    ok(lines && lines.includes(`Total: ${total} samples (100.00%)`), 'the focused profile\'s total', lines);
 });
 
 ok(pageErrors.length === 0, 'no script errors on any page', pageErrors);
