@@ -293,6 +293,10 @@ int command_diff(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[optind], "-") == 0 && strcmp(argv[optind + 1], "-") == 0) {
+        fprintf(stderr, "ember diff: BEFORE and AFTER cannot both be standard input\n");
+        return 2;
+    }
     const struct format *format = NULL;
     if (format_name && (!(format = format_by_name(format_name)) || !format->read)) {
         fprintf(stderr, "ember diff: --format %s: no such readable format; known:\n",

@@ -219,5 +219,8 @@ printf 'main;a 1\nnot a folded line\nmain;b 2\n' >"$TMP/malformed.folded"
 "$EMBER" diff "$TMP/malformed.folded" "$TMP/after.folded" >/dev/null 2>"$TMP/err"
 check "malformed lines: counted in a warning naming the file" \
     grep -q "malformed.folded: ignored 1 lines that are not folded stacks" "$TMP/err"
+check_fails "both inputs standard input" "$EMBER" diff - -
+printf 'main;grows 1\n' | "$EMBER" diff - "$TMP/after.folded" >"$TMP/stdin.folded"
+check "BEFORE from standard input" test "$(head -1 "$TMP/stdin.folded")" = "main;grows 1 8"
 check_fails "bad --width" "$EMBER" diff --width abc "$TMP/before.folded" "$TMP/after.folded" -o "$TMP/w.svg"
 check_fails "unknown --format" "$EMBER" diff --format nope "$TMP/before.folded" "$TMP/after.folded"
