@@ -68,6 +68,8 @@ int profile_destination_write(const struct profile_destination *destination,
         options.sample_type = sample_type;
         if (svg_options && svg_options->title)
             options.title = svg_options->title;
+        if (svg_options)
+            options.subtitle = svg_options->subtitle;
         if (svg_options && svg_options->colors && html_palette_is_known(svg_options->colors))
             options.palette = svg_options->colors;
         status = html_write(output.file, profile, &options);

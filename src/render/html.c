@@ -259,6 +259,11 @@ static void write_data(FILE *file, const struct profile *profile,
     long before = before_type(profile);
     fputs("{\"version\":1,\"title\":", file);
     write_script_cstring(file, title_of(profile, options));
+    fputs(",\"subtitle\":", file);
+    if (options->subtitle && options->subtitle[0])
+        write_script_cstring(file, options->subtitle);
+    else
+        fputs("null", file);
     fputs(",\"palette\":", file);
     write_script_cstring(file, options->palette ? options->palette : "hot");
     fprintf(file, ",\"flamechart\":%s,\"type\":%zu,\"nodes\":%zu,\n\"names\":[",

@@ -21,6 +21,7 @@
  *             LEB128 varints} when every value is an integer below 2^52 in
  *             magnitude, else {"f64": base64 of little-endian doubles}
  *   type      the sample type shown first
+ *   title, subtitle (subtitle may be null), palette, flamechart (bool)
  *   diff      null, or {"after": i, "before": j} for differential profiles
  *   timeline  null, or {"count": n, "node": varints of preorder node
  *             indices, "weight": a value column} in input order (flame chart)
@@ -43,6 +44,7 @@
 
 struct html_options {
     const char *title;   /* NULL: "Flame Graph" (or "Differential Flame Graph") */
+    const char *subtitle; /* NULL or "": none (ember diff says how it normalized) */
     size_t sample_type;  /* the type shown first */
     int flamechart;      /* open in flame chart mode (when there is a timeline) */
     const char *palette; /* "hot" (default), "mem", "io", "package" */

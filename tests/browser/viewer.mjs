@@ -128,6 +128,17 @@ for (const [key, args] of [
         run.error ? String(run.error) : `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`);
     if (made) files[key] = out;
 }
+// `ember diff BEFORE AFTER -o x.html`: the two columns of diff.folded as two files
+{
+    const lines = readFolded('diff.folded');
+    const before = path.join(workdir, 'before.folded'), after = path.join(workdir, 'after.folded');
+    fs.writeFileSync(before, lines.filter((l) => l.counts[0]).map((l) => `${l.frames.join(';')} ${l.counts[0]}\n`).join(''));
+    fs.writeFileSync(after, lines.filter((l) => l.counts[1]).map((l) => `${l.frames.join(';')} ${l.counts[1]}\n`).join(''));
+    const out = path.join(workdir, 'diffcmd.html');
+    const run = ember(['diff', before, after, '-o', out]);
+    if (ok(run.status === 0 && fs.existsSync(out), 'ember diff -o x.html writes the viewer', `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`))
+        files.diffcmd = out;
+}
 if (!files.basic) {
     console.log('1..' + checks);
     process.exit(1);
@@ -319,6 +330,25 @@ await step('icicle', async () => {
     ok(!(await state()).icicle, 'the toggle goes back to the flame graph');
 });
 
+await step('palettes', async () => {
+    const lex = await box(['main', 'parse', 'lex']);
+    const at = [lex.x + lex.width / 2, lex.y + 3];
+    await page.selectOption('#palette', 'mem');
+    const mem = await pixel(...at);
+    ok(mem && mem[0] === 0 && mem[1] >= 190, 'mem: greens', mem);
+    await page.selectOption('#palette', 'io');
+    const io = await pixel(...at);
+    ok(io && io[0] === io[1] && io[2] >= 190, 'io: blues', io);
+    await page.selectOption('#palette', 'package');
+    // ns-less plain names are their own package: two names, two hues, same for a name twice
+    const hashCompute = await box(['main', 'compute', 'hash']);
+    const hashParse = await box(['main', 'parse', 'hash']);
+    ok(sameColor(await pixel(hashCompute.x + 3, hashCompute.y + 3), await pixel(hashParse.x + 3, hashParse.y + 3)), 'package: a name keeps its colour');
+    await screenshot('palette-package');
+    await page.selectOption('#palette', 'hot');
+    ok(isHot(await pixel(...at)), 'back to hot');
+});
+
 await step('table', async () => {
     await page.click('[data-mode=table]');
     const names = [...new Set(BASIC.flatMap((line) => line.frames))];
@@ -443,6 +473,18 @@ if (files.diff) await step('diff', async () => {
     const width = await canvasWidth();
     ok(near(b.width, (pathValues(DIFF, ['main', 'b'], 1).total / afterAll) * width, 1.5), 'the shape is AFTER\'s');
     await screenshot('diff');
+});
+
+if (files.diffcmd) await step('ember diff -o x.html', async () => {
+    await open('diffcmd');
+    const DIFF = readFolded('diff.folded');
+    const before = pathValues(DIFF, ['main', 'b'], 0).total, after = pathValues(DIFF, ['main', 'b'], 1).total;
+    const lines = await hover(await box(['main', 'b']));
+    ok(lines && lines.includes(`Before: ${before} samples (${pct(before, pathValues(DIFF, [], 0).total)})`) &&
+        lines.includes(`After: ${after} samples (${pct(after, pathValues(DIFF, [], 1).total)})`), 'ember diff\'s output opens in diff mode', lines);
+    ok(await page.isVisible('#legend'), 'with the legend');
+    const subtitle = await text('#subtitle');
+    ok(subtitle && subtitle.length > 0, 'the subtitle says how the counts were normalized', subtitle);
 });
 
 // ---- flame chart ------------------------------------------------------------------------------

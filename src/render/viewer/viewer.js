@@ -565,6 +565,7 @@
   const header = element('header', {}, document.body);
   const toolbar = element('div', { className: 'toolbar' }, header);
   element('h1', { text: data.title }, toolbar);
+  if (data.subtitle) element('span', { className: 'subtitle', id: 'subtitle', text: data.subtitle }, toolbar);
   const modeGroup = element('span', { className: 'group', role: 'tablist' }, toolbar);
   const modeButtons = {};
   for (const [mode, label] of [['graph', 'Flame graph'], ['both', 'Both'], ['table', 'Table'], ['sandwich', 'Sandwich']])
