@@ -911,6 +911,11 @@
     for (const key in modeButtons) modeButtons[key].classList.toggle('active', key === mode);
     hideMenu();
     redrawAll();
+    anchorScroll();
+  }
+  // Keeps the root in sight: the bottom of a flame graph, the top of an icicle.
+  function anchorScroll() {
+    graphPanel.scrollTop = mainView.icicle ? 0 : graphPanel.scrollHeight;
   }
   function drawMain() {
     if (state.mode === 'graph' || state.mode === 'both') {
@@ -934,6 +939,7 @@
     }
     updateMatched();
     redrawAll();
+    anchorScroll();
   }
 
   for (const mode in modeButtons) modeButtons[mode].addEventListener('click', () => setMode(mode));
@@ -941,6 +947,7 @@
     mainView.icicle = !mainView.icicle;
     icicleButton.classList.toggle('active', mainView.icicle);
     drawMain();
+    anchorScroll();
   });
   chartButton.addEventListener('click', () => {
     state.chart = !state.chart;
@@ -949,6 +956,7 @@
     mainView.setGraph(mainGraph());
     updateMatched();
     drawMain();
+    anchorScroll();
   });
   typeSelect.addEventListener('change', () => {
     state.type = Number(typeSelect.value);
@@ -980,7 +988,7 @@
     if (maxText) maxText.textContent = 'max change: ' + formatValue(maxDelta, currentType());
   }
   drawMain();
-  if (!mainView.icicle) graphPanel.scrollTop = graphPanel.scrollHeight;
+  anchorScroll();
   timings.firstPaint = performance.now();
 
   // ---- the hooks tests and benchmarks use ----------------------------------------------------
