@@ -110,6 +110,9 @@ static int view_with(const char *input_path, const char *output_path, const stru
         else
             options->sample_type = (size_t)sample_type;
     }
+    if (status == 0 && options->flamechart && profile->timeline_count == 0)
+        fprintf(stderr, "ember view: %s: the input keeps no time order; the page shows the "
+                        "merged flame graph only\n", input_label);
     if (status == 0)
         profile_filter_options_apply(filter, &profile, options->sample_type, "view");
     if (status == 0)
