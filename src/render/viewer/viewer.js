@@ -328,6 +328,13 @@
       this.zoom = node;
       this.rows = maxDepth - g.depth[node] + 1;
     }
+    // Canvas height in CSS pixels; browsers refuse canvases above ~32k
+    // pixels, so a very deep graph is cut there (the deepest rows are lost
+    // from view in a flame graph, which draws upward from the bottom).
+    height() {
+      const ratio = window.devicePixelRatio || 1;
+      return Math.min(this.rows * ROW, Math.floor(32000 / ratio / ROW) * ROW);
+    }
     width() {
       return Math.max(100, this.host.clientWidth || 800);
     }
@@ -341,7 +348,7 @@
       if (!g) return;
       const ratio = window.devicePixelRatio || 1;
       const width = this.width();
-      const height = this.rows * ROW;
+      const height = this.height();
       if (this.canvas.width !== Math.round(width * ratio) || this.canvas.height !== Math.round(height * ratio)) {
         this.canvas.width = Math.round(width * ratio);
         this.canvas.height = Math.round(height * ratio);
@@ -392,7 +399,7 @@
     nodeAtPoint(px, py) {
       const g = this.graph;
       if (!g) return -1;
-      const height = this.rows * ROW;
+      const height = this.height();
       const level = this.icicle ? Math.floor(py / ROW) : Math.floor((height - py) / ROW);
       if (level < 0 || level >= this.rows || py < 0 || py >= height) return -1;
       const target = g.depth[this.root] + level;
@@ -420,7 +427,7 @@
     boxOf(node) {
       const g = this.graph;
       const rect = this.canvas.getBoundingClientRect();
-      const height = this.rows * ROW;
+      const height = this.height();
       const width = this.drawnWidth || this.width();
       let left = 0, w = width;
       const z = this.zoom;
