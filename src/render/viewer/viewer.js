@@ -729,8 +729,14 @@
     if ((event.ctrlKey || event.metaKey) && event.key === 'f') { event.preventDefault(); searchInput.focus(); }
   });
 
+  let copyTimer = 0;
   function copyText(text) {
-    const done = () => { statusText.textContent = 'Copied: ' + text; window.emberViewer.copied = text; };
+    const done = () => {
+      statusText.textContent = 'Copied: ' + text;
+      window.emberViewer.copied = text;
+      clearTimeout(copyTimer);
+      copyTimer = setTimeout(() => { statusText.textContent = ''; }, 4000);
+    };
     const fallback = () => {
       const area = element('textarea', {}, document.body);
       area.value = text;
