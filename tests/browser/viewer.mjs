@@ -139,6 +139,15 @@ for (const [key, args] of [
     if (ok(run.status === 0 && fs.existsSync(out), 'ember diff -o x.html writes the viewer', `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`))
         files.diffcmd = out;
 }
+// Tiny frames: 'big' and 3000 one-sample siblings, each far under half a
+// pixel at 1200 px: they are drawn as one merged grey box.
+{
+    const tiny = path.join(workdir, 'tiny.folded');
+    fs.writeFileSync(tiny, 'main;big 1000\n' + Array.from({ length: 3000 }, (_, i) => `main;t${i} 1\n`).join(''));
+    const out = path.join(workdir, 'tiny.html');
+    const run = ember(['view', tiny, '-o', out]);
+    if (ok(run.status === 0, 'ember view writes tiny.html', run.stderr)) files.tiny = out;
+}
 if (!files.basic) {
     console.log('1..' + checks);
     process.exit(1);
@@ -510,6 +519,19 @@ if (files.chart) await step('flame chart', async () => {
     const b = await box(['a', 'b']);
     const bTotal = CHART.filter((line) => line.frames[1] === 'b').reduce((sum, line) => sum + line.counts[0], 0);
     ok(!(await state()).chart && b && near(b.width, (bTotal / total) * all.width, 1.5), 'toggled off: the merged flame graph', b);
+});
+
+if (files.tiny) await step('tiny frames merged', async () => {
+    await open('tiny');
+    const big = await box(['main', 'big']);
+    const width = await canvasWidth();
+    ok(big && near(big.width, (1000 / 4000) * width, 1.5), 'big is a quarter of the width', big);
+    const y = big.y + 5;
+    const samples = [];
+    for (const fraction of [0.3, 0.5, 0.7, 0.95]) samples.push(await pixel(fraction * width, y));
+    ok(samples.every((rgb) => sameColor(rgb, [200, 200, 200])), 'the 3000 tiny siblings are one grey box', samples);
+    ok((await hover({ x: 0.6 * width, y: big.y, width: 1, height: 17 }, 0)) === null, 'the merged box has no tooltip');
+    await screenshot('tiny-merged');
 });
 
 if (files.converted) await step('convert -o out.html', async () => {

@@ -285,6 +285,7 @@
 
   const ROW = 18;
   const MIN_WIDTH = 0.5;
+  const MERGED_COLOR = 'rgb(200,200,200)';
   const FONT = '11px ui-monospace, "DejaVu Sans Mono", Menlo, monospace';
 
   class FlameView {
@@ -370,12 +371,32 @@
       const x0 = x[z];
       const rootDepth = depth[this.root];
       for (let a = z; a >= 0 && depth[a] >= rootDepth; a = parent[a]) this.box(a, 0, width, height);
+      // Runs of adjacent sibling boxes each narrower than MIN_WIDTH are
+      // merged into one grey box when together they are a pixel wide or more.
+      let runDepth = -1, runLeft = 0, runRight = 0;
+      const flush = () => {
+        if (runDepth >= 0 && runRight - runLeft >= 1) {
+          ctx.fillStyle = MERGED_COLOR;
+          ctx.fillRect(runLeft, this.rowTop(runDepth, height), runRight - runLeft, ROW - 1);
+        }
+        runDepth = -1;
+      };
       for (let i = z + 1, e = end[z]; i < e;) {
         const w = total[i] * scale;
-        if (w < MIN_WIDTH) { i = end[i]; continue; }
+        if (w < MIN_WIDTH) {
+          if (w > 0) {
+            const left = (x[i] - x0) * scale;
+            if (runDepth !== depth[i] || left - runRight > 1e-6) { flush(); runDepth = depth[i]; runLeft = left; }
+            runRight = left + w;
+          }
+          i = end[i];
+          continue;
+        }
+        flush();
         this.box(i, (x[i] - x0) * scale, w, height);
         i++;
       }
+      flush();
       this.lastRenderMs = performance.now() - started;
     }
     box(i, left, w, height) {
