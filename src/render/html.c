@@ -324,7 +324,7 @@ static void write_data(FILE *file, const struct profile *profile,
 
 int html_write(FILE *file, const struct profile *profile, const struct html_options *options)
 {
-    if (profile->node_count <= 1) {
+    if (profile->node_count <= 1 || profile->sample_type_count == 0) {
         fprintf(stderr, "ember: the profile has no stacks to view\n");
         return -1;
     }

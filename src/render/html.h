@@ -56,7 +56,7 @@ void html_options_init(struct html_options *options);
 int html_palette_is_known(const char *name);
 
 /* Writes the whole HTML document. Returns 0, or -1 after printing why (a
- * profile with no nodes besides the root). */
+ * profile with no nodes besides the root, or no sample type). */
 int html_write(FILE *file, const struct profile *profile, const struct html_options *options);
 
 /* Writes bytes as a JSON string safe inside an HTML <script> element. */
