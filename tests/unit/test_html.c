@@ -39,7 +39,7 @@ Test(html, script_string_keeps_utf8_and_replaces_invalid_bytes)
     free(text);
 }
 
-static char *base64_of(const unsigned char *bytes, size_t length)
+static char *html_base64_of(const unsigned char *bytes, size_t length)
 {
     char *buffer = NULL;
     size_t size = 0;
@@ -60,12 +60,12 @@ Test(html, base64_rfc4648_vectors)
                                 {"foo", "Zm9v"},  {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
                                 {"foobar", "Zm9vYmFy"}};
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
-        char *text = base64_of((const unsigned char *)vectors[i][0], strlen(vectors[i][0]));
+        char *text = html_base64_of((const unsigned char *)vectors[i][0], strlen(vectors[i][0]));
         cr_assert_str_eq(text, vectors[i][1], "base64(%s)", vectors[i][0]);
         free(text);
     }
     const unsigned char high[] = {0xff, 0xfe, 0x00};
-    char *text = base64_of(high, 3);
+    char *text = html_base64_of(high, 3);
     cr_assert_str_eq(text, "//4A");
     free(text);
 }
