@@ -120,6 +120,7 @@ for (const [key, args] of [
     ['chart', ['view', '--flamechart', path.join(FIXTURES, 'chart.folded'), '-o']],
     ['heap', ['view', HEAP, '-o']],
     ['converted', ['convert', path.join(FIXTURES, 'basic.folded'), '-o']],
+    ['trace', ['view', '--flamechart', path.resolve('tests/fixtures/chrome/hand-trace.json'), '-o']],
     ['focused', ['view', '--focus', '^compute$', path.join(FIXTURES, 'basic.folded'), '-o']],
 ]) {
     const out = path.join(workdir, `${key}.html`);
@@ -532,6 +533,31 @@ if (files.tiny) await step('tiny frames merged', async () => {
     ok(samples.every((rgb) => sameColor(rgb, [200, 200, 200])), 'the 3000 tiny siblings are one grey box', samples);
     ok((await hover({ x: 0.6 * width, y: big.y, width: 1, height: 17 }, 0)) === null, 'the merged box has no tooltip');
     await screenshot('tiny-merged');
+});
+
+// hand-trace.json (tests/fixtures/chrome, written by hand): thread 1 runs
+// frame 1000-2000 us with layout 1000-1300 and paint 1500-1900 inside;
+// thread 2 runs decode 1200-1600 with inflate 1250-1350 inside. The chart
+// lays the threads one after the other (1000 + 400 us), each in time order.
+if (files.trace) await step('flame chart of a Chrome trace', async () => {
+    await open('trace');
+    const width = await canvasWidth();
+    const scale = width / 1400;
+    const main = ['main (pid 7, tid 1)', 'frame'];
+    const expect = [
+        [[...main, 'layout'], 0, 300],
+        [[...main, 'paint'], 500, 400],
+        [['pid 7, tid 2', 'decode'], 1000, 400],
+        [['pid 7, tid 2', 'decode', 'inflate "zlib"'], 1050, 100],
+    ];
+    for (const [framePath, start, duration] of expect) {
+        const b = await box(framePath);
+        ok(b && near(b.x, start * scale, 1.5) && near(b.width, duration * scale, 1.5),
+            `${framePath[framePath.length - 1]} at ${start}-${start + duration} us of the chart`, { b, want: [start * scale, duration * scale] });
+    }
+    const frame = await box(main);
+    const paint = await box([...main, 'paint']);
+    ok(sameColor(await pixel(frame.x + 400 * scale, paint.y + 5), BACKGROUND_RGB), 'frame\'s own time between layout and paint stays empty above it');
 });
 
 if (files.converted) await step('convert -o out.html', async () => {

@@ -530,7 +530,8 @@
   // sharing a prefix share its boxes; x is the running sum of weights.
   function buildChart() {
     const t = profile.timeline;
-    const trie = { count: 1, parent: [-1], name: [0], self: [0], depth: [0] };
+    const trie = { count: 1, parent: [-1], name: [0], self: [0], depth: [0], start: [0] };
+    let clock = 0; // the running sum of weights: where the next box starts
     const openTree = [0], openChart = [0];
     const path = [];
     for (let k = 0; k < t.count; k++) {
@@ -543,13 +544,19 @@
       for (let d = same; d < path.length; d++) {
         const c = trie.count++;
         trie.parent.push(openChart[d]); trie.name.push(profile.name[path[d]]); trie.self.push(0); trie.depth.push(d + 1);
+        trie.start.push(clock);
         openTree.push(path[d]); openChart.push(c);
       }
       trie.self[openChart[openChart.length - 1]] += t.weight[k];
+      clock += t.weight[k];
     }
     const depth = Int32Array.from(trie.depth);
     const { parent, end } = treeFromDepths(depth);
-    return makeGraph(parent, depth, Int32Array.from(trie.name), end, Float64Array.from(trie.self), null);
+    const graph = makeGraph(parent, depth, Int32Array.from(trie.name), end, Float64Array.from(trie.self), null);
+    // x in time order: a box starts when its first sample does, so a
+    // parent's own time shows between its children where it happened.
+    graph.x = Float64Array.from(trie.start);
+    return graph;
   }
 
   function mainGraph() { return state.chart ? chart : merged; }
