@@ -34,9 +34,9 @@ static void usage(FILE *file)
         "  -o, --output FILE  write there (atomically); the extension chooses: .svg draws\n"
         "                     the differential flame graph (the shape of AFTER, red where\n"
         "                     a frame grew, blue where it shrank), .folded the two-count\n"
-        "                     lines, .html the viewer when ember has it, other writers'\n"
-        "                     extensions (.pb.gz, ...) keep both counts as two sample\n"
-        "                     types (default: folded lines on standard output)\n"
+        "                     lines, .html the interactive viewer in diff mode, other\n"
+        "                     writers' extensions (.pb.gz, ...) keep both counts as two\n"
+        "                     sample types (default: folded lines on standard output)\n"
         "  -n, --normalize    scale BEFORE's counts so that their total is AFTER's\n"
         "                     (difffolded.pl -n: int(count * after / before))\n"
         "  -s, --strip-hex    replace hex numbers 0x[0-9a-fA-F]+ in names by \"0x...\"\n"
@@ -72,7 +72,7 @@ enum option_id {
 /* One input, read on its own thread. */
 struct read_job {
     const char *path;
-    const struct format *format; /* NULL: guess, else folded */
+    const struct format *format; /* NULL: guess (folded when nothing matches) */
     struct profile *profile;
     struct read_statistics statistics;
     int used_folded;
