@@ -34,7 +34,11 @@ FUZZ_SOURCES := $(sort $(wildcard fuzz/*.c))
 
 # The HTML viewer's script and style become C strings at build time
 # (scripts/embed-text); the generated file is part of every library build.
-VIEWER_ASSETS = src/render/viewer/viewer.js src/render/viewer/viewer.css
+# The script's parts in the order they are concatenated (viewer.js, the
+# application, last).
+VIEWER_SCRIPTS = src/render/viewer/data.js src/render/viewer/format.js \
+	src/render/viewer/flame_view.js src/render/viewer/viewer.js
+VIEWER_ASSETS = $(VIEWER_SCRIPTS) src/render/viewer/viewer.css
 GENERATED_SOURCES = $(BUILD)/gen/viewer_assets.c
 
 RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o) $(BUILD)/release/gen/viewer_assets.o
@@ -54,7 +58,7 @@ $(BUILD)/test/%.o: %.c
 
 $(BUILD)/gen/viewer_assets.c: $(VIEWER_ASSETS) scripts/embed-text
 	@mkdir -p $(dir $@)
-	scripts/embed-text $@ ember_viewer_js src/render/viewer/viewer.js ember_viewer_css src/render/viewer/viewer.css
+	scripts/embed-text $@ ember_viewer_js '$(VIEWER_SCRIPTS)' ember_viewer_css src/render/viewer/viewer.css
 
 $(BUILD)/release/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

@@ -348,9 +348,10 @@ int html_write(FILE *file, const struct profile *profile, const struct html_opti
           "</noscript>\n<script type=\"application/json\" id=\"ember-data\">",
           file);
     write_data(file, profile, options, &preorder);
-    fputs("</script>\n<script>\n", file);
+    /* the viewer's parts share one strict function scope */
+    fputs("</script>\n<script>\n'use strict';\n(function () {\n", file);
     fputs(ember_viewer_js, file);
-    fputs("</script>\n</body>\n</html>\n", file);
+    fputs("})();\n</script>\n</body>\n</html>\n", file);
     preorder_free(&preorder);
     return ferror(file) ? -1 : 0;
 }

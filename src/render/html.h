@@ -77,8 +77,9 @@ void base64_finish(struct base64_writer *writer);
 /* The zigzag mapping of the value columns: 0, -1, 1, -2 -> 0, 1, 2, 3. */
 uint64_t html_zigzag(int64_t value);
 
-/* The viewer's source (src/render/viewer/viewer.js and viewer.css), turned
- * into C strings at build time by scripts/embed-text. */
+/* The viewer's source (src/render/viewer/: data.js, format.js,
+ * flame_view.js and viewer.js concatenated, and viewer.css), turned into C
+ * strings at build time by scripts/embed-text. */
 extern const char ember_viewer_js[];
 extern const char ember_viewer_css[];
 
