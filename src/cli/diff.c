@@ -51,7 +51,7 @@ static void usage(FILE *file)
         "\n"
         "Drawing options of `ember flamegraph` apply to .svg (and --title to .html):\n"
         "--title, --subtitle, --width, --height, --minwidth, --colors, --countname,\n"
-        "--inverted, --reverse, --fonttype, --fontsize, ... (see `ember flamegraph --help`).\n"
+        "--inverted, --reverse, --fonttype, --fontsize, ... (`ember flamegraph --help`).\n"
         "The graph's subtitle says whether and how BEFORE was normalized.\n");
     profile_filter_options_usage(file);
     fprintf(file,
