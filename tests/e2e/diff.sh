@@ -121,7 +121,8 @@ fi
 
 # HTML goes through the generic writer.
 if "$EMBER" diff "$TMP/before.folded" "$TMP/after.folded" -o "$TMP/diff.html" 2>"$TMP/err"; then
-    check "html: a differential viewer" grep -q '"before"' "$TMP/diff.html"
+    check "html: a differential viewer (AFTER type 0, BEFORE type 1)" \
+        grep -q '"diff":{"after":0,"before":1}' "$TMP/diff.html"
 else
     not_ok "ember diff -o diff.html"; note "$(cat "$TMP/err")"
 fi
