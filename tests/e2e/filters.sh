@@ -123,7 +123,7 @@ fi
 if command -v python3 >/dev/null 2>&1; then
     mkdir -p "$TMP/site/debug/pprof"
     cp tests/fixtures/pprof/go-heap.pb.gz "$TMP/site/debug/pprof/heap"
-    python3 -m http.server --bind 127.0.0.1 --directory "$TMP/site" 0 >"$TMP/http.out" 2>&1 &
+    PYTHONUNBUFFERED=1 python3 -m http.server --bind 127.0.0.1 --directory "$TMP/site" 0 >"$TMP/http.out" 2>&1 &
     HTTP_PID=$!
     trap 'kill "$HTTP_PID" 2>/dev/null; wait "$HTTP_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
     PORT=
