@@ -111,11 +111,11 @@ void profile_filter_options_usage(FILE *file)
             "  --merge-recursion  one frame for each run of frames with the same name\n"
             "  --no-pids          root frames \"comm-PID\" / \"comm-PID/TID\" become \"comm\"\n"
             "  --no-tids          root frames \"comm-PID/TID\" become \"comm-PID\"\n"
-            "  --invert           callers view: every stack reversed, leaf functions at the root\n"
+            "  --invert           callers view: stacks reversed, leaf functions at the root\n"
             "  --max-depth N      cut stacks below N frames (their values go to frame N)\n"
             "  --min-percent P    under each parent, children below P%% of the total merge\n"
             "                     into one \"other\" node (Pyroscope's)\n"
-            "Applied in that order (--focus/--ignore see the frames after --no-pids/--no-tids).\n");
+            "Applied in that order: --focus/--ignore see the names --no-pids/--no-tids left.\n");
 }
 
 int profile_filter_options_compile(const struct profile_filter_options *options,
