@@ -16,6 +16,22 @@ const char *output_name(const struct output *output)
     return output->final_path ? output->final_path : "<stdout>";
 }
 
+/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written in
+ * place: there is no file to replace, and renaming a temporary file over
+ * /dev/null would put a regular file there. */
+static int open_special(struct output *output, const char *path)
+{
+    output->file = fopen(path, "w");
+    if (!output->file) {
+        fprintf(stderr, "ember: %s: cannot open output: %s\n", path, strerror(errno));
+        return -1;
+    }
+    output->final_path = xstrdup(path);
+    output->buffer = xmalloc(OUTPUT_BUFFER_SIZE);
+    setvbuf(output->file, output->buffer, _IOFBF, OUTPUT_BUFFER_SIZE);
+    return 0;
+}
+
 int output_open(struct output *output, const char *path)
 {
     memset(output, 0, sizeof *output);
@@ -23,10 +39,13 @@ int output_open(struct output *output, const char *path)
         output->file = stdout;
     } else {
         struct stat status;
-        if (stat(path, &status) == 0 && S_ISDIR(status.st_mode)) {
+        int exists = stat(path, &status) == 0;
+        if (exists && S_ISDIR(status.st_mode)) {
             fprintf(stderr, "ember: %s: is a directory, cannot write output there\n", path);
             return -1;
         }
+        if (exists && !S_ISREG(status.st_mode))
+            return open_special(output, path);
         size_t length = strlen(path);
         output->final_path = xstrdup(path);
         output->temporary_path = xmalloc(length + 32);
@@ -81,6 +100,13 @@ int output_commit(struct output *output)
     int saved_errno = errno;
     if (fclose(output->file) != 0)
         failed = 1;
+    if (!output->temporary_path) { /* a device or pipe, written in place */
+        if (failed)
+            fprintf(stderr, "ember: %s: write error: %s\n", output->final_path,
+                    strerror(saved_errno));
+        release(output);
+        return failed ? -1 : 0;
+    }
     if (!failed && rename(output->temporary_path, output->final_path) != 0) {
         saved_errno = errno;
         failed = 1;
@@ -99,7 +125,8 @@ void output_abort(struct output *output)
         return;
     if (output->final_path) {
         fclose(output->file);
-        unlink(output->temporary_path);
+        if (output->temporary_path)
+            unlink(output->temporary_path);
     } else {
         fflush(output->file);
     }

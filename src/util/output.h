@@ -5,7 +5,9 @@
  * for write errors and renames it into place; output_abort() removes it.
  * There is no fsync: the promise is that nobody sees a partial file, which
  * the rename gives, not durability across a power cut.
- * "-" (or NULL) means standard output, where commit only flushes.
+ * "-" (or NULL) means standard output, where commit only flushes. An
+ * existing path that is not a regular file (/dev/null, /dev/stdout, a FIFO)
+ * is written in place, since there is nothing to replace atomically.
  */
 #ifndef EMBER_OUTPUT_H
 #define EMBER_OUTPUT_H
@@ -15,7 +17,7 @@
 struct output {
     FILE *file;
     char *final_path;     /* NULL for standard output */
-    char *temporary_path; /* NULL for standard output */
+    char *temporary_path; /* NULL for standard output, devices and pipes */
     char *buffer;         /* stdio buffer we own */
 };
 

@@ -85,3 +85,22 @@ if [ ! -e "$TMP/x.svg" ]; then
 else
     not_ok "an output file was created from bad input"
 fi
+
+# -o naming a pipe or a device writes into it: it is never replaced by a
+# regular file (a rename over /dev/null would have put a file there).
+mkfifo "$TMP/pipe.folded"
+# (timeout: if ember never opened the pipe, the reader would wait forever)
+timeout 20 cat "$TMP/pipe.folded" >"$TMP/from-pipe.folded" &
+reader=$!
+printf 'a;b 3\na;c 4\n' >"$TMP/small.folded"
+timeout 20 "$EMBER" convert "$TMP/small.folded" -o "$TMP/pipe.folded" 2>"$TMP/err"
+status=$?
+wait "$reader"
+if [ "$status" -eq 0 ] && [ -p "$TMP/pipe.folded" ] &&
+    [ "$(cat "$TMP/from-pipe.folded")" = "$(printf 'a;b 3\na;c 4')" ] &&
+    ! ls "$TMP"/pipe.folded.tmp.* >/dev/null 2>&1; then
+    ok "-o FIFO writes through the pipe and leaves it a pipe"
+else
+    not_ok "-o FIFO writes through the pipe and leaves it a pipe (exit $status)"
+    note "$(ls -la "$TMP"; cat "$TMP/err")"
+fi
