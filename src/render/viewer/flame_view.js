@@ -24,7 +24,7 @@
   class FlameView {
     constructor(host, options) {
       this.host = host;
-      this.options = options; // {color(graph, i), onHover, onClick, onMenu, icicle}
+      this.options = options; // {color(graph, i), names, onHover, onClick, onMenu, icicle, background}
       this.canvas = element('canvas', {}, host);
       this.context = this.canvas.getContext('2d', { alpha: false });
       this.graph = null;
@@ -91,7 +91,7 @@
       }
       const ctx = this.context;
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      ctx.fillStyle = '#fafafa';
+      ctx.fillStyle = this.options.background || '#fafafa';
       ctx.fillRect(0, 0, width, height);
       ctx.font = FONT;
       ctx.textBaseline = 'middle';

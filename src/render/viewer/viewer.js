@@ -206,7 +206,8 @@
   const tooltip = element('div', { className: 'tooltip', id: 'tooltip' }, document.body);
   const menu = element('div', { className: 'menu', id: 'menu', role: 'menu' }, document.body);
 
-  const viewOptions = { color: colorOf, names, onHover: showTooltip, onClick: clicked, onMenu: openMenu };
+  // In diff mode unchanged frames are white: a grey background keeps them visible.
+  const viewOptions = { color: colorOf, names, onHover: showTooltip, onClick: clicked, onMenu: openMenu, background: diff ? '#dcdcdc' : '#fafafa' };
   const mainView = new FlameView(graphPanel, Object.assign({}, viewOptions));
   const callersView = new FlameView(callersHost, Object.assign({}, viewOptions, { icicle: false }));
   const calleesView = new FlameView(calleesHost, Object.assign({}, viewOptions, { icicle: true }));
