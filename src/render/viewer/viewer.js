@@ -500,6 +500,9 @@
     calleesView.setGraph(callees);
     callersView.draw();
     calleesView.draw();
+    // the function itself in sight: the bottom of its callers, the top of its callees
+    callersHost.scrollTop = callersHost.scrollHeight;
+    calleesHost.scrollTop = 0;
   }
 
   // ---- modes and redraws -----------------------------------------------------------------
