@@ -7,11 +7,11 @@
 // performance.now() marks (milliseconds since navigation start) — data
 // decoded, layout done, first paint drawn, the next animation frame — then
 // a series of clicks: on the root's widest child, on the widest child of
-// that, three levels down, then back on the root (the costliest redraw:
-// everything visible again), each timed around the synchronous click handler
-// (hit test + redraw + breadcrumb). For each SVG given, the time to its load
-// event (given up after SVG_TIMEOUT_MS, default 60000), for comparison. Prints a table and, with BENCH_OUT=FILE, writes the
-// figures as JSON.
+// that, three levels down, then back on the root (everything visible
+// again), each timed around the synchronous click handler (hit test +
+// redraw + breadcrumb). For each SVG given, the time to its load event
+// (given up after SVG_TIMEOUT_MS, default 60000), for comparison. Prints a
+// table and, with BENCH_OUT=FILE, writes the figures as JSON.
 //
 // Uses tests/browser's playwright-core (tests/browser/run installs it) and
 // Debian's /usr/bin/chromium (CHROMIUM=...).
