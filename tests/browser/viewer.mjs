@@ -434,6 +434,22 @@ await step('sandwich', async () => {
     await page.click('[data-mode=graph]');
 });
 
+await step('the view is kept in the URL', async () => {
+    await page.click('#reset');
+    const compute = await box(['main', 'compute']);
+    await page.mouse.click(compute.x + 5, compute.y + 5);
+    await page.fill('#search', 'hash');
+    await page.click('#icicle');
+    await page.reload();
+    await page.waitForFunction(() => window.emberViewer && window.emberViewer.timings.firstPaint);
+    const restored = await state();
+    ok(restored.zoom === 'compute' && restored.icicle && restored.mode === 'graph', 'a reload keeps the zoom and the icicle', restored);
+    ok((await page.inputValue('#search')) === 'hash' && (await text('#matched')) === `Matched: ${matchedPercent(BASIC, /hash/)}`, 'a reload keeps the search', await text('#matched'));
+    await page.click('#icicle');
+    await page.click('#reset');
+    await page.fill('#search', '');
+});
+
 await step('hostile names and no network', async () => {
     ok(dialogs.length === 0, 'no dialog opened', dialogs);
     ok(await page.evaluate(() => window.__pwned === undefined && document.images.length === 0), 'no markup from a name ran or was parsed');

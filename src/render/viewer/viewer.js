@@ -526,6 +526,7 @@
       timings.lastRender = mainView.lastRenderMs;
     }
     updateBreadcrumb();
+    saveState();
   }
   function redrawAll() {
     drawMain();
@@ -577,6 +578,49 @@
     resizeTimer = setTimeout(redrawAll, 50);
   });
 
+  // ---- the view in the URL -------------------------------------------------------
+  // Mode, sample type, palette, icicle, flame chart, focus, search, zoom and
+  // sandwich are kept in location.hash as JSON, so a reload or a copied link
+  // opens the same view. Only used as data: names are compared, never parsed
+  // as markup.
+  let restoring = true;
+  function saveState() {
+    if (restoring) return;
+    const g = mainView.graph;
+    const zoom = [];
+    for (let a = mainView.zoom; a > 0; a = g.parent[a]) zoom.push(names[g.name[a]]);
+    const saved = {
+      mode: state.mode, type: profile.types[state.type].name, palette: state.palette,
+      icicle: mainView.icicle, chart: state.chart,
+      focus: state.focus >= 0 ? names[state.focus] : undefined,
+      search: searchInput.value || undefined,
+      zoom: zoom.length ? zoom.reverse() : undefined,
+      sandwich: state.sandwich >= 0 ? names[state.sandwich] : undefined,
+    };
+    try {
+      history.replaceState(null, '', '#' + encodeURIComponent(JSON.stringify(saved)));
+    } catch (error) { /* some file:// contexts refuse; the view still works */ }
+  }
+  function readSavedState() {
+    if (location.hash.length < 2) return null;
+    try {
+      const saved = JSON.parse(decodeURIComponent(location.hash.slice(1)));
+      return saved && typeof saved === 'object' ? saved : null;
+    } catch (error) {
+      return null;
+    }
+  }
+  const nameIndex = (text) => (typeof text === 'string' ? names.indexOf(text, 1) : -1);
+  const saved = readSavedState();
+  if (saved) {
+    const type = shownTypes.find((index) => profile.types[index].name === saved.type);
+    if (type !== undefined && !diff) state.type = type;
+    if (PALETTES[saved.palette] && Object.prototype.hasOwnProperty.call(PALETTES, saved.palette)) state.palette = saved.palette;
+    if (typeof saved.chart === 'boolean' && profile.timeline) state.chart = saved.chart;
+    if (saved.icicle === true) { mainView.icicle = true; icicleButton.classList.add('active'); }
+    if (nameIndex(saved.focus) > 0) state.focus = nameIndex(saved.focus);
+  }
+
   typeSelect.value = String(state.type);
   paletteSelect.value = state.palette;
   chartButton.classList.toggle('active', state.chart);
@@ -593,6 +637,16 @@
   drawMain();
   anchorScroll();
   timings.firstPaint = performance.now();
+  if (saved) {
+    if (typeof saved.search === 'string') { searchInput.value = saved.search; applySearch(); }
+    if (Array.isArray(saved.zoom)) {
+      const node = findPath(mainView, saved.zoom.map(String));
+      if (node > 0) clicked(mainView, node);
+    }
+    if (nameIndex(saved.sandwich) > 0) state.sandwich = nameIndex(saved.sandwich);
+    if (modeButtons[saved.mode] && Object.prototype.hasOwnProperty.call(modeButtons, saved.mode) && saved.mode !== 'graph') setMode(saved.mode);
+  }
+  restoring = false;
 
   // ---- the hooks tests and benchmarks use ----------------------------------------------------
 
