@@ -24,7 +24,7 @@ static const struct subcommand subcommands[] = {
     {"top", command_top, "the costliest functions: pstats' table for cProfile files, else pprof's -top"},
     {"peek", command_peek, "callers and callees of the functions matching a regex (pprof -peek)"},
     {"tree", command_tree, "the call tree as indented text with totals, a flame graph for the terminal"},
-    {"view", command_view, "write a self-contained interactive HTML viewer (flame graph, table, sandwich, diff)"},
+    {"view", command_view, "one self-contained HTML page: flame graph, table, sandwich, diff"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };
