@@ -1,6 +1,7 @@
 /* escape.c — context-aware escaping of untrusted text for SVG output;
  * see escape.h. Runs of plain ASCII are written with one fwrite, so the
  * common case costs a table lookup per byte. */
+#define _GNU_SOURCE /* fputs_unlocked, fwrite_unlocked */
 #include "escape.h"
 
 #include <string.h>
@@ -102,7 +103,7 @@ size_t escape_character_offset(const char *bytes, size_t length, size_t count, i
 static void write_replacement(FILE *file, int utf8)
 {
     if (utf8)
-        fwrite(replacement_utf8, 1, 3, file);
+        fwrite_unlocked(replacement_utf8, 1, 3, file);
     else
         putc_unlocked('?', file);
 }
@@ -121,12 +122,12 @@ void escape_write(FILE *file, const char *text, size_t length, enum escape_conte
             continue;
         }
         if (position > run_start)
-            fwrite(bytes + run_start, 1, position - run_start, file);
+            fwrite_unlocked(bytes + run_start, 1, position - run_start, file);
         if (byte >= 0x80) {
             uint32_t code_point;
             size_t sequence = utf8_sequence_length(bytes, length, position, &code_point);
             if (sequence) {
-                fwrite(bytes + position, 1, sequence, file);
+                fwrite_unlocked(bytes + position, 1, sequence, file);
                 position += sequence;
             } else {
                 write_replacement(file, utf8);
@@ -136,20 +137,20 @@ void escape_write(FILE *file, const char *text, size_t length, enum escape_conte
             continue;
         }
         switch (byte) {
-        case '&': fputs("&amp;", file); break;
-        case '<': fputs("&lt;", file); break;
-        case '>': fputs("&gt;", file); break;
-        case '"': fputs("&quot;", file); break;
-        case '\t': fputs(context == ESCAPE_TEXT ? "\t" : "&#9;", file); break;
-        case '\n': fputs(context == ESCAPE_TEXT ? "\n" : "&#10;", file); break;
-        case '\r': fputs("&#13;", file); break;
+        case '&': fputs_unlocked("&amp;", file); break;
+        case '<': fputs_unlocked("&lt;", file); break;
+        case '>': fputs_unlocked("&gt;", file); break;
+        case '"': fputs_unlocked("&quot;", file); break;
+        case '\t': fputs_unlocked(context == ESCAPE_TEXT ? "\t" : "&#9;", file); break;
+        case '\n': fputs_unlocked(context == ESCAPE_TEXT ? "\n" : "&#10;", file); break;
+        case '\r': fputs_unlocked("&#13;", file); break;
         default: write_replacement(file, utf8); break;
         }
         position++;
         run_start = position;
     }
     if (position > run_start)
-        fwrite(bytes + run_start, 1, position - run_start, file);
+        fwrite_unlocked(bytes + run_start, 1, position - run_start, file);
 }
 
 void escape_write_string(FILE *file, const char *string, enum escape_context context, int utf8)
@@ -175,7 +176,7 @@ void escape_write_comment(FILE *file, const char *string, int utf8)
         }
         previous_dash = 0;
         if (byte == '<' || byte == '>' || byte == '&') {
-            fputs(byte == '<' ? "&lt;" : byte == '>' ? "&gt;" : "&amp;", file);
+            fputs_unlocked(byte == '<' ? "&lt;" : byte == '>' ? "&gt;" : "&amp;", file);
             position++;
             continue;
         }
@@ -190,7 +191,7 @@ void escape_write_comment(FILE *file, const char *string, int utf8)
         uint32_t code_point;
         size_t sequence = utf8_sequence_length(bytes, length, position, &code_point);
         if (sequence) {
-            fwrite(bytes + position, 1, sequence, file);
+            fwrite_unlocked(bytes + position, 1, sequence, file);
             position += sequence;
         } else {
             write_replacement(file, utf8);

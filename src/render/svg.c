@@ -12,6 +12,7 @@
  * identical to printf's (and perl's sprintf); numbers read back from that
  * text are parsed by hand too (parse_fixed).
  */
+#define _GNU_SOURCE /* fputs_unlocked, fwrite_unlocked */
 #include "svg.h"
 #include "escape.h"
 #include "flame_layout.h"
@@ -189,19 +190,19 @@ struct writer {
 
 static void put(struct writer *writer, const char *text)
 {
-    fputs(text, writer->file);
+    fputs_unlocked(text, writer->file);
 }
 
 static void put_number(struct writer *writer, double value)
 {
     char buffer[64];
-    fwrite(buffer, 1, (size_t)format_perl(buffer, value), writer->file);
+    fwrite_unlocked(buffer, 1, (size_t)format_perl(buffer, value), writer->file);
 }
 
 static void put_fixed(struct writer *writer, double value, int decimals)
 {
     char buffer[64];
-    fwrite(buffer, 1, (size_t)format_fixed(buffer, value, decimals), writer->file);
+    fwrite_unlocked(buffer, 1, (size_t)format_fixed(buffer, value, decimals), writer->file);
 }
 
 static void put_text(struct writer *writer, const char *text)
@@ -384,7 +385,7 @@ static void write_extra_attributes(struct writer *writer, const char *extra)
         if (name_length >= 2 && strncasecmp(name, "on", 2) == 0)
             continue;
         put(writer, " ");
-        fwrite(name, 1, name_length, writer->file);
+        fwrite_unlocked(name, 1, name_length, writer->file);
         put(writer, "=\"");
         escape_write(writer->file, value, (size_t)(close - value), ESCAPE_ATTRIBUTE, writer->utf8);
         put(writer, "\"");
@@ -550,7 +551,7 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
     int x1_length = format_fixed(x1_text, x1, 1);
     format_fixed(x2_text, x2, 1);
     put(writer, "<rect x=\"");
-    fwrite(x1_text, 1, (size_t)x1_length, file);
+    fwrite_unlocked(x1_text, 1, (size_t)x1_length, file);
     put(writer, "\" y=\"");
     put_number(writer, y1);
     put(writer, "\" width=\"");
