@@ -935,8 +935,20 @@ static void handle_header(struct perf_reader *reader, const char *line, size_t l
     reader->java = bytes_start_with(header->comm.bytes, header->comm.length, "java");
     reader->period = parse_period(event.period);
     if (options->keep_timeline) {
+        /* The timeline's thread is "comm PID/TID" (or "comm TID"), one
+         * flame chart lane per thread; the time is perf's "secs.usecs". */
         reader->time = has_event ? parse_time(line, event.colon) : NAN;
-        reader->thread = profile_intern(reader->profile, header->comm.bytes, header->comm.length);
+        size_t thread_length = header->comm.length;
+        memcpy(name, header->comm.bytes, thread_length);
+        name[thread_length++] = ' ';
+        if (!(pid.length == 1 && pid.bytes[0] == '?')) {
+            memcpy(name + thread_length, pid.bytes, pid.length);
+            thread_length += pid.length;
+            name[thread_length++] = '/';
+        }
+        memcpy(name + thread_length, tid.bytes, tid.length);
+        thread_length += tid.length;
+        reader->thread = profile_intern(reader->profile, name, thread_length);
     }
     reader->have_sample = 1;
     reader->sample_line = reader->line_number;

@@ -1,10 +1,14 @@
-/* flame_layout.c — flamegraph.pl's frame layout (sort, flow, prune);
- * see flame_layout.h for the idea. */
+/* flame_layout.c — flamegraph.pl's frame layout (sort, flow, prune), and
+ * the flame chart's (input order or time); see flame_layout.h for the
+ * rules. */
 #define _GNU_SOURCE /* qsort_r */
 #include "flame_layout.h"
+#include "units.h"
 #include "../formats/format.h"
+#include "../model/offcpu.h"
 #include "../util/memory.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +34,13 @@ struct flow {
     uint32_t *chain_names, *chain_flags;
     size_t chain_capacity;
     uint32_t dashes;
+    /* hotcold: the marker's name id, or PROFILE_NONE */
+    uint32_t offcpu_marker;
+    /* flame chart by time: boxes above the root go depth_offset rows up
+     * (the lane's base), close at exact times and are pruned by width */
+    int timed;
+    size_t depth_offset;
+    double timed_min_width;
 };
 
 /* flamegraph.pl keeps a box's end time only inside its hash key
@@ -44,8 +55,31 @@ static double perl_key_time(double time)
     return strtod(buffer, NULL);
 }
 
+/* A box of the flame chart by time: exact times, no flamegraph.pl keys. */
+static void close_timed_box(struct flow *flow, size_t depth)
+{
+    struct flame_layout *layout = flow->layout;
+    const struct open_frame *frame = &flow->open[depth];
+    double end = flow->time;
+    if (depth > 0 && (!(end > frame->start) || end - frame->start < flow->timed_min_width))
+        return;
+    GROW(layout->boxes, layout->box_capacity, layout->box_count + 1);
+    layout->boxes[layout->box_count++] = (struct flame_box){
+        .name = frame->name,
+        .flags = frame->flags,
+        .depth = depth == 0 ? 0 : (uint32_t)(depth + flow->depth_offset),
+        .start = frame->start,
+        .end = end,
+        .delta = frame->delta,
+    };
+}
+
 static void close_box(struct flow *flow, size_t depth)
 {
+    if (flow->timed) {
+        close_timed_box(flow, depth);
+        return;
+    }
     struct flame_layout *layout = flow->layout;
     const struct open_frame *frame = &flow->open[depth];
     double end = perl_key_time(flow->time);
@@ -86,10 +120,19 @@ static void flow_line(struct flow *flow, const uint32_t *names, const uint32_t *
     for (size_t depth = flow->open_count; depth-- > same;)
         close_box(flow, depth);
     GROW(flow->open, flow->open_capacity, count);
+    /* hotcold: the marker and the frames above it are off-CPU */
+    size_t offcpu_from = count;
+    if (flow->offcpu_marker != PROFILE_NONE)
+        for (size_t depth = 0; depth < count; depth++)
+            if (names[depth] == flow->offcpu_marker) {
+                offcpu_from = depth;
+                break;
+            }
     for (size_t depth = same; depth < count; depth++) {
         flow->open[depth] = (struct open_frame){
             .name = names[depth],
-            .flags = flags[depth] | (has_delta ? FLAME_BOX_HAS_DELTA : 0),
+            .flags = flags[depth] | (has_delta ? FLAME_BOX_HAS_DELTA : 0) |
+                     (depth >= offcpu_from ? FLAME_BOX_OFFCPU : 0),
             .start = flow->time,
             .delta = has_delta && depth == count - 1 ? delta : 0,
         };
@@ -314,6 +357,274 @@ static void walk_timeline(struct flow *flow, const struct profile *profile,
     }
 }
 
+/* ---- the flame chart by time ---- */
+
+/* One timeline entry placed in time: [start, end) in seconds from the
+ * origin, in its lane. */
+struct timed_sample {
+    double start, end;
+    uint32_t node;
+    uint32_t lane;
+};
+
+/* thread string id -> its current lane and last time (open addressing) */
+struct thread_slot {
+    uint32_t thread;
+    uint32_t lane;
+    double last_time;
+    int used;
+};
+
+struct lane {
+    size_t first, count; /* its samples in timed->samples, in input order */
+    double first_time;
+    uint32_t id;          /* creation order, the tie-break */
+    uint32_t max_depth;   /* deepest stack of the lane */
+};
+
+struct time_plan {
+    struct timed_sample *samples; /* grouped by lane, input order within */
+    size_t count;
+    struct lane *lanes;           /* in drawing order */
+    size_t lane_count;
+    double origin, span;
+    int durations_known;
+};
+
+/* Rounding slack when comparing times of magnitude time: a few units in
+ * the last place, at least a picosecond. */
+static double time_slack(double time)
+{
+    return 8 * DBL_EPSILON * fabs(time) + 1e-12;
+}
+
+/* Seconds per unit of the timeline's weights (sample type 0), or 0 when
+ * they are not times. */
+static double weight_seconds(const struct profile *profile)
+{
+    if (profile->sample_type_count == 0)
+        return 0;
+    const char *unit = profile_string(profile, profile->sample_types[0].unit);
+    if (!unit || strcmp(unit, "auto") == 0 || strcmp(unit, "minimum") == 0)
+        return 0;
+    /* a time unit scales to ms 1000 times bigger than to s; any other
+     * unit (counts, bytes) is left as it is or scaled alike */
+    const char *name = "";
+    double seconds = units_scale(1, unit, "s", &name);
+    double milliseconds = units_scale(1, unit, "ms", &name);
+    return seconds > 0 && fabs(milliseconds - 1000 * seconds) <= 1e-9 * milliseconds ? seconds : 0;
+}
+
+/* Gives every timeline entry a lane: per thread, a new lane when its time
+ * goes backwards. Fills lane_of[entry]; returns the number of lanes. */
+static uint32_t assign_lanes(const struct profile *profile, uint32_t *lane_of)
+{
+    size_t capacity = 16;
+    while (capacity < 2 * profile->timeline_count)
+        capacity *= 2;
+    struct thread_slot *slots = xcalloc(capacity, sizeof *slots);
+    uint32_t lanes = 0;
+    for (size_t i = 0; i < profile->timeline_count; i++) {
+        const struct timeline_entry *entry = &profile->timeline[i];
+        size_t at = (entry->thread * 2654435761u) & (capacity - 1);
+        while (slots[at].used && slots[at].thread != entry->thread)
+            at = (at + 1) & (capacity - 1);
+        struct thread_slot *slot = &slots[at];
+        if (!slot->used || entry->time < slot->last_time - time_slack(slot->last_time)) {
+            slot->used = 1;
+            slot->thread = entry->thread;
+            slot->lane = lanes++;
+            slot->last_time = entry->time;
+        }
+        if (entry->time > slot->last_time)
+            slot->last_time = entry->time;
+        lane_of[i] = slot->lane;
+    }
+    free(slots);
+    return lanes;
+}
+
+static int compare_lanes(const void *left, const void *right)
+{
+    const struct lane *a = left, *b = right;
+    if (a->first_time != b->first_time)
+        return a->first_time < b->first_time ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int compare_doubles(const void *left, const void *right)
+{
+    double a = *(const double *)left, b = *(const double *)right;
+    return a < b ? -1 : a > b;
+}
+
+/* The median gap between consecutive samples of a lane, over all lanes;
+ * without any, the span divided by the samples, or a millisecond. */
+static double typical_interval(const struct time_plan *plan)
+{
+    double *gaps = xmalloc((plan->count + 1) * sizeof *gaps);
+    size_t gap_count = 0;
+    for (size_t l = 0; l < plan->lane_count; l++) {
+        const struct lane *lane = &plan->lanes[l];
+        for (size_t i = lane->first + 1; i < lane->first + lane->count; i++) {
+            double gap = plan->samples[i].start - plan->samples[i - 1].start;
+            if (gap > time_slack(plan->samples[i].start))
+                gaps[gap_count++] = gap;
+        }
+    }
+    double interval;
+    if (gap_count) {
+        qsort(gaps, gap_count, sizeof *gaps, compare_doubles);
+        interval = gap_count % 2 ? gaps[gap_count / 2]
+                                 : (gaps[gap_count / 2 - 1] + gaps[gap_count / 2]) / 2;
+    } else {
+        interval = plan->span > 0 ? plan->span / (double)plan->count : 1e-3;
+    }
+    free(gaps);
+    return interval;
+}
+
+/* Places the timeline in time. Returns 0, or -1 when it cannot be drawn
+ * by time (an entry without time, or nothing that takes time). */
+static int plan_time(struct time_plan *plan, const struct profile *profile,
+                     const struct flame_layout_options *options)
+{
+    size_t count = profile->timeline_count;
+    if (count == 0)
+        return -1;
+    double first = INFINITY, last = -INFINITY;
+    for (size_t i = 0; i < count; i++) {
+        double time = profile->timeline[i].time;
+        if (!isfinite(time))
+            return -1;
+        if (time < first)
+            first = time;
+        if (time > last)
+            last = time;
+    }
+    double seconds_per_weight = weight_seconds(profile);
+    if (last == first && seconds_per_weight == 0)
+        return -1; /* one instant and no durations: nothing to spread */
+
+    uint32_t *lane_of = xmalloc(count * sizeof *lane_of);
+    size_t lane_count = assign_lanes(profile, lane_of);
+    struct lane *lanes = xcalloc(lane_count, sizeof *lanes);
+    for (size_t i = 0; i < count; i++)
+        lanes[lane_of[i]].count++;
+    size_t offset = 0;
+    for (size_t l = 0; l < lane_count; l++) {
+        lanes[l].first = offset;
+        lanes[l].id = (uint32_t)l;
+        lanes[l].first_time = INFINITY;
+        offset += lanes[l].count;
+        lanes[l].count = 0;
+    }
+    struct timed_sample *samples = xmalloc(count * sizeof *samples);
+    int chain_extra = options->chain ? 1 : 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct timeline_entry *entry = &profile->timeline[i];
+        struct lane *lane = &lanes[lane_of[i]];
+        struct timed_sample *sample = &samples[lane->first + lane->count];
+        double start = entry->time - first;
+        /* times within a lane never go back (slack only) */
+        if (lane->count > 0 && start < sample[-1].start)
+            start = sample[-1].start;
+        /* end holds the duration (known or not) until the ends are set */
+        double duration = seconds_per_weight > 0 && entry->weight > 0
+                              ? entry->weight * seconds_per_weight
+                              : 0;
+        *sample = (struct timed_sample){start, duration, entry->node, lane_of[i]};
+        if (lane->count++ == 0)
+            lane->first_time = start;
+        uint32_t depth = profile->nodes[entry->node].depth + (uint32_t)chain_extra;
+        if (depth > lane->max_depth)
+            lane->max_depth = depth;
+    }
+    free(lane_of);
+    plan->samples = samples;
+    plan->count = count;
+    plan->lanes = lanes;
+    plan->lane_count = lane_count;
+    plan->origin = first;
+    plan->span = last - first;
+    plan->durations_known = seconds_per_weight > 0;
+
+    double interval = plan->durations_known ? 0 : typical_interval(plan);
+    double span = 0;
+    for (size_t l = 0; l < lane_count; l++) {
+        struct lane *lane = &lanes[l];
+        for (size_t i = lane->first; i < lane->first + lane->count; i++) {
+            struct timed_sample *sample = &samples[i];
+            int has_next = i + 1 < lane->first + lane->count;
+            double next = has_next ? samples[i + 1].start : INFINITY;
+            double end;
+            if (plan->durations_known) {
+                end = sample->start + sample->end; /* the duration, see above */
+                if (end > next)
+                    end = next;
+            } else if (has_next && next - sample->start <= 1.5 * interval) {
+                end = next;
+            } else {
+                end = sample->start + interval;
+            }
+            sample->end = end > sample->start ? end : sample->start;
+            if (sample->end > span)
+                span = sample->end;
+        }
+    }
+    plan->span = span;
+    qsort(lanes, lane_count, sizeof *lanes, compare_lanes);
+    if (!(span > 0)) {
+        free(plan->samples);
+        free(plan->lanes);
+        *plan = (struct time_plan){0};
+        return -1; /* nothing takes time: input order it is */
+    }
+    return 0;
+}
+
+/* Closes every open box but the root at the flow's time. */
+static void close_above_root(struct flow *flow)
+{
+    for (size_t depth = flow->open_count; depth-- > 1;)
+        close_box(flow, depth);
+    if (flow->open_count > 1)
+        flow->open_count = 1;
+}
+
+static void walk_time(struct flow *flow, const struct profile *profile,
+                      const struct time_plan *plan)
+{
+    size_t lane_base = 0;
+    for (size_t l = 0; l < plan->lane_count; l++) {
+        const struct lane *lane = &plan->lanes[l];
+        flow->depth_offset = lane_base;
+        double previous_end = -INFINITY;
+        for (size_t i = lane->first; i < lane->first + lane->count; i++) {
+            const struct timed_sample *sample = &plan->samples[i];
+            if (!(sample->end > sample->start))
+                continue; /* takes no time */
+            if (sample->start - previous_end > time_slack(sample->start)) {
+                flow->time = previous_end; /* a gap: everything open ends */
+                close_above_root(flow);
+            }
+            uint32_t node = sample->node;
+            size_t depth = profile->nodes[node].depth;
+            ensure_path(flow, depth + 1);
+            for (uint32_t at = node; at != PROFILE_ROOT; at = profile->nodes[at].parent)
+                flow->names[profile->nodes[at].depth] =
+                    profile->frames[profile->nodes[at].frame].name;
+            flow->time = sample->start;
+            emit_line(flow, depth + 1, sample->end - sample->start, 0, 0);
+            previous_end = sample->end;
+        }
+        flow->time = previous_end;
+        close_above_root(flow);
+        lane_base += lane->max_depth + 1; /* the lane's rows and an empty one */
+    }
+    flow->time = plan->span;
+}
+
 int flame_layout_build(struct flame_layout *layout, const struct profile *profile,
                        const struct flame_layout_options *options)
 {
@@ -324,10 +635,26 @@ int flame_layout_build(struct flame_layout *layout, const struct profile *profil
         flow.dashes = FLAME_NAME_DASHES;
     ensure_path(&flow, 64);
     flow.names[0] = FLAME_NAME_ROOT;
-    if (options->flamechart && profile->timeline_count > 0)
+    flow.offcpu_marker = options->hotcold ? offcpu_marker_name(profile) : PROFILE_NONE;
+    struct time_plan plan = {0};
+    if (options->flamechart && plan_time(&plan, profile, options) == 0) {
+        flow.timed = 1;
+        flow.timed_min_width = options->min_width_fraction * plan.span;
+        GROW(flow.open, flow.open_capacity, 1);
+        flow.open[0] = (struct open_frame){.name = FLAME_NAME_ROOT, .start = 0};
+        flow.open_count = 1;
+        walk_time(&flow, profile, &plan);
+        layout->timed = 1;
+        layout->time_origin = plan.origin;
+        layout->lane_count = plan.lane_count;
+        layout->durations_known = plan.durations_known;
+    } else if (options->flamechart && profile->timeline_count > 0) {
         walk_timeline(&flow, profile, options);
-    else
+    } else {
         walk_sorted(&flow, profile, options);
+    }
+    free(plan.samples);
+    free(plan.lanes);
     /* The final flow($last, []) closes everything. */
     for (size_t depth = flow.open_count; depth-- > 0;)
         close_box(&flow, depth);

@@ -12,7 +12,32 @@
  * the bytes of "name" + what follows the name in a line (";" when the
  * stack continues, " COUNT" when it ends there), which is the order of a
  * byte-wise sort of whole lines, and flows the stacks it reaches. With
- * flamechart set it flows the profile's timeline in input order instead.
+ * flamechart set it flows the profile's timeline instead (a flame chart):
+ *
+ *   - by time, when every timeline entry has a time (perf script with
+ *     timestamps, Chrome traces and .cpuprofile, evented speedscope): x is
+ *     seconds from the earliest sample (time_origin). Each sample covers
+ *     [its time, its end): when the timeline's weights are times (sample
+ *     type 0 has a time unit: traces, .cpuprofile, evented speedscope) the
+ *     end is time + weight, cut at the lane's next sample; otherwise the
+ *     end is the lane's next sample, unless that is more than 1.5 typical
+ *     intervals away (the median gap between consecutive samples of a
+ *     lane, over all lanes), when the sample covers one typical interval
+ *     and the rest stays empty; a lane's last sample covers one typical
+ *     interval. A box spans the consecutive samples that share its frame
+ *     at its depth, from the first one's time to the last one's end; a
+ *     gap in time closes every box, so it shows as a gap in the chart.
+ *     Samples are laid out in lanes, one per thread (the timeline's
+ *     thread; a time that goes backwards within a thread starts a new
+ *     lane, as in a file of several recordings), lanes ordered by their
+ *     first sample and stacked one above the other with an empty row
+ *     between them; the root box spans the whole time range.
+ *   - in input order otherwise (some time unknown: folded, austin, py-spy):
+ *     flamegraph.pl's --flamechart, x is the running sum of the counts.
+ *
+ * With hotcold set, boxes at or above a frame named OFFCPU_MARKER
+ * (model/offcpu.h) are flagged FLAME_BOX_OFFCPU; the marker stays in the
+ * stack, so off-CPU stacks never share a box with on-CPU ones above it.
  *
  * The result is a list of boxes (name, depth, start, end in count units,
  * differential delta) with boxes narrower than min_width already dropped,
@@ -33,21 +58,25 @@
 /* Box flags. */
 #define FLAME_BOX_WAKER 1u     /* name gets "_[w]" appended (chain palette) */
 #define FLAME_BOX_HAS_DELTA 2u /* differential: delta is meaningful */
+#define FLAME_BOX_OFFCPU 4u    /* hotcold: the off-CPU marker is on the box's path */
 
 struct flame_box {
     uint32_t name;  /* string id in the profile, or FLAME_NAME_* */
     uint32_t flags;
     uint32_t depth; /* 0 = root */
-    double start, end;
+    double start, end; /* count units, or seconds from time_origin when timed */
     double delta;
 };
 
 struct flame_layout_options {
     size_t sample_type;   /* what is counted */
     long before_type;     /* differential: index of the "before" type, or -1 */
-    int flamechart;       /* flow the timeline (input order) */
+    int flamechart;       /* flow the timeline (by time when it has times) */
     int chain;            /* chain palette's waker rewriting of stacks */
+    int hotcold;          /* flag boxes on off-CPU paths (FLAME_BOX_OFFCPU) */
     double min_width;     /* prune boxes narrower than this, in count units */
+    double min_width_fraction; /* timed flame chart: prune boxes narrower than
+                                  this fraction of the time span */
 };
 
 struct flame_layout {
@@ -56,6 +85,11 @@ struct flame_layout {
     double total;            /* the clock at the end: sum of all counts */
     double max_delta;        /* largest |delta| of a stack, at least 1 */
     uint32_t max_depth;      /* deepest kept box */
+    /* Flame chart by time: total is the time span in seconds. */
+    int timed;               /* x is time */
+    double time_origin;      /* the input's time of x = 0, in seconds */
+    size_t lane_count;       /* threads (lanes) drawn */
+    int durations_known;     /* sample extents came from time weights */
 };
 
 /* Fills layout (zero it first). Returns 0. */

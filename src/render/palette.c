@@ -28,7 +28,7 @@ static const struct {
     {"js", PALETTE_JS},         {"perl", PALETTE_PERL},     {"python", PALETTE_PYTHON},
     {"rust", PALETTE_RUST},     {"red", PALETTE_RED},       {"green", PALETTE_GREEN},
     {"blue", PALETTE_BLUE},     {"aqua", PALETTE_AQUA},     {"yellow", PALETTE_YELLOW},
-    {"purple", PALETTE_PURPLE}, {"orange", PALETTE_ORANGE},
+    {"purple", PALETTE_PURPLE}, {"orange", PALETTE_ORANGE},   {"hotcold", PALETTE_HOTCOLD},
 };
 
 int palette_kind_from_name(const char *name, enum palette_kind *kind)
@@ -44,7 +44,7 @@ int palette_kind_from_name(const char *name, enum palette_kind *kind)
 const char *palette_names(void)
 {
     return "hot mem io wakeup chain java js perl python rust red green blue aqua yellow purple "
-           "orange";
+           "orange hotcold";
 }
 
 const char *palette_default_background(enum palette_kind kind)
@@ -254,22 +254,39 @@ static int write_rgb(char *out, int red, int green, int blue)
     return sprintf(out, "rgb(%d,%d,%d)", red, green, blue);
 }
 
+/* The three numbers behind a colour, drawn as palette->mode says. */
+static void color_values(struct palette *palette, const char *name, size_t length, double *v1,
+                         double *v2, double *v3)
+{
+    if (palette->mode == PALETTE_BY_HASH) {
+        hash_values(palette, name, length, v1, v2);
+        *v3 = *v2;
+    } else if (palette->mode == PALETTE_RANDOM) {
+        *v1 = perl_random_next(&palette->random);
+        *v2 = perl_random_next(&palette->random);
+        *v3 = perl_random_next(&palette->random);
+    } else {
+        *v1 = *v2 = *v3 = name_random(palette, name, length);
+    }
+}
+
+int palette_color_off_cpu(struct palette *palette, const char *name, size_t length, char *out)
+{
+    double v1, v2, v3;
+    color_values(palette, name, length, &v1, &v2, &v3);
+    int other = 80 + (int)(60 * v1);
+    return write_rgb(out, other, other, 205 + (int)(50 * v1));
+}
+
 int palette_color(struct palette *palette, const char *name, size_t length, char *out)
 {
     double v1, v2, v3;
-    if (palette->mode == PALETTE_BY_HASH) {
-        hash_values(palette, name, length, &v1, &v2);
-        v3 = v2;
-    } else if (palette->mode == PALETTE_RANDOM) {
-        v1 = perl_random_next(&palette->random);
-        v2 = perl_random_next(&palette->random);
-        v3 = perl_random_next(&palette->random);
-    } else {
-        v1 = v2 = v3 = name_random(palette, name, length);
-    }
+    color_values(palette, name, length, &v1, &v2, &v3);
     enum palette_kind kind = palette->kind;
     switch (kind) {
-    case PALETTE_HOT: return write_rgb(out, 205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
+    case PALETTE_HOT:
+    case PALETTE_HOTCOLD: /* on-CPU frames; off-CPU ones: palette_color_off_cpu */
+        return write_rgb(out, 205 + (int)(50 * v3), (int)(230 * v1), (int)(55 * v2));
     case PALETTE_MEM: return write_rgb(out, 0, 190 + (int)(50 * v2), (int)(210 * v1));
     case PALETTE_IO: {
         int grey = 80 + (int)(60 * v1);

@@ -1,8 +1,11 @@
 /* palette.h — frame colours, as flamegraph.pl chooses them.
  *
  * Palettes: hot (default), mem, io, wakeup, chain, java, js, perl, python,
- * rust (name-driven choice between the flat palettes), and the flat red,
- * green, blue, aqua, yellow, purple, orange.
+ * rust (name-driven choice between the flat palettes), the flat red,
+ * green, blue, aqua, yellow, purple, orange, and hotcold: Gregg's hot/cold
+ * graphs, on-CPU frames in the hot palette and off-CPU frames (a box the
+ * renderer flags as on an off-CPU path, model/offcpu.h) in the blue one,
+ * both by name, so a function keeps its shade within each half.
  *
  * How the three random-looking numbers v1..v3 of a colour are drawn:
  *   default   from the name only: perl's srand(sum of the name's characters)
@@ -38,6 +41,7 @@ enum palette_kind {
     PALETTE_YELLOW,
     PALETTE_PURPLE,
     PALETTE_ORANGE,
+    PALETTE_HOTCOLD,
 };
 
 enum palette_mode {
@@ -72,6 +76,9 @@ const char *palette_default_background(enum palette_kind kind);
 /* Writes "rgb(r,g,b)" for a frame name into out (at least 20 bytes);
  * returns the length. */
 int palette_color(struct palette *palette, const char *name, size_t length, char *out);
+/* The colour of an off-CPU frame (hotcold): blue, "rgb(r,g,b)" with
+ * r = g in 80..140 and b in 205..255. Returns the length. */
+int palette_color_off_cpu(struct palette *palette, const char *name, size_t length, char *out);
 
 /* Differential colour: value > 0 red, < 0 blue, scaled by max (flamegraph.pl's
  * color_scale); negate swaps the hues. Returns the length written to out. */

@@ -19,6 +19,7 @@
 #include "palette.h"
 #include "svg_script.h"
 #include "svg_tables.h"
+#include "../model/offcpu.h"
 #include "../model/reverse.h"
 #include "../util/memory.h"
 
@@ -42,7 +43,7 @@ void svg_options_init(struct svg_options *options)
     options->font_width = 0.59;
     options->count_name = "samples";
     options->name_type = "Function:";
-    options->colors = "hot";
+    options->colors = NULL; /* hot, or hotcold for off-CPU stacks (svg_write) */
     options->factor = 1;
     options->search_color = "rgb(230,0,230)";
     options->truncate_text_right = 1;
@@ -186,6 +187,12 @@ struct writer {
     char *scratch;                              /* name + "_[w]" */
     size_t scratch_capacity;
     int warned_attribute;
+    /* flame chart by time: x in seconds; tooltips give durations and times */
+    int timed;
+    const char *duration_unit; /* "ns" or "us": whole units in tooltips */
+    double duration_scale;     /* units per second */
+    const char *offset_unit;   /* "ns", "us", "ms" or "s" for start and end times */
+    double offset_scale;       /* units per second */
 };
 
 static void put(struct writer *writer, const char *text)
@@ -446,6 +453,28 @@ static int open_group(struct writer *writer, const struct name_attributes *attri
     return link;
 }
 
+/* A flame chart box's tooltip: "NAME (D us, from S to E UNIT, P%)", D its
+ * duration in whole microseconds (nanoseconds when the chart spans less
+ * than a millisecond), S and E its times from the chart's start; the shape
+ * of every tooltip (name, a number, P%), so the script's search and zoom
+ * read it like the others. */
+static void write_timed_title(struct writer *writer, const struct flame_box *box, double end,
+                              const char *name, size_t length)
+{
+    char duration[64], duration_text[96], text[160];
+    format_fixed(duration, (end - box->start) * writer->duration_scale, 0);
+    commify(duration_text, duration);
+    escape_write(writer->file, name, length, ESCAPE_TEXT, writer->utf8);
+    int decimals = writer->offset_scale == 1 ? 6 : 3;
+    snprintf(text, sizeof text, " (%s %s, from %.*f to %.*f %s, ", duration_text,
+             writer->duration_unit, decimals, box->start * writer->offset_scale, decimals,
+             end * writer->offset_scale, writer->offset_unit);
+    put(writer, text);
+    format_fixed(text, 100 * (end - box->start) / writer->time_max, 2);
+    put(writer, text);
+    put(writer, "%)");
+}
+
 static void write_frame(struct writer *writer, const struct flame_box *box)
 {
     const struct svg_options *options = writer->options;
@@ -499,6 +528,9 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
     put(writer, "<title>");
     if (attributes && attributes->title && *attributes->title) {
         put_text(writer, attributes->title);
+    } else if (writer->timed) {
+        write_timed_title(writer, box, end, is_root ? "all" : name,
+                          is_root ? 3 : display_length);
     } else if (is_root) {
         put(writer, "all (");
         put(writer, samples_text);
@@ -536,6 +568,8 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
         color = "rgb(200,200,200)";
     } else if (box->flags & FLAME_BOX_HAS_DELTA) {
         palette_color_scale(box->delta, writer->max_delta, options->negate, color_buffer);
+    } else if ((box->flags & FLAME_BOX_OFFCPU) && writer->palette.kind == PALETTE_HOTCOLD) {
+        palette_color_off_cpu(&writer->palette, name, length, color_buffer);
     } else if (writer->palette_map) {
         color = palette_map_get(writer->palette_map, name, length);
         if (!color) {
@@ -588,9 +622,29 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
 
 /* ---- entry point ---- */
 
+/* Flame chart by time: the writer's scale and the subtitle describing
+ * the time axis ("x: time from T s of the input's clock over D; N threads"). */
+static void describe_time_axis(struct writer *writer, const struct flame_layout *layout,
+                               char *subtitle, size_t size)
+{
+    double span = layout->total;
+    writer->timed = 1;
+    writer->time_max = span;
+    writer->width_per_time = (writer->options->width - 2 * writer->xpad) / span;
+    writer->duration_unit = span < 1e-3 ? "ns" : "us";
+    writer->duration_scale = span < 1e-3 ? 1e9 : 1e6;
+    writer->offset_unit = span < 1e-6 ? "ns" : span < 1e-3 ? "us" : span < 1 ? "ms" : "s";
+    writer->offset_scale = span < 1e-6 ? 1e9 : span < 1e-3 ? 1e6 : span < 1 ? 1e3 : 1;
+    snprintf(subtitle, size, "x: time from %.6f s (input clock) over %.*f %s; %zu lane%s (one per "
+             "thread)", layout->time_origin, writer->offset_scale == 1 ? 6 : 3,
+             span * writer->offset_scale, writer->offset_unit, layout->lane_count,
+             layout->lane_count == 1 ? "" : "s");
+}
+
 static int check_options(const struct svg_options *options, enum palette_kind *kind,
                          const char **background_first, const char **background_second)
 {
+    /* no --colors: hot, or hotcold for a profile with off-CPU stacks (svg_write) */
     if (palette_kind_from_name(options->colors ? options->colors : "hot", kind) < 0) {
         fprintf(stderr, "ember flamegraph: unknown palette '%s' (choose from: %s)\n",
                 options->colors, palette_names());
@@ -670,6 +724,8 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
         return -1;
     }
 
+    if (!options->colors && offcpu_marker_present(profile))
+        kind = writer.palette.kind = PALETTE_HOTCOLD;
     struct flame_layout_options layout_options = {
         .sample_type = options->sample_type,
         .before_type = profile->differential && options->sample_type == 0
@@ -677,6 +733,10 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
                            : -1,
         .flamechart = options->flamechart,
         .chain = kind == PALETTE_CHAIN,
+        .hotcold = kind == PALETTE_HOTCOLD,
+        .min_width_fraction = options->min_width_is_percent
+                                  ? options->min_width / 100
+                                  : options->min_width / (options->width - 2 * writer.xpad),
     };
     double time = profile_grand_total(profile, options->sample_type);
     double time_max = options->total;
@@ -697,6 +757,16 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
 
     struct flame_layout layout = {0};
     flame_layout_build(&layout, profile, &layout_options);
+    struct svg_options chart_options;
+    char chart_subtitle[200];
+    if (layout.timed) {
+        /* x is time: the span is the width; the subtitle says what x is */
+        chart_options = *options;
+        options = writer.options = &chart_options;
+        describe_time_axis(&writer, &layout, chart_subtitle, sizeof chart_subtitle);
+        if (!options->subtitle || !*options->subtitle)
+            chart_options.subtitle = chart_subtitle;
+    }
     writer.max_delta = layout.max_delta;
     writer.image_height = (layout.max_depth + 1) * options->frame_height + writer.ypad1 + writer.ypad2;
     if (options->subtitle && *options->subtitle)

@@ -30,7 +30,8 @@ struct svg_options {
     double font_width;          /* default 0.59 */
     const char *count_name;     /* default "samples" */
     const char *name_type;      /* default "Function:" */
-    const char *colors;         /* palette name, default "hot" */
+    const char *colors;         /* palette name; NULL: "hot", or "hotcold" when the
+                                   profile has off-CPU stacks (model/offcpu.h) */
     const char *background_colors; /* NULL: from the palette */
     int hash;                   /* --hash: colours from the name */
     int random;                 /* --random */
