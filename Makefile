@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 300
 BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev libpcre2-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs:node npm:npm python3:python3 golang-go libgoogle-perftools-dev google-perftools bpftrace linux-perf zstd
 DEMO_PACKAGES = $(BUILD_PACKAGES) linux-perf
-BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time
+BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time python3:python3 golang-go chromium nodejs:node npm:npm
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 BASE_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g $(WARNINGS) -MMD -MP
@@ -86,15 +86,30 @@ $(BUILD)/test/ember: $(BUILD)/test/src/cli/main.o $(BUILD)/test/libember.a
 $(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(BUILD)/test/libember.a
 	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -Isrc -o $@ $(UNIT_SOURCES) $(BUILD)/test/libember.a -lcriterion $(LIBS)
 
-# Fuzzers: clang + libFuzzer, one binary per harness in fuzz/.
+# Fuzzers: clang + libFuzzer, one binary per harness in fuzz/. The library
+# is compiled once with libFuzzer's coverage instrumentation
+# (-fsanitize=fuzzer-no-link) into its own archive, and each harness links
+# against it. UBSan findings abort (-fno-sanitize-recover) so libFuzzer
+# counts them as crashes.
 FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
-# Headers are prerequisites too (fuzz/harness.h, src/**/*.h): a fuzzer is one
-# compile of everything, so a changed header must rebuild it. UBSan findings
-# abort (-fno-sanitize-recover) so libFuzzer counts them as crashes.
-FUZZ_HEADERS := $(wildcard fuzz/*.h) $(shell find src -name '*.h')
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SOURCES) $(GENERATED_SOURCES) $(FUZZ_HEADERS)
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 $(WARNINGS) -fno-sanitize-recover=all
+FUZZ_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/viewer_assets.o
+
+$(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_DEFAULT_SOURCE -g -O1 $(WARNINGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(LIB_SOURCES) $(GENERATED_SOURCES) $(LIBS)
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(BUILD)/fuzz/libember-fuzz.a: $(FUZZ_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz/libember-fuzz.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(BUILD)/fuzz/libember-fuzz.a $(LIBS)
 
 fuzzers: $(FUZZ_BINARIES)
 
@@ -138,4 +153,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(RELEASE_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(BUILD)/release/src/cli/main.d $(BUILD)/test/src/cli/main.d
+-include $(RELEASE_OBJECTS:.o=.d) $(TEST_OBJECTS:.o=.d) $(FUZZ_OBJECTS:.o=.d) $(FUZZ_BINARIES:=.d) $(BUILD)/release/src/cli/main.d $(BUILD)/test/src/cli/main.d
