@@ -22,7 +22,9 @@
 # build/ember), FLAMEGRAPH_DIR (a FlameGraph checkout with difffolded.pl
 # and flamegraph.pl; without it only ember is timed), INFERNO_BIN (a
 # directory with inferno-diff-folded), BENCH_RUNS (default 10), BENCH_OUT
-# (a directory to copy hyperfine's JSON exports into, as diff-*.json).
+# (a directory to copy hyperfine's JSON exports into, as diff-*.json,
+# listed with the inputs' sizes in BENCH_OUT/formats.tsv for bench/run's
+# report).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,13 +77,18 @@ for file in large-A large-B; do
 done
 A=$(q "$work/large-A.folded")
 B=$(q "$work/large-B.folded")
+input_bytes=$(($(stat -c %s "$work/large-A.folded") + $(stat -c %s "$work/large-B.folded")))
 
 # task NAME COMMAND... : one hyperfine comparison, exported as NAME.json
 task() {
     local name=$1
     shift
     hyperfine --warmup 1 --runs "$runs" --export-json "$work/$name.json" "$@" >&2
-    [ -n "${BENCH_OUT:-}" ] && mkdir -p "$BENCH_OUT" && cp "$work/$name.json" "$BENCH_OUT/diff-$name.json"
+    if [ -n "${BENCH_OUT:-}" ]; then
+        mkdir -p "$BENCH_OUT"
+        cp "$work/$name.json" "$BENCH_OUT/diff-$name.json"
+        printf 'diff\t%s\t%s\t%s\n' "$name" "$input_bytes" "$BENCH_OUT/diff-$name.json" >>"$BENCH_OUT/formats.tsv"
+    fi
     return 0
 }
 
@@ -100,6 +107,13 @@ commands=("$(q "$ember") diff $A $B -o $out")
 [ -n "$flamegraph_dir" ] && commands+=("perl $(q "$flamegraph_dir/difffolded.pl") $A $B > $out")
 [ -n "$inferno_diff" ] && commands+=("$(q "$inferno_diff") $A $B > $out")
 task file "${commands[@]}"
+if [ -n "${BENCH_OUT:-}" ]; then
+    # The inputs and the last output: bytes and lines.
+    printf 'diff-input\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+        "$(stat -c %s "$work/large-A.folded")" "$(wc -l <"$work/large-A.folded")" \
+        "$(stat -c %s "$work/large-B.folded")" "$(wc -l <"$work/large-B.folded")" \
+        "$(stat -c %s "$work/out.folded")" "$(wc -l <"$work/out.folded")" >>"$BENCH_OUT/formats.tsv"
+fi
 
 svg=$(q "$work/out.svg")
 commands=("$(q "$ember") diff $A $B -o $svg")

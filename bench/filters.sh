@@ -13,7 +13,8 @@
 #
 # Environment: EMBER_SHARED (default ../shared), EMBER (default
 # build/ember), BENCH_RUNS (hyperfine runs, default 5), BENCH_OUT (a
-# directory: the hyperfine JSON export is copied there).
+# directory: the hyperfine JSON export is copied there and listed, with
+# the input's size, in BENCH_OUT/formats.tsv for bench/run's report).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,4 +61,6 @@ hyperfine --style basic --warmup 1 --runs "$runs" --export-json "$work/filters.j
 if [ -n "${BENCH_OUT:-}" ]; then
     mkdir -p "$BENCH_OUT"
     cp "$work/filters.json" "$BENCH_OUT/filters.json"
+    printf 'filters\t%s\t%s\t%s\n' "$(stat -c %s "$folded")" "$(wc -l <"$folded")" \
+        "$BENCH_OUT/filters.json" >>"$BENCH_OUT/formats.tsv"
 fi

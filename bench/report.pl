@@ -572,3 +572,297 @@ if (@targets3) {
 } else {
     print "Nothing measured in this run.\n";
 }
+
+# ---- parts diff, text_views, filters, viewer (issue #4) ---------------------------
+my (@diff_tasks, $diff_input, $text_views, $filters, $viewer);
+for my $line (slurp_lines("$work/formats/formats.tsv")) {
+    my @f = split /\t/, $line;
+    if ($f[0] eq 'diff') { push @diff_tasks, { name => $f[1], bytes => $f[2], path => $f[3] }; }
+    elsif ($f[0] eq 'diff-input') {
+        $diff_input = { a_bytes => $f[1], a_lines => $f[2], b_bytes => $f[3], b_lines => $f[4],
+            out_bytes => $f[5], out_lines => $f[6] };
+    }
+    elsif ($f[0] eq 'text_views') {
+        $text_views = { perf_bytes => $f[1], stacks => $f[2], pprof_bytes => $f[3], go => $f[4], path => $f[5] };
+    }
+    elsif ($f[0] eq 'filters') { $filters = { bytes => $f[1], stacks => $f[2], path => $f[3] }; }
+    elsif ($f[0] eq 'viewer') {
+        $viewer = { nodes => $f[1], lines => $f[2], bytes => $f[3], view_s => $f[4], svg_s => $f[5],
+            svg_all_s => $f[6], path => $f[7] };
+    }
+}
+# A command as the report shows it: absolute paths cut to their file names,
+# in a code span with the table's pipes escaped.
+sub command_text {
+    my ($command) = @_;
+    $command =~ s{(^|\s)/(?:[^\s/]+/)+}{$1}g;
+    $command =~ s/\|/\\|/g;
+    return "`$command`";
+}
+sub median_ratio_text {
+    my ($anchor, $ember) = @_;
+    return ratio(median_of($anchor) / median_of($ember)) . ' / ' . ratio(cpu_of($anchor) / cpu_of($ember));
+}
+my @targets4;
+
+# ---- diff -------------------------------------------------------------------------
+print "\n## ember diff (issue #4", script_time('diff'), ")\n\n";
+if (@diff_tasks) {
+    my %diff_titles = (
+        stdout            => 'diff large A/B to standard output (discarded)',
+        'normalize-strip' => 'diff -n -s large A/B (normalize, strip hex)',
+        file              => 'diff large A/B written to a file',
+        svg               => 'differential flame graph of large A/B (SVG)',
+    );
+    my $diff_label = sub {
+        my ($command) = @_;
+        return 'difffolded.pl | flamegraph.pl' if $command =~ /difffolded\.pl/ && $command =~ /flamegraph\.pl/;
+        return 'difffolded.pl' if $command =~ /difffolded\.pl/;
+        return 'inferno-diff-folded' if $command =~ /inferno-diff-folded/;
+        return 'ember';
+    };
+    if ($diff_input) {
+        printf "The corpus's large-A and large-B folded by `ember collapse` (%.1f MB, %d stacks; %.1f MB, %d stacks);\n",
+            $diff_input->{a_bytes} / 1e6, $diff_input->{a_lines}, $diff_input->{b_bytes} / 1e6, $diff_input->{b_lines};
+        printf "their diff is %.1f MB, %d lines. ", $diff_input->{out_bytes} / 1e6, $diff_input->{out_lines};
+    }
+    print "Every tool diffs the same two files (bench/diff.sh). Each task is one\n";
+    print "hyperfine comparison (1 warm-up); ratios are the anchor's median wall time over ember's, and its\n";
+    print "mean user + system CPU time over ember's; the targets are judged on the median wall time.\n";
+    print "difffolded.pl and flamegraph.pl are FlameGraph's, at commit $flamegraph->[1].\n" if $flamegraph;
+    print "\n| task | command | wall median | wall mean ± σ | CPU | ember faster (wall / CPU) |\n|---|---|---|---|---|---|\n";
+    my %diff_results;
+    for my $task (@diff_tasks) {
+        my @r = hyperfine_results($task->{path});
+        my ($e) = grep { $diff_label->($_->{command}) eq 'ember' } @r;
+        $diff_results{ $task->{name} } = { map { $diff_label->($_->{command}) => $_ } @r };
+        my $title = $diff_titles{ $task->{name} } // $task->{name};
+        for my $r (@r) {
+            my $is_ember = $diff_label->($r->{command}) eq 'ember';
+            printf "| %s | %s | %s | %s ± %s | %s | %s |\n", $title, command_text($r->{command}),
+                seconds(median_of($r)), seconds($r->{mean}), seconds($r->{stddev} // 0), seconds(cpu_of($r)),
+                (!$is_ember && $e) ? median_ratio_text($r, $e) : '—';
+        }
+        # Anchors that could not run here, from corpus/README.md ("difffolded large (82 MB in)").
+        if ($task->{name} eq 'stdout' && $e) {
+            for my $anchor (['difffolded.pl', 0.607], ['inferno-diff-folded', 0.218]) {
+                next if $diff_results{stdout}{ $anchor->[0] };
+                printf "| %s | %s *(from corpus/README.md, not measured in this run)* | %s | | | %s *(vs quoted figure)* |\n",
+                    $title, $anchor->[0], seconds($anchor->[1]), ratio($anchor->[1] / median_of($e));
+            }
+        }
+        $task->{ember} = $e;
+    }
+    for my $task (@diff_tasks) {
+        my $e = $task->{ember} or next;
+        my $title = $diff_titles{ $task->{name} } // $task->{name};
+        my $results = $diff_results{ $task->{name} };
+        if ($task->{name} eq 'svg') {
+            my $anchor = $results->{'difffolded.pl | flamegraph.pl'} or next;
+            my $got = median_of($anchor) / median_of($e);
+            push @targets4, [ $title, '≥ 30× flamegraph.pl (here `ember diff -o x.svg` against `difffolded.pl \| flamegraph.pl`)',
+                sprintf('wall %.2f×, CPU time %.2f× (same run)', $got, cpu_of($anchor) / cpu_of($e)), $got >= 30 ? 'met' : 'not met' ];
+            next;
+        }
+        if (my $anchor = $results->{'difffolded.pl'}) {
+            my $got = median_of($anchor) / median_of($e);
+            push @targets4, [ $title, '≥ 5× difffolded.pl',
+                sprintf('wall %.2f×, CPU time %.2f× (same run)', $got, cpu_of($anchor) / cpu_of($e)), $got >= 5 ? 'met' : 'not met' ];
+        } elsif ($task->{name} eq 'stdout') {
+            my $got = 0.607 / median_of($e);
+            push @targets4, [ $title, '≥ 5× difffolded.pl',
+                sprintf('wall %.2f× (vs corpus/README.md figure, not measured in this run)', $got), $got >= 5 ? 'met' : 'not met' ];
+        }
+        if (my $anchor = $results->{'inferno-diff-folded'}) {
+            my $got = median_of($anchor) / median_of($e);
+            push @targets4, [ $title, '≥ 2× inferno-diff-folded',
+                sprintf('wall %.2f×, CPU time %.2f× (same run)', $got, cpu_of($anchor) / cpu_of($e)), $got >= 2 ? 'met' : 'not met' ];
+        } elsif ($task->{name} eq 'stdout') {
+            my $got = 0.218 / median_of($e);
+            push @targets4, [ $title, '≥ 2× inferno-diff-folded',
+                sprintf('wall %.2f× (vs corpus/README.md figure, not measured in this run)', $got), $got >= 2 ? 'met' : 'not met' ];
+        }
+    }
+} else {
+    print "Not measured: ", script_note('diff'), ".\n";
+}
+# Drawing alone: the perf part's flamegraph of difffolded.pl's output.
+my ($draw_diff) = grep { $_->{id} eq 'flamegraph-diff' } @tasks;
+if ($draw_diff) {
+    my ($e) = grep { tool_of($_->{command}) eq 'ember' } @{ $draw_diff->{results} };
+    for my $anchor (['perl', 'flamegraph.pl', 30], ['inferno', 'inferno-flamegraph', 3]) {
+        last unless $e;
+        my ($r) = grep { tool_of($_->{command}) eq $anchor->[0] } @{ $draw_diff->{results} };
+        my ($got, $measured);
+        if ($r) {
+            $got = $r->{mean} / $e->{mean};
+            $measured = sprintf('wall %.2f×, CPU time %.2f× (same run; mean wall, as in the perf part)', $got, cpu_of($r) / cpu_of($e));
+        } elsif (my $q = $quoted{'flamegraph-diff'}{ $anchor->[0] }) {
+            $got = $q / $e->{mean};
+            $measured = sprintf('wall %.2f× (vs corpus/README.md figure, not measured in this run)', $got);
+        } else {
+            next;
+        }
+        push @targets4, [ "$draw_diff->{title}: drawing alone (perf part)", "≥ $anchor->[2]× $anchor->[1]", $measured,
+            $got >= $anchor->[2] ? 'met' : 'not met' ];
+    }
+}
+
+# ---- text views ---------------------------------------------------------------------
+print "\n## ember top, peek, tree (issue #4", script_time('text_views'), ")\n\n";
+if ($text_views) {
+    my @r = hyperfine_results($text_views->{path});
+    printf "large-A: %.1f MB of perf script, folded by `ember collapse` into %d stacks, and the same stacks as\n",
+        $text_views->{perf_bytes} / 1e6, $text_views->{stacks};
+    printf "pprof (`ember convert -o large-A.pb.gz`, %s). hyperfine (1 warm-up, output discarded); `go tool pprof\n",
+        size_text($text_views->{pprof_bytes});
+    print "-top` of the .pb.gz is the anchor for `ember top` of the same file (ratio of median wall times, and\n";
+    print "of mean user + system CPU time). The peek regex is the third heaviest function by cumulative value.\n\n";
+    print "| command | wall median | wall mean ± σ | CPU | ember faster (wall / CPU) |\n|---|---|---|---|---|\n";
+    my ($go) = grep { $_->{command} =~ /^go tool pprof/ } @r;
+    my ($top_pprof) = grep { $_->{command} =~ /\btop\s+\S*\.pb\.gz$/ && $_->{command} !~ /^go / } @r;
+    for my $r (@r) {
+        my $name = command_text($r->{command});
+        $name .= " ($text_views->{go})" if $go && $r == $go && $text_views->{go} ne 'none';
+        printf "| %s | %s | %s ± %s | %s | %s |\n", $name, seconds(median_of($r)), seconds($r->{mean}),
+            seconds($r->{stddev} // 0), seconds(cpu_of($r)), ($go && $top_pprof && $r == $go) ? median_ratio_text($go, $top_pprof) : '—';
+    }
+    print "\n`go tool pprof` was not measured (go is not installed).\n" unless $go;
+    for my $input (['large-A.folded', 'folded'], ['large-A.pb.gz', 'pprof'], ['large-A.perf', 'perf script']) {
+        my ($top) = grep { $_->{command} =~ /\btop\s+\S*\Q$input->[0]\E$/ && $_->{command} !~ /^go / } @r;
+        next unless $top;
+        my $m = median_of($top);
+        push @targets4, [ "ember top, large-A ($input->[1])", 'well under a second (judged: median ≤ 0.5 s)',
+            sprintf('median %s, CPU %s%s', seconds($m), seconds(cpu_of($top)),
+                ($go && $input->[1] eq 'pprof') ? sprintf('; `go tool pprof -top` %s', seconds(median_of($go))) : ''),
+            $m <= 0.5 ? 'met' : 'not met' ];
+    }
+} else {
+    print "Not measured: ", script_note('text_views'), ".\n";
+}
+
+# ---- filters --------------------------------------------------------------------------
+print "\n## Filters (issue #4", script_time('filters'), ")\n\n";
+if ($filters) {
+    my @r = hyperfine_results($filters->{path});
+    printf "large-A folded by `ember collapse` (%.1f MB, %d stacks), converted to folded by `ember convert`\n",
+        $filters->{bytes} / 1e6, $filters->{stacks};
+    print "without filters and with each kind of filter, and drawn by `ember flamegraph` with and without\n";
+    print "`--focus` (bench/filters.sh); hyperfine, 1 warm-up. The cost is the median wall time minus that\n";
+    print "of the same command without filters; a filter that drops stacks also shrinks the output, so it\n";
+    print "can make the whole run faster.\n\n";
+    print "| command | wall median | wall mean ± σ | CPU | against no filter (median) |\n|---|---|---|---|---|\n";
+    my %base;
+    for my $r (@r) {
+        my ($verb) = $r->{command} =~ /\b(convert|flamegraph)\b/;
+        next unless $verb;
+        $base{$verb} //= $r if ($r->{command} =~ s/\s-o\s+\S+//r) !~ /\s-/; # no option but -o
+    }
+    for my $r (@r) {
+        my ($verb) = $r->{command} =~ /\b(convert|flamegraph)\b/;
+        my $base = $verb ? $base{$verb} : undef;
+        my $cost = '—';
+        if ($base && $r != $base) {
+            my $delta = median_of($r) - median_of($base);
+            my $sign = $delta < 0 ? '−' : '+';
+            $cost = sprintf('%s%s (%s%.0f%%)', $sign, seconds(abs $delta), $sign, abs(100 * $delta / median_of($base)));
+        } elsif ($base) {
+            $cost = 'baseline';
+        }
+        printf "| %s | %s | %s ± %s | %s | %s |\n", command_text($r->{command}), seconds(median_of($r)),
+            seconds($r->{mean}), seconds($r->{stddev} // 0), seconds(cpu_of($r)), $cost;
+    }
+    print "\nIssue #4 sets no speed target for the filters; the figures are recorded for comparison.\n";
+    push @targets4, [ 'filters', 'none in issue #4 (costs recorded above)', '—', '—' ];
+} else {
+    print "Not measured: ", script_note('filters'), ".\n";
+}
+
+# ---- viewer ---------------------------------------------------------------------------
+print "\n## HTML viewer on a 1,000,000-node profile (issue #4", script_time('viewer'), ")\n\n";
+my $viewer_data;
+if ($viewer && open my $fh, '<', $viewer->{path}) {
+    local $/;
+    $viewer_data = decode_json(<$fh>);
+}
+if ($viewer_data) {
+    my $nodes = $viewer_data->{nodes} // $viewer->{nodes};
+    printf "A synthetic profile (bench/viewer.py, seed 42, so every run measures the same bytes): %s call-tree\n",
+        $nodes =~ s/(\d)(?=(\d{3})+$)/$1,/gr;
+    printf "nodes, %d folded lines, %.1f MB. `ember view` writes the HTML, `ember flamegraph` the SVGs; headless\n",
+        $viewer->{lines}, $viewer->{bytes} / 1e6;
+    print "Chromium (playwright-core, bench/viewer.mjs) opens them from file://. Load times are the viewer's\n";
+    print "`performance.now()` marks (ms since navigation start) over fresh page loads; a zoom is a click on the\n";
+    print "widest child, three levels down, then on the root, timed around the click handler (hit test, redraw,\n";
+    print "breadcrumb). An SVG's load is the time to its load event (given up after 60 s).\n\n";
+    my %svg_by = map { ($_->{svg} =~ s{.*/}{}r) => $_ } @{ $viewer_data->{svgs} };
+    my $svg_load = sub {
+        my ($s) = @_;
+        return 'not opened' unless $s;
+        return defined $s->{loadMs} ? seconds($s->{loadMs} / 1000) : "not loaded: " . ($s->{error} // '?') =~ s/\|/\\|/gr;
+    };
+    my @loads = @{ $viewer_data->{loads} };
+    my $ms_median = sub { my @v = sort { $a <=> $b } grep { defined } @_; return @v ? $v[ int(@v / 2) ] : undef; };
+    my $paint = $ms_median->(map { $_->{firstPaint} } @loads);
+    my $frame = $ms_median->(map { $_->{firstFrame} } @loads);
+    my $all_svg = $svg_by{'big-all.svg'};
+    print "| output | size | written in | in Chromium |\n|---|---|---|---|\n";
+    printf "| `ember view` → HTML (every node) | %s | %s | first paint %s (median of %d loads) |\n",
+        size_text($viewer_data->{bytes}), seconds($viewer->{view_s}), defined $paint ? seconds($paint / 1000) : 'n/a', scalar @loads;
+    printf "| `ember flamegraph` → SVG (defaults: frames under 0.1 px left out) | %s | %s | %s |\n",
+        $svg_by{'big.svg'} ? size_text($svg_by{'big.svg'}{bytes}) : 'n/a', seconds($viewer->{svg_s}), $svg_load->($svg_by{'big.svg'});
+    printf "| `ember flamegraph --minwidth 0` → SVG (every node) | %s | %s | %s |\n",
+        $all_svg ? size_text($all_svg->{bytes}) : 'n/a', seconds($viewer->{svg_all_s}), $svg_load->($all_svg);
+    print "\n| page load | data decoded | laid out | first paint | next frame |\n|---|---|---|---|---|\n";
+    my $ms = sub { my ($v) = @_; return defined $v ? sprintf('%.0f ms', $v) : 'n/a'; };
+    for my $i (0 .. $#loads) {
+        printf "| %d | %s | %s | %s | %s |\n", $i + 1, map { $ms->($loads[$i]{$_}) } qw(decoded laidOut firstPaint firstFrame);
+    }
+    printf "| median | %s | %s | %s | %s |\n", map { my $k = $_; $ms->($ms_median->(map { $_->{$k} } @loads)) }
+        qw(decoded laidOut firstPaint firstFrame);
+    my @clicks = map { @$_ } @{ $viewer_data->{zooms} };
+    my $zoom_median = $ms_median->(map { $_->{ms} } @clicks);
+    my ($zoom_max) = sort { $b <=> $a } map { $_->{ms} } @clicks;
+    if (@clicks) {
+        print "\n| zoom click | clicks | handler median | handler max | of which drawing (median) |\n|---|---|---|---|---|\n";
+        for my $level (1, 2, 3, 0) {
+            my @at = grep { $_->{level} == $level } @clicks;
+            next unless @at;
+            my ($max) = sort { $b <=> $a } map { $_->{ms} } @at;
+            printf "| %s | %d | %s | %s | %s |\n", $level ? "level $level (widest child)" : 'root (unzoom)', scalar @at,
+                $ms->($ms_median->(map { $_->{ms} } @at)), $ms->($max), $ms->($ms_median->(map { $_->{render} } @at));
+        }
+        printf "| all | %d | %s | %s | %s |\n", scalar @clicks, $ms->($zoom_median), $ms->($zoom_max),
+            $ms->($ms_median->(map { $_->{render} } @clicks));
+    }
+    if (defined $frame) {
+        push @targets4, [ 'viewer, 1M nodes: load + first paint', '< 2 s in headless Chromium',
+            sprintf('median %.0f ms to the frame after the first paint (first paint drawn at %.0f ms), %d loads', $frame, $paint, scalar @loads),
+            $frame < 2000 ? 'met' : 'not met' ];
+    }
+    if (defined $zoom_median) {
+        push @targets4, [ 'viewer, 1M nodes: zoom re-render', '< 100 ms',
+            sprintf('median %.1f ms, max %.1f ms over %d clicks', $zoom_median, $zoom_max, scalar @clicks),
+            $zoom_median < 100 ? 'met' : 'not met' ];
+    }
+    if ($all_svg) {
+        my $share = $viewer_data->{bytes} / $all_svg->{bytes};
+        push @targets4, [ 'viewer, 1M nodes: file size', 'well under the equivalent SVG\'s (judged: at most half of the SVG with every node)',
+            sprintf('HTML %s, %.1f%% of the SVG with every node (%s)', size_text($viewer_data->{bytes}), 100 * $share,
+                size_text($all_svg->{bytes})), $share <= 0.5 ? 'met' : 'not met' ];
+    }
+} else {
+    print "Not measured: ", script_note('viewer'), ".\n";
+}
+
+print "\n## Targets (issue 4, \"Speed\")\n\n";
+print "`ember diff` ≥ 2× inferno-diff-folded, i.e. ≥ 5× difffolded.pl in the same run; drawing the large A/B\n";
+print "differential graph ≥ 3× inferno (≥ 30× flamegraph.pl); `ember top` on large-A in well under a second;\n";
+print "the HTML viewer of a 1,000,000-node profile loads and first paints in under 2 s and re-renders a zoom\n";
+print "in under 100 ms in headless Chromium, in a file well under the equivalent SVG's size.\n\n";
+if (@targets4) {
+    print "| task | target | measured | status |\n|---|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets4;
+} else {
+    print "Nothing measured in this run.\n";
+}

@@ -15,7 +15,8 @@
 #
 # Environment: EMBER_SHARED (default ../shared), EMBER (default
 # build/ember), BENCH_RUNS (hyperfine runs, default 5), BENCH_OUT (a
-# directory: the hyperfine JSON export is copied there).
+# directory: the hyperfine JSON export is copied there and listed, with
+# the input's size, in BENCH_OUT/formats.tsv for bench/run's report).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,4 +65,9 @@ hyperfine --warmup 1 --runs "$runs" --export-json "$work/text_views.json" \
     --output=null "${commands[@]}" >&2
 if [ -n "${BENCH_OUT:-}" ]; then
     cp "$work/text_views.json" "$BENCH_OUT/text_views.json"
+    go_version=none
+    command -v go >/dev/null && go_version=$(go version | cut -d' ' -f3)
+    printf 'text_views\t%s\t%s\t%s\t%s\t%s\n' "$(stat -c %s "$work/large-A.perf")" \
+        "$(wc -l <"$work/large-A.folded")" "$(stat -c %s "$work/large-A.pb.gz")" "$go_version" \
+        "$BENCH_OUT/text_views.json" >>"$BENCH_OUT/formats.tsv"
 fi
