@@ -415,21 +415,38 @@ static double weight_seconds(const struct profile *profile)
     return seconds > 0 && fabs(milliseconds - 1000 * seconds) <= 1e-9 * milliseconds ? seconds : 0;
 }
 
+static size_t thread_slot_of(const struct thread_slot *slots, size_t capacity, uint32_t thread)
+{
+    size_t at = (thread * 2654435761u) & (capacity - 1);
+    while (slots[at].used && slots[at].thread != thread)
+        at = (at + 1) & (capacity - 1);
+    return at;
+}
+
 /* Gives every timeline entry a lane: per thread, a new lane when its time
- * goes backwards. Fills lane_of[entry]; returns the number of lanes. */
+ * goes backwards. Fills lane_of[entry]; returns the number of lanes. The
+ * table grows with the threads (kept at most half full). */
 static uint32_t assign_lanes(const struct profile *profile, uint32_t *lane_of)
 {
-    size_t capacity = 16;
-    while (capacity < 2 * profile->timeline_count)
-        capacity *= 2;
+    size_t capacity = 16, used = 0;
     struct thread_slot *slots = xcalloc(capacity, sizeof *slots);
     uint32_t lanes = 0;
     for (size_t i = 0; i < profile->timeline_count; i++) {
         const struct timeline_entry *entry = &profile->timeline[i];
-        size_t at = (entry->thread * 2654435761u) & (capacity - 1);
-        while (slots[at].used && slots[at].thread != entry->thread)
-            at = (at + 1) & (capacity - 1);
+        size_t at = thread_slot_of(slots, capacity, entry->thread);
+        if (!slots[at].used && 2 * (used + 1) > capacity) {
+            struct thread_slot *old = slots;
+            slots = xcalloc(2 * capacity, sizeof *slots);
+            for (size_t j = 0; j < capacity; j++)
+                if (old[j].used)
+                    slots[thread_slot_of(slots, 2 * capacity, old[j].thread)] = old[j];
+            capacity *= 2;
+            free(old);
+            at = thread_slot_of(slots, capacity, entry->thread);
+        }
         struct thread_slot *slot = &slots[at];
+        if (!slot->used)
+            used++;
         if (!slot->used || entry->time < slot->last_time - time_slack(slot->last_time)) {
             slot->used = 1;
             slot->thread = entry->thread;

@@ -294,3 +294,23 @@ Test(hotcold, colours_warm_and_blue)
         cr_assert(r == g && r >= 80 && r <= 140 && b >= 205 && b <= 255, "%s", cold);
     }
 }
+
+Test(flamechart, many_threads_many_lanes)
+{
+    /* 100 threads (the thread table grows past its first 16 slots), each
+     * sampled at t and t + 1 s: 100 lanes of 2 rows plus an empty one. */
+    struct profile *profile = chart_profile("count");
+    char name[16];
+    for (int round = 0; round < 2; round++)
+        for (int thread = 0; thread < 100; thread++) {
+            snprintf(name, sizeof name, "t%d", thread);
+            chart_sample(profile, thread * 0.01 + round, name, "p;q", 1);
+        }
+    struct flame_layout layout = chart_layout(profile);
+    cr_assert_eq(layout.lane_count, 100);
+    cr_assert_eq(layout.max_depth, 99 * 3 + 2);
+    /* the typical interval is 1 s: thread 42's box spans [0.42, 2.42) */
+    expect_box(profile, &layout, "q", 42 * 3 + 2, 0.42, 2.42);
+    flame_layout_free(&layout);
+    profile_destroy(profile);
+}
