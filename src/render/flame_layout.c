@@ -365,6 +365,7 @@ struct timed_sample {
     double start, end;
     uint32_t node;
     uint32_t lane;
+    size_t entry; /* its index in the timeline */
 };
 
 /* thread string id -> its current lane and last time (open addressing) */
@@ -550,7 +551,7 @@ static int plan_time(struct time_plan *plan, const struct profile *profile,
         double duration = seconds_per_weight > 0 && entry->weight > 0
                               ? entry->weight * seconds_per_weight
                               : 0;
-        *sample = (struct timed_sample){start, duration, entry->node, lane_of[i]};
+        *sample = (struct timed_sample){start, duration, entry->node, lane_of[i], i};
         if (lane->count++ == 0)
             lane->first_time = start;
         uint32_t depth = profile->nodes[entry->node].depth + (uint32_t)chain_extra;
@@ -598,6 +599,45 @@ static int plan_time(struct time_plan *plan, const struct profile *profile,
         return -1; /* nothing takes time: input order it is */
     }
     return 0;
+}
+
+int flame_chart_times(const struct profile *profile, struct flame_chart_times *times)
+{
+    struct time_plan plan = {0};
+    struct flame_layout_options options = {.before_type = -1, .flamechart = 1};
+    *times = (struct flame_chart_times){0};
+    if (plan_time(&plan, profile, &options) < 0)
+        return -1;
+    size_t count = profile->timeline_count;
+    times->start = xmalloc(count * sizeof *times->start);
+    times->end = xmalloc(count * sizeof *times->end);
+    times->lane = xmalloc(count * sizeof *times->lane);
+    times->count = count;
+    times->lane_count = plan.lane_count;
+    times->origin = plan.origin;
+    times->span = plan.span;
+    times->durations_known = plan.durations_known;
+    uint32_t *position = xmalloc(plan.lane_count * sizeof *position);
+    for (size_t l = 0; l < plan.lane_count; l++)
+        position[plan.lanes[l].id] = (uint32_t)l;
+    for (size_t i = 0; i < count; i++) {
+        const struct timed_sample *sample = &plan.samples[i];
+        times->start[sample->entry] = sample->start;
+        times->end[sample->entry] = sample->end;
+        times->lane[sample->entry] = position[sample->lane];
+    }
+    free(position);
+    free(plan.samples);
+    free(plan.lanes);
+    return 0;
+}
+
+void flame_chart_times_free(struct flame_chart_times *times)
+{
+    free(times->start);
+    free(times->end);
+    free(times->lane);
+    *times = (struct flame_chart_times){0};
 }
 
 /* Closes every open box but the root at the flow's time. */

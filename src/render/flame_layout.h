@@ -92,6 +92,24 @@ struct flame_layout {
     int durations_known;     /* sample extents came from time weights */
 };
 
+/* The flame chart's placement of the timeline by time, for renderers that
+ * draw it themselves (the HTML viewer): for timeline entry i, start[i] and
+ * end[i] in seconds from origin (end == start: it takes no time and is
+ * not drawn) and lane[i], its thread's band in drawing order (0 = lowest).
+ * The rules are flame_layout_build's. */
+struct flame_chart_times {
+    double *start, *end;
+    uint32_t *lane;
+    size_t count, lane_count;
+    double origin, span;
+    int durations_known;
+};
+/* Returns 0 and fills times (free with flame_chart_times_free), or -1
+ * when the timeline cannot be drawn by time (no timeline, an entry
+ * without time, nothing that takes time). */
+int flame_chart_times(const struct profile *profile, struct flame_chart_times *times);
+void flame_chart_times_free(struct flame_chart_times *times);
+
 /* Fills layout (zero it first). Returns 0. */
 int flame_layout_build(struct flame_layout *layout, const struct profile *profile,
                        const struct flame_layout_options *options);

@@ -314,3 +314,33 @@ Test(flamechart, many_threads_many_lanes)
     flame_layout_free(&layout);
     profile_destroy(profile);
 }
+
+Test(flamechart, times_for_other_renderers)
+{
+    /* The same placement as the layout, per timeline entry, for html.c. */
+    struct profile *profile = chart_profile("count");
+    chart_sample(profile, 0.5, "B", "B;g", 1);
+    chart_sample(profile, 0.0, "A", "A;f", 1);
+    chart_sample(profile, 1.5, "B", "B;g", 1);
+    chart_sample(profile, 1.0, "A", "A;f", 1);
+    chart_sample(profile, 2.0, "A", "A;f", 1);
+    struct flame_chart_times times;
+    cr_assert_eq(flame_chart_times(profile, &times), 0);
+    cr_assert_eq(times.count, 5);
+    cr_assert_eq(times.lane_count, 2);
+    cr_assert_float_eq(times.span, 3, 1e-12);
+    const double start[] = {0.5, 0, 1.5, 1, 2}, end[] = {1.5, 1, 2.5, 2, 3};
+    const uint32_t lane[] = {1, 0, 1, 0, 0};
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_float_eq(times.start[i], start[i], 1e-12);
+        cr_assert_float_eq(times.end[i], end[i], 1e-12);
+        cr_assert_eq(times.lane[i], lane[i]);
+    }
+    flame_chart_times_free(&times);
+    profile_destroy(profile);
+
+    struct profile *untimed = chart_profile("count");
+    chart_sample(untimed, NAN, "t", "a", 1);
+    cr_assert_eq(flame_chart_times(untimed, &times), -1);
+    profile_destroy(untimed);
+}
