@@ -36,10 +36,8 @@ struct flow {
     uint32_t dashes;
     /* hotcold: the marker's name id, or PROFILE_NONE */
     uint32_t offcpu_marker;
-    /* flame chart by time: boxes above the root go depth_offset rows up
-     * (the lane's base), close at exact times and are pruned by width */
+    /* flame chart by time: boxes close at exact times, pruned by width */
     int timed;
-    size_t depth_offset;
     double timed_min_width;
 };
 
@@ -67,7 +65,7 @@ static void close_timed_box(struct flow *flow, size_t depth)
     layout->boxes[layout->box_count++] = (struct flame_box){
         .name = frame->name,
         .flags = frame->flags,
-        .depth = depth == 0 ? 0 : (uint32_t)(depth + flow->depth_offset),
+        .depth = (uint32_t)depth, /* within its lane; walk_time lifts it */
         .start = frame->start,
         .end = end,
         .delta = frame->delta,
@@ -380,7 +378,6 @@ struct lane {
     size_t first, count; /* its samples in timed->samples, in input order */
     double first_time;
     uint32_t id;          /* creation order, the tie-break */
-    uint32_t max_depth;   /* deepest stack of the lane */
 };
 
 struct time_plan {
@@ -504,8 +501,7 @@ static double typical_interval(const struct time_plan *plan)
 
 /* Places the timeline in time. Returns 0, or -1 when it cannot be drawn
  * by time (an entry without time, or nothing that takes time). */
-static int plan_time(struct time_plan *plan, const struct profile *profile,
-                     const struct flame_layout_options *options)
+static int plan_time(struct time_plan *plan, const struct profile *profile)
 {
     size_t count = profile->timeline_count;
     if (count == 0)
@@ -538,7 +534,6 @@ static int plan_time(struct time_plan *plan, const struct profile *profile,
         lanes[l].count = 0;
     }
     struct timed_sample *samples = xmalloc(count * sizeof *samples);
-    int chain_extra = options->chain ? 1 : 0;
     for (size_t i = 0; i < count; i++) {
         const struct timeline_entry *entry = &profile->timeline[i];
         struct lane *lane = &lanes[lane_of[i]];
@@ -554,9 +549,6 @@ static int plan_time(struct time_plan *plan, const struct profile *profile,
         *sample = (struct timed_sample){start, duration, entry->node, lane_of[i], i};
         if (lane->count++ == 0)
             lane->first_time = start;
-        uint32_t depth = profile->nodes[entry->node].depth + (uint32_t)chain_extra;
-        if (depth > lane->max_depth)
-            lane->max_depth = depth;
     }
     free(lane_of);
     plan->samples = samples;
@@ -604,9 +596,8 @@ static int plan_time(struct time_plan *plan, const struct profile *profile,
 int flame_chart_times(const struct profile *profile, struct flame_chart_times *times)
 {
     struct time_plan plan = {0};
-    struct flame_layout_options options = {.before_type = -1, .flamechart = 1};
     *times = (struct flame_chart_times){0};
-    if (plan_time(&plan, profile, &options) < 0)
+    if (plan_time(&plan, profile) < 0)
         return -1;
     size_t count = profile->timeline_count;
     times->start = xmalloc(count * sizeof *times->start);
@@ -649,13 +640,18 @@ static void close_above_root(struct flow *flow)
         flow->open_count = 1;
 }
 
-static void walk_time(struct flow *flow, const struct profile *profile,
-                      const struct time_plan *plan)
+/* Flows the plan lane by lane; then lifts each lane's boxes onto its band:
+ * the rows its kept boxes use, above the previous bands and an empty row,
+ * so a lane whose boxes were all pruned takes no room. Returns the number
+ * of bands drawn. */
+static size_t walk_time(struct flow *flow, const struct profile *profile,
+                        const struct time_plan *plan)
 {
-    size_t lane_base = 0;
+    struct flame_layout *layout = flow->layout;
+    size_t lane_base = 0, bands = 0;
     for (size_t l = 0; l < plan->lane_count; l++) {
         const struct lane *lane = &plan->lanes[l];
-        flow->depth_offset = lane_base;
+        size_t first_box = layout->box_count;
         double previous_end = -INFINITY;
         for (size_t i = lane->first; i < lane->first + lane->count; i++) {
             const struct timed_sample *sample = &plan->samples[i];
@@ -677,9 +673,19 @@ static void walk_time(struct flow *flow, const struct profile *profile,
         }
         flow->time = previous_end;
         close_above_root(flow);
-        lane_base += lane->max_depth + 1; /* the lane's rows and an empty one */
+        uint32_t rows = 0;
+        for (size_t i = first_box; i < layout->box_count; i++)
+            if (layout->boxes[i].depth > rows)
+                rows = layout->boxes[i].depth;
+        for (size_t i = first_box; i < layout->box_count; i++)
+            layout->boxes[i].depth += (uint32_t)lane_base;
+        if (rows > 0) {
+            lane_base += rows + 1; /* the band's rows and an empty one */
+            bands++;
+        }
     }
     flow->time = plan->span;
+    return bands;
 }
 
 int flame_layout_build(struct flame_layout *layout, const struct profile *profile,
@@ -694,16 +700,15 @@ int flame_layout_build(struct flame_layout *layout, const struct profile *profil
     flow.names[0] = FLAME_NAME_ROOT;
     flow.offcpu_marker = options->hotcold ? offcpu_marker_name(profile) : PROFILE_NONE;
     struct time_plan plan = {0};
-    if (options->flamechart && plan_time(&plan, profile, options) == 0) {
+    if (options->flamechart && plan_time(&plan, profile) == 0) {
         flow.timed = 1;
         flow.timed_min_width = options->min_width_fraction * plan.span;
         GROW(flow.open, flow.open_capacity, 1);
         flow.open[0] = (struct open_frame){.name = FLAME_NAME_ROOT, .start = 0};
         flow.open_count = 1;
-        walk_time(&flow, profile, &plan);
+        layout->lane_count = walk_time(&flow, profile, &plan);
         layout->timed = 1;
         layout->time_origin = plan.origin;
-        layout->lane_count = plan.lane_count;
         layout->durations_known = plan.durations_known;
     } else if (options->flamechart && profile->timeline_count > 0) {
         walk_timeline(&flow, profile, options);

@@ -30,8 +30,9 @@
  *     Samples are laid out in lanes, one per thread (the timeline's
  *     thread; a time that goes backwards within a thread starts a new
  *     lane, as in a file of several recordings), lanes ordered by their
- *     first sample and stacked one above the other with an empty row
- *     between them; the root box spans the whole time range.
+ *     first sample and stacked one above the other in bands with an empty
+ *     row between them (a lane whose boxes are all pruned takes no room);
+ *     the root box spans the whole time range.
  *   - in input order otherwise (some time unknown: folded, austin, py-spy):
  *     flamegraph.pl's --flamechart, x is the running sum of the counts.
  *
@@ -88,7 +89,7 @@ struct flame_layout {
     /* Flame chart by time: total is the time span in seconds. */
     int timed;               /* x is time */
     double time_origin;      /* the input's time of x = 0, in seconds */
-    size_t lane_count;       /* threads (lanes) drawn */
+    size_t lane_count;       /* bands drawn: lanes with a box wide enough to keep */
     int durations_known;     /* sample extents came from time weights */
 };
 

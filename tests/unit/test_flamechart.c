@@ -344,3 +344,22 @@ Test(flamechart, times_for_other_renderers)
     cr_assert_eq(flame_chart_times(untimed, &times), -1);
     profile_destroy(untimed);
 }
+
+Test(flamechart, a_pruned_lane_takes_no_room)
+{
+    /* Thread A's only box lasts 1 s of 100 s: under a 2% minimum it goes,
+     * and thread B's band moves down to row 1. */
+    struct profile *profile = chart_profile("seconds");
+    chart_sample(profile, 0, "A", "a;x", 1);
+    chart_sample(profile, 10, "B", "b;y", 90);
+    struct flame_layout layout = {0};
+    struct flame_layout_options options = {.before_type = -1, .flamechart = 1,
+                                           .min_width_fraction = 0.02};
+    flame_layout_build(&layout, profile, &options);
+    cr_assert_eq(layout.lane_count, 1);
+    cr_assert_eq(layout.max_depth, 2);
+    expect_box(profile, &layout, "b", 1, 10, 100);
+    expect_box(profile, &layout, "y", 2, 10, 100);
+    flame_layout_free(&layout);
+    profile_destroy(profile);
+}
