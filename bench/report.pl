@@ -727,7 +727,8 @@ if ($text_views) {
         printf "| %s | %s | %s ± %s | %s | %s |\n", $name, seconds(median_of($r)), seconds($r->{mean}),
             seconds($r->{stddev} // 0), seconds(cpu_of($r)), ($go && $top_pprof && $r == $go) ? median_ratio_text($go, $top_pprof) : '—';
     }
-    print "\n`go tool pprof` was not measured (go is not installed).\n" unless $go;
+    print "\n`go tool pprof` was not measured (", $text_views->{go} eq 'none' ? 'go (golang-go) is not installed'
+        : "`go tool pprof -top` failed on the file with $text_views->{go}", ").\n" unless $go;
     for my $input (['large-A.folded', 'folded'], ['large-A.pb.gz', 'pprof'], ['large-A.perf', 'perf script']) {
         my ($top) = grep { $_->{command} =~ /\btop\s+\S*\Q$input->[0]\E$/ && $_->{command} !~ /^go / } @r;
         next unless $top;
