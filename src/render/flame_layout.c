@@ -386,6 +386,7 @@ struct time_plan {
     struct lane *lanes;           /* in drawing order */
     size_t lane_count;
     double origin, span;
+    double slack;                 /* times closer than this are equal */
     int durations_known;
 };
 
@@ -483,7 +484,7 @@ static double typical_interval(const struct time_plan *plan)
         const struct lane *lane = &plan->lanes[l];
         for (size_t i = lane->first + 1; i < lane->first + lane->count; i++) {
             double gap = plan->samples[i].start - plan->samples[i - 1].start;
-            if (gap > time_slack(plan->samples[i].start))
+            if (gap > plan->slack)
                 gaps[gap_count++] = gap;
         }
     }
@@ -557,6 +558,8 @@ static int plan_time(struct time_plan *plan, const struct profile *profile)
     plan->lane_count = lane_count;
     plan->origin = first;
     plan->span = last - first;
+    /* times relative to the origin keep the rounding of the absolute ones */
+    plan->slack = time_slack(fabs(first) + fabs(last));
     plan->durations_known = seconds_per_weight > 0;
 
     double interval = plan->durations_known ? 0 : typical_interval(plan);
@@ -657,7 +660,7 @@ static size_t walk_time(struct flow *flow, const struct profile *profile,
             const struct timed_sample *sample = &plan->samples[i];
             if (!(sample->end > sample->start))
                 continue; /* takes no time */
-            if (sample->start - previous_end > time_slack(sample->start)) {
+            if (sample->start - previous_end > plan->slack) {
                 flow->time = previous_end; /* a gap: everything open ends */
                 close_above_root(flow);
             }

@@ -363,3 +363,18 @@ Test(flamechart, a_pruned_lane_takes_no_room)
     flame_layout_free(&layout);
     profile_destroy(profile);
 }
+
+Test(flamechart, epoch_scale_times_do_not_split_boxes)
+{
+    /* Times near 1.7e9 s (epoch milliseconds of a trace) carry rounding of
+     * about 2e-7 s; consecutive 1.1 ms samples must still make one box. */
+    struct profile *profile = chart_profile("milliseconds");
+    for (int k = 0; k < 50; k++)
+        chart_sample(profile, (1700000000000.0 + 1.1 * k) * 1e-3, "t", "a;b", 1.1);
+    struct flame_layout layout = chart_layout(profile);
+    cr_assert(layout.timed);
+    cr_assert_eq(layout.box_count, 3, "all, a and b once each, not %zu boxes", layout.box_count);
+    cr_assert_float_eq(layout.total, 0.055, 1e-6);
+    flame_layout_free(&layout);
+    profile_destroy(profile);
+}
