@@ -375,7 +375,7 @@ struct thread_slot {
 };
 
 struct lane {
-    size_t first, count; /* its samples in timed->samples, in input order */
+    size_t first, count; /* its samples in plan->samples, in input order */
     double first_time;
     uint32_t id;          /* creation order, the tie-break */
 };
