@@ -122,6 +122,10 @@ struct folded_reader {
     struct known_name *names;     /* what name_slots point to */
     size_t name_count, name_capacity;
     int inexact; /* a count was not an integer below 2^53 */
+    /* Unsorted input (the two-thread path) rarely shares a prefix with the
+     * previous line: keeping the previous line's frames would cost more
+     * than it saves, so every line is looked up from the root. */
+    int unsorted;
 };
 
 static uint64_t load_word(const char *bytes)
@@ -234,21 +238,32 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     /* perl's split drops trailing empty fields: ";;" is the empty stack. */
     while (stack_length > 0 && stack[stack_length - 1] == ';')
         stack_length--;
-    uint32_t node;
-    size_t begin;
-    size_t depth = previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
-    if (stack_length > 0 && begin < stack_length) {
-        for (;;) {
+    uint32_t node = PROFILE_ROOT;
+    size_t begin = 0;
+    if (reader->unsorted) {
+        while (begin < stack_length) {
             const char *separator = memchr(stack + begin, ';', stack_length - begin);
             size_t end = separator ? (size_t)(separator - stack) : stack_length;
             node = profile_child(profile, node, named_frame(reader, stack + begin, end - begin));
-            previous_stack_record(&reader->previous, depth++, node, end);
-            if (end == stack_length)
-                break;
             begin = end + 1;
         }
+    } else {
+        size_t depth =
+            previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
+        if (stack_length > 0 && begin < stack_length) {
+            for (;;) {
+                const char *separator = memchr(stack + begin, ';', stack_length - begin);
+                size_t end = separator ? (size_t)(separator - stack) : stack_length;
+                node = profile_child(profile, node,
+                                     named_frame(reader, stack + begin, end - begin));
+                previous_stack_record(&reader->previous, depth++, node, end);
+                if (end == stack_length)
+                    break;
+                begin = end + 1;
+            }
+        }
+        previous_stack_keep(&reader->previous, stack, stack_length, depth);
     }
-    previous_stack_keep(&reader->previous, stack, stack_length, depth);
 
     profile_add_value(profile, node, 0, count);
     if (!(count == floor(count) && count < 9007199254740992.0) ||
@@ -396,13 +411,15 @@ static int folded_read_parallel(struct input *input, struct profile *profile,
         input_unmap(mapping, mapping_length);
         return 0;
     }
+    reader.unsorted = 1;
     /* Split after the newline nearest past the middle. */
     const char *middle = memchr(data + length / 2, '\n', length - length / 2);
     size_t first_length = middle ? (size_t)(middle - data) + 1 : length;
 
     struct half_job job = {.data = data + first_length, .length = length - first_length};
     job.reader = (struct folded_reader){.profile = profile_create(), .options = options,
-                                        .statistics = &job.statistics, .before_type = SIZE_MAX};
+                                        .statistics = &job.statistics, .before_type = SIZE_MAX,
+                                        .unsorted = 1};
     profile_add_sample_type(job.reader.profile, "samples", "count");
     pthread_t thread;
     int threaded = pthread_create(&thread, NULL, read_half, &job) == 0;
