@@ -17,16 +17,12 @@
 // (PREFIX-flame.png, PREFIX-sandwich.png), WATCHDOG_SECONDS (default 180).
 // Run it through tests/browser/run, which installs the npm packages.
 
-import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finish, launchChromium, ok, runEmber, runFailure, serve, startWatchdog, step } from './harness.mjs';
 
-const EMBER = process.env.EMBER || 'build/test/ember';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.EMBER_BROWSER_SCREENSHOT || '';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const APP = path.join(HERE, 'node_modules', 'speedscope', 'dist', 'release');
@@ -64,40 +60,7 @@ const CPUPROFILE = {
     timeDeltas: [0, 1000, 1000, 1000],
 };
 
-// ---- TAP ------------------------------------------------------------------
-let checks = 0;
-let failures = 0;
-function ok(condition, name, detail) {
-    checks++;
-    if (condition) {
-        console.log(`ok - ${name}`);
-    } else {
-        failures++;
-        console.log(`not ok - ${name}`);
-        if (detail !== undefined)
-            for (const line of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n'))
-                console.log(`#   ${line}`);
-    }
-    return condition;
-}
-async function step(name, body) {
-    try {
-        await body();
-    } catch (error) {
-        ok(false, `${name} (threw)`, error && error.stack ? error.stack.split('\n').slice(0, 6).join('\n') : error);
-    }
-}
-const watchdog = setTimeout(() => {
-    console.log(`not ok - the browser test finished within ${process.env.WATCHDOG_SECONDS || 180} s`);
-    console.log(`1..${checks + 1}`);
-    process.exit(1);
-}, 1000 * Number(process.env.WATCHDOG_SECONDS || 180));
-watchdog.unref();
-
-function finish() {
-    console.log(`1..${checks}`);
-    process.exit(failures ? 1 : 0);
-}
+startWatchdog();
 
 if (!ok(fs.existsSync(path.join(APP, 'index.html')), 'the speedscope npm package ships dist/release/index.html', APP))
     finish();
@@ -105,12 +68,9 @@ if (!ok(fs.existsSync(path.join(APP, 'index.html')), 'the speedscope npm package
 // ---- profiles made by ember -------------------------------------------------
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-speedscope-'));
 function convert(input, output) {
-    const run = spawnSync(EMBER, ['convert', input, '-o', output], {
-        encoding: 'utf8',
-        env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' },
-    });
+    const run = runEmber(['convert', input, '-o', output]);
     const made = ok(run.status === 0 && fs.existsSync(output), `ember convert ${path.basename(input)} -o ${path.basename(output)}`,
-        run.error ? String(run.error) : `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`);
+        runFailure(run));
     return made ? fs.readFileSync(output) : null;
 }
 fs.writeFileSync(path.join(workdir, 'fixture.folded'), FOLDED.map(([stack, count]) => `${stack} ${count}\n`).join(''));
@@ -122,47 +82,20 @@ const profiles = {
 if (!profiles['/folded.speedscope.json'] || !profiles['/cpu.speedscope.json'])
     finish();
 
-// ---- the server -------------------------------------------------------------
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json',
-    '.wasm': 'application/wasm', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.txt': 'text/plain' };
-const server = http.createServer((request, response) => {
-    const url = new URL(request.url, 'http://127.0.0.1');
-    if (profiles[url.pathname]) {
-        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-        response.end(profiles[url.pathname]);
-        return;
-    }
-    const file = path.normalize(path.join(APP, url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname)));
-    if (!file.startsWith(APP + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-        response.writeHead(404, { 'Content-Type': 'text/plain' });
-        response.end('not found\n');
-        return;
-    }
-    response.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream' });
-    response.end(fs.readFileSync(file));
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
+// ---- the server and the browser --------------------------------------------------
+const json = (body) => ({ type: 'application/json', body });
+const server = await serve({
+    '/folded.speedscope.json': json(profiles['/folded.speedscope.json']),
+    '/cpu.speedscope.json': json(profiles['/cpu.speedscope.json']),
+}, APP);
+const origin = server.origin;
 
-// ---- the browser --------------------------------------------------------------
-const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-chromium-'));
-let context;
-try {
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-            '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        ],
-        viewport: { width: 1200, height: 700 },
-        timeout: 60000,
-    });
-} catch (error) {
-    ok(false, 'Chromium starts', String(error).slice(0, 2000));
+const browser = await launchChromium({ width: 1200, height: 700 });
+if (!browser) {
     server.close();
     finish();
 }
+const context = browser.context;
 
 const dialogs = [];
 const pageErrors = [];
@@ -242,8 +175,7 @@ await step('.cpuprofile converted by ember, in speedscope', async () => {
 });
 
 ok(pageErrors.length === 0, 'no JavaScript errors in speedscope', pageErrors.join('\n'));
-await context.close();
+await browser.close();
 server.close();
 fs.rmSync(workdir, { recursive: true, force: true });
-fs.rmSync(profileDir, { recursive: true, force: true });
 finish();

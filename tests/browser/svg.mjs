@@ -14,15 +14,13 @@
 // WATCHDOG_SECONDS (default 180) after which the test gives up.
 // Run it through tests/browser/run, which installs playwright-core.
 
-import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import {
+    EMBER, blockRequests, diag, finish, launchChromium, near, ok, runEmber, runFailure, serve, startWatchdog, step, textOf,
+} from './harness.mjs';
 
-const EMBER = process.env.EMBER || 'build/test/ember';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.EMBER_BROWSER_SCREENSHOT || '';
 const SEARCH_COLOR = 'rgb(230,0,230)'; // ember's default --search-color
 
@@ -66,42 +64,7 @@ function expectedPercent(pattern, flags = '') {
     return (100 * matched) / TOTAL;
 }
 
-// ---- TAP ------------------------------------------------------------------
-let checks = 0;
-let failures = 0;
-function ok(condition, name, detail) {
-    checks++;
-    if (condition) {
-        console.log(`ok - ${name}`);
-    } else {
-        failures++;
-        console.log(`not ok - ${name}`);
-        if (detail !== undefined)
-            for (const line of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n'))
-                console.log(`#   ${line}`);
-    }
-    return condition;
-}
-function diag(message) {
-    for (const line of String(message).split('\n')) console.log(`# ${line}`);
-}
-// Runs one group of checks; an exception fails that group only.
-async function step(name, body) {
-    try {
-        await body();
-    } catch (error) {
-        ok(false, `${name} (threw)`, error && error.stack ? error.stack.split('\n').slice(0, 6).join('\n') : error);
-    }
-}
-const near = (a, b, tolerance) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tolerance;
-
-// Never hang a test run: give up after WATCHDOG_SECONDS (default 180).
-const watchdog = setTimeout(() => {
-    console.log(`not ok - the browser test finished within ${process.env.WATCHDOG_SECONDS || 180} s`);
-    console.log(`1..${checks + 1}`);
-    process.exit(1);
-}, 1000 * Number(process.env.WATCHDOG_SECONDS || 180));
-watchdog.unref();
+startWatchdog();
 
 // ---- fixture and SVG ------------------------------------------------------
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-browser-'));
@@ -110,69 +73,27 @@ fs.writeFileSync(folded, FIXTURE.map(([stack, count]) => `${stack} ${count}\n`).
 
 let svg = '';
 {
-    const run = spawnSync(EMBER, ['flamegraph', folded], {
-        encoding: 'utf8',
-        maxBuffer: 64 << 20,
-        env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' },
-    });
-    const made = ok(run.status === 0 && /<svg[\s>]/.test(run.stdout || ''), `${EMBER} flamegraph draws the fixture`,
-        run.error ? String(run.error) : `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`);
-    if (!made) {
-        console.log('1..' + checks);
-        process.exit(1);
-    }
+    const run = runEmber(['flamegraph', folded]);
+    if (!ok(run.status === 0 && /<svg[\s>]/.test(run.stdout || ''), `${EMBER} flamegraph draws the fixture`, runFailure(run)))
+        finish();
     svg = run.stdout;
     fs.writeFileSync(path.join(workdir, 'flame.svg'), svg);
 }
 
-// ---- a tiny HTTP server ---------------------------------------------------
-const served = [];
-const server = http.createServer((request, response) => {
-    served.push(request.url);
-    const url = new URL(request.url, 'http://127.0.0.1');
-    if (url.pathname === '/flame.svg') {
-        response.writeHead(200, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Cache-Control': 'no-store' });
-        response.end(svg);
-    } else {
-        response.writeHead(404, { 'Content-Type': 'text/plain' });
-        response.end('not found\n');
-    }
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
+// ---- a tiny HTTP server and the browser -----------------------------------
+const server = await serve({ '/flame.svg': { type: 'image/svg+xml; charset=utf-8', body: svg } });
+const origin = server.origin;
 const svgUrl = `${origin}/flame.svg`;
 
-// ---- the browser ----------------------------------------------------------
-const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-chromium-'));
-let context;
-try {
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-            '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-            '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        ],
-        viewport: { width: 1300, height: 700 },
-        timeout: 60000,
-    });
-} catch (error) {
-    ok(false, `Chromium starts (${CHROMIUM})`, String(error).slice(0, 2000));
+const browser = await launchChromium({ width: 1300, height: 700 });
+if (!browser) {
     server.close();
-    console.log('1..' + checks);
-    process.exit(1);
+    finish();
 }
+const foreignRequests = await blockRequests(browser.context,
+    (url) => url.startsWith(origin + '/') || url.startsWith('data:'));
 
-const foreignRequests = [];
-await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(origin + '/') || url.startsWith('data:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-});
-
-const page = context.pages()[0] || (await context.newPage());
-page.setDefaultTimeout(5000);
+const page = browser.page;
 const pageErrors = [];
 const consoleErrors = [];
 const unexpectedDialogs = [];
@@ -232,12 +153,7 @@ function one(frames, name) {
     if (found.length !== 1) throw new Error(`expected one frame named ${JSON.stringify(name)}, found ${found.length}`);
     return found[0];
 }
-async function text(selector) {
-    return page.evaluate((s) => {
-        const e = document.querySelector(s);
-        return e ? e.textContent : null;
-    }, selector);
-}
+const text = (selector) => textOf(page, selector);
 async function isHidden(selector) {
     return page.evaluate((s) => {
         const e = document.querySelector(s);
@@ -498,9 +414,7 @@ await step('hygiene', async () => {
     ok(foreignRequests.length === 0, 'the SVG loads nothing from outside (self-contained)', foreignRequests);
 });
 
-await context.close().catch(() => {});
+await browser.close();
 server.close();
-fs.rmSync(profileDir, { recursive: true, force: true });
 fs.rmSync(workdir, { recursive: true, force: true });
-console.log(`1..${checks}`);
-process.exit(failures ? 1 : 0);
+finish();

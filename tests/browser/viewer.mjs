@@ -19,50 +19,20 @@
 // kept, WATCHDOG_SECONDS (default 180).
 // Run it through tests/browser/run, which installs playwright-core.
 
-import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {
+    EMBER, blockRequests, diag, finish, launchChromium, near, ok, runEmber, runFailure, startWatchdog, step, textOf,
+} from './harness.mjs';
 
-const EMBER = process.env.EMBER || 'build/test/ember';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = process.env.EMBER_VIEWER_ARTIFACTS || path.join(path.dirname(path.resolve(EMBER)), 'browser-artifacts');
 const FIXTURES = path.resolve('tests/fixtures/html');
 const HEAP = path.resolve('tests/fixtures/pprof/go-heap.pb.gz');
 const SEARCH_RGB = [230, 0, 230];
 const BACKGROUND_RGB = [250, 250, 250];
 
-// ---- TAP ------------------------------------------------------------------
-let checks = 0;
-let failures = 0;
-function ok(condition, name, detail) {
-    checks++;
-    if (condition) {
-        console.log(`ok - ${name}`);
-    } else {
-        failures++;
-        console.log(`not ok - ${name}`);
-        if (detail !== undefined)
-            for (const line of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n'))
-                console.log(`#   ${line}`);
-    }
-    return condition;
-}
-async function step(name, body) {
-    try {
-        await body();
-    } catch (error) {
-        ok(false, `${name} (threw)`, error && error.stack ? error.stack.split('\n').slice(0, 6).join('\n') : error);
-    }
-}
-const near = (a, b, tolerance) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tolerance;
-const watchdog = setTimeout(() => {
-    console.log(`not ok - the browser test finished within ${process.env.WATCHDOG_SECONDS || 180} s`);
-    console.log(`1..${checks + 1}`);
-    process.exit(1);
-}, 1000 * Number(process.env.WATCHDOG_SECONDS || 180));
-watchdog.unref();
+startWatchdog();
 
 // ---- expectations from the fixtures ------------------------------------------
 function readFolded(file) {
@@ -109,10 +79,6 @@ const pct = (value, whole) => ((100 * value) / whole).toFixed(2) + '%';
 // ---- the HTML files ------------------------------------------------------------
 const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-viewer-'));
 fs.mkdirSync(ARTIFACTS, { recursive: true });
-const runEnv = { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=1' };
-function ember(args) {
-    return spawnSync(EMBER, args, { encoding: 'utf8', env: runEnv, maxBuffer: 64 << 20 });
-}
 const files = {};
 for (const [key, args] of [
     ['basic', ['view', path.join(FIXTURES, 'basic.folded'), '-o']],
@@ -124,9 +90,8 @@ for (const [key, args] of [
     ['focused', ['view', '--focus', '^compute$', path.join(FIXTURES, 'basic.folded'), '-o']],
 ]) {
     const out = path.join(workdir, `${key}.html`);
-    const run = ember([...args, out]);
-    const made = ok(run.status === 0 && fs.existsSync(out), `ember ${args[0]} writes ${key}.html`,
-        run.error ? String(run.error) : `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`);
+    const run = runEmber([...args, out]);
+    const made = ok(run.status === 0 && fs.existsSync(out), `ember ${args[0]} writes ${key}.html`, runFailure(run));
     if (made) files[key] = out;
 }
 // `ember diff BEFORE AFTER -o x.html`: the two columns of diff.folded as two files
@@ -136,7 +101,7 @@ for (const [key, args] of [
     fs.writeFileSync(before, lines.filter((l) => l.counts[0]).map((l) => `${l.frames.join(';')} ${l.counts[0]}\n`).join(''));
     fs.writeFileSync(after, lines.filter((l) => l.counts[1]).map((l) => `${l.frames.join(';')} ${l.counts[1]}\n`).join(''));
     const out = path.join(workdir, 'diffcmd.html');
-    const run = ember(['diff', before, after, '-o', out]);
+    const run = runEmber(['diff', before, after, '-o', out]);
     if (ok(run.status === 0 && fs.existsSync(out), 'ember diff -o x.html writes the viewer', `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`))
         files.diffcmd = out;
 }
@@ -146,13 +111,11 @@ for (const [key, args] of [
     const tiny = path.join(workdir, 'tiny.folded');
     fs.writeFileSync(tiny, 'main;big 1000\n' + Array.from({ length: 3000 }, (_, i) => `main;t${i} 1\n`).join(''));
     const out = path.join(workdir, 'tiny.html');
-    const run = ember(['view', tiny, '-o', out]);
+    const run = runEmber(['view', tiny, '-o', out]);
     if (ok(run.status === 0, 'ember view writes tiny.html', run.stderr)) files.tiny = out;
 }
-if (!files.basic) {
-    console.log('1..' + checks);
-    process.exit(1);
-}
+if (!files.basic)
+    finish();
 {
     const html = fs.readFileSync(files.basic, 'utf8');
     ok(!html.includes('</script><img') && html.includes('\\u003c/script\\u003e\\u003cimg'),
@@ -163,37 +126,18 @@ if (!files.basic) {
 }
 {
     const bad = path.join(workdir, 'bad.html');
-    const run = ember(['view', path.join(FIXTURES, 'basic.folded'), '--palette', 'nope', '-o', bad]);
+    const run = runEmber(['view', path.join(FIXTURES, 'basic.folded'), '--palette', 'nope', '-o', bad]);
     ok(run.status === 2 && /--palette nope/.test(run.stderr) && !fs.existsSync(bad), 'an unknown --palette is refused, nothing written', run.stderr);
-    const noType = ember(['view', path.join(FIXTURES, 'basic.folded'), '-t', 'bytes', '-o', bad]);
+    const noType = runEmber(['view', path.join(FIXTURES, 'basic.folded'), '-t', 'bytes', '-o', bad]);
     ok(noType.status === 1 && /no sample type 'bytes'/.test(noType.stderr) && !fs.existsSync(bad), 'an unknown --sample-type is refused, nothing written', noType.stderr);
 }
 
 // ---- the browser ---------------------------------------------------------------
-let browser;
-try {
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync'],
-        timeout: 60000,
-    });
-} catch (error) {
-    ok(false, `Chromium starts (${CHROMIUM})`, String(error).slice(0, 2000));
-    console.log('1..' + checks);
-    process.exit(1);
-}
-const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
-const foreignRequests = [];
-await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith('file:')) return route.continue();
-    foreignRequests.push(url);
-    return route.abort();
-});
-const page = await context.newPage();
-page.setDefaultTimeout(5000);
+const browser = await launchChromium({ width: 1200, height: 700 });
+if (!browser)
+    finish();
+const foreignRequests = await blockRequests(browser.context, (url) => url.startsWith('file:'));
+const page = browser.page;
 const pageErrors = [];
 const dialogs = [];
 page.on('pageerror', (error) => pageErrors.push(String(error)));
@@ -227,7 +171,7 @@ async function hover(frameBox, fraction = 0.5) {
     });
 }
 const canvasWidth = () => page.evaluate(() => document.querySelector('#graph-panel canvas').getBoundingClientRect().width);
-const text = (selector) => page.evaluate((s) => { const e = document.querySelector(s); return e ? e.textContent : null; }, selector);
+const text = (selector) => textOf(page, selector);
 const sameColor = (a, b) => a && b && a.every((v, i) => Math.abs(v - b[i]) <= 1);
 const isHot = (rgb) => rgb && rgb[0] >= 205 && rgb[2] <= 55; // the hot palette: red 205-255, blue 0-55
 
@@ -595,8 +539,7 @@ if (files.focused) await step('view --focus', async () => {
 
 ok(pageErrors.length === 0, 'no script errors on any page', pageErrors);
 ok(foreignRequests.length === 0, 'no network request at all (only file://)', foreignRequests);
-console.log(`# screenshots in ${ARTIFACTS}`);
+diag(`screenshots in ${ARTIFACTS}`);
 await browser.close();
 fs.rmSync(workdir, { recursive: true, force: true });
-console.log(`1..${checks}`);
-process.exit(failures ? 1 : 0);
+finish();
