@@ -83,7 +83,7 @@ $(BUILD)/test/libember.a: $(TEST_OBJECTS)
 $(BUILD)/test/ember: $(BUILD)/test/src/cli/main.o $(BUILD)/test/libember.a
 	$(CC) $(SANITIZE) -o $@ $^ $(LIBS)
 
-$(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(BUILD)/test/libember.a
+$(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(wildcard tests/unit/*.h) $(BUILD)/test/libember.a
 	$(CC) $(BASE_CFLAGS) -O1 $(SANITIZE) -Isrc -o $@ $(UNIT_SOURCES) $(BUILD)/test/libember.a -lcriterion $(LIBS)
 
 # Fuzzers: clang + libFuzzer, one binary per harness in fuzz/. The library

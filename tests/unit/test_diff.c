@@ -3,29 +3,33 @@
  * from folded text, against hand-computed lines. */
 #include <criterion/criterion.h>
 
-#include "formats/format.h"
+#include "helpers.h"
 #include "model/diff.h"
 #include "model/profile.h"
-#include "util/input.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Folded text as a profile; "" is an empty profile of samples. */
 static struct profile *diff_test_read(const char *text)
 {
-    struct profile *profile = profile_create();
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test.folded");
-    struct read_options options = {0};
-    struct read_statistics statistics = {0};
     if (*text)
-        cr_assert_eq(format_read_input(&input, format_by_name("folded"), profile, &options,
-                                       &statistics), 0);
-    else
-        profile_add_sample_type(profile, "samples", "count");
-    input_close(&input);
+        return unit_read_folded(text, NULL);
+    struct profile *profile = profile_create();
+    profile_add_sample_type(profile, "samples", "count");
     return profile;
+}
+
+/* The diff's folded lines ("STACK BEFORE AFTER"), malloc'ed. */
+static char *diff_test_folded(const struct diff *diff)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream(&text, &size);
+    cr_assert_eq(diff_write_folded(file, diff), 0);
+    fclose(file);
+    return text;
 }
 
 /* The folded lines of diff(before, after), malloc'ed; *summary gets the diff
@@ -41,11 +45,7 @@ static char *diff_test_lines(const char *before_text, const char *after_text, in
     cr_assert_eq(diff_build(&diff, before, 0, after, 0, &options), DIFF_OK);
     profile_destroy(before);
     profile_destroy(after);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    cr_assert_eq(diff_write_folded(file, &diff), 0);
-    fclose(file);
+    char *text = diff_test_folded(&diff);
     if (summary)
         *summary = diff;
     else
@@ -201,11 +201,7 @@ static char *diff_test_lines_consuming(const char *before_text, const char *afte
     struct diff diff;
     cr_assert_eq(diff_build_consuming(&diff, before, 0, after, 0, &options), DIFF_OK);
     profile_destroy(before);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    cr_assert_eq(diff_write_folded(file, &diff), 0);
-    fclose(file);
+    char *text = diff_test_folded(&diff);
     diff_free(&diff);
     return text;
 }
@@ -261,21 +257,14 @@ Test(diff, chosen_sample_types_and_frames_by_name)
     struct diff_options options = {0};
     struct diff diff;
     cr_assert_eq(diff_build(&diff, before, 1, after, 0, &options), DIFF_OK);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file_stream = open_memstream(&text, &size);
-    cr_assert_eq(diff_write_folded(file_stream, &diff), 0);
-    fclose(file_stream);
+    char *text = diff_test_folded(&diff);
     cr_assert_str_eq(text, "main;f 7 30\nmain;g 0 5\n");
     free(text);
     diff_free(&diff);
 
     cr_assert_eq(diff_build(&diff, before, 0, after, 0, &options), DIFF_OK);
     cr_assert_eq(diff.before_total, 150);
-    text = NULL;
-    file_stream = open_memstream(&text, &size);
-    cr_assert_eq(diff_write_folded(file_stream, &diff), 0);
-    fclose(file_stream);
+    text = diff_test_folded(&diff);
     cr_assert_str_eq(text, "main;f 150 30\nmain;g 0 5\n");
     free(text);
     /* The result's type 0 is named after AFTER's. */

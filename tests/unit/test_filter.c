@@ -4,40 +4,14 @@
  * folded output. */
 #include <criterion/criterion.h>
 
-#include "formats/format.h"
+#include "helpers.h"
 #include "model/filter.h"
 #include "model/profile.h"
-#include "util/input.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static struct profile *filter_test_read(const char *text)
-{
-    struct profile *profile = profile_create();
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test.folded");
-    struct read_options options = {0};
-    struct read_statistics statistics = {0};
-    cr_assert_eq(format_read_input(&input, format_by_name("folded"), profile, &options,
-                                   &statistics), 0);
-    input_close(&input);
-    return profile;
-}
-
-/* The profile's sample type `type` as folded text, malloc'ed. */
-static char *filter_test_folded(const struct profile *profile, size_t type)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    struct write_options options = {.sample_type = type};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
-}
 
 static struct profile *filter_test_apply(const struct profile *source,
                                          const struct profile_filter_spec *spec,
@@ -55,12 +29,12 @@ static struct profile *filter_test_apply(const struct profile *source,
 static void filter_expect(const char *input, const struct profile_filter_spec *spec,
                           const char *expected)
 {
-    struct profile *source = filter_test_read(input);
-    char *before = filter_test_folded(source, 0);
+    struct profile *source = unit_read_folded(input, NULL);
+    char *before = unit_folded(source, 0);
     struct profile *filtered = filter_test_apply(source, spec, 0, NULL);
-    char *text = filter_test_folded(filtered, 0);
+    char *text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, expected);
-    char *after = filter_test_folded(source, 0);
+    char *after = unit_folded(source, 0);
     cr_assert_str_eq(after, before, "the source profile was modified");
     free(text);
     free(before);
@@ -149,7 +123,7 @@ Test(filter, prune_from_ignores_hidden_frames)
 
 Test(filter, dropped_stacks_leave_no_empty_nodes)
 {
-    struct profile *source = filter_test_read("main;a;b;c 3\nmain;a;e 1\nmain;d 5\n");
+    struct profile *source = unit_read_folded("main;a;b;c 3\nmain;a;e 1\nmain;d 5\n", NULL);
     struct profile_filter_spec spec = {.patterns[FILTER_FOCUS] = "^d$"};
     struct profile *filtered = filter_test_apply(source, &spec, 0, NULL);
     cr_assert_eq(filtered->node_count, 3, "root, main and d, got %zu nodes", filtered->node_count);
@@ -157,7 +131,7 @@ Test(filter, dropped_stacks_leave_no_empty_nodes)
     /* min percent and max depth make nodes only for stacks with values. */
     struct profile_filter_spec shape = {.max_depth = 2, .min_percent = 50};
     filtered = filter_test_apply(source, &shape, 0, NULL);
-    char *text = filter_test_folded(filtered, 0);
+    char *text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, "main;d 5\nmain;other 4\n");
     cr_assert_eq(filtered->node_count, 4);
     free(text);
@@ -308,14 +282,14 @@ Test(filter, regexes_search_the_file_too_but_prune_from_only_the_name)
 
     struct profile_filter_spec focus = {.patterns[FILTER_FOCUS] = "libz"};
     struct profile *filtered = filter_test_apply(source, &focus, 0, NULL);
-    char *text = filter_test_folded(filtered, 0);
+    char *text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, "main;work;leaf 2\n");
     free(text);
     profile_destroy(filtered);
 
     struct profile_filter_spec hide = {.patterns[FILTER_HIDE] = "\\.so$"};
     filtered = filter_test_apply(source, &hide, 0, NULL);
-    text = filter_test_folded(filtered, 0);
+    text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, "main;leaf 7\n");
     /* The kept frames keep their file, line and kind. */
     int found = 0;
@@ -333,7 +307,7 @@ Test(filter, regexes_search_the_file_too_but_prune_from_only_the_name)
     struct profile_filter_spec prune = {.patterns[FILTER_PRUNE_FROM] = "app\\.c"};
     struct profile_filter_report report;
     filtered = filter_test_apply(source, &prune, 0, &report);
-    text = filter_test_folded(filtered, 0);
+    text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, "main;leaf 5\nmain;work;leaf 2\n");
     cr_assert_eq(report.matched[FILTER_PRUNE_FROM], 0);
     free(text);
@@ -349,7 +323,7 @@ Test(filter, names_that_are_not_utf8_still_match)
 
 Test(filter, report_says_which_regex_matched)
 {
-    struct profile *source = filter_test_read(basic_profile);
+    struct profile *source = unit_read_folded(basic_profile, NULL);
     struct profile_filter_spec spec = {.patterns[FILTER_FOCUS] = "^main$",
                                        .patterns[FILTER_IGNORE] = "^nothing$",
                                        .patterns[FILTER_HIDE] = "^a$"};
@@ -413,8 +387,8 @@ Test(filter, keeps_sample_types_labels_and_the_differential_flag)
     cr_assert_str_eq(profile_string(filtered, filtered->period_type), "cpu");
     cr_assert_eq(filtered->label_count, 1);
     cr_assert_str_eq(profile_string(filtered, filtered->labels[0].value), "api");
-    char *cpu = filter_test_folded(filtered, 1);
-    char *samples = filter_test_folded(filtered, 0);
+    char *cpu = unit_folded(filtered, 1);
+    char *samples = unit_folded(filtered, 0);
     cr_assert_str_eq(cpu, "a;b 90\na;other 10\n");
     cr_assert_str_eq(samples, "a;b 1\na;other 9\n");
     free(cpu);
@@ -422,30 +396,16 @@ Test(filter, keeps_sample_types_labels_and_the_differential_flag)
     profile_destroy(filtered);
     profile_destroy(source);
 
-    struct profile *differential = filter_test_read("main;a 1 4\nmain;b 3 0\n");
+    struct profile *differential = unit_read_folded("main;a 1 4\nmain;b 3 0\n", NULL);
     cr_assert(differential->differential);
     struct profile_filter_spec hide = {.patterns[FILTER_HIDE] = "^main$"};
     filtered = filter_test_apply(differential, &hide, 0, NULL);
     cr_assert(filtered->differential);
-    char *text = filter_test_folded(filtered, 0);
+    char *text = unit_folded(filtered, 0);
     cr_assert_str_eq(text, "a 1 4\nb 3 0\n");
     free(text);
     profile_destroy(filtered);
     profile_destroy(differential);
-}
-
-/* The frames of node's stack joined by ';'. */
-static void filter_test_stack_text(const struct profile *profile, uint32_t node, char *buffer,
-                                   size_t size)
-{
-    uint32_t path[64];
-    size_t depth = profile_root_path(profile, node, path);
-    buffer[0] = '\0';
-    for (size_t i = 0; i < depth; i++) {
-        if (i)
-            strncat(buffer, ";", size - strlen(buffer) - 1);
-        strncat(buffer, profile_frame_name(profile, path[i]), size - strlen(buffer) - 1);
-    }
 }
 
 Test(filter, timeline_keeps_the_surviving_entries_in_order)
@@ -478,7 +438,7 @@ Test(filter, timeline_keeps_the_surviving_entries_in_order)
         const struct timeline_entry *entry = &filtered->timeline[i];
         cr_assert_eq(entry->time, times[i]);
         cr_assert_str_eq(profile_string(filtered, entry->thread), "worker");
-        filter_test_stack_text(filtered, entry->node, stack, sizeof stack);
+        unit_stack_text(filtered, entry->node, stack, sizeof stack);
         cr_assert_str_eq(stack, "main;b");
     }
     profile_destroy(filtered);
@@ -489,7 +449,7 @@ Test(filter, timeline_keeps_the_surviving_entries_in_order)
     cr_assert_eq(filtered->timeline_count, 5);
     const char *leaves[] = {"b", "b", "a", "b", "b"};
     for (size_t i = 0; i < 5; i++) {
-        filter_test_stack_text(filtered, filtered->timeline[i].node, stack, sizeof stack);
+        unit_stack_text(filtered, filtered->timeline[i].node, stack, sizeof stack);
         cr_assert_str_eq(stack, leaves[i]);
     }
     profile_destroy(filtered);

@@ -2,50 +2,25 @@
 #include <criterion/criterion.h>
 
 #include "formats/format.h"
+#include "helpers.h"
 #include "model/profile.h"
-#include "util/input.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct read_result {
-    struct profile *profile;
-    struct read_statistics statistics;
-    int status;
-};
-
-static struct read_result read_folded(const char *text)
+static struct unit_read_result read_folded(const char *text)
 {
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test.folded");
-    struct read_options options = {0};
-    result.status = format_read_input(&input, format_by_name("folded"), result.profile, &options,
-                                      &result.statistics);
-    input_close(&input);
-    return result;
-}
-
-/* Writes the profile as folded text into a malloc'ed string. */
-static char *write_folded(const struct profile *profile)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    struct write_options options = {0};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
+    return unit_read("folded", text, strlen(text), "test.folded", NULL);
 }
 
 Test(folded, reads_counts_and_sorts_on_write)
 {
-    struct read_result result = read_folded("main;b 2\nmain;a 3\nmain;b 5\n\nmain 1\n");
+    struct unit_read_result result = read_folded("main;b 2\nmain;a 3\nmain;b 5\n\nmain 1\n");
     cr_assert_eq(result.status, 0);
     cr_assert_eq(result.statistics.samples, 4);
     cr_assert_eq(result.statistics.skipped_lines, 0);
-    char *text = write_folded(result.profile);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "main 1\nmain;a 3\nmain;b 7\n");
     free(text);
     profile_destroy(result.profile);
@@ -53,12 +28,12 @@ Test(folded, reads_counts_and_sorts_on_write)
 
 Test(folded, fractional_counts_crlf_and_malformed_lines)
 {
-    struct read_result result =
+    struct unit_read_result result =
         read_folded("a;b 1.5\r\na;b 2.\r\nno count here\na;c -3\na;d 1e5\na;e 0.25\n");
     cr_assert_eq(result.status, 0);
     cr_assert_eq(result.statistics.samples, 3);
     cr_assert_eq(result.statistics.skipped_lines, 3);
-    char *text = write_folded(result.profile);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "a;b 3.5\na;e 0.25\n");
     free(text);
     profile_destroy(result.profile);
@@ -67,9 +42,9 @@ Test(folded, fractional_counts_crlf_and_malformed_lines)
 Test(folded, count_is_the_last_whitespace_field)
 {
     /* The stack keeps inner spaces; a tab also separates the count. */
-    struct read_result result = read_folded("f(int x);g y 7\nh\t9\n");
+    struct unit_read_result result = read_folded("f(int x);g y 7\nh\t9\n");
     cr_assert_eq(result.statistics.samples, 2);
-    char *text = write_folded(result.profile);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "f(int x);g y 7\nh 9\n");
     free(text);
     profile_destroy(result.profile);
@@ -77,13 +52,13 @@ Test(folded, count_is_the_last_whitespace_field)
 
 Test(folded, differential_two_counts)
 {
-    struct read_result result = read_folded("main;slow 10 30\nmain;fast 20 5\n");
+    struct unit_read_result result = read_folded("main;slow 10 30\nmain;fast 20 5\n");
     cr_assert_eq(result.profile->differential, 1);
     long before = profile_find_sample_type(result.profile, "before");
     cr_assert_eq(before, 1);
     cr_assert_eq(profile_grand_total(result.profile, 0), 35);
     cr_assert_eq(profile_grand_total(result.profile, 1), 30);
-    char *text = write_folded(result.profile);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "main;fast 20 5\nmain;slow 10 30\n");
     free(text);
     profile_destroy(result.profile);
@@ -91,8 +66,8 @@ Test(folded, differential_two_counts)
 
 Test(folded, trailing_empty_frames_dropped_like_perl_split)
 {
-    struct read_result result = read_folded("a;;b; 1\n;x 2\n");
-    char *text = write_folded(result.profile);
+    struct unit_read_result result = read_folded("a;;b; 1\n;x 2\n");
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, ";x 2\na;;b 1\n");
     free(text);
     profile_destroy(result.profile);
@@ -101,13 +76,7 @@ Test(folded, trailing_empty_frames_dropped_like_perl_split)
 Test(folded, nul_bytes_make_a_line_malformed)
 {
     static const char text[] = "a;b 1\nbad\0line 2\nc 3\n";
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    input_open_memory(&input, text, sizeof text - 1, "nul.folded");
-    struct read_options options = {0};
-    result.status = format_read_input(&input, format_by_name("folded"), result.profile, &options,
-                                      &result.statistics);
-    input_close(&input);
+    struct unit_read_result result = unit_read("folded", text, sizeof text - 1, "nul.folded", NULL);
     cr_assert_eq(result.statistics.samples, 2);
     cr_assert_eq(result.statistics.skipped_lines, 1);
     profile_destroy(result.profile);
@@ -115,7 +84,7 @@ Test(folded, nul_bytes_make_a_line_malformed)
 
 Test(folded, empty_input_is_an_error)
 {
-    struct read_result result = read_folded("");
+    struct unit_read_result result = read_folded("");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
 }
@@ -144,9 +113,9 @@ Test(folded, probe_prefers_folded_text)
 
 Test(folded, shared_prefix_reuse_handles_name_prefixes_and_empty_frames)
 {
-    struct read_result result = read_folded("a;bc 1\na;b 2\na;b;c 3\na;b; 4\na; 5\n;; 6\na;bc;d 7\n"
+    struct unit_read_result result = read_folded("a;bc 1\na;b 2\na;b;c 3\na;b; 4\na; 5\n;; 6\na;bc;d 7\n"
                                             "a;b;c 8\na;b;cd 9\n");
-    char *text = write_folded(result.profile);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, " 6\na 5\na;b 6\na;b;c 11\na;b;cd 9\na;bc 1\na;bc;d 7\n");
     free(text);
     profile_destroy(result.profile);
@@ -177,10 +146,10 @@ Test(folded, input_order_does_not_change_the_result)
     for (int i = 399; i >= 0; i--)
         fprintf(backward_file, "%s %d\n", lines[i], i % 7 + 1);
     fclose(backward_file);
-    struct read_result first = read_folded(forward);
-    struct read_result second = read_folded(backward);
-    char *first_text = write_folded(first.profile);
-    char *second_text = write_folded(second.profile);
+    struct unit_read_result first = read_folded(forward);
+    struct unit_read_result second = read_folded(backward);
+    char *first_text = unit_folded(first.profile, 0);
+    char *second_text = unit_folded(second.profile, 0);
     cr_assert_str_eq(first_text, second_text);
     cr_assert_eq(first.profile->node_count, second.profile->node_count);
     free(first_text);

@@ -6,6 +6,7 @@
 #include <criterion/redirect.h>
 
 #include "formats/format.h"
+#include "helpers.h"
 #include "model/profile.h"
 #include "util/input.h"
 
@@ -77,17 +78,12 @@ static struct read_result read_bytes(const void *bytes, size_t length, const cha
     return result;
 }
 
+/* The folded text of the sample type named type, malloc'ed. */
 static char *folded(const struct profile *profile, const char *type)
 {
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
     long index = profile_resolve_sample_type(profile, type);
     cr_assert_geq(index, 0, "sample type %s", type);
-    struct write_options options = {.sample_type = (size_t)index};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
+    return unit_folded(profile, (size_t)index);
 }
 
 static void check_cpu_profile(size_t word, int big_endian)

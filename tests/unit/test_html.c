@@ -3,6 +3,7 @@
  * small profile decoded back and compared with its preorder by hand. */
 #include <criterion/criterion.h>
 
+#include "helpers.h"
 #include "model/profile.h"
 #include "render/html.h"
 
@@ -156,19 +157,7 @@ static char *html_of(const struct profile *profile, const struct html_options *o
 static void html_add_stack(struct profile *profile, const char *folded, double value,
                            double before)
 {
-    uint32_t frames[16];
-    size_t depth = 0;
-    const char *start = folded;
-    for (const char *p = folded;; p++) {
-        if (*p == ';' || *p == '\0') {
-            frames[depth++] = profile_frame_named(profile, start, (size_t)(p - start), FRAME_UNKNOWN);
-            start = p + 1;
-            if (*p == '\0')
-                break;
-        }
-    }
-    uint32_t leaf = profile_add_stack(profile, frames, depth);
-    profile_add_value(profile, leaf, 0, value);
+    uint32_t leaf = unit_add_stack(profile, folded, 0, value);
     if (profile->sample_type_count > 1)
         profile_add_value(profile, leaf, 1, before);
 }

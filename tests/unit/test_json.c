@@ -4,8 +4,8 @@
 #include <criterion/criterion.h>
 
 #include "formats/format.h"
+#include "helpers.h"
 #include "model/profile.h"
-#include "util/input.h"
 #include "util/json.h"
 
 #include <math.h>
@@ -227,33 +227,10 @@ Test(json, numbers_are_written_exactly)
 
 /* ---- formats ------------------------------------------------------------ */
 
-struct read_result {
-    struct profile *profile;
-    struct read_statistics statistics;
-    int status;
-};
-
-static struct read_result read_as(const char *format, const char *text)
+/* Reads text, named test.json, with format's reader (NULL: the guessed one). */
+static struct unit_read_result read_as(const char *format, const char *text)
 {
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test.json");
-    struct read_options options = {0};
-    result.status = format_read_input(&input, format ? format_by_name(format) : NULL,
-                                      result.profile, &options, &result.statistics);
-    input_close(&input);
-    return result;
-}
-
-static char *write_as(const char *format, const struct profile *profile, size_t type)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    struct write_options options = {.sample_type = type};
-    cr_assert_eq(format_by_name(format)->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
+    return unit_read(format, text, strlen(text), "test.json", NULL);
 }
 
 Test(speedscope, reads_sampled_and_evented_profiles_with_root_frames)
@@ -268,9 +245,9 @@ Test(speedscope, reads_sampled_and_evented_profiles_with_root_frames)
         "\"shared\":{\"frames\":[{\"name\":\"main\",\"file\":\"m.c\",\"line\":3},{\"name\":\"f\"},"
         "{\"name\":\"g\"}]},"
         "\"$schema\":\"https://www.speedscope.app/file-format-schema.json\"}";
-    struct read_result result = read_as(NULL, text);
+    struct unit_read_result result = read_as(NULL, text);
     cr_assert_eq(result.status, 0);
-    char *folded = write_as("folded", result.profile, 0);
+    char *folded = unit_folded(result.profile, 0);
     cr_assert_str_eq(folded, "one;main;f 10\none;main;g 20\ntwo;main 5\ntwo;main;f 5\n");
     cr_assert_str_eq(profile_string(result.profile, result.profile->sample_types[0].unit),
                      "nanoseconds");
@@ -297,7 +274,7 @@ Test(speedscope, refuses_bad_indexes_weights_and_nesting)
         "{\"shared\":{\"frames\":[]},\"profiles\":[]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct read_result result = read_as("speedscope", bad[i]);
+        struct unit_read_result result = read_as("speedscope", bad[i]);
         cr_expect_eq(result.status, -1, "case %zu was accepted", i);
         profile_destroy(result.profile);
     }
@@ -305,16 +282,16 @@ Test(speedscope, refuses_bad_indexes_weights_and_nesting)
 
 Test(speedscope, writes_shared_frames_weights_and_unit)
 {
-    struct read_result result = read_as("folded", "main;f 3\nmain;g 4\n");
+    struct unit_read_result result = read_as("folded", "main;f 3\nmain;g 4\n");
     cr_assert_eq(result.status, 0);
-    char *text = write_as("speedscope", result.profile, 0);
+    char *text = unit_write("speedscope", result.profile, 0, NULL);
     cr_assert(strstr(text, "\"exporter\":\"ember\"") != NULL);
     cr_assert(strstr(text, "\"unit\":\"none\"") != NULL);
     cr_assert(strstr(text, "\"weights\":[3,4]") != NULL, "%s", text);
     cr_assert(strstr(text, "\"endValue\":7") != NULL, "%s", text);
-    struct read_result again = read_as(NULL, text);
+    struct unit_read_result again = read_as(NULL, text);
     cr_assert_eq(again.status, 0);
-    char *folded = write_as("folded", again.profile, 0);
+    char *folded = unit_folded(again.profile, 0);
     cr_assert_str_eq(folded, "main;f 3\nmain;g 4\n");
     free(folded);
     free(text);
@@ -335,12 +312,12 @@ Test(chrome, cpuprofile_weighs_samples_by_the_time_to_the_next)
         "{\"id\":4,\"callFrame\":{\"functionName\":\"(garbage collector)\",\"url\":\"\"}},"
         "{\"id\":5,\"callFrame\":{\"functionName\":\"(idle)\",\"url\":\"\"}}],"
         "\"samples\":[3,4,4,2,5],\"timeDeltas\":[10,20,5,-3,15]}";
-    struct read_result result = read_as(NULL, text);
+    struct unit_read_result result = read_as(NULL, text);
     cr_assert_eq(result.status, 0);
     /* times: 1010 1030 1035 1035 1050; end 1100 */
-    char *time = write_as("folded", result.profile, 0);
+    char *time = unit_folded(result.profile, 0);
     cr_assert_str_eq(time, "(idle) 50\na 15\na;(anonymous) 20\na;(anonymous);(garbage collector) 5\n");
-    char *count = write_as("folded", result.profile, 1);
+    char *count = unit_folded(result.profile, 1);
     cr_assert_str_eq(count, "(idle) 1\na 1\na;(anonymous) 1\na;(anonymous);(garbage collector) 2\n");
     cr_assert_eq(result.statistics.samples, 5);
     /* frame a: file and 1-based line */
@@ -369,7 +346,7 @@ Test(chrome, cpuprofile_refuses_cycles_unknown_ids_and_wrong_types)
         "{\"nodes\":{}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct read_result result = read_as("chrome", bad[i]);
+        struct unit_read_result result = read_as("chrome", bad[i]);
         cr_expect_eq(result.status, -1, "case %zu was accepted", i);
         profile_destroy(result.profile);
     }
@@ -390,9 +367,9 @@ Test(chrome, trace_events_give_self_time_per_thread)
         "{\"ph\":\"i\",\"name\":\"instant\",\"pid\":1,\"tid\":2,\"ts\":6},"
         "{\"ph\":\"X\",\"name\":\"w2\",\"pid\":1,\"tid\":2,\"ts\":10,\"dur\":5},"
         "{\"ph\":\"E\",\"pid\":1,\"tid\":2,\"ts\":25},{\"ph\":\"E\",\"pid\":1,\"tid\":2,\"ts\":26}]";
-    struct read_result result = read_as(NULL, text);
+    struct unit_read_result result = read_as(NULL, text);
     cr_assert_eq(result.status, 0);
-    char *folded = write_as("folded", result.profile, 0);
+    char *folded = unit_folded(result.profile, 0);
     cr_assert_str_eq(folded,
                      "pid 1, tid 1;outer 50\npid 1, tid 1;outer;be 10\npid 1, tid 1;outer;inner 40\n"
                      "worker (pid 1, tid 2);w 15\nworker (pid 1, tid 2);w;w2 5\n");
@@ -404,9 +381,9 @@ Test(chrome, trace_events_give_self_time_per_thread)
 /* Decodes a single-format flamebearer back to folded lines "a;b self". */
 Test(flamebearer, levels_decode_back_to_the_stacks)
 {
-    struct read_result result = read_as("folded", "a;b;c 5\na;b 2\na;d 3\ne 1\na;b;c;x 4\n");
+    struct unit_read_result result = read_as("folded", "a;b;c 5\na;b 2\na;d 3\ne 1\na;b;c;x 4\n");
     cr_assert_eq(result.status, 0);
-    char *text = write_as("flamebearer", result.profile, 0);
+    char *text = unit_write("flamebearer", result.profile, 0, NULL);
     cr_assert(strstr(text, "\"numTicks\":15") != NULL, "%s", text);
     cr_assert(strstr(text, "\"maxSelf\":5") != NULL, "%s", text);
     cr_assert(strstr(text, "[0,15,0,0],\n[0,14,0,1,0,1,1,2],\n[0,11,2,3,0,3,3,4],\n[2,9,5,5],\n[7,4,4,6]") != NULL,

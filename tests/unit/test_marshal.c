@@ -30,6 +30,7 @@
 #include "formats/format.h"
 #include "formats/marshal.h"
 #include "formats/pstats.h"
+#include "helpers.h"
 #include "model/profile.h"
 #include "util/input.h"
 
@@ -338,23 +339,14 @@ Test(marshal, nesting_is_limited)
 /* Reads pstats bytes and returns the folded text of one sample type. */
 static char *graph_folded(const char *bytes, size_t size, size_t type)
 {
-    struct input input;
-    input_open_memory(&input, bytes, size, "graph.prof");
-    struct profile *profile = profile_create();
-    struct read_options options = {0};
-    struct read_statistics statistics = {0};
-    cr_assert_eq(format_read_input(&input, NULL, profile, &options, &statistics), 0);
-    input_close(&input);
+    struct unit_read_result result = unit_read(NULL, bytes, size, "graph.prof", NULL);
+    cr_assert_eq(result.status, 0);
+    struct profile *profile = result.profile;
     cr_assert_eq(profile->sample_type_count, 2);
     cr_assert_str_eq(profile_string(profile, profile->sample_types[0].type), "time");
     cr_assert_str_eq(profile_string(profile, profile->sample_types[0].unit), "nanoseconds");
     cr_assert_str_eq(profile_string(profile, profile->sample_types[1].type), "calls");
-    char *text = NULL;
-    size_t length = 0;
-    FILE *file = open_memstream(&text, &length);
-    struct write_options write_options = {.sample_type = type};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &write_options), 0);
-    fclose(file);
+    char *text = unit_folded(profile, type);
     profile_destroy(profile);
     return text;
 }

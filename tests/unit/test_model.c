@@ -2,6 +2,7 @@
  * call tree, sample types, totals, merge and deterministic ordering. */
 #include <criterion/criterion.h>
 
+#include "helpers.h"
 #include "model/arena.h"
 #include "model/intern.h"
 #include "model/profile.h"
@@ -73,25 +74,6 @@ static uint32_t named(struct profile *profile, const char *name)
     return profile_frame_named(profile, name, strlen(name), FRAME_UNKNOWN);
 }
 
-/* Adds "a;b;c" with value to sample type type. */
-static uint32_t add_folded(struct profile *profile, const char *stack, size_t type, double value)
-{
-    uint32_t frames[64];
-    size_t depth = 0;
-    const char *begin = stack;
-    for (const char *p = stack;; p++) {
-        if (*p == ';' || *p == '\0') {
-            frames[depth++] = profile_frame_named(profile, begin, (size_t)(p - begin), FRAME_UNKNOWN);
-            begin = p + 1;
-            if (!*p)
-                break;
-        }
-    }
-    uint32_t node = profile_add_stack(profile, frames, depth);
-    profile_add_value(profile, node, type, value);
-    return node;
-}
-
 Test(profile, frames_are_interned_by_all_fields)
 {
     struct profile *profile = profile_create();
@@ -111,9 +93,9 @@ Test(profile, stacks_share_prefixes_and_parents_come_first)
 {
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "samples", "count");
-    uint32_t leaf1 = add_folded(profile, "main;work;hash", 0, 3);
-    uint32_t leaf2 = add_folded(profile, "main;work;sort", 0, 2);
-    uint32_t leaf3 = add_folded(profile, "main;work;hash", 0, 4);
+    uint32_t leaf1 = unit_add_stack(profile, "main;work;hash", 0, 3);
+    uint32_t leaf2 = unit_add_stack(profile, "main;work;sort", 0, 2);
+    uint32_t leaf3 = unit_add_stack(profile, "main;work;hash", 0, 4);
     cr_assert_eq(leaf1, leaf3);
     cr_assert_neq(leaf1, leaf2);
     cr_assert_eq(profile->node_count, 5); /* root, main, work, hash, sort */
@@ -143,7 +125,7 @@ Test(profile, many_nodes_grow_tables_and_values)
     char stack[64];
     for (int i = 0; i < 50000; i++) {
         snprintf(stack, sizeof stack, "root;f%d;g%d", i % 1000, i);
-        add_folded(profile, stack, 0, 1);
+        unit_add_stack(profile, stack, 0, 1);
     }
     cr_assert_eq(profile->node_count, 1 + 1 + 1000 + 50000);
     cr_assert_eq(profile_grand_total(profile, 0), 50000);
@@ -154,8 +136,8 @@ Test(profile, adding_a_sample_type_keeps_values)
 {
     struct profile *profile = profile_create();
     cr_assert_eq(profile_add_sample_type(profile, "samples", "count"), 0);
-    uint32_t a = add_folded(profile, "x;y", 0, 5);
-    uint32_t b = add_folded(profile, "x;z", 0, 6);
+    uint32_t a = unit_add_stack(profile, "x;y", 0, 5);
+    uint32_t b = unit_add_stack(profile, "x;z", 0, 6);
     cr_assert_eq(profile_add_sample_type(profile, "alloc_space", "bytes"), 1);
     cr_assert_eq(profile_add_sample_type(profile, "samples", "count"), 0);
     profile_add_value(profile, a, 1, 4096);
@@ -175,11 +157,11 @@ Test(profile, merge_sums_matching_stacks_and_adds_types)
     profile_add_sample_type(first, "samples", "count");
     profile_add_sample_type(second, "samples", "count");
     profile_add_sample_type(second, "alloc_space", "bytes");
-    add_folded(first, "main;a", 0, 1);
-    add_folded(first, "main;b", 0, 2);
-    uint32_t second_a = add_folded(second, "main;a", 0, 10);
+    unit_add_stack(first, "main;a", 0, 1);
+    unit_add_stack(first, "main;b", 0, 2);
+    uint32_t second_a = unit_add_stack(second, "main;a", 0, 10);
     profile_add_value(second, second_a, 1, 100);
-    add_folded(second, "main;c;d", 0, 20);
+    unit_add_stack(second, "main;c;d", 0, 20);
     profile_add_label(second, "service", "api");
     profile_merge(first, second);
     cr_assert_eq(first->sample_type_count, 2);
@@ -193,19 +175,6 @@ Test(profile, merge_sums_matching_stacks_and_adds_types)
     cr_assert_str_eq(profile_string(first, first->labels[0].value), "api");
     profile_destroy(first);
     profile_destroy(second);
-}
-
-/* Joins a node's path with ';' into buffer. */
-static void joined_path(const struct profile *profile, uint32_t node, char *buffer, size_t size)
-{
-    uint32_t path[64];
-    size_t depth = profile_root_path(profile, node, path);
-    buffer[0] = '\0';
-    for (size_t i = 0; i < depth; i++) {
-        if (i)
-            strncat(buffer, ";", size - strlen(buffer) - 1);
-        strncat(buffer, profile_frame_name(profile, path[i]), size - strlen(buffer) - 1);
-    }
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -233,7 +202,7 @@ Test(profile, sort_stacks_equals_bytewise_sort_of_folded_strings)
                 strcat(stack, ";");
             strcat(stack, names[(seed >> 16) % NAME_COUNT]);
         }
-        add_folded(profile, stack, 0, 1);
+        unit_add_stack(profile, stack, 0, 1);
     }
     uint32_t *nodes = malloc(profile->node_count * sizeof *nodes);
     char **strings = malloc(profile->node_count * sizeof *strings);
@@ -243,7 +212,7 @@ Test(profile, sort_stacks_equals_bytewise_sort_of_folded_strings)
             continue;
         nodes[count] = node;
         strings[count] = malloc(256);
-        joined_path(profile, node, strings[count], 256);
+        unit_stack_text(profile, node, strings[count], 256);
         count++;
     }
     cr_assert_gt(count, 100);
@@ -251,7 +220,7 @@ Test(profile, sort_stacks_equals_bytewise_sort_of_folded_strings)
     qsort(strings, count, sizeof *strings, compare_strings);
     char buffer[256];
     for (size_t i = 0; i < count; i++) {
-        joined_path(profile, nodes[i], buffer, sizeof buffer);
+        unit_stack_text(profile, nodes[i], buffer, sizeof buffer);
         cr_assert_str_eq(buffer, strings[i], "position %zu", i);
         free(strings[i]);
     }
@@ -264,10 +233,10 @@ Test(profile, sorted_children_are_ordered_by_name)
 {
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "samples", "count");
-    add_folded(profile, "m;zeta", 0, 1);
-    add_folded(profile, "m;alpha", 0, 1);
-    add_folded(profile, "m;Mid", 0, 1);
-    add_folded(profile, "m;alpha2", 0, 1);
+    unit_add_stack(profile, "m;zeta", 0, 1);
+    unit_add_stack(profile, "m;alpha", 0, 1);
+    unit_add_stack(profile, "m;Mid", 0, 1);
+    unit_add_stack(profile, "m;alpha2", 0, 1);
     uint32_t main_node = profile_find_child(profile, PROFILE_ROOT, named(profile, "m"));
     uint32_t children[4];
     cr_assert_eq(profile_sorted_children(profile, main_node, children), 4);
@@ -282,8 +251,8 @@ Test(profile, timeline_keeps_input_order)
 {
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "samples", "count");
-    uint32_t a = add_folded(profile, "a", 0, 1);
-    uint32_t b = add_folded(profile, "b", 0, 1);
+    uint32_t a = unit_add_stack(profile, "a", 0, 1);
+    uint32_t b = unit_add_stack(profile, "b", 0, 1);
     profile_timeline_append(profile, 1.5, PROFILE_NONE, b, 1);
     profile_timeline_append(profile, 2.5, PROFILE_NONE, a, 2);
     cr_assert_eq(profile->timeline_count, 2);

@@ -7,6 +7,7 @@
 
 #include "formats/format.h"
 #include "formats/protobuf.h"
+#include "helpers.h"
 #include "model/profile.h"
 #include "util/gzip.h"
 #include "util/input.h"
@@ -317,34 +318,11 @@ static void builder_finish(struct builder *builder)
                                  strlen(builder->strings[i]));
 }
 
-struct read_result {
-    struct profile *profile;
-    struct read_statistics statistics;
-    int status;
-};
-
-static struct read_result read_pprof(const void *bytes, size_t length,
-                                     const struct read_options *options)
+/* Reads pprof bytes (options NULL: none). */
+static struct unit_read_result read_pprof(const void *bytes, size_t length,
+                                          const struct read_options *options)
 {
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    input_open_memory(&input, bytes, length, "test.pb");
-    struct read_options none = {0};
-    result.status = format_read_input(&input, format_by_name("pprof"), result.profile,
-                                      options ? options : &none, &result.statistics);
-    input_close(&input);
-    return result;
-}
-
-static char *write_folded(const struct profile *profile, size_t type)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    struct write_options options = {.sample_type = type};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
+    return unit_read("pprof", bytes, length, "test.pb", options);
 }
 
 static const char *label_value(const struct profile *profile, const char *key)
@@ -393,7 +371,7 @@ Test(pprof, maps_functions_inlined_lines_and_sample_types)
 {
     struct builder builder;
     build_go_profile(&builder, 0);
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(result.status, 0);
     struct profile *profile = result.profile;
     cr_assert_eq(result.statistics.samples, 2);
@@ -403,11 +381,11 @@ Test(pprof, maps_functions_inlined_lines_and_sample_types)
     cr_assert_eq(profile->default_sample_type, 1, "no default_sample_type: the last type");
 
     /* Inlined: main.mix (line[0], innermost) is below main.hash. */
-    char *cpu = write_folded(profile, 1);
+    char *cpu = unit_folded(profile, 1);
     cr_assert_str_eq(cpu, "runtime.main;main.idle 20000000\n"
                           "runtime.main;main.work;main.hash;main.mix 30000000\n");
     free(cpu);
-    char *samples = write_folded(profile, 0);
+    char *samples = unit_folded(profile, 0);
     cr_assert_str_eq(samples, "runtime.main;main.idle 2\n"
                               "runtime.main;main.work;main.hash;main.mix 3\n");
     free(samples);
@@ -437,7 +415,7 @@ Test(pprof, default_sample_type_and_resolution_by_name)
 {
     struct builder builder;
     build_go_profile(&builder, 1);
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(result.status, 0);
     cr_assert_eq(result.profile->default_sample_type, 0);
     cr_assert_eq(profile_resolve_sample_type(result.profile, NULL), 0);
@@ -453,9 +431,9 @@ Test(pprof, label_frames_are_roots)
     build_go_profile(&builder, 0);
     const char *keys[] = {"user", "bytes"};
     struct read_options options = {.label_frame_keys = keys, .label_frame_key_count = 2};
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, &options);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, &options);
     cr_assert_eq(result.status, 0);
-    char *text = write_folded(result.profile, 0);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text,
                      "user=alice;bytes=512 bytes;runtime.main;main.work;main.hash;main.mix 3\n"
                      "user=bob;runtime.main;main.idle 2\n");
@@ -483,7 +461,7 @@ Test(pprof, gzip_is_sniffed_and_read)
     input_open_memory(&input, compressed, compressed_length, "test.pb.gz");
     cr_assert_eq(format_guess(&input), pprof);
     input_close(&input);
-    struct read_result result = read_pprof(compressed, compressed_length, NULL);
+    struct unit_read_result result = read_pprof(compressed, compressed_length, NULL);
     cr_assert_eq(result.status, 0);
     cr_assert_eq(result.statistics.samples, 2);
     profile_destroy(result.profile);
@@ -513,9 +491,9 @@ Test(pprof, unsymbolized_locations_are_named_by_module_or_address)
     int64_t one[] = {1};
     put_sample(&builder, stack, 3, one, 1, NULL, 0, 1);
     builder_finish(&builder);
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(result.status, 0);
-    char *text = write_folded(result.profile, 0);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "caller;0xdeadbeef;libdemo.so+0x1abc 1\n");
     free(text);
     for (uint32_t frame = 0; frame < result.profile->frame_count; frame++)
@@ -524,36 +502,24 @@ Test(pprof, unsymbolized_locations_are_named_by_module_or_address)
     protobuf_buffer_free(&builder.message);
 }
 
-/* Writes the profile with the pprof writer into memory. */
-static char *write_pprof(const struct profile *profile, const char *format_name, size_t type,
-                         size_t *length)
-{
-    char *bytes = NULL;
-    FILE *file = open_memstream(&bytes, length);
-    struct write_options options = {.sample_type = type};
-    cr_assert_eq(format_by_name(format_name)->write(file, profile, &options), 0);
-    fclose(file);
-    return bytes;
-}
-
 Test(pprof, writer_round_trip_keeps_types_frames_labels_and_metadata)
 {
     struct builder builder;
     build_go_profile(&builder, 0);
-    struct read_result first = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result first = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(first.status, 0);
     for (int compressed = 0; compressed < 2; compressed++) {
         size_t length;
-        char *bytes = write_pprof(first.profile, compressed ? "pprof" : "pprof-uncompressed", 0,
+        char *bytes = unit_write(compressed ? "pprof" : "pprof-uncompressed", first.profile, 0,
                                   &length);
         cr_assert_eq(gzip_has_magic(bytes, length), compressed);
-        struct read_result second = read_pprof(bytes, length, NULL);
+        struct unit_read_result second = read_pprof(bytes, length, NULL);
         cr_assert_eq(second.status, 0);
         struct profile *profile = second.profile;
         cr_assert_eq(profile->sample_type_count, 2);
         cr_assert_eq(profile->default_sample_type, 0, "the type chosen for writing");
         for (size_t type = 0; type < 2; type++) {
-            char *before = write_folded(first.profile, type), *after = write_folded(profile, type);
+            char *before = unit_folded(first.profile, type), *after = unit_folded(profile, type);
             cr_assert_str_eq(after, before);
             free(before);
             free(after);
@@ -580,24 +546,18 @@ Test(pprof, writer_round_trip_keeps_types_frames_labels_and_metadata)
 
 Test(pprof, writes_a_folded_profile)
 {
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    const char *text = "a;b;c 5\na;b 2\nx 1\n";
-    input_open_memory(&input, text, strlen(text), "in.folded");
-    cr_assert_eq(format_read_input(&input, format_by_name("folded"), result.profile,
-                                   &(struct read_options){0}, &result.statistics), 0);
-    input_close(&input);
+    struct profile *source = unit_read_folded("a;b;c 5\na;b 2\nx 1\n", NULL);
     size_t length;
-    char *bytes = write_pprof(result.profile, "pprof", 0, &length);
-    struct read_result back = read_pprof(bytes, length, NULL);
+    char *bytes = unit_write("pprof", source, 0, &length);
+    struct unit_read_result back = read_pprof(bytes, length, NULL);
     cr_assert_eq(back.status, 0);
-    char *folded = write_folded(back.profile, 0);
+    char *folded = unit_folded(back.profile, 0);
     cr_assert_str_eq(folded, "a;b 2\na;b;c 5\nx 1\n");
     cr_assert_str_eq(profile_string(back.profile, back.profile->sample_types[0].type), "samples");
     free(folded);
     free(bytes);
     profile_destroy(back.profile);
-    profile_destroy(result.profile);
+    profile_destroy(source);
 }
 
 /* ---- errors ---- */
@@ -605,7 +565,7 @@ Test(pprof, writes_a_folded_profile)
 /* Reads bytes, expects failure, and returns what was printed. */
 static char *read_failure(const void *bytes, size_t length)
 {
-    struct read_result result = read_pprof(bytes, length, NULL);
+    struct unit_read_result result = read_pprof(bytes, length, NULL);
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
     fflush(stderr);
@@ -758,12 +718,12 @@ Test(pprof, huge_counts_and_negative_values)
     put_sample(&builder, stack, 1, huge, 1, NULL, 0, 1);
     put_sample(&builder, stack, 1, negative, 1, NULL, 0, 0);
     builder_finish(&builder);
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(result.status, 0);
     cr_assert_float_eq(profile_grand_total(result.profile, 0), (double)INT64_MAX - 5, 1e6);
     size_t length;
-    char *bytes = write_pprof(result.profile, "pprof-uncompressed", 0, &length);
-    struct read_result back = read_pprof(bytes, length, NULL);
+    char *bytes = unit_write("pprof-uncompressed", result.profile, 0, &length);
+    struct unit_read_result back = read_pprof(bytes, length, NULL);
     cr_assert_eq(back.status, 0);
     cr_assert_gt(profile_grand_total(back.profile, 0), 9e18);
     free(bytes);
@@ -800,9 +760,9 @@ Test(pprof, drop_frames_prunes_as_pprof_does)
     protobuf_put_uint64_field(&builder.message, 7, string_of(&builder, "malloc|free"));
     protobuf_put_uint64_field(&builder.message, 8, string_of(&builder, "fr.e"));
     builder_finish(&builder);
-    struct read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
+    struct unit_read_result result = read_pprof(builder.message.bytes, builder.message.length, NULL);
     cr_assert_eq(result.status, 0);
-    char *text = write_folded(result.profile, 0);
+    char *text = unit_folded(result.profile, 0);
     cr_assert_str_eq(text, "main;alloc 1\n"
                            "main;alloc;free 8\n"
                            "main;wrapper 2\n"

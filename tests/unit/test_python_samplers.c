@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "formats/format.h"
+#include "helpers.h"
 #include "model/profile.h"
 #include "util/input.h"
 
@@ -13,36 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct read_result {
-    struct profile *profile;
-    struct read_statistics statistics;
-    int status;
-};
-
-static struct read_result read_text(const char *format_name, const char *text)
+/* Reads text with format_name's reader (NULL: the guessed one). */
+static struct unit_read_result read_text(const char *format_name, const char *text)
 {
-    struct read_result result = {profile_create(), {0}, 0};
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test-input");
-    struct read_options options = {0};
-    const struct format *format = format_name ? format_by_name(format_name) : NULL;
-    if (format_name)
-        cr_assert_not_null(format, "format %s is registered", format_name);
-    result.status = format_read_input(&input, format, result.profile, &options,
-                                      &result.statistics);
-    input_close(&input);
-    return result;
-}
-
-static char *write_folded_type(const struct profile *profile, size_t type)
-{
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream(&text, &size);
-    struct write_options options = {.sample_type = type};
-    cr_assert_eq(format_by_name("folded")->write(file, profile, &options), 0);
-    fclose(file);
-    return text;
+    return unit_read(format_name, text, strlen(text), "test-input", NULL);
 }
 
 static const char *guessed_name(const char *text)
@@ -67,7 +42,7 @@ static uint32_t find_frame(const struct profile *profile, const char *name)
 
 Test(austin, wall_mode_frames_roots_and_metadata)
 {
-    struct read_result result = read_text(
+    struct unit_read_result result = read_text(
         "austin", "# austin: 3.7.0\n# interval: 5000\n# mode: wall\n\n"
                   "P42;T0:42;/w/work.py:<module>:53;/w/work.py:fib:11 300\n"
                   "P42;T0:42;/w/work.py:<module>:53;/w/work.py:fib:12 200\n"
@@ -82,7 +57,7 @@ Test(austin, wall_mode_frames_roots_and_metadata)
     cr_assert_str_eq(profile_string(profile, profile->sample_types[0].unit), "microseconds");
     cr_assert_eq(profile->period, 5000);
     cr_assert_eq(profile_grand_total(profile, 0), 567);
-    char *text = write_folded_type(profile, 0);
+    char *text = unit_folded(profile, 0);
     cr_assert_str_eq(text, "P42;T0:42 7\n"
                            "P42;T0:42;:INVALID: 10\n"
                            "P42;T0:42;<module> (/w/work.py:53);fib (/w/work.py:11) 300\n"
@@ -107,7 +82,7 @@ Test(austin, wall_mode_frames_roots_and_metadata)
 
 Test(austin, memory_mode_splits_allocations_and_releases)
 {
-    struct read_result result = read_text(
+    struct unit_read_result result = read_text(
         "austin", "# mode: memory\nP1;T0:1;a.py:f:1 4096\nP1;T0:1;a.py:f:1 -1024\n"
                   "P1;T0:1;a.py:g:2 -8192\n");
     cr_assert_eq(result.status, 0);
@@ -125,7 +100,7 @@ Test(austin, memory_mode_splits_allocations_and_releases)
 Test(austin, full_mode_has_wall_cpu_and_memory)
 {
     /* No header: the three-value metric tells the mode. */
-    struct read_result result = read_text(
+    struct unit_read_result result = read_text(
         "austin", "P1;T0:1;a.py:f:1 100,0,4096\nP1;T0:1;a.py:f:1 50,1,-100\nP1;T0:2 20,0,0\n");
     cr_assert_eq(result.status, 0);
     struct profile *profile = result.profile;
@@ -139,7 +114,7 @@ Test(austin, full_mode_has_wall_cpu_and_memory)
 
 Test(austin, windows_paths_and_kernel_frames)
 {
-    struct read_result result = read_text(
+    struct unit_read_result result = read_text(
         "austin", "P1;T0:1;C:\\app\\main.py:run:9;kernel:do_syscall_64:0 5\n");
     cr_assert_eq(result.status, 0);
     uint32_t run = find_frame(result.profile, "run (C:\\app\\main.py:9)");
@@ -152,7 +127,7 @@ Test(austin, windows_paths_and_kernel_frames)
 
 Test(austin, errors_name_the_line, .init = cr_redirect_stderr)
 {
-    struct read_result result = read_text("austin", "# mode: wall\nP1;T0:1;a.py:f:1 10\nP1;T0:1;a.py:f:1 1x\n");
+    struct unit_read_result result = read_text("austin", "# mode: wall\nP1;T0:1;a.py:f:1 10\nP1;T0:1;a.py:f:1 1x\n");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
     fflush(stderr);
@@ -172,7 +147,7 @@ Test(austin, rejects_bad_structure, .init = cr_redirect_stderr)
         "# mode: memory\nP1;T0:1 1,0,0\n",  /* full metric in memory mode */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct read_result result = read_text("austin", bad[i]);
+        struct unit_read_result result = read_text("austin", bad[i]);
         cr_assert_eq(result.status, -1, "refused: %s", bad[i]);
         profile_destroy(result.profile);
     }
@@ -189,7 +164,7 @@ Test(austin, probe_wins_over_folded)
 
 Test(pyspy, frames_keep_file_and_line)
 {
-    struct read_result result = read_text(
+    struct unit_read_result result = read_text(
         "pyspy", "thread (0x7F00): MainThread;<module> (work.py:53);fib (work.py:11) 412\n"
                  "thread (0x7F00): MainThread;<module> (work.py:53);fib (work.py:12) 8\n"
                  "process 7:\"python3 x.py\";run (x.py);PyObject_Call (libpython3.11.so) 5\n");
@@ -221,7 +196,7 @@ Test(pyspy, probe_tells_it_from_plain_folded)
 
 Test(pyspy, line_without_count_is_an_error, .init = cr_redirect_stderr)
 {
-    struct read_result result = read_text("pyspy", "a (a.py:1) 3\na (a.py:1)\n");
+    struct unit_read_result result = read_text("pyspy", "a (a.py:1) 3\na (a.py:1)\n");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
     fflush(stderr);
@@ -253,16 +228,16 @@ static const char *const bpftrace_dump =
 
 Test(bpftrace, tuples_of_stacks_several_maps)
 {
-    struct read_result result = read_text(NULL, bpftrace_dump);
+    struct unit_read_result result = read_text(NULL, bpftrace_dump);
     cr_assert_eq(result.status, 0);
     struct profile *profile = result.profile;
     cr_assert_eq(profile->sample_type_count, 3); /* @, @c, @k */
     cr_assert_str_eq(profile_string(profile, profile->sample_types[profile->default_sample_type].type), "@");
-    char *text = write_folded_type(profile, 0);
+    char *text = unit_folded(profile, 0);
     cr_assert_str_eq(text, "main;0x55b877c0e145;entry_SYSCALL_64_after_hwframe;vfs_write 5\n"
                            "main;hot 75\n");
     free(text);
-    text = write_folded_type(profile, (size_t)profile_find_sample_type(profile, "@c"));
+    text = unit_folded(profile, (size_t)profile_find_sample_type(profile, "@c"));
     cr_assert_str_eq(text, "sysw;0xffffffff8a000010;write 14\n");
     free(text);
     uint32_t write_frame = find_frame(profile, "write");
@@ -277,7 +252,7 @@ Test(bpftrace, tuples_of_stacks_several_maps)
 
 Test(bpftrace, unclosed_entry_is_an_error, .init = cr_redirect_stderr)
 {
-    struct read_result result = read_text("bpftrace", "Attaching 1 probe...\n@[\n    main+1\n");
+    struct unit_read_result result = read_text("bpftrace", "Attaching 1 probe...\n@[\n    main+1\n");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
     fflush(stderr);
@@ -287,14 +262,14 @@ Test(bpftrace, unclosed_entry_is_an_error, .init = cr_redirect_stderr)
 
 Test(bpftrace, new_entry_inside_an_entry_is_an_error, .init = cr_redirect_stderr)
 {
-    struct read_result result = read_text("bpftrace", "@[\n    main+1\n@[\n    f\n]: 1\n");
+    struct unit_read_result result = read_text("bpftrace", "@[\n    main+1\n@[\n    f\n]: 1\n");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
 }
 
 Test(bpftrace, negative_value_is_an_error, .init = cr_redirect_stderr)
 {
-    struct read_result result = read_text("bpftrace", "@[\n    main+1\n]: -4\n");
+    struct unit_read_result result = read_text("bpftrace", "@[\n    main+1\n]: -4\n");
     cr_assert_eq(result.status, -1);
     profile_destroy(result.profile);
 }

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 
 #include "formats/format.h"
+#include "helpers.h"
 #include "model/reverse.h"
 #include "render/escape.h"
 #include "render/flame_layout.h"
@@ -111,16 +112,11 @@ Test(palette, multi_palette_rules)
     cr_assert_eq(palette_kind_from_name("nosuch", &kind), -1);
 }
 
+/* Folded text as a profile that keeps its samples' order (the timeline). */
 static struct profile *read_folded_text(const char *text)
 {
-    struct input input;
-    input_open_memory(&input, text, strlen(text), "test");
-    struct profile *profile = profile_create();
     struct read_options options = {.keep_timeline = 1};
-    struct read_statistics statistics = {0};
-    cr_assert_eq(format_read_input(&input, format_by_name("folded"), profile, &options, &statistics), 0);
-    input_close(&input);
-    return profile;
+    return unit_read_folded(text, &options);
 }
 
 static size_t count_boxes_named(const struct profile *profile, const struct flame_layout *layout,

@@ -6,6 +6,7 @@
  * totals). */
 #include <criterion/criterion.h>
 
+#include "helpers.h"
 #include "model/profile.h"
 #include "render/text_peek.h"
 #include "render/text_top.h"
@@ -19,24 +20,6 @@
 
 /* ---------- helpers ---------- */
 
-/* Adds "a;b;c" with value to sample type 0. */
-static void tv_add(struct profile *profile, const char *stack, double value)
-{
-    uint32_t frames[64];
-    size_t depth = 0;
-    const char *begin = stack;
-    for (const char *p = stack;; p++) {
-        if (*p == ';' || *p == '\0') {
-            frames[depth++] = profile_frame_named(profile, begin, (size_t)(p - begin), FRAME_UNKNOWN);
-            begin = p + 1;
-            if (*p == '\0')
-                break;
-        }
-    }
-    uint32_t node = profile_add_stack(profile, frames, depth);
-    profile_add_value(profile, node, 0, value);
-}
-
 /* A CPU profile in nanoseconds, 100 ms in all:
  *   main;a;b 30ms   main;a 10ms   main;b;b;c 20ms   main;c 40ms
  * flat: c 60, b 30, a 10, main 0; cum: main 100, c 60, b 50 (the b;b
@@ -45,10 +28,10 @@ static struct profile *tv_cpu_profile(void)
 {
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "cpu", "nanoseconds");
-    tv_add(profile, "main;a;b", 30e6);
-    tv_add(profile, "main;a", 10e6);
-    tv_add(profile, "main;b;b;c", 20e6);
-    tv_add(profile, "main;c", 40e6);
+    unit_add_stack(profile, "main;a;b", 0, 30e6);
+    unit_add_stack(profile, "main;a", 0, 10e6);
+    unit_add_stack(profile, "main;b;b;c", 0, 20e6);
+    unit_add_stack(profile, "main;c", 0, 40e6);
     return profile;
 }
 
@@ -256,8 +239,8 @@ Test(text_peek, an_edge_repeated_on_a_stack_counts_once)
 {
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "samples", "count");
-    tv_add(profile, "x;y;x;y", 7);
-    tv_add(profile, "x;y", 3);
+    unit_add_stack(profile, "x;y;x;y", 0, 7);
+    unit_add_stack(profile, "x;y", 0, 3);
     struct text_peek_options options = {FLAT_SORT_FLAT, "minimum"};
     char *text = NULL;
     size_t matched = 0;
@@ -313,7 +296,7 @@ Test(text_tree, zero_nodes_left_out_and_hostile_names_escaped)
     struct profile *profile = profile_create();
     profile_add_sample_type(profile, "samples", "count");
     profile_add_sample_type(profile, "other", "count");
-    tv_add(profile, "r;evil\nname", 2);
+    unit_add_stack(profile, "r;evil\nname", 0, 2);
     uint32_t frames[2] = {profile_frame_named(profile, "r", 1, FRAME_UNKNOWN),
                           profile_frame_named(profile, "only-other", 10, FRAME_UNKNOWN)};
     profile_add_value(profile, profile_add_stack(profile, frames, 2), 1, 5);
