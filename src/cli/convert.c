@@ -4,6 +4,7 @@
 #include "../util/memory.h"
 #include "../formats/format.h"
 #include "profile_filters.h"
+#include "view_input.h"
 #include "write_profile.h"
 
 #include <getopt.h>
@@ -95,11 +96,9 @@ static int convert_with(int argc, char **argv, const char *output_path, const ch
         usage(stderr);
         return 2;
     }
-    const struct format *input_format = NULL;
-    if (format_name && !(input_format = format_by_name(format_name))) {
-        fprintf(stderr, "ember convert: unknown format '%s'\n", format_name);
+    const struct format *input_format;
+    if (view_format_by_name(format_name, "convert", &input_format) != 0)
         return 2;
-    }
     struct profile_destination destination;
     if (profile_destination_for_path(&destination, output_path, "convert") < 0)
         return 2;
@@ -113,22 +112,16 @@ static int convert_with(int argc, char **argv, const char *output_path, const ch
                                         .label_frame_keys = label_frame_keys,
                                         .label_frame_key_count = label_frame_key_count};
     struct read_statistics statistics = {0};
-    int status = format_read_input(&input, input_format, profile, &read_options, &statistics);
-    input_close(&input);
-    if (status == 0 && statistics.samples == 0) {
-        fprintf(stderr, "ember convert: %s: no samples found (%llu lines read, %llu malformed)\n",
-                input_label, (unsigned long long)statistics.lines,
-                (unsigned long long)statistics.skipped_lines);
-        status = -1;
-    }
+    int status =
+        view_read_samples(&input, input_format, &read_options, "convert", profile, &statistics);
     long sample_type = status == 0 ? profile_sample_type_or_report(profile, sample_type_name,
                                                                    "convert", input_label)
                                    : -1;
     if (sample_type < 0)
         status = -1;
-    if (status == 0 && statistics.skipped_lines)
-        fprintf(stderr, "ember convert: %s: ignored %llu lines with invalid format\n",
-                input_label, (unsigned long long)statistics.skipped_lines);
+    if (status == 0)
+        view_report_skipped(&input, &statistics, "convert");
+    input_close(&input);
     if (status == 0)
         profile_filter_options_apply(filter, &profile, (size_t)sample_type, "convert");
     if (status == 0)

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "flamegraph.h"
 #include "profile_filters.h"
+#include "view_input.h"
 #include "write_profile.h"
 #include "../formats/format.h"
 #include "../model/diff.h"
@@ -297,13 +298,9 @@ int command_diff(int argc, char **argv)
         fprintf(stderr, "ember diff: BEFORE and AFTER cannot both be standard input\n");
         return 2;
     }
-    const struct format *format = NULL;
-    if (format_name && (!(format = format_by_name(format_name)) || !format->read)) {
-        fprintf(stderr, "ember diff: --format %s: no such readable format; known:\n",
-                format_name);
-        format_list(stderr);
+    const struct format *format;
+    if (view_format_by_name(format_name, "diff", &format) != 0)
         return 2;
-    }
     /* Choose the output before reading anything: a bad -o costs nothing. */
     struct profile_destination destination = {.path = "-", .format = format_by_name("folded")};
     if (output_path && strcmp(output_path, "-") != 0 &&

@@ -6,7 +6,6 @@
  * anchor it with ^ and $ for whole names.
  */
 #include "commands.h"
-#include "profile_filters.h"
 #include "view_input.h"
 #include "../render/text_peek.h"
 
@@ -80,10 +79,9 @@ static int peek_file(const char *path, const struct format *format, const char *
 {
     size_t sample_type;
     struct profile *profile =
-        view_profile_load(path, format, sample_type_name, "peek", &sample_type);
+        view_profile_load(path, format, sample_type_name, filter, "peek", &sample_type);
     if (!profile)
         return 1;
-    profile_filter_options_apply(filter, &profile, sample_type, "peek");
     size_t matched = 0;
     int status = 0;
     if (text_peek(stdout, profile, sample_type, name_matches, pattern, options, &matched) < 0 ||
@@ -102,24 +100,21 @@ int command_peek(int argc, char **argv)
 {
     static const struct option long_options[] = {
         {"sort", required_argument, NULL, 's'},
-        {"unit", required_argument, NULL, 'u'},
-        {"format", required_argument, NULL, 'f'},
-        {"sample-type", required_argument, NULL, 't'},
+        VIEW_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
-        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    struct profile_filter_options filter_options;
-    profile_filter_options_init(&filter_options);
-    struct text_peek_options options = {FLAT_SORT_FLAT, "minimum"};
-    const char *format_name = NULL, *sample_type_name = NULL;
+    struct view_options view;
+    view_options_init(&view);
+    struct text_peek_options options = {FLAT_SORT_FLAT, NULL};
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "s:u:f:t:h", long_options, NULL)) != -1) {
-        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "peek");
-        if (filter_taken < 0)
+    while ((option = getopt_long(argc, argv, "s:" VIEW_SHORT_OPTIONS "h", long_options, NULL)) !=
+           -1) {
+        int taken = view_options_parse(&view, option, optarg, "peek");
+        if (taken < 0)
             return 2;
-        if (filter_taken > 0)
+        if (taken > 0)
             continue;
         switch (option) {
         case 's':
@@ -128,13 +123,6 @@ int command_peek(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'u':
-            if (view_check_unit(optarg, "peek") != 0)
-                return 2;
-            options.unit = optarg;
-            break;
-        case 'f': format_name = optarg; break;
-        case 't': sample_type_name = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -145,15 +133,14 @@ int command_peek(int argc, char **argv)
         return 2;
     }
     const struct format *format;
-    if (view_format_by_name(format_name, "peek", &format) != 0)
-        return 2;
-    struct peek_pattern pattern;
-    if (compile_pattern(&pattern, argv[optind]) != 0)
-        return 2;
-    struct profile_filter *filter = NULL;
-    int status = 2;
-    if (profile_filter_options_compile(&filter_options, "peek", &filter) == 0)
-        status = peek_file(argv[optind + 1], format, sample_type_name, filter, &pattern,
+    struct profile_filter *filter;
+    int status = view_options_finish(&view, "peek", &format, &filter);
+    struct peek_pattern pattern = {NULL, NULL};
+    if (status == 0)
+        status = compile_pattern(&pattern, argv[optind]);
+    options.unit = view.unit;
+    if (status == 0)
+        status = peek_file(argv[optind + 1], format, view.sample_type_name, filter, &pattern,
                            argv[optind], &options);
     profile_filter_destroy(filter);
     pcre2_match_data_free(pattern.match_data);

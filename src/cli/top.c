@@ -10,7 +10,6 @@
 #include "../formats/format.h"
 #include "../formats/pstats.h"
 #include "../render/text_top.h"
-#include "profile_filters.h"
 #include "view_input.h"
 
 #include <errno.h>
@@ -111,10 +110,9 @@ static int top_profile(struct input *input, const struct format *format,
 {
     size_t sample_type;
     struct profile *profile =
-        view_profile_read(input, format, sample_type_name, "top", &sample_type);
+        view_profile_read(input, format, sample_type_name, filter, "top", &sample_type);
     if (!profile)
         return 1;
-    profile_filter_options_apply(filter, &profile, sample_type, "top");
     int status = 0;
     if (text_top_profile(stdout, profile, sample_type, options) < 0 || fflush(stdout) != 0) {
         fprintf(stderr, "ember top: writing the table failed: %s\n", strerror(errno));
@@ -157,26 +155,24 @@ int command_top(int argc, char **argv)
         {"sort", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'n'},
         {"nodecount", required_argument, NULL, 'n'},
-        {"unit", required_argument, NULL, 'u'},
         {"node-fraction", required_argument, NULL, 'F'},
-        {"format", required_argument, NULL, 'f'},
-        {"sample-type", required_argument, NULL, 't'},
+        VIEW_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
-        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    const char *sort_keys = NULL, *format_name = NULL, *sample_type_name = NULL;
-    struct text_top_options options = {FLAT_SORT_FLAT, 0, 0.005, "minimum"};
+    const char *sort_keys = NULL;
+    struct view_options view;
+    view_options_init(&view);
+    struct text_top_options options = {FLAT_SORT_FLAT, 0, 0.005, NULL};
     long limit = -1;
     int option;
     optind = 1;
-    struct profile_filter_options filter_options;
-    profile_filter_options_init(&filter_options);
-    while ((option = getopt_long(argc, argv, "s:n:u:f:t:h", long_options, NULL)) != -1) {
-        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "top");
-        if (filter_taken < 0)
+    while ((option = getopt_long(argc, argv, "s:n:" VIEW_SHORT_OPTIONS "h", long_options, NULL)) !=
+           -1) {
+        int taken = view_options_parse(&view, option, optarg, "top");
+        if (taken < 0)
             return 2;
-        if (filter_taken > 0)
+        if (taken > 0)
             continue;
         switch (option) {
         case 's': sort_keys = optarg; break;
@@ -184,17 +180,10 @@ int command_top(int argc, char **argv)
             if (parse_limit(optarg, &limit) < 0)
                 return 2;
             break;
-        case 'u':
-            if (view_check_unit(optarg, "top") != 0)
-                return 2;
-            options.unit = optarg;
-            break;
         case 'F':
             if (parse_fraction(optarg, &options.node_fraction) < 0)
                 return 2;
             break;
-        case 'f': format_name = optarg; break;
-        case 't': sample_type_name = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -205,11 +194,10 @@ int command_top(int argc, char **argv)
         return 2;
     }
     const struct format *format;
-    if (view_format_by_name(format_name, "top", &format) != 0)
+    struct profile_filter *filter;
+    if (view_options_finish(&view, "top", &format, &filter) != 0)
         return 2;
-    struct profile_filter *filter = NULL;
-    if (profile_filter_options_compile(&filter_options, "top", &filter) < 0)
-        return 2;
+    options.unit = view.unit;
     const char *path = argv[optind];
     struct input input;
     if (input_open(&input, path) < 0) {
@@ -239,7 +227,7 @@ int command_top(int argc, char **argv)
         status = 2;
     } else {
         options.limit = limit;
-        status = top_profile(&input, format, sample_type_name, filter, &options);
+        status = top_profile(&input, format, view.sample_type_name, filter, &options);
     }
     input_close(&input);
     profile_filter_destroy(filter);

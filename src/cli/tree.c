@@ -3,7 +3,6 @@
  * (profile_filters.h: --min-percent and --max-depth prune it), rendered.
  */
 #include "commands.h"
-#include "profile_filters.h"
 #include "view_input.h"
 #include "../render/text_tree.h"
 
@@ -39,10 +38,9 @@ static int tree_file(const char *path, const struct format *format, const char *
 {
     size_t sample_type;
     struct profile *profile =
-        view_profile_load(path, format, sample_type_name, "tree", &sample_type);
+        view_profile_load(path, format, sample_type_name, filter, "tree", &sample_type);
     if (!profile)
         return 1;
-    profile_filter_options_apply(filter, &profile, sample_type, "tree");
     int status = 0;
     if (text_tree(stdout, profile, sample_type, options) < 0 || fflush(stdout) != 0) {
         fprintf(stderr, "ember tree: writing the tree failed: %s\n", strerror(errno));
@@ -55,33 +53,21 @@ static int tree_file(const char *path, const struct format *format, const char *
 int command_tree(int argc, char **argv)
 {
     static const struct option long_options[] = {
-        {"unit", required_argument, NULL, 'u'},
-        {"format", required_argument, NULL, 'f'},
-        {"sample-type", required_argument, NULL, 't'},
+        VIEW_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
-        PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
-    struct profile_filter_options filter_options;
-    profile_filter_options_init(&filter_options);
-    struct text_tree_options options = {"minimum"};
-    const char *format_name = NULL, *sample_type_name = NULL;
+    struct view_options view;
+    view_options_init(&view);
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "u:f:t:h", long_options, NULL)) != -1) {
-        int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "tree");
-        if (filter_taken < 0)
+    while ((option = getopt_long(argc, argv, VIEW_SHORT_OPTIONS "h", long_options, NULL)) != -1) {
+        int taken = view_options_parse(&view, option, optarg, "tree");
+        if (taken < 0)
             return 2;
-        if (filter_taken > 0)
+        if (taken > 0)
             continue;
         switch (option) {
-        case 'u':
-            if (view_check_unit(optarg, "tree") != 0)
-                return 2;
-            options.unit = optarg;
-            break;
-        case 'f': format_name = optarg; break;
-        case 't': sample_type_name = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -92,12 +78,11 @@ int command_tree(int argc, char **argv)
         return 2;
     }
     const struct format *format;
-    if (view_format_by_name(format_name, "tree", &format) != 0)
-        return 2;
-    struct profile_filter *filter = NULL;
-    int status = 2;
-    if (profile_filter_options_compile(&filter_options, "tree", &filter) == 0)
-        status = tree_file(argv[optind], format, sample_type_name, filter, &options);
+    struct profile_filter *filter;
+    int status = view_options_finish(&view, "tree", &format, &filter);
+    struct text_tree_options options = {view.unit};
+    if (status == 0)
+        status = tree_file(argv[optind], format, view.sample_type_name, filter, &options);
     profile_filter_destroy(filter);
     return status;
 }

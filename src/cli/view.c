@@ -9,7 +9,7 @@
 #include "../render/html.h"
 #include "../util/output.h"
 #include "profile_filters.h"
-#include "profile_filters.h"
+#include "view_input.h"
 #include "write_profile.h"
 
 #include <getopt.h>
@@ -55,7 +55,6 @@ enum {
 static int read_profile(const char *path, const struct format *format, int keep_timeline,
                         struct profile *profile)
 {
-    const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
     struct input input;
     if (input_open(&input, path) < 0)
         return -1;
@@ -63,17 +62,10 @@ static int read_profile(const char *path, const struct format *format, int keep_
                                         .keep_timeline = keep_timeline};
     profile->keep_timeline = keep_timeline;
     struct read_statistics statistics = {0};
-    int status = format_read_input(&input, format, profile, &read_options, &statistics);
+    int status = view_read_samples(&input, format, &read_options, "view", profile, &statistics);
+    if (status == 0)
+        view_report_skipped(&input, &statistics, "view");
     input_close(&input);
-    if (status == 0 && statistics.samples == 0) {
-        fprintf(stderr, "ember view: %s: no samples found (%llu lines read, %llu malformed)\n",
-                label, (unsigned long long)statistics.lines,
-                (unsigned long long)statistics.skipped_lines);
-        return -1;
-    }
-    if (status == 0 && statistics.skipped_lines)
-        fprintf(stderr, "ember view: %s: ignored %llu lines with invalid format\n", label,
-                (unsigned long long)statistics.skipped_lines);
     if (status == 0 && profile->sample_type_count == 0)
         profile_add_sample_type(profile, "samples", "count");
     return status;
@@ -168,13 +160,9 @@ int command_view(int argc, char **argv)
                 options.palette);
         return 2;
     }
-    const struct format *format = NULL;
-    if (format_name && (!(format = format_by_name(format_name)) || !format->read)) {
-        fprintf(stderr, "ember view: --format %s: no such readable format; known:\n",
-                format_name);
-        format_list(stderr);
+    const struct format *format;
+    if (view_format_by_name(format_name, "view", &format) != 0)
         return 2;
-    }
     struct profile_filter *filter = NULL;
     if (profile_filter_options_compile(&filter_options, "view", &filter) < 0)
         return 2;
