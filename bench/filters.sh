@@ -16,29 +16,16 @@
 # directory: the hyperfine JSON export is copied there and listed, with
 # the input's size, in BENCH_OUT/formats.tsv for bench/run's report).
 set -euo pipefail
-
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${EMBER_SHARED:-$repo/../shared}
-ember=${EMBER:-$repo/build/ember}
+. "$(dirname "$0")/lib.sh"
 runs=${BENCH_RUNS:-5}
 input=$shared/corpus/large-A.perf.zst
 
-if [ ! -r "$input" ]; then
-    echo "bench/filters.sh: SKIP: $input is absent" >&2
-    exit 0
-fi
-for tool in hyperfine zstd; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "bench/filters.sh: SKIP: $tool is not installed (make deps-bench)" >&2
-        exit 0
-    fi
-done
-[ -x "$ember" ] || { echo "bench/filters.sh: build ember first ($ember)" >&2; exit 1; }
+bench_require_file "$input"
+bench_require_tools hyperfine zstd
+bench_require_ember
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ember-bench-filters.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-zstd -q -d -o "$work/large-A.perf" "$input"
-"$ember" collapse "$work/large-A.perf" >"$work/large-A.folded"
+bench_workdir filters
+bench_unpack_perf "$input" large-A
 rm "$work/large-A.perf"
 echo "large-A: $(wc -l <"$work/large-A.folded") folded stacks" >&2
 

@@ -18,29 +18,16 @@
 # directory: the hyperfine JSON export is copied there and listed, with
 # the input's size, in BENCH_OUT/formats.tsv for bench/run's report).
 set -euo pipefail
-
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${EMBER_SHARED:-$repo/../shared}
-ember=${EMBER:-$repo/build/ember}
+. "$(dirname "$0")/lib.sh"
 runs=${BENCH_RUNS:-5}
 input=$shared/corpus/large-A.perf.zst
 
-if [ ! -r "$input" ]; then
-    echo "bench/text_views.sh: SKIP: $input is absent" >&2
-    exit 0
-fi
-for tool in hyperfine zstd; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "bench/text_views.sh: SKIP: $tool is not installed (make deps-bench)" >&2
-        exit 0
-    fi
-done
-[ -x "$ember" ] || { echo "bench/text_views.sh: build ember first ($ember)" >&2; exit 1; }
+bench_require_file "$input"
+bench_require_tools hyperfine zstd
+bench_require_ember
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ember-bench-text.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-zstd -q -d -o "$work/large-A.perf" "$input"
-"$ember" collapse "$work/large-A.perf" >"$work/large-A.folded"
+bench_workdir text
+bench_unpack_perf "$input" large-A
 "$ember" convert "$work/large-A.folded" -o "$work/large-A.pb.gz"
 echo "large-A: $(stat -c %s "$work/large-A.perf") bytes of perf script," \
     "$(wc -l <"$work/large-A.folded") folded stacks" >&2
