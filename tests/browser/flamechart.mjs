@@ -13,87 +13,30 @@
 // /usr/bin/chromium), WATCHDOG_SECONDS (default 120). Run it through
 // tests/browser/run, which installs playwright-core.
 
-import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
+import {
+    EMBER, blockRequests, finish, launchChromium, near, ok, runEmber, runFailure, serve, startWatchdog, step,
+} from './harness.mjs';
 
-const EMBER = process.env.EMBER || 'build/test/ember';
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const FIXTURE = 'tests/fixtures/flamechart/two-threads.perf-script';
 const FULL_WIDTH = 1180; // 1200 - 2 * 10 px of padding: the whole 11 ms
 
-let checks = 0;
-let failures = 0;
-function ok(condition, name, detail) {
-    checks++;
-    console.log(`${condition ? 'ok' : 'not ok'} - ${name}`);
-    if (!condition) {
-        failures++;
-        if (detail !== undefined)
-            for (const line of String(typeof detail === 'string' ? detail : JSON.stringify(detail)).split('\n'))
-                console.log(`#   ${line}`);
-    }
-    return condition;
-}
-async function step(name, body) {
-    try {
-        await body();
-    } catch (error) {
-        ok(false, `${name} (threw)`, error && error.stack ? error.stack.split('\n').slice(0, 6).join('\n') : error);
-    }
-}
-const near = (a, b, tolerance) => Number.isFinite(a) && Number.isFinite(b) && Math.abs(a - b) <= tolerance;
-const watchdog = setTimeout(() => {
-    console.log('not ok - the browser test finished in time');
-    console.log(`1..${checks + 1}`);
-    process.exit(1);
-}, 1000 * Number(process.env.WATCHDOG_SECONDS || 120));
-watchdog.unref();
+startWatchdog(120);
 
-const run = spawnSync(EMBER, ['flamegraph', '--flamechart', FIXTURE], { encoding: 'utf8', maxBuffer: 16 << 20 });
+const run = runEmber(['flamegraph', '--flamechart', FIXTURE]);
 if (!ok(run.status === 0 && /<svg[\s>]/.test(run.stdout || ''), `${EMBER} flamegraph --flamechart draws the fixture`,
-    `exit ${run.status}\n${(run.stderr || '').slice(0, 2000)}`)) {
-    console.log(`1..${checks}`);
-    process.exit(1);
-}
+    runFailure(run)))
+    finish();
 const svg = run.stdout;
 
-const server = http.createServer((request, response) => {
-    if (new URL(request.url, 'http://127.0.0.1').pathname === '/chart.svg') {
-        response.writeHead(200, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Cache-Control': 'no-store' });
-        response.end(svg);
-    } else {
-        response.writeHead(404);
-        response.end();
-    }
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
-const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ember-chromium-'));
-let context;
-try {
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1300, height: 400 },
-        timeout: 60000,
-    });
-} catch (error) {
-    ok(false, `Chromium starts (${CHROMIUM})`, String(error).slice(0, 2000));
+const server = await serve({ '/chart.svg': { type: 'image/svg+xml; charset=utf-8', body: svg } });
+const origin = server.origin;
+const browser = await launchChromium({ width: 1300, height: 400 });
+if (!browser) {
     server.close();
-    console.log(`1..${checks}`);
-    process.exit(1);
+    finish();
 }
-await context.route('**/*', (route) =>
-    route.request().url().startsWith(origin + '/') ? route.continue() : route.abort());
-const page = context.pages()[0] || (await context.newPage());
-page.setDefaultTimeout(5000);
+await blockRequests(browser.context, (url) => url.startsWith(origin + '/'));
+const page = browser.page;
 const pageErrors = [];
 page.on('pageerror', (error) => pageErrors.push(String(error)));
 
@@ -151,8 +94,6 @@ await step('zoom', async () => {
 });
 
 ok(pageErrors.length === 0, 'no JavaScript error on the page', pageErrors);
-await context.close().catch(() => {});
+await browser.close();
 server.close();
-fs.rmSync(profileDir, { recursive: true, force: true });
-console.log(`1..${checks}`);
-process.exit(failures ? 1 : 0);
+finish();
