@@ -93,23 +93,23 @@ $(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(wildcard tests/unit/*.h) $(BUILD)/te
 # counts them as crashes.
 FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 $(WARNINGS) -fno-sanitize-recover=all
-FUZZ_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/gen/viewer_assets.o
+FUZZ_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/fuzz-library/%.o) $(BUILD)/fuzz-library/gen/viewer_assets.o
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz-library/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
-$(BUILD)/fuzz/obj/gen/%.o: $(BUILD)/gen/%.c
+$(BUILD)/fuzz-library/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
-$(BUILD)/fuzz/libember-fuzz.a: $(FUZZ_OBJECTS)
+$(BUILD)/fuzz-library/libember-fuzz.a: $(FUZZ_OBJECTS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz/libember-fuzz.a
+$(BUILD)/fuzz/%: fuzz/%.c $(wildcard fuzz/*.h) $(BUILD)/fuzz-library/libember-fuzz.a
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(BUILD)/fuzz/libember-fuzz.a $(LIBS)
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer,address,undefined -Isrc -o $@ $< $(BUILD)/fuzz-library/libember-fuzz.a $(LIBS)
 
 fuzzers: $(FUZZ_BINARIES)
 
