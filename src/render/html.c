@@ -2,6 +2,7 @@
  * JSON (see html.h for the layout) followed by the viewer's script. */
 #include "html.h"
 #include "escape.h"
+#include "../model/offcpu.h"
 #include "../util/memory.h"
 
 #include <math.h>
@@ -11,13 +12,15 @@
 void html_options_init(struct html_options *options)
 {
     memset(options, 0, sizeof *options);
-    options->palette = "hot";
+    options->palette = NULL; /* hot, or hotcold for a profile with off-CPU stacks */
 }
 
-static const char *const known_palettes[] = {"hot", "mem", "io", "package"};
+static const char *const known_palettes[] = {"hot", "mem", "io", "package", "hotcold"};
 
 int html_palette_is_known(const char *name)
 {
+    if (!name)
+        return 1; /* the default: hot, or hotcold with off-CPU stacks */
     for (size_t i = 0; i < sizeof known_palettes / sizeof known_palettes[0]; i++)
         if (strcmp(name, known_palettes[i]) == 0)
             return 1;
@@ -264,8 +267,16 @@ static void write_data(FILE *file, const struct profile *profile,
         write_script_cstring(file, options->subtitle);
     else
         fputs("null", file);
+    int off_cpu = offcpu_marker_present(profile);
     fputs(",\"palette\":", file);
-    write_script_cstring(file, options->palette ? options->palette : "hot");
+    write_script_cstring(file, options->palette ? options->palette : off_cpu ? "hotcold" : "hot");
+    /* hotcold: the index in names of the off-CPU marker, or -1 */
+    long marker = -1;
+    uint32_t marker_name = off_cpu ? offcpu_marker_name(profile) : PROFILE_NONE;
+    for (size_t i = 0; i < preorder->name_count && marker_name != PROFILE_NONE; i++)
+        if (preorder->names[i] == marker_name)
+            marker = (long)i;
+    fprintf(file, ",\"offcpu\":%ld", marker);
     fprintf(file, ",\"flamechart\":%s,\"type\":%zu,\"nodes\":%zu,\n\"names\":[",
             options->flamechart ? "true" : "false", options->sample_type, preorder->count);
     for (size_t i = 0; i < preorder->name_count; i++) {

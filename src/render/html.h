@@ -22,6 +22,9 @@
  *             magnitude, else {"f64": base64 of little-endian doubles}
  *   type      the sample type shown first
  *   title, subtitle (subtitle may be null), palette, flamechart (bool)
+ *   offcpu    index in names of the off-CPU marker frame "[off-cpu]"
+ *             (model/offcpu.h), or -1; palette defaults to "hotcold" when
+ *             it is present
  *   diff      null, or {"after": i, "before": j} for differential profiles
  *   timeline  null, or {"count": n, "node": varints of preorder node
  *             indices, "weight": a value column} in input order (flame chart)
@@ -47,7 +50,8 @@ struct html_options {
     const char *subtitle; /* NULL or "": none (ember diff says how it normalized) */
     size_t sample_type;  /* the type shown first */
     int flamechart;      /* open in flame chart mode (when there is a timeline) */
-    const char *palette; /* "hot" (default), "mem", "io", "package" */
+    const char *palette; /* "hot", "mem", "io", "package", "hotcold"; NULL: hot,
+                            or hotcold when the profile has off-CPU stacks */
 };
 
 void html_options_init(struct html_options *options);

@@ -76,6 +76,9 @@
       const r = 80 + Math.floor(60 * a);
       return `rgb(${r},${r},${190 + Math.floor(55 * b)})`;
     },
+    // hot/cold: on-CPU frames as hot; off-CPU frames (the "[off-cpu]" marker
+    // and what is above it) from coldColor, chosen by the caller.
+    hotcold(text) { return PALETTES.hot(text); },
     package(text) {
       const pkg = packageOf(text);
       const hue = Math.floor(360 * nameHash(pkg, 7));
@@ -83,6 +86,12 @@
       return `hsl(${hue},60%,${light}%)`;
     },
   };
+  // flamegraph.pl's blue palette, for off-CPU frames in hotcold
+  function coldColor(text) {
+    const a = nameHash(text, 1);
+    const rg = 80 + Math.floor(60 * a);
+    return `rgb(${rg},${rg},${205 + Math.floor(50 * a)})`;
+  }
   const SEARCH_COLOR = 'rgb(230,0,230)';
 
   // Red where a frame grew (after > before), blue where it shrank, white when

@@ -119,10 +119,21 @@
 
   function mainGraph() { return state.chart ? chart : merged; }
 
+  // hotcold: cold[i] = 1 when the off-CPU marker is node i or an ancestor
+  // (one forward pass; parents precede children), per graph, on first use.
+  function coldOf(graph) {
+    if (!graph.cold) {
+      const cold = graph.cold = new Uint8Array(graph.n);
+      for (let i = 1; i < graph.n; i++) cold[i] = graph.name[i] === data.offcpu || cold[graph.parent[i]];
+    }
+    return graph.cold;
+  }
+
   function colorOf(graph, i) {
     const nm = graph.name[i];
     if (state.matchName && state.matchName[nm]) return SEARCH_COLOR;
     if (graph.before) return diffColor(graph.total[i] - graph.before[i], maxDelta);
+    if (state.palette === 'hotcold' && data.offcpu >= 0 && coldOf(graph)[i]) return coldColor(names[nm]);
     let c = colorCache[nm];
     if (c === undefined) c = colorCache[nm] = PALETTES[state.palette](names[nm]);
     return c;
