@@ -39,7 +39,8 @@ static void usage(FILE *file)
             "      --title TEXT       the page's title (default \"Flame Graph\")\n"
             "      --flamechart       keep the input order and open the flame chart (x is\n"
             "                         time or input order, stacks not merged)\n"
-            "      --palette NAME     colours: hot (default), mem, io, package\n"
+            "      --palette NAME     colours: hot (default; hotcold with [off-cpu] stacks), mem, io,\n"
+            "                         package, hotcold\n"
             "  -h, --help             this text\n");
     profile_filter_options_usage(file);
 }
@@ -156,7 +157,7 @@ int command_view(int argc, char **argv)
         return 2;
     }
     if (!html_palette_is_known(options.palette)) {
-        fprintf(stderr, "ember view: --palette %s: unknown palette (hot, mem, io, package)\n",
+        fprintf(stderr, "ember view: --palette %s: unknown palette (hot, mem, io, package, hotcold)\n",
                 options.palette);
         return 2;
     }
