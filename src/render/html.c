@@ -2,6 +2,7 @@
  * JSON (see html.h for the layout) followed by the viewer's script. */
 #include "html.h"
 #include "escape.h"
+#include "flame_layout.h"
 #include "../model/offcpu.h"
 #include "../util/memory.h"
 
@@ -237,6 +238,46 @@ static double self_column_value(const void *context, size_t index)
     return profile_self_value(column->profile, column->preorder->order[index], column->type);
 }
 
+/* Flame chart by time: start and end of entry i in whole nanoseconds
+ * from the origin, and its band. */
+static double chart_start_ns(const void *context, size_t index)
+{
+    const struct flame_chart_times *times = context;
+    return (double)llround(times->start[index] * 1e9);
+}
+
+static double chart_end_ns(const void *context, size_t index)
+{
+    const struct flame_chart_times *times = context;
+    return (double)llround(times->end[index] * 1e9);
+}
+
+static double chart_band(const void *context, size_t index)
+{
+    const struct flame_chart_times *times = context;
+    return times->lane[index];
+}
+
+/* "times":{origin (input clock, s), span (ns), bands, band, start, end}
+ * when the timeline can be drawn by time, else null. */
+static void write_chart_times(FILE *file, const struct profile *profile)
+{
+    struct flame_chart_times times;
+    if (flame_chart_times(profile, &times) != 0) {
+        fputs("null", file);
+        return;
+    }
+    fprintf(file, "{\"origin\":%.9f,\"span\":%.0f,\"bands\":%zu,\"band\":", times.origin,
+            (double)llround(times.span * 1e9), times.lane_count);
+    write_value_column(file, times.count, chart_band, &times);
+    fputs(",\n\"start\":", file);
+    write_value_column(file, times.count, chart_start_ns, &times);
+    fputs(",\n\"end\":", file);
+    write_value_column(file, times.count, chart_end_ns, &times);
+    fputc('}', file);
+    flame_chart_times_free(&times);
+}
+
 static double timeline_weight(const void *context, size_t index)
 {
     const struct profile *profile = context;
@@ -326,6 +367,8 @@ static void write_data(FILE *file, const struct profile *profile,
         base64_finish(&writer);
         fputs("\",\"weight\":", file);
         write_value_column(file, profile->timeline_count, timeline_weight, profile);
+        fputs(",\n\"times\":", file);
+        write_chart_times(file, profile);
         fputc('}', file);
     } else {
         fputs("null", file);

@@ -27,7 +27,12 @@
  *             it is present
  *   diff      null, or {"after": i, "before": j} for differential profiles
  *   timeline  null, or {"count": n, "node": varints of preorder node
- *             indices, "weight": a value column} in input order (flame chart)
+ *             indices, "weight": a value column, "times": ...} in input
+ *             order (flame chart); times is null, or when every entry has
+ *             a time (flame_chart_times in flame_layout.h) {"origin":
+ *             seconds on the input's clock, "span": ns, "bands": lanes,
+ *             "band", "start", "end": value columns per entry, start and
+ *             end in whole ns from the origin (end == start: not drawn)}
  *
  * Totals, layout and per-name aggregates are computed in the browser.
  *

@@ -498,17 +498,18 @@ if (files.tiny) await step('tiny frames merged', async () => {
 // hand-trace.json (tests/fixtures/chrome, written by hand): thread 1 runs
 // frame 1000-2000 us with layout 1000-1300 and paint 1500-1900 inside;
 // thread 2 runs decode 1200-1600 with inflate 1250-1350 inside. The chart
-// lays the threads one after the other (1000 + 400 us), each in time order.
+// is drawn by time: x = time from 1000 us over the 1000 us, thread 2 in a
+// band above thread 1's.
 if (files.trace) await step('flame chart of a Chrome trace', async () => {
     await open('trace');
     const width = await canvasWidth();
-    const scale = width / 1400;
+    const scale = width / 1000;
     const main = ['main (pid 7, tid 1)', 'frame'];
     const expect = [
         [[...main, 'layout'], 0, 300],
         [[...main, 'paint'], 500, 400],
-        [['pid 7, tid 2', 'decode'], 1000, 400],
-        [['pid 7, tid 2', 'decode', 'inflate "zlib"'], 1050, 100],
+        [['pid 7, tid 2', 'decode'], 200, 400],
+        [['pid 7, tid 2', 'decode', 'inflate "zlib"'], 250, 100],
     ];
     for (const [framePath, start, duration] of expect) {
         const b = await box(framePath);
@@ -518,6 +519,8 @@ if (files.trace) await step('flame chart of a Chrome trace', async () => {
     const frame = await box(main);
     const paint = await box([...main, 'paint']);
     ok(sameColor(await pixel(frame.x + 400 * scale, paint.y + 5), BACKGROUND_RGB), 'frame\'s own time between layout and paint stays empty above it');
+    const decode = await box(['pid 7, tid 2', 'decode']);
+    ok(decode && paint && decode.y < paint.y, 'thread 2\'s decode, at the same time as thread 1\'s frame, is in a band above it', { decode, paint });
 });
 
 if (files.converted) await step('convert -o out.html', async () => {

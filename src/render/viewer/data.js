@@ -75,7 +75,17 @@
         count,
         node: decodeVarints(data.timeline.node, count, Int32Array),
         weight: decodeColumn(data.timeline.weight, count),
+        times: null,
       };
+      const times = data.timeline.times;
+      if (times) {
+        timeline.times = {
+          origin: times.origin, span: times.span, bands: times.bands,
+          band: decodeColumn(times.band, count),
+          start: decodeColumn(times.start, count),
+          end: decodeColumn(times.end, count),
+        };
+      }
     }
     return { data, n, names: data.names, depth, name, parent, end, types, diff: data.diff, timeline };
   }

@@ -51,7 +51,12 @@
       this.graph = graph;
       this.zoom = 0;
       this.root = 0;
-      this.rows = graph.maxDepth + 1;
+      this.rows = (graph.row ? graph.maxRow : graph.maxDepth) + 1;
+    }
+    // The row a node is drawn in: its depth, or in a flame chart by time
+    // its thread band's base row plus its depth (graph.row).
+    rowOf(i) {
+      return this.graph.row ? this.graph.row[i] : this.graph.depth[i];
     }
     // Makes node the top of the view: the nodes above it are collapsed.
     collapseAbove(node) {
@@ -72,8 +77,8 @@
     width() {
       return Math.max(100, this.host.clientWidth || 800);
     }
-    rowTop(depth, height) {
-      const level = depth - this.graph.depth[this.root];
+    rowTop(row, height) {
+      const level = row - this.rowOf(this.root);
       return this.icicle ? level * ROW : height - (level + 1) * ROW;
     }
     draw() {
@@ -119,7 +124,7 @@
         if (w < MIN_WIDTH) {
           if (w > 0) {
             const left = (x[i] - x0) * scale;
-            if (runDepth !== depth[i] || left - runRight > 1e-6) { flush(); runDepth = depth[i]; runLeft = left; }
+            if (runDepth !== this.rowOf(i) || left - runRight > 1e-6) { flush(); runDepth = this.rowOf(i); runLeft = left; }
             runRight = left + w;
           }
           i = end[i];
@@ -134,7 +139,7 @@
     }
     box(i, left, w, height) {
       const ctx = this.context;
-      const top = this.rowTop(this.graph.depth[i], height);
+      const top = this.rowTop(this.rowOf(i), height);
       ctx.fillStyle = this.options.color(this.graph, i);
       ctx.fillRect(left, top, w > 2 ? w - 1 : w, ROW - 1);
       if (w > 3 * this.charWidth + 6) {
@@ -156,6 +161,7 @@
       const height = this.height();
       const level = this.icicle ? Math.floor(py / ROW) : Math.floor((height - py) / ROW);
       if (level < 0 || level >= this.rows || py < 0 || py >= height) return -1;
+      if (g.row) return this.nodeAtRow(this.rowOf(this.root) + level, px);
       const target = g.depth[this.root] + level;
       const z = this.zoom;
       if (target <= g.depth[z]) {
@@ -177,6 +183,20 @@
       }
       return node;
     }
+    // Flame chart by time: the node drawn in row at x = px (the zoomed
+    // node, its ancestors, or a descendant wide enough to be drawn), or -1.
+    nodeAtRow(row, px) {
+      const g = this.graph;
+      const z = this.zoom;
+      for (let a = z; a >= 0; a = g.parent[a]) if (g.row[a] === row) return a;
+      const scale = (this.drawnWidth || this.width()) / g.total[z];
+      const value = g.x[z] + px / scale;
+      for (let c = z + 1, e = g.end[z]; c < e; c++) {
+        if (g.row[c] === row && g.total[c] > 0 && value >= g.x[c] && value < g.x[c] + g.total[c])
+          return g.total[c] * scale < MIN_WIDTH ? -1 : c;
+      }
+      return -1;
+    }
     // Where node is drawn, in page coordinates (for tests), or null.
     boxOf(node) {
       const g = this.graph;
@@ -192,7 +212,7 @@
         w = g.total[node] * scale;
       }
       if (g.depth[node] < g.depth[this.root]) return null;
-      const top = this.rowTop(g.depth[node], height);
+      const top = this.rowTop(this.rowOf(node), height);
       return { x: rect.left + left, y: rect.top + top, width: w, height: ROW - 1 };
     }
     hover(event) {

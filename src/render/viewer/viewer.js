@@ -87,6 +87,7 @@
   // The flame chart: each timeline sample's stack, consecutive samples
   // sharing a prefix share its boxes; x is the running sum of weights.
   function buildChart() {
+    if (profile.timeline.times) return buildTimedChart();
     const t = profile.timeline;
     const trie = { count: 1, parent: [-1], name: [0], self: [0], depth: [0], start: [0] };
     let clock = 0; // the running sum of weights: where the next box starts
@@ -115,6 +116,83 @@
     // parent's own time shows between its children where it happened.
     graph.x = Float64Array.from(trie.start);
     return graph;
+  }
+
+  // The flame chart by time (the timeline has times: data.timeline.times,
+  // placed by the rules of the SVG's chart): each thread's samples in
+  // their band, in input order; consecutive samples sharing a prefix share
+  // its boxes, a gap in time or a new band closes them all. x is
+  // nanoseconds from the origin, total a box's duration (its first
+  // sample's start to its last one's end); the root spans the whole time.
+  // Bands are stacked bottom-up with an empty row between them: row =
+  // band base + depth (graph.row, used by FlameView).
+  function buildTimedChart() {
+    const t = profile.timeline, times = t.times;
+    const order = [];
+    for (let k = 0; k < t.count; k++) if (times.end[k] > times.start[k]) order.push(k);
+    order.sort((a, b) => times.band[a] - times.band[b] || a - b);
+    const box = { name: [0], depth: [0], band: [0], start: [0], stop: [times.span] };
+    const openTree = [0], openChart = [0];
+    const path = [];
+    let band = -1, lastEnd = -1;
+    for (const k of order) {
+      if (times.band[k] !== band || times.start[k] !== lastEnd) { openTree.length = 1; openChart.length = 1; }
+      band = times.band[k];
+      lastEnd = times.end[k];
+      path.length = 0;
+      for (let node = t.node[k]; node > 0; node = profile.parent[node]) path.push(node);
+      path.reverse();
+      let same = 0;
+      while (same < path.length && same + 1 < openTree.length && openTree[same + 1] === path[same]) same++;
+      openTree.length = same + 1; openChart.length = same + 1;
+      for (let d = same; d < path.length; d++) {
+        const c = box.name.length;
+        box.name.push(profile.name[path[d]]); box.depth.push(d + 1); box.band.push(band);
+        box.start.push(times.start[k]); box.stop.push(times.end[k]);
+        openTree.push(path[d]); openChart.push(c);
+      }
+      for (let d = 1; d < openChart.length; d++) box.stop[openChart[d]] = times.end[k];
+    }
+    // boxes are made in preorder: only the open path gets children
+    const depth = Int32Array.from(box.depth);
+    const { parent, end } = treeFromDepths(depth);
+    const m = depth.length;
+    const duration = new Float64Array(m), self = new Float64Array(m);
+    for (let i = 0; i < m; i++) duration[i] = self[i] = box.stop[i] - box.start[i];
+    for (let i = 1; i < m; i++) self[parent[i]] -= duration[i];
+    const graph = makeGraph(parent, depth, Int32Array.from(box.name), end, self, null);
+    graph.total = duration;
+    graph.x = Float64Array.from(box.start);
+    const bandDepth = new Int32Array(times.bands + 1);
+    for (let i = 1; i < m; i++) if (depth[i] > bandDepth[box.band[i]]) bandDepth[box.band[i]] = depth[i];
+    const base = new Int32Array(times.bands + 1);
+    for (let b = 1; b <= times.bands; b++) base[b] = base[b - 1] + bandDepth[b - 1] + 1;
+    graph.row = new Int32Array(m);
+    let maxRow = 0;
+    for (let i = 1; i < m; i++) {
+      graph.row[i] = base[box.band[i]] + depth[i];
+      if (graph.row[i] > maxRow) maxRow = graph.row[i];
+    }
+    graph.maxRow = maxRow;
+    graph.timed = true;
+    return graph;
+  }
+
+  // A flame chart by time's tooltip line, as the SVG's:
+  // "D us, from S to E UNIT, P%" (D in whole microseconds, nanoseconds
+  // when the chart spans less than a millisecond; times from its start).
+  function timedDuration(g, value) {
+    const small = g.total[0] < 1e6;
+    return groupDigits(value / (small ? 1 : 1e3)) + (small ? ' ns' : ' us');
+  }
+  function timedText(g, node) {
+    const span = g.total[0];
+    const duration = timedDuration(g, g.total[node]);
+    const [scale, unit] = span < 1e3 ? [1, 'ns'] : span < 1e6 ? [1e3, 'us'] : span < 1e9 ? [1e6, 'ms'] : [1e9, 's'];
+    const decimals = scale === 1e9 ? 6 : 3;
+    const from = g.x[node] / scale, to = (g.x[node] + g.total[node]) / scale;
+    return duration + ', from ' + from.toFixed(decimals) + ' to ' + to.toFixed(decimals) + ' ' + unit + ', ' +
+      percent(g.total[node], span);
   }
 
   function mainGraph() { return state.chart ? chart : merged; }
@@ -234,7 +312,10 @@
     tooltip.textContent = '';
     element('div', { className: 'name', text: names[g.name[node]] }, tooltip);
     const lines = [];
-    if (g.before) {
+    if (g.timed) {
+      lines.push(timedText(g, node));
+      lines.push('Self: ' + timedDuration(g, g.self[node]));
+    } else if (g.before) {
       const after = g.total[node], before = g.before[node];
       const change = after - before;
       lines.push('Before: ' + formatValue(before, type) + ' (' + percent(before, g.before[0]) + ')');
@@ -291,7 +372,7 @@
     const refocus = state.focus >= 0;
     state.focus = -1;
     if (refocus) { rebuild(); return; }
-    mainView.root = 0; mainView.zoom = 0; mainView.rows = mainView.graph.maxDepth + 1;
+    mainView.root = 0; mainView.zoom = 0; mainView.rows = (mainView.graph.row ? mainView.graph.maxRow : mainView.graph.maxDepth) + 1;
     drawMain();
   }
 
@@ -682,6 +763,16 @@
       const view = views[viewName || 'main'];
       const node = findPath(view, path);
       return node < 0 ? null : view.boxOf(node);
+    },
+    // Flame chart by time: every box of the main view (name, row, start
+    // and end in ns from the origin, where it is drawn), else null.
+    chartBoxes() {
+      const g = mainView.graph;
+      if (!g.timed) return null;
+      const boxes = [];
+      for (let i = 1; i < g.n; i++)
+        boxes.push({ name: names[g.name[i]], row: g.row[i], start: g.x[i], end: g.x[i] + g.total[i], box: mainView.boxOf(i) });
+      return boxes;
     },
     // The frame of the main view at page coordinates: its path and box.
     probe(clientX, clientY) {
