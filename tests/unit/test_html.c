@@ -7,6 +7,7 @@
 #include "model/profile.h"
 #include "render/html.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,4 +240,53 @@ Test(html, palettes)
     cr_assert(html_palette_is_known("hot"));
     cr_assert(html_palette_is_known("package"));
     cr_assert_not(html_palette_is_known("java"));
+}
+
+/* A timeline with times: per entry its band and start/end in ns from the
+ * origin, by flame_layout.h's rules, computed by hand. Thread t1 is
+ * sampled at 10.000, .001, .002 and .010 s (typical interval 1 ms: the
+ * sample at .002 covers 1 ms, then a gap), t2 once at 10.0005 s (one
+ * interval); t1 comes first, so it is band 0. */
+Test(html, timeline_times)
+{
+    struct profile *profile = profile_create();
+    profile_add_sample_type(profile, "samples", "count");
+    uint32_t t1 = profile_intern_cstring(profile, "t1"), t2 = profile_intern_cstring(profile, "t2");
+    uint32_t ab = unit_add_stack(profile, "a;b", 0, 3);
+    uint32_t ac = unit_add_stack(profile, "a;c", 0, 1);
+    uint32_t x = unit_add_stack(profile, "x", 0, 1);
+    profile_timeline_append(profile, 10.0, t1, ab, 1);
+    profile_timeline_append(profile, 10.0005, t2, x, 1);
+    profile_timeline_append(profile, 10.001, t1, ab, 1);
+    profile_timeline_append(profile, 10.002, t1, ac, 1);
+    profile_timeline_append(profile, 10.010, t1, ab, 1);
+    char *html = html_of(profile, NULL);
+    const char *times = strstr(html, "\"times\":{\"origin\":10.000000000,\"span\":11000000,\"bands\":2,");
+    cr_assert(times, "%s", html);
+    uint64_t values[8];
+    /* zigzag varints: 2v */
+    uint64_t bands[] = {0, 2, 0, 0, 0};
+    uint64_t starts[] = {0, 1000000, 2000000, 4000000, 20000000};
+    uint64_t ends[] = {2000000, 3000000, 4000000, 6000000, 22000000};
+    const char *band = strstr(times, "\"band\":");
+    const char *start = strstr(times, "\"start\":");
+    const char *end = strstr(times, "\"end\":");
+    cr_assert(band && start && end);
+    cr_assert_eq(html_decode_varints(band, "varint", values, 8), 5);
+    cr_assert_arr_eq(values, bands, sizeof bands);
+    cr_assert_eq(html_decode_varints(start, "varint", values, 8), 5);
+    cr_assert_arr_eq(values, starts, sizeof starts);
+    cr_assert_eq(html_decode_varints(end, "varint", values, 8), 5);
+    cr_assert_arr_eq(values, ends, sizeof ends);
+    free(html);
+    profile_destroy(profile);
+
+    /* a timeline without times: no placement by time */
+    profile = profile_create();
+    profile_add_sample_type(profile, "samples", "count");
+    profile_timeline_append(profile, NAN, PROFILE_NONE, unit_add_stack(profile, "a", 0, 1), 1);
+    html = html_of(profile, NULL);
+    cr_assert(strstr(html, "\"times\":null"), "%s", html);
+    free(html);
+    profile_destroy(profile);
 }
