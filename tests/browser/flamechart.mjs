@@ -149,6 +149,12 @@ await step('viewer by time', async () => {
     const helperHit = await probe(2, helper);
     ok(helperHit && helperHit.path.join(';') === 'app;thread_start;helper', 'hit testing finds helper in the upper band',
         helperHit);
+    // ^(work|helper)$ runs [0,2.5) and [10,11) ms in either band: 3.5 of 11 ms
+    await page.fill('#search', '^(work|helper)$');
+    await page.waitForTimeout(100);
+    const matched = await page.evaluate(() => document.getElementById('matched').textContent);
+    ok(matched === 'Matched: 31.82%', `searching ^(work|helper)$ matches the time either runs (${matched})`);
+    await page.fill('#search', '');
     const io = boxes.find((b) => b.name === 'io');
     await page.mouse.move(io.box.x + io.box.width / 2, io.box.y + io.box.height / 2);
     const lines = await page.evaluate(() => [...document.getElementById('tooltip').children].map((c) => c.textContent));

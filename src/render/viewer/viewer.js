@@ -476,8 +476,23 @@
     if (!state.matchName) { matchedText.textContent = ''; return; }
     const g = mainGraph();
     let sum = 0;
+    const spans = []; // by time: [start, end) of the matches, for their union
     for (let i = 1; i < g.n;) {
-      if (state.matchName[g.name[i]] && g.total[i] > 0) { sum += g.total[i]; i = g.end[i]; } else i++;
+      if (state.matchName[g.name[i]] && g.total[i] > 0) {
+        sum += g.total[i];
+        if (g.timed) spans.push([g.x[i], g.x[i] + g.total[i]]);
+        i = g.end[i];
+      } else i++;
+    }
+    if (g.timed) {
+      // the share of the time during which a match runs, in any band
+      spans.sort((a, b) => a[0] - b[0]);
+      sum = 0;
+      let from = 0, to = -1;
+      for (const [start, stop] of spans) {
+        if (start > to) { if (to > from) sum += to - from; from = start; to = stop; } else if (stop > to) to = stop;
+      }
+      if (to > from) sum += to - from;
     }
     matchedText.textContent = 'Matched: ' + percent(sum, g.total[0]);
   }
