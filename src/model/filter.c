@@ -72,27 +72,6 @@ int profile_filter_has_pattern(const struct profile_filter *filter, enum filter_
  * node id order, so a node comes after its parent. */
 typedef uint32_t (*rewrite_stack)(void *context, uint32_t node);
 
-/* A new profile with source's sample types, labels and metadata, and no
- * stacks. */
-static struct profile *empty_copy(const struct profile *source)
-{
-    struct profile *copy = profile_create();
-    for (size_t type = 0; type < source->sample_type_count; type++)
-        profile_add_sample_type(copy, profile_string(source, source->sample_types[type].type),
-                                profile_string(source, source->sample_types[type].unit));
-    copy->default_sample_type = source->default_sample_type;
-    copy->differential = source->differential;
-    copy->keep_timeline = source->keep_timeline;
-    copy->start_time = source->start_time;
-    copy->end_time = source->end_time;
-    copy->period = source->period;
-    copy->period_type = profile_import_string(copy, source, source->period_type);
-    for (size_t i = 0; i < source->label_count; i++)
-        profile_add_label(copy, profile_string(source, source->labels[i].key),
-                          profile_string(source, source->labels[i].value));
-    return copy;
-}
-
 /* Imports every frame of source into destination in id order, so a source
  * frame keeps its id (frames are unique tuples); returns the map anyway. */
 static uint32_t *import_frames(struct profile *destination, const struct profile *source)
@@ -382,7 +361,7 @@ static struct profile *apply_names(const struct profile_filter *filter,
                                    const struct profile *source,
                                    struct profile_filter_report *report)
 {
-    struct profile *destination = empty_copy(source);
+    struct profile *destination = profile_create_like(source);
     uint32_t *frame_map = import_frames(destination, source);
     struct name_pass pass = {
         .filter = filter,
@@ -476,7 +455,7 @@ static uint32_t rewrite_shape(void *context, uint32_t node)
 static struct profile *apply_shape(const struct profile_filter *filter,
                                    const struct profile *source, size_t sample_type)
 {
-    struct profile *destination = empty_copy(source);
+    struct profile *destination = profile_create_like(source);
     uint32_t *frame_map = import_frames(destination, source);
     struct shape_pass pass = {
         .filter = filter,

@@ -346,6 +346,25 @@ uint32_t profile_import_frame(struct profile *destination, const struct profile 
                          original->line, (enum frame_kind)original->kind);
 }
 
+struct profile *profile_create_like(const struct profile *source)
+{
+    struct profile *copy = profile_create();
+    for (size_t type = 0; type < source->sample_type_count; type++)
+        profile_add_sample_type(copy, profile_string(source, source->sample_types[type].type),
+                                profile_string(source, source->sample_types[type].unit));
+    copy->default_sample_type = source->default_sample_type;
+    copy->differential = source->differential;
+    copy->keep_timeline = source->keep_timeline;
+    copy->start_time = source->start_time;
+    copy->end_time = source->end_time;
+    copy->period = source->period;
+    copy->period_type = profile_import_string(copy, source, source->period_type);
+    for (size_t i = 0; i < source->label_count; i++)
+        profile_add_label(copy, profile_string(source, source->labels[i].key),
+                          profile_string(source, source->labels[i].value));
+    return copy;
+}
+
 void profile_merge(struct profile *destination, const struct profile *source)
 {
     size_t *type_map = xmalloc((source->sample_type_count + 1) * sizeof *type_map);

@@ -122,6 +122,10 @@ struct profile {
 };
 
 struct profile *profile_create(void);
+/* A new profile with source's sample types (same indices), default sample
+ * type, differential flag, timeline setting, times, period and labels, and
+ * no frames or stacks: what transforms (filter, reverse) fill. */
+struct profile *profile_create_like(const struct profile *source);
 void profile_destroy(struct profile *profile);
 
 /* Strings. */

@@ -25,20 +25,7 @@ static size_t reversed_path(const struct profile *source, const struct profile *
 
 struct profile *profile_reverse(const struct profile *source)
 {
-    struct profile *reversed = profile_create();
-    for (size_t type = 0; type < source->sample_type_count; type++)
-        profile_add_sample_type(reversed, profile_string(source, source->sample_types[type].type),
-                                profile_string(source, source->sample_types[type].unit));
-    reversed->default_sample_type = source->default_sample_type;
-    reversed->differential = source->differential;
-    reversed->keep_timeline = source->keep_timeline;
-    reversed->start_time = source->start_time;
-    reversed->end_time = source->end_time;
-    reversed->period = source->period;
-    reversed->period_type = profile_import_string(reversed, source, source->period_type);
-    for (size_t i = 0; i < source->label_count; i++)
-        profile_add_label(reversed, profile_string(source, source->labels[i].key),
-                          profile_string(source, source->labels[i].value));
+    struct profile *reversed = profile_create_like(source);
 
     /* Frame ids map one to one; copy them all in order. */
     uint32_t *frame_map = xmalloc((source->frame_count + 1) * sizeof *frame_map);
