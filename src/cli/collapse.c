@@ -170,6 +170,7 @@ int command_collapse(int argc, char **argv)
             status = -1;
             break;
         }
+        input.any_id_order = 1; /* the output is sorted by name: ids may come in any order */
         uint64_t skipped_before = statistics.skipped_lines;
         status = format_read_input(&input, format, profile, &options, &statistics);
         /* The perf script reader warns about its own skipped lines. */
