@@ -14,7 +14,8 @@
  *    filters are given.
  *  - A stack line is /^\s*(\w+)\s*(.+) \((.*)\)/: address, raw symbol and
  *    module, matched with the same greedy/backtracking outcome as perl.
- *  - Symbols are tidied as the perl does (offset "+0x..." removed, "->"
+ *  - Symbols are tidied as the perl does (src/formats/perf_frames.c, shared
+ *    with the perf record session) (offset "+0x..." removed, "->"
  *    old-style inline chains split, [unknown] replaced by the module's base
  *    name, ';' -> ':', argument lists cut, quotes dropped, Java "L" prefix
  *    removed for java processes) and annotated with _[k] _[j] _[i] on demand.
@@ -38,17 +39,20 @@
  * "ember: FILE:LINE: ..." and fail the read. Unrecognised lines in otherwise
  * valid input are warned about (as the perl warns) and skipped.
  */
-#define _GNU_SOURCE /* memrchr */
+#define _GNU_SOURCE /* memrchr, memmem */
 #include "perf_script.h"
-#include "../record/inline.h"
+#include "perf_frames.h"
 #include "../util/diagnostics.h"
 #include "../util/hash.h"
 #include "../util/memory.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 enum {
     MAX_UNRECOGNISED_WARNINGS = 10,
@@ -99,11 +103,6 @@ static inline int is_word(unsigned char byte)
     return character_classes[byte] & CLASS_WORD;
 }
 
-static inline int is_lower_hex(unsigned char byte)
-{
-    return is_digit(byte) || (unsigned)(byte - 'a') < 6u;
-}
-
 static int bytes_equal(const char *bytes, size_t length, const char *string)
 {
     size_t string_length = strlen(string);
@@ -114,28 +113,6 @@ static int bytes_start_with(const char *bytes, size_t length, const char *prefix
 {
     size_t prefix_length = strlen(prefix);
     return length >= prefix_length && memcmp(bytes, prefix, prefix_length) == 0;
-}
-
-static int bytes_end_with(const char *bytes, size_t length, const char *suffix)
-{
-    size_t suffix_length = strlen(suffix);
-    return length >= suffix_length && memcmp(bytes + length - suffix_length, suffix, suffix_length) == 0;
-}
-
-static const char *find_bytes(const char *haystack, size_t length, const char *needle)
-{
-    size_t needle_length = strlen(needle);
-    if (needle_length == 0 || length < needle_length)
-        return NULL;
-    const char *end = haystack + length - needle_length + 1;
-    for (const char *p = haystack; p < end; p++) {
-        p = memchr(p, needle[0], (size_t)(end - p));
-        if (!p)
-            return NULL;
-        if (memcmp(p, needle, needle_length) == 0)
-            return p;
-    }
-    return NULL;
 }
 
 /* ---- the line grammars ---- */
@@ -464,23 +441,19 @@ struct perf_reader {
     struct key_table stack_cache; /* root frame + leaf-first frames -> tree node */
     char *scratch;          /* frame names under construction */
     size_t scratch_capacity;
-    struct inline_resolver *resolver; /* --inline */
-};
+    struct perf_frame_namer namer; /* frame naming rules, --inline */
 
-static enum frame_kind kind_of_name(const char *name, size_t length)
-{
-    if (bytes_end_with(name, length, "_[k]"))
-        return FRAME_KERNEL;
-    if (bytes_end_with(name, length, "_[j]"))
-        return FRAME_JIT;
-    if (bytes_end_with(name, length, "_[i]"))
-        return FRAME_INLINED;
-    return FRAME_UNKNOWN;
-}
+    /* The second thread of a parallel read (see perf_script_read_parallel)
+     * prints nothing: whatever would make it speak (an unrecognised line,
+     * a dropped event, a cut-off ending) sets needs_serial and stops it, and
+     * the first thread then reads that half again itself, in order. */
+    int quiet;
+    int needs_serial;
+};
 
 static uint32_t frame_for_name(struct perf_reader *reader, const char *name, size_t length)
 {
-    return profile_frame_named(reader->profile, name, length, kind_of_name(name, length));
+    return perf_frame_for_name(reader->profile, name, length);
 }
 
 /* Ensures the scratch buffer holds at least size bytes. */
@@ -491,235 +464,15 @@ static char *scratch_reserve(struct perf_reader *reader, size_t size)
     return reader->scratch;
 }
 
-/* perl: $func =~ m/\.\(.*\)\./ — a Go method name like "net/http.(*Client).Do". */
-static int looks_like_go_method(const char *name, size_t length)
-{
-    const char *open = find_bytes(name, length, ".(");
-    if (!open)
-        return 0;
-    size_t after = (size_t)(open - name) + 2;
-    for (size_t i = length; i >= after + 2; i--)
-        if (name[i - 2] == ')' && name[i - 1] == '.')
-            return 1;
-    return 0;
-}
-
-/* Whether text contains PREFIX, digits, then ".map" (perl: m:/tmp/perf-\d+\.map:
- * when literal_dot, else m/perf-\d+.map/ where the dot is any byte). */
-static int contains_perf_map(struct span text, const char *prefix, int literal_dot)
-{
-    size_t prefix_length = strlen(prefix);
-    const char *search = text.bytes;
-    size_t left = text.length;
-    const char *hit;
-    while ((hit = find_bytes(search, left, prefix)) != NULL) {
-        size_t digits_start = (size_t)(hit - search) + prefix_length;
-        size_t digits_end = digits_start;
-        while (digits_end < left && is_digit((unsigned char)search[digits_end]))
-            digits_end++;
-        if (digits_end > digits_start && left - digits_end >= 4 &&
-            (!literal_dot || search[digits_end] == '.') &&
-            memcmp(search + digits_end + 1, "map", 3) == 0)
-            return 1;
-        /* With "any byte" for the dot, \d+ may give its last digit to it. */
-        if (!literal_dot && digits_end >= digits_start + 2 && left - digits_end >= 3 &&
-            memcmp(search + digits_end, "map", 3) == 0)
-            return 1;
-        size_t advance = (size_t)(hit - search) + 1;
-        search += advance;
-        left -= advance;
-    }
-    return 0;
-}
-
-/* Tidies and annotates one frame name (in scratch, length bytes), returns the
- * new length. part_index > 0 means an old-style "->" inlined part. */
-static size_t tidy_name(struct perf_reader *reader, size_t length, size_t part_index,
-                        struct span module)
-{
-    const struct read_options *options = reader->options;
-    char *name = reader->scratch;
-    /* tidy_generic */
-    for (size_t i = 0; i < length; i++)
-        if (name[i] == ';')
-            name[i] = ':';
-    if (!looks_like_go_method(name, length)) {
-        for (size_t i = 0; i < length; i++) {
-            if (name[i] != '(')
-                continue;
-            if (bytes_start_with(name + i + 1, length - i - 1, "anonymous namespace)"))
-                continue;
-            length = i;
-            break;
-        }
-    }
-    size_t kept = 0;
-    for (size_t i = 0; i < length; i++)
-        if (name[i] != '"' && name[i] != '\'')
-            name[kept++] = name[i];
-    length = kept;
-    /* tidy_java */
-    if (reader->java && length > 0 && name[0] == 'L' && memchr(name, '/', length)) {
-        memmove(name, name + 1, length - 1);
-        length--;
-    }
-    /* annotations */
-    const char *suffix = NULL;
-    if (part_index > 0) {
-        if (!find_bytes(name, length, "_[i]"))
-            suffix = "_[i]";
-    } else if (options->annotate_kernel &&
-               ((module.length > 0 && module.bytes[0] == '[') ||
-                bytes_end_with(module.bytes, module.length, "vmlinux")) &&
-               !find_bytes(module.bytes, module.length, "unknown")) {
-        suffix = "_[k]";
-    } else if (options->annotate_jit && contains_perf_map(module, "/tmp/perf-", 1) &&
-               !find_bytes(name, length, "_[j]")) {
-        suffix = "_[j]";
-    }
-    if (suffix) {
-        name = scratch_reserve(reader, length + 4);
-        memcpy(name + length, suffix, 4);
-        length += 4;
-    }
-    return length;
-}
-
-/* perl: $mod =~ m/(perf-\d+.map|kernel\.|\[[^\]]+\])/ — modules --inline skips. */
-static int inline_skips_module(struct span module)
-{
-    if (contains_perf_map(module, "perf-", 0) || find_bytes(module.bytes, module.length, "kernel."))
-        return 1;
-    /* \[[^\]]+\] : a ']' with a '[' before it, at least one byte apart and
-     * no ']' between them. One pass: remember the first '[' since the last ']'. */
-    size_t open = SIZE_MAX;
-    for (size_t i = 0; i < module.length; i++) {
-        if (module.bytes[i] == '[' && open == SIZE_MAX)
-            open = i;
-        else if (module.bytes[i] == ']') {
-            if (open != SIZE_MAX && i >= open + 2)
-                return 1;
-            open = SIZE_MAX;
-        }
-    }
-    return 0;
-}
-
-static uint64_t parse_hex(struct span text)
-{
-    uint64_t value = 0;
-    for (size_t i = 0; i < text.length; i++) {
-        unsigned char byte = (unsigned char)text.bytes[i];
-        unsigned digit;
-        if (is_digit(byte))
-            digit = byte - '0';
-        else if ((unsigned)((byte | 0x20) - 'a') < 6u)
-            digit = (unsigned)((byte | 0x20) - 'a') + 10;
-        else
-            break;
-        value = value << 4 | digit;
-    }
-    return value;
-}
-
-/* --inline: the frames addr2line-like expansion gives for this line, appended
- * to reader->frames root-first. Returns 1 when it gave any. */
-static int expand_inline(struct perf_reader *reader, const struct stack_fields *fields)
-{
-    if (!reader->resolver || inline_skips_module(fields->module))
-        return 0;
-    const char *const *names;
-    const size_t *lengths;
-    size_t count = inline_resolver_lookup(reader->resolver, fields->module.bytes,
-                                          fields->module.length, parse_hex(fields->address),
-                                          fields->symbol.bytes, fields->symbol.length, &names,
-                                          &lengths);
-    /* perl falls back to perf's symbol for an empty, "??" or "??:??:0" answer. */
-    if (count == 0 ||
-        (count == 1 && (bytes_equal(names[0], lengths[0], "??") ||
-                        bytes_equal(names[0], lengths[0], "??:??:0"))))
-        return 0;
-    for (size_t i = 0; i < count; i++) {
-        GROW(reader->frames, reader->frame_capacity, reader->frame_count + 1);
-        reader->frames[reader->frame_count++] = frame_for_name(reader, names[i], lengths[i]);
-    }
-    return 1;
-}
-
-/* Builds the frames of a stack line, appending their ids root-first to
- * reader->frames (the caller records them in the cache or uses them once). */
+/* Appends the frames of a stack line to reader->frames, root-first (the
+ * naming rules are perf_frames.c's, shared with the record session). */
 static void build_frames(struct perf_reader *reader, const struct stack_fields *fields)
 {
-    if (expand_inline(reader, fields))
-        return;
-    const struct read_options *options = reader->options;
-    struct span symbol = fields->symbol;
-    /* perl: s/\+0x[\da-f]+$// — hex digits hold no '+', so only the last
-     * '+' can start the match. */
-    const char *plus = memrchr(symbol.bytes, '+', symbol.length);
-    if (plus) {
-        size_t at = (size_t)(plus - symbol.bytes);
-        size_t digits = at + 3;
-        if (digits < symbol.length && plus[1] == '0' && plus[2] == 'x') {
-            while (digits < symbol.length && is_lower_hex((unsigned char)symbol.bytes[digits]))
-                digits++;
-            if (digits == symbol.length)
-                symbol.length = at;
-        }
-    }
-    if (symbol.length > 0 && symbol.bytes[0] == '(')
-        return; /* perl skips "(process name)" pseudo frames */
-    /* perl: split /->/ — empty trailing fields are dropped. */
-    size_t last_nonempty = 0, part_count = 0;
-    for (size_t start = 0;;) {
-        const char *arrow = find_bytes(symbol.bytes + start, symbol.length - start, "->");
-        size_t end = arrow ? (size_t)(arrow - symbol.bytes) : symbol.length;
-        part_count++;
-        if (end > start)
-            last_nonempty = part_count;
-        if (!arrow)
-            break;
-        start = end + 2;
-    }
-    size_t start = 0;
-    for (size_t part = 0; part < last_nonempty; part++) {
-        const char *hit = find_bytes(symbol.bytes + start, symbol.length - start, "->");
-        size_t end = hit ? (size_t)(hit - symbol.bytes) : symbol.length;
-        struct span function = {symbol.bytes + start, end - start};
-        start = end + 2;
-        size_t length;
-        if (bytes_equal(function.bytes, function.length, "[unknown]")) {
-            struct span base = {"unknown", 7};
-            if (!bytes_equal(fields->module.bytes, fields->module.length, "[unknown]")) {
-                base = fields->module;
-                const char *slash = memrchr(base.bytes, '/', base.length);
-                if (slash) {
-                    base.length -= (size_t)(slash + 1 - base.bytes);
-                    base.bytes = slash + 1;
-                }
-            }
-            char *name = scratch_reserve(reader, base.length + fields->address.length + 8);
-            length = 0;
-            name[length++] = '[';
-            memcpy(name + length, base.bytes, base.length);
-            length += base.length;
-            if (options->include_addresses) {
-                name[length++] = ' ';
-                name[length++] = '<';
-                memcpy(name + length, fields->address.bytes, fields->address.length);
-                length += fields->address.length;
-                name[length++] = '>';
-            }
-            name[length++] = ']';
-        } else {
-            char *name = scratch_reserve(reader, function.length + 8);
-            memcpy(name, function.bytes, function.length);
-            length = function.length;
-        }
-        length = tidy_name(reader, length, part, fields->module);
-        GROW(reader->frames, reader->frame_capacity, reader->frame_count + 1);
-        reader->frames[reader->frame_count++] = frame_for_name(reader, reader->scratch, length);
-    }
+    struct perf_frame_text text = {fields->address.bytes, fields->address.length,
+                                   fields->symbol.bytes,  fields->symbol.length,
+                                   fields->module.bytes,  fields->module.length};
+    perf_frame_namer_build(&reader->namer, &text, reader->java, &reader->frames,
+                           &reader->frame_count, &reader->frame_capacity);
 }
 
 /* Lines quoted in messages are cut to this many bytes. */
@@ -733,6 +486,10 @@ static int quoted_length(size_t length)
  * back, so that a file of something else gets one clear error instead. */
 static void unrecognised_line(struct perf_reader *reader, const char *line, size_t length)
 {
+    if (reader->quiet) {
+        reader->needs_serial = 1;
+        return;
+    }
     reader->unrecognised_count++;
     reader->statistics->skipped_lines++;
     if (reader->unrecognised_count == 1) {
@@ -864,6 +621,10 @@ static int event_accepted(struct perf_reader *reader, struct span event)
     if (event.length == reader->default_event_length &&
         memcmp(event.bytes, reader->default_event, event.length) == 0)
         return 1;
+    if (reader->quiet) {
+        reader->needs_serial = 1; /* the notice, and which event is first, are the first thread's */
+        return 0;
+    }
     if (!reader->filter_notice_printed) {
         fprintf(stderr, "Filtering for events of type: %.*s\n", (int)event.length, event.bytes);
         reader->filter_notice_printed = 1;
@@ -1041,8 +802,10 @@ static void reader_init(struct perf_reader *reader, struct input *input, struct 
         reader->default_event_length = length;
         reader->filter_notice_printed = statistics->filtered_samples > 0;
     }
-    if (options->inline_frames)
-        reader->resolver = inline_resolver_create(options->inline_context);
+    struct perf_frame_options frame_options = {options->annotate_kernel, options->annotate_jit,
+                                               options->include_addresses,
+                                               options->inline_frames, options->inline_context};
+    perf_frame_namer_init(&reader->namer, profile, &frame_options);
 }
 
 static void reader_free(struct perf_reader *reader)
@@ -1054,7 +817,7 @@ static void reader_free(struct perf_reader *reader)
     free(reader->stack);
     free(reader->scratch);
     free(reader->default_event);
-    inline_resolver_destroy(reader->resolver);
+    perf_frame_namer_free(&reader->namer);
 }
 
 static uint64_t count_newlines(const char *bytes, size_t length)
@@ -1066,6 +829,178 @@ static uint64_t count_newlines(const char *bytes, size_t length)
         bytes++;
     }
     return count;
+}
+
+/* Inputs mapped into memory give their pages back every this many bytes,
+ * and are checked for NUL bytes in chunks of this size. */
+enum { MAPPED_CHUNK = 2 << 20 };
+
+/* Drops the whole pages of [from, to) from this process (the file is mapped
+ * read-only and privately: a page touched again is read from the page
+ * cache), so memory does not grow with the input. */
+static void release_consumed(const char *from, const char *to)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)from + page - 1) & ~(page - 1);
+    uintptr_t end = (uintptr_t)to & ~(page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+/* Reads the lines of mapped data[0, length) (whole lines: the last may lack
+ * its newline only at the end of the input). Returns 0, or -1 after an error
+ * was reported; a quiet reader returns 0 as soon as it needs_serial. */
+static int read_mapped_lines(struct perf_reader *reader, const char *data, size_t length)
+{
+    const char *end = data + length;
+    while (data < end) {
+        size_t chunk_length = (size_t)(end - data) < MAPPED_CHUNK ? (size_t)(end - data)
+                                                                   : MAPPED_CHUNK;
+        const char *chunk_end = data + chunk_length;
+        const char *nul = memchr(data, '\0', chunk_length);
+        if (nul) {
+            if (reader->quiet) {
+                reader->needs_serial = 1;
+                return 0;
+            }
+            uint64_t line = reader->line_number + count_newlines(data, (size_t)(nul - data)) + 1;
+            report_at_line(reader->input, line,
+                           "binary data (a NUL byte) where `perf script` text was expected");
+            return -1;
+        }
+        const char *chunk_start = data;
+        while (data < chunk_end) {
+            const char *newline = memchr(data, '\n', (size_t)(end - data));
+            reader->line_number++;
+            if (!newline) {
+                if (reader->quiet) {
+                    reader->needs_serial = 1;
+                    return 0;
+                }
+                report_at_line(
+                    reader->input, reader->line_number,
+                    "input cut short: the last line has no newline (truncated file?): %.*s",
+                    quoted_length((size_t)(end - data)), data);
+                return -1;
+            }
+            handle_line(reader, data, (size_t)(newline - data));
+            data = newline + 1;
+            if (reader->needs_serial)
+                return 0;
+        }
+        release_consumed(chunk_start, data);
+    }
+    return 0;
+}
+
+/* Inputs at least this big are read on two threads. */
+enum { PARALLEL_MINIMUM_SIZE = 8 << 20 };
+
+struct second_half {
+    struct perf_reader reader;
+    struct read_statistics statistics;
+    const char *data;
+    size_t length;
+};
+
+static void *read_second_half(void *half_pointer)
+{
+    struct second_half *half = half_pointer;
+    read_mapped_lines(&half->reader, half->data, half->length);
+    /* A sample left open at the very end gets a note: the first thread's. */
+    if (half->reader.have_sample)
+        half->reader.needs_serial = 1;
+    return NULL;
+}
+
+/* Where the second half starts: just after the first blank line (the end of
+ * a sample) past the middle, or NULL when there is none. */
+static const char *second_half_start(const char *data, size_t length)
+{
+    const char *found = memmem(data + length / 2, length - length / 2, "\n\n", 2);
+    return found ? found + 2 : NULL;
+}
+
+/* Whether the second thread's result is the one a serial read would have
+ * produced for its half: it spoke of nothing, and the event it took as first
+ * (if any) is the input's first event. */
+static int second_half_usable(struct perf_reader *first, const struct second_half *half)
+{
+    if (half->reader.needs_serial || first->recognised_count == 0)
+        return 0;
+    if (!half->reader.default_event || first->options->event_filter_count > 0)
+        return 1;
+    if (!first->default_event) {
+        /* No event named in the first half: the second half's first is the
+         * input's first. */
+        size_t length = half->reader.default_event_length;
+        first->default_event = xmalloc(length + 1);
+        memcpy(first->default_event, half->reader.default_event, length + 1);
+        first->default_event_length = length;
+        memcpy(first->statistics->first_event, half->statistics.first_event,
+               sizeof first->statistics->first_event);
+        return 1;
+    }
+    return half->reader.default_event_length == first->default_event_length &&
+           memcmp(half->reader.default_event, first->default_event, first->default_event_length) ==
+               0;
+}
+
+/* The two-thread path for a large regular file when the caller does not
+ * depend on id order: the first half is read here, the second (from a
+ * sample boundary) on another thread into its own profile, then merged.
+ * Returns 0 or -1 as perf_script_read, or 1 when it does not apply
+ * (nothing consumed). */
+static int perf_script_read_parallel(struct perf_reader *reader, struct input *input)
+{
+    const struct read_options *options = reader->options;
+    if (!input->any_id_order || options->keep_timeline || options->inline_frames ||
+        reader->profile->keep_timeline || input_remaining_size(input) < PARALLEL_MINIMUM_SIZE)
+        return 1;
+    const char *data;
+    size_t length;
+    void *mapping;
+    size_t mapping_length;
+    if (!input_map_rest(input, &data, &length, &mapping, &mapping_length))
+        return 1;
+    const char *middle = second_half_start(data, length);
+    size_t first_length = middle ? (size_t)(middle - data) : length;
+    struct second_half half = {.data = data + first_length, .length = length - first_length};
+    pthread_t thread;
+    int threaded = 0;
+    if (middle) {
+        struct profile *part = profile_create();
+        reader_init(&half.reader, input, part, options, &half.statistics);
+        half.reader.quiet = 1;
+        if (reader->default_event) { /* continuing a multi-file stream */
+            half.reader.default_event = xmalloc(reader->default_event_length + 1);
+            memcpy(half.reader.default_event, reader->default_event,
+                   reader->default_event_length + 1);
+            half.reader.default_event_length = reader->default_event_length;
+        }
+        threaded = pthread_create(&thread, NULL, read_second_half, &half) == 0;
+        if (!threaded) {
+            reader_free(&half.reader);
+            profile_destroy(part);
+        }
+    }
+    int result = read_mapped_lines(reader, data, threaded ? first_length : length);
+    if (threaded) {
+        pthread_join(thread, NULL);
+        if (result == 0 && second_half_usable(reader, &half)) {
+            profile_merge(reader->profile, half.reader.profile);
+            reader->line_number += half.reader.line_number;
+            reader->statistics->samples += half.statistics.samples;
+            reader->statistics->filtered_samples += half.statistics.filtered_samples;
+            release_consumed(half.data, half.data + half.length);
+        } else if (result == 0) {
+            result = read_mapped_lines(reader, half.data, half.length);
+        }
+        profile_destroy(half.reader.profile);
+        reader_free(&half.reader);
+    }
+    input_unmap(mapping, mapping_length);
+    return result;
 }
 
 static int perf_script_read(struct input *input, struct profile *profile,
@@ -1080,8 +1015,11 @@ static int perf_script_read(struct input *input, struct profile *profile,
     int result = 0;
     const char *block;
     size_t block_length;
-    int status;
-    while ((status = input_next_block(input, &block, &block_length)) > 0) {
+    int status = 0;
+    int parallel = perf_script_read_parallel(&reader, input);
+    if (parallel <= 0)
+        result = parallel;
+    while (parallel > 0 && (status = input_next_block(input, &block, &block_length)) > 0) {
         const char *nul = memchr(block, '\0', block_length);
         if (nul) {
             uint64_t line = reader.line_number + count_newlines(block, (size_t)(nul - block)) + 1;
