@@ -33,6 +33,14 @@
  * a hash table that maps the raw bytes (and whether the process is a java
  * one, which changes tidying) to the final frame ids, so a repeated frame
  * costs one hash and one memcmp; stacks go into the call tree by frame id.
+ * A regular file of 8 MiB or more, when the caller does not need ids in
+ * input order (input->any_id_order: collapse, flamegraph), is mapped and
+ * read on two threads: the second half, from the first blank line past the
+ * middle, into its own profile that is merged afterwards. The second thread
+ * prints nothing; anything it would have to say (an unrecognised line,
+ * another event, a bad byte, an unfinished ending) sends its half back to
+ * the first thread to be read in order, so messages and line numbers are
+ * those of a serial read (tests/e2e/collapse_parallel.sh).
  *
  * Errors: NUL bytes (binary data), a last line without newline (input cut
  * short) and input with no recognisable line at all are reported as
