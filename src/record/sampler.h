@@ -122,6 +122,11 @@ long sampler_drain(struct sampler *sampler, int timeout_ms,
                    int (*consume)(const struct perf_event_header *record, void *context),
                    void *context);
 
+/* 0 once every event reported its end (POLLHUP: each sampled task and
+ * all the tasks that inherited its event exited); always 1 for the whole
+ * system. Updated by sampler_drain() with a non-zero timeout. */
+int sampler_targets_alive(const struct sampler *sampler);
+
 /* Stops every event (the target keeps running untouched); records already
  * in the buffers can still be drained afterwards. */
 void sampler_disable(struct sampler *sampler);
