@@ -204,6 +204,7 @@ int command_top(int argc, char **argv)
         profile_filter_destroy(filter);
         return 1;
     }
+    input.any_id_order = 1; /* rows are ordered by value, then name: ids may come in any order */
     if (!format) {
         const char *head;
         if (input_peek(&input, 1, &head) == 0 && !input.failed) {
