@@ -15,13 +15,23 @@
  * uses libiberty's cplus_demangle (DMGL_AUTO: Itanium C++, and Rust's
  * legacy and v0 manglings), which __cxa_demangle would not cover for Rust
  * v0.
+ *
+ * The second half (symbol_file_cache) serves the perf record session: files
+ * shared between processes and read with libelf the way perf reads them
+ * (symbol_table.c holds perf's alias and size rules).
  */
 #include "symbols.h"
+#include "symbol_table.h"
 #include "../model/arena.h"
 #include "../util/hash.h"
 #include "../util/memory.h"
 
+#include <elfutils/libdwelf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/auxv.h>
+#include <unistd.h>
 #include <gelf.h>
 #include <libiberty/demangle.h>
 #include <stdbool.h>
@@ -358,4 +368,400 @@ int symbolizer_lookup(struct symbolizer *symbolizer, uint64_t address, struct sy
     symbolizer->slot_used++;
     *info = result;
     return slot->found;
+}
+
+/* ---- files shared between processes (see symbols.h) ---- */
+
+struct symbol_file {
+    char *path, *open_path;
+    int fd;                 /* kept open (live processes), else -1 */
+    int loaded;
+    uint8_t build_id[20];
+    size_t build_id_size;
+    const void *image;      /* in-memory ELF (the vDSO), else NULL */
+    size_t image_size;
+    struct symbol_table symbols;
+    dev_t device;
+    ino_t inode;
+    int have_identity;
+};
+
+struct symbol_file_cache {
+    struct symbol_file **files;
+    size_t file_count, file_capacity;
+    struct symbol_file *vdso;
+    void *vdso_copy;
+};
+
+struct symbol_file_cache *symbol_file_cache_create(void)
+{
+    static int initialised;
+    if (!initialised) {
+        elf_version(EV_CURRENT);
+        initialised = 1;
+    }
+    return xcalloc(1, sizeof(struct symbol_file_cache));
+}
+
+static void symbol_file_free(struct symbol_file *file)
+{
+    if (!file)
+        return;
+    if (file->fd >= 0)
+        close(file->fd);
+    symbol_table_free(&file->symbols);
+    free(file->path);
+    free(file->open_path);
+    free(file);
+}
+
+void symbol_file_cache_destroy(struct symbol_file_cache *cache)
+{
+    if (!cache)
+        return;
+    for (size_t i = 0; i < cache->file_count; i++)
+        symbol_file_free(cache->files[i]);
+    symbol_file_free(cache->vdso);
+    free(cache->vdso_copy);
+    free(cache->files);
+    free(cache);
+}
+
+static struct symbol_file *new_symbol_file(const char *path, const char *open_path)
+{
+    struct symbol_file *file = xcalloc(1, sizeof *file);
+    file->path = xmalloc(strlen(path) + 1);
+    strcpy(file->path, path);
+    file->open_path = xmalloc(strlen(open_path) + 1);
+    strcpy(file->open_path, open_path);
+    file->fd = -1;
+    symbol_table_init(&file->symbols);
+    return file;
+}
+
+struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const char *path,
+                                          const char *open_path, int keep_open,
+                                          const uint8_t *build_id, size_t build_id_size)
+{
+    struct stat status;
+    int have_identity = stat(open_path, &status) == 0 && S_ISREG(status.st_mode);
+    for (size_t i = cache->file_count; i-- > 0;) {
+        struct symbol_file *file = cache->files[i];
+        if (have_identity ? (file->have_identity && file->device == status.st_dev &&
+                             file->inode == status.st_ino)
+                          : (!file->have_identity && strcmp(file->path, path) == 0))
+            return file;
+    }
+    struct symbol_file *file = new_symbol_file(path, open_path);
+    if (have_identity) {
+        file->have_identity = 1;
+        file->device = status.st_dev;
+        file->inode = status.st_ino;
+        if (keep_open)
+            file->fd = open(open_path, O_RDONLY | O_CLOEXEC);
+    }
+    if (build_id && build_id_size > 0) {
+        file->build_id_size = build_id_size < sizeof file->build_id ? build_id_size
+                                                                    : sizeof file->build_id;
+        memcpy(file->build_id, build_id, file->build_id_size);
+    }
+    GROW(cache->files, cache->file_capacity, cache->file_count + 1);
+    cache->files[cache->file_count++] = file;
+    return file;
+}
+
+static Elf_Scn *section_of_type(Elf *elf, Elf64_Word type, GElf_Shdr *header)
+{
+    Elf_Scn *section = NULL;
+    while ((section = elf_nextscn(elf, section)) != NULL)
+        if (gelf_getshdr(section, header) && header->sh_type == type)
+            return section;
+    return NULL;
+}
+
+static Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr *header)
+{
+    size_t names;
+    if (elf_getshdrstrndx(elf, &names) != 0)
+        return NULL;
+    Elf_Scn *section = NULL;
+    while ((section = elf_nextscn(elf, section)) != NULL) {
+        if (!gelf_getshdr(section, header))
+            continue;
+        const char *section_name = elf_strptr(elf, names, header->sh_name);
+        if (section_name && strcmp(section_name, name) == 0)
+            return section;
+    }
+    return NULL;
+}
+
+/* An ELF file opened read-only (fd owned by the caller's struct). */
+struct elf_handle {
+    int fd;
+    Elf *elf;
+};
+
+static int elf_handle_open(struct elf_handle *handle, const char *path)
+{
+    handle->elf = NULL;
+    struct stat status;
+    if (stat(path, &status) != 0 || !S_ISREG(status.st_mode))
+        return -1;
+    handle->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (handle->fd < 0)
+        return -1;
+    handle->elf = elf_begin(handle->fd, ELF_C_READ_MMAP, NULL);
+    if (!handle->elf || elf_kind(handle->elf) != ELF_K_ELF) {
+        if (handle->elf)
+            elf_end(handle->elf);
+        close(handle->fd);
+        handle->elf = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void elf_handle_close(struct elf_handle *handle)
+{
+    if (handle->elf) {
+        elf_end(handle->elf);
+        close(handle->fd);
+        handle->elf = NULL;
+    }
+}
+
+static int has_symtab(Elf *elf)
+{
+    GElf_Shdr header;
+    return section_of_type(elf, SHT_SYMTAB, &header) != NULL;
+}
+
+/* Opens the first debug file with a .symtab: by build id, then by
+ * .gnu_debuglink. */
+static int open_debug_file(struct elf_handle *debug, Elf *runtime, const char *path,
+                           const uint8_t *known_id, size_t known_id_size)
+{
+    const void *id = known_id;
+    ssize_t id_size = (ssize_t)known_id_size;
+    const void *own_id;
+    ssize_t own_size = dwelf_elf_gnu_build_id(runtime, &own_id);
+    if (own_size > 0) {
+        id = own_id;
+        id_size = own_size;
+    }
+    char candidate[4096];
+    if (id && id_size > 1) {
+        const uint8_t *bytes = id;
+        int length = snprintf(candidate, sizeof candidate, "/usr/lib/debug/.build-id/%02x/",
+                              bytes[0]);
+        for (ssize_t i = 1; i < id_size && length < (int)sizeof candidate - 8; i++)
+            length += snprintf(candidate + length, sizeof candidate - (size_t)length, "%02x",
+                               bytes[i]);
+        snprintf(candidate + length, sizeof candidate - (size_t)length, ".debug");
+        if (elf_handle_open(debug, candidate) == 0) {
+            if (has_symtab(debug->elf))
+                return 0;
+            elf_handle_close(debug);
+        }
+    }
+    GElf_Word crc;
+    const char *link = dwelf_elf_gnu_debuglink(runtime, &crc);
+    if (!link || !*link || strchr(link, '/'))
+        return -1;
+    const char *slash = strrchr(path, '/');
+    int directory_length = slash ? (int)(slash - path) : 0;
+    const char *patterns[] = {"%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s"};
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        snprintf(candidate, sizeof candidate, patterns[i], directory_length, path, link);
+        if (strcmp(candidate, path) == 0)
+            continue;
+        if (elf_handle_open(debug, candidate) == 0) {
+            if (has_symtab(debug->elf))
+                return 0;
+            elf_handle_close(debug);
+        }
+    }
+    return -1;
+}
+
+static void add_named_symbol(struct symbol_table *table, uint64_t start, uint64_t size,
+                             enum symbol_binding binding, int untyped, const char *name)
+{
+    char *demangled = symbol_demangle(name);
+    const char *chosen = demangled ? demangled : name;
+    symbol_table_add(table, start, size, binding, untyped, chosen, strlen(chosen));
+    free(demangled);
+}
+
+/* perf's dso__load_sym: the symbols of syms (a .symtab, else .dynsym), at
+ * file offsets computed with the section headers of syms (of runtime for
+ * NOBITS sections, as a debug file's are). */
+static void load_elf_symbols(struct symbol_table *table, Elf *syms, Elf *runtime)
+{
+    GElf_Shdr table_header;
+    Elf_Scn *table_section = section_of_type(syms, SHT_SYMTAB, &table_header);
+    if (!table_section)
+        table_section = section_of_type(syms, SHT_DYNSYM, &table_header);
+    if (!table_section || table_header.sh_entsize == 0)
+        return;
+    Elf_Data *data = elf_getdata(table_section, NULL);
+    if (!data)
+        return;
+    size_t count = table_header.sh_size / table_header.sh_entsize;
+    for (size_t i = 0; i < count; i++) {
+        GElf_Sym symbol;
+        if (!gelf_getsym(data, (int)i, &symbol))
+            break;
+        int type = GELF_ST_TYPE(symbol.st_info);
+        int visibility = GELF_ST_VISIBILITY(symbol.st_other);
+        int untyped = type == STT_NOTYPE;
+        if (symbol.st_shndx == SHN_UNDEF || symbol.st_shndx >= SHN_LORESERVE ||
+            symbol.st_name == 0)
+            continue;
+        if (!(type == STT_FUNC || type == STT_GNU_IFUNC || type == STT_OBJECT ||
+              (untyped && visibility != STV_HIDDEN && visibility != STV_INTERNAL)))
+            continue;
+        GElf_Shdr section_header;
+        Elf_Scn *section = elf_getscn(syms, symbol.st_shndx);
+        if (!section || !gelf_getshdr(section, &section_header))
+            continue;
+        if (untyped && !(section_header.sh_flags & SHF_EXECINSTR))
+            continue; /* labels count in code only */
+        if (section_header.sh_type == SHT_NOBITS && runtime != syms) {
+            section = elf_getscn(runtime, symbol.st_shndx);
+            if (!section || !gelf_getshdr(section, &section_header))
+                continue;
+        }
+        const char *name = elf_strptr(syms, table_header.sh_link, symbol.st_name);
+        if (!name || !*name)
+            continue;
+        int bind = GELF_ST_BIND(symbol.st_info);
+        enum symbol_binding binding = bind == STB_GLOBAL ? SYMBOL_GLOBAL
+                                      : bind == STB_WEAK ? SYMBOL_WEAK
+                                                         : SYMBOL_LOCAL;
+        uint64_t start = symbol.st_value - (section_header.sh_addr - section_header.sh_offset);
+        add_named_symbol(table, start, symbol.st_size, binding, untyped, name);
+    }
+}
+
+/* perf 6.1's dso__synthesize_plt_symbols on x86-64: "name@plt" for each
+ * .rela.plt entry, in order, after the .plt header (entries the size of
+ * .plt's sh_entsize). */
+static void load_plt_symbols(struct symbol_table *table, Elf *runtime)
+{
+    GElf_Shdr plt, relocations, dynsym;
+    Elf_Scn *plt_section = section_named(runtime, ".plt", &plt);
+    Elf_Scn *relocation_section = section_named(runtime, ".rela.plt", &relocations);
+    Elf_Scn *dynsym_section = section_of_type(runtime, SHT_DYNSYM, &dynsym);
+    if (!plt_section || !relocation_section || !dynsym_section || plt.sh_entsize == 0 ||
+        relocations.sh_entsize == 0 || relocations.sh_type != SHT_RELA)
+        return;
+    Elf_Data *relocation_data = elf_getdata(relocation_section, NULL);
+    Elf_Data *symbol_data = elf_getdata(dynsym_section, NULL);
+    if (!relocation_data || !symbol_data)
+        return;
+    uint64_t entry_size = plt.sh_entsize, offset = plt.sh_offset;
+    size_t count = relocations.sh_size / relocations.sh_entsize;
+    for (size_t i = 0; i < count; i++) {
+        GElf_Rela relocation;
+        GElf_Sym symbol;
+        if (!gelf_getrela(relocation_data, (int)i, &relocation))
+            break;
+        offset += entry_size;
+        if (!gelf_getsym(symbol_data, (int)GELF_R_SYM(relocation.r_info), &symbol))
+            continue;
+        const char *name = elf_strptr(runtime, dynsym.sh_link, symbol.st_name);
+        if (!name)
+            continue;
+        char *demangled = symbol_demangle(name);
+        char plt_name[512];
+        snprintf(plt_name, sizeof plt_name, "%s@plt", demangled ? demangled : name);
+        free(demangled);
+        symbol_table_add(table, offset, entry_size, SYMBOL_GLOBAL, 0, plt_name, strlen(plt_name));
+    }
+}
+
+static void load_symbol_file(struct symbol_file *file)
+{
+    file->loaded = 1;
+    struct elf_handle runtime = {-1, NULL};
+    if (file->image) {
+        runtime.elf = elf_memory((char *)(uintptr_t)file->image, file->image_size);
+    } else if (file->fd >= 0) {
+        runtime.fd = file->fd;
+        runtime.elf = elf_begin(file->fd, ELF_C_READ_MMAP, NULL);
+    } else {
+        elf_handle_open(&runtime, file->open_path);
+    }
+    if (!runtime.elf || elf_kind(runtime.elf) != ELF_K_ELF) {
+        if (runtime.elf)
+            elf_end(runtime.elf);
+        if (runtime.fd >= 0 && runtime.fd != file->fd)
+            close(runtime.fd);
+        return;
+    }
+    struct elf_handle debug = {-1, NULL};
+    if (!file->image && open_debug_file(&debug, runtime.elf, file->path, file->build_id,
+                                        file->build_id_size) == 0) {
+        load_elf_symbols(&file->symbols, debug.elf, runtime.elf);
+        elf_handle_close(&debug);
+    } else {
+        load_elf_symbols(&file->symbols, runtime.elf, runtime.elf);
+    }
+    /* Duplicates and sizes first (perf fixes the ELF symbols up before it
+     * adds the PLT's, whose entries never share a start with them). */
+    symbol_table_finish(&file->symbols);
+    load_plt_symbols(&file->symbols, runtime.elf);
+    symbol_table_finish(&file->symbols);
+    elf_end(runtime.elf);
+    if (runtime.fd >= 0 && runtime.fd != file->fd)
+        close(runtime.fd);
+    if (file->fd >= 0) {
+        close(file->fd);
+        file->fd = -1;
+    }
+}
+
+const char *symbol_file_lookup(struct symbol_file *file, uint64_t file_offset,
+                               uint64_t *symbol_offset)
+{
+    if (!file->loaded)
+        load_symbol_file(file);
+    const struct symbol_entry *entry = symbol_table_find(&file->symbols, file_offset);
+    if (!entry)
+        return NULL;
+    *symbol_offset = file_offset - entry->start;
+    return symbol_table_name(&file->symbols, entry);
+}
+
+struct symbol_file *symbol_file_cache_vdso(struct symbol_file_cache *cache)
+{
+    if (cache->vdso)
+        return cache->vdso;
+    unsigned long base = getauxval(AT_SYSINFO_EHDR);
+    if (!base)
+        return NULL;
+    /* The image's size: the [vdso] line of our own maps. */
+    FILE *maps = fopen("/proc/self/maps", "re");
+    if (!maps)
+        return NULL;
+    char line[512];
+    size_t size = 0;
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long start, end;
+        if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+            start == base) {
+            size = end - start;
+            break;
+        }
+    }
+    fclose(maps);
+    if (size == 0)
+        return NULL;
+    cache->vdso_copy = xmalloc(size);
+    memcpy(cache->vdso_copy, (const void *)base, size);
+    cache->vdso = new_symbol_file("[vdso]", "[vdso]");
+    cache->vdso->image = cache->vdso_copy;
+    cache->vdso->image_size = size;
+    return cache->vdso;
 }

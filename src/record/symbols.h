@@ -47,6 +47,45 @@ size_t symbolizer_mapping_count(const struct symbolizer *symbolizer);
  * which module, if any). */
 int symbolizer_lookup(struct symbolizer *symbolizer, uint64_t address, struct symbol_info *info);
 
+/* ---- Files shared between processes, named as perf names them ----
+ *
+ * For the perf record session (src/record/session.c): each ELF file is
+ * opened once however many processes map it (files are the same when
+ * their device and inode are), and its symbols are read as perf reads
+ * them (symbol_table.h): the .symtab of its debug file (/usr/lib/debug/
+ * .build-id/xx/rest.debug, then .gnu_debuglink's name in the file's
+ * directory, its .debug/ and /usr/lib/debug/DIR/), else its own .symtab,
+ * else .dynsym; FUNC, IFUNC, OBJECT and visible NOTYPE symbols, demangled,
+ * at file offsets (st_value less the section's address minus its offset,
+ * perf's "adjusted" symbols), plus "name@plt" for PLT entries. Lookups are
+ * by offset in the file (address - mapping start + mapping offset), which
+ * is also the address perf script prints for user frames.
+ */
+struct symbol_file_cache;
+struct symbol_file;
+
+struct symbol_file_cache *symbol_file_cache_create(void);
+/* Frees every file and name; NULL is allowed. */
+void symbol_file_cache_destroy(struct symbol_file_cache *cache);
+
+/* The file mapped as path; open_path is where to read it (path itself,
+ * or /proc/PID/root/path for a live process in another mount namespace).
+ * keep_open: open it now (a short-lived process's files vanish with its
+ * /proc entry), else on the first lookup. build_id (may be NULL) is the
+ * id the kernel or perf.data recorded, used to find debug info. Never
+ * NULL: a file that cannot be read simply has no symbols. */
+struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const char *path,
+                                          const char *open_path, int keep_open,
+                                          const uint8_t *build_id, size_t build_id_size);
+/* The kernel's vDSO image of this machine (the [vdso] mapping), read from
+ * ember's own process; NULL when it cannot be found. */
+struct symbol_file *symbol_file_cache_vdso(struct symbol_file_cache *cache);
+
+/* The function holding file_offset (name demangled, valid until the
+ * cache is destroyed) and the offset into it; NULL when none does. */
+const char *symbol_file_lookup(struct symbol_file *file, uint64_t file_offset,
+                               uint64_t *symbol_offset);
+
 /* Demangles a C++ or Rust symbol (without parameters). Returns a malloc'ed
  * string, or NULL when name is not a mangled name. */
 char *symbol_demangle(const char *name);

@@ -1,0 +1,130 @@
+/* symbol_table.c — sorted code symbols with perf's alias and size rules;
+ * see symbol_table.h. */
+#include "symbol_table.h"
+#include "../util/memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void symbol_table_init(struct symbol_table *table)
+{
+    memset(table, 0, sizeof *table);
+}
+
+void symbol_table_free(struct symbol_table *table)
+{
+    free(table->entries);
+    free(table->names);
+    memset(table, 0, sizeof *table);
+}
+
+void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
+                      enum symbol_binding binding, int untyped, const char *name, size_t length)
+{
+    if (table->names_length + length + 1 > UINT32_MAX || table->count >= UINT32_MAX)
+        return;
+    GROW(table->entries, table->capacity, table->count + 1);
+    GROW(table->names, table->names_capacity, table->names_length + length + 1);
+    memcpy(table->names + table->names_length, name, length);
+    table->names[table->names_length + length] = '\0';
+    table->entries[table->count] = (struct symbol_entry){
+        start, start + size, (uint32_t)table->names_length, (uint32_t)table->count,
+        (uint8_t)binding, (uint8_t)(untyped != 0)};
+    table->count++;
+    table->names_length += length + 1;
+    table->finished = 0;
+}
+
+static int compare_entries(const void *left, const void *right)
+{
+    const struct symbol_entry *a = left, *b = right;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static size_t leading_underscores(const char *name)
+{
+    size_t count = 0;
+    while (name[count] == '_')
+        count++;
+    return count;
+}
+
+/* perf's choose_best_symbol: 1 when a is kept over b. */
+static int first_is_better(const struct symbol_table *table, const struct symbol_entry *a,
+                           const struct symbol_entry *b)
+{
+    uint64_t size_a = a->end - a->start, size_b = b->end - b->start;
+    if (size_b == 0 && size_a > 0)
+        return 1;
+    if (size_a == 0 && size_b > 0)
+        return 0;
+    if (a->untyped != b->untyped)
+        return !a->untyped;
+    int weak_a = a->binding == SYMBOL_WEAK, weak_b = b->binding == SYMBOL_WEAK;
+    if (weak_a != weak_b)
+        return !weak_a;
+    int global_a = a->binding == SYMBOL_GLOBAL, global_b = b->binding == SYMBOL_GLOBAL;
+    if (global_a != global_b)
+        return global_a;
+    const char *name_a = table->names + a->name, *name_b = table->names + b->name;
+    size_t under_a = leading_underscores(name_a), under_b = leading_underscores(name_b);
+    if (under_a != under_b)
+        return under_a < under_b;
+    size_t length_a = strlen(name_a), length_b = strlen(name_b);
+    if (length_a != length_b)
+        return length_a > length_b;
+    /* perf's x86 tie-break avoids the "SyS" syscall aliases. */
+    if (strncmp(name_a, "SyS", 3) == 0 || strncmp(name_a, "compat_SyS", 10) == 0)
+        return 0;
+    return 1;
+}
+
+void symbol_table_finish(struct symbol_table *table)
+{
+    if (table->finished)
+        return;
+    table->finished = 1;
+    if (table->count == 0)
+        return;
+    qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
+    /* One symbol per start. */
+    size_t kept = 0;
+    for (size_t i = 0; i < table->count; i++) {
+        if (kept > 0 && table->entries[kept - 1].start == table->entries[i].start) {
+            if (!first_is_better(table, &table->entries[kept - 1], &table->entries[i]))
+                table->entries[kept - 1] = table->entries[i];
+            continue;
+        }
+        table->entries[kept++] = table->entries[i];
+    }
+    table->count = kept;
+    /* Zero-size symbols end where the next one starts. */
+    for (size_t i = 0; i + 1 < table->count; i++)
+        if (table->entries[i].end == table->entries[i].start)
+            table->entries[i].end = table->entries[i + 1].start;
+    struct symbol_entry *last = &table->entries[table->count - 1];
+    if (last->end == last->start)
+        last->end = ((last->start + 4095) & ~(uint64_t)4095) + 4096;
+}
+
+const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address)
+{
+    size_t low = 0, high = table->count;
+    while (low < high) {
+        size_t middle = low + (high - low) / 2;
+        if (table->entries[middle].start <= address)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    /* The nearest start at or below address, then (symbols may nest: a
+     * sized symbol holding smaller ones) the few before it. */
+    for (size_t i = low, tries = 0; i > 0 && tries < 4; i--, tries++) {
+        const struct symbol_entry *entry = &table->entries[i - 1];
+        if (address < entry->end || (address == entry->start && entry->start == entry->end))
+            return entry;
+    }
+    return NULL;
+}

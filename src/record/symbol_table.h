@@ -1,0 +1,57 @@
+/* symbol_table.h — a sorted table of code symbols with perf's rules for
+ * choosing among aliases and sizing symbols, so lookups name addresses as
+ * `perf script` does.
+ *
+ * Design: entries (start, end, binding, type, name offset) in one array,
+ * names in one byte buffer. symbol_table_finish() sorts by start (stable:
+ * insertion order among equal starts, as perf's tree keeps them), keeps
+ * one symbol per start (perf's choose_best_symbol: non-zero size, then not
+ * weak, then global, then fewer leading underscores, then the longer name,
+ * then the first), and gives zero-size symbols the next symbol's start as
+ * end (perf's symbols__fixup_end; the last one ends at the next page
+ * boundary after its start plus a page). A lookup is a binary search for
+ * the last start <= address, then [start, end) must hold it.
+ *
+ * Ownership: the table owns its arrays; names stay valid until
+ * symbol_table_free().
+ */
+#ifndef EMBER_SYMBOL_TABLE_H
+#define EMBER_SYMBOL_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum symbol_binding { SYMBOL_LOCAL = 0, SYMBOL_GLOBAL = 1, SYMBOL_WEAK = 2 };
+
+struct symbol_entry {
+    uint64_t start, end;
+    uint32_t name;    /* offset in names */
+    uint32_t order;   /* insertion order, for stable sorting */
+    uint8_t binding;  /* enum symbol_binding */
+    uint8_t untyped;  /* an ELF STT_NOTYPE label (loses to typed symbols) */
+};
+
+struct symbol_table {
+    struct symbol_entry *entries;
+    size_t count, capacity;
+    char *names;
+    size_t names_length, names_capacity;
+    int finished;
+};
+
+void symbol_table_init(struct symbol_table *table);
+void symbol_table_free(struct symbol_table *table);
+/* Adds [start, start + size) named name (length bytes, copied). */
+void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
+                      enum symbol_binding binding, int untyped, const char *name, size_t length);
+/* Sorts and applies perf's fixups; call once after the last add. */
+void symbol_table_finish(struct symbol_table *table);
+/* The symbol holding address, or NULL. */
+const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address);
+static inline const char *symbol_table_name(const struct symbol_table *table,
+                                            const struct symbol_entry *entry)
+{
+    return table->names + entry->name;
+}
+
+#endif
