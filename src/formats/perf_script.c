@@ -111,6 +111,11 @@ static inline int is_word(unsigned char byte)
     return character_classes[byte] & CLASS_WORD;
 }
 
+static inline int is_lower_hex(unsigned char byte)
+{
+    return (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'f');
+}
+
 static int bytes_equal(const char *bytes, size_t length, const char *string)
 {
     size_t string_length = strlen(string);
@@ -526,6 +531,40 @@ static void line_recognised(struct perf_reader *reader)
     }
 }
 
+/* The cache key of a frame line without its offset: "sym+0x1f (mod)" and
+ * "sym+0x2a (mod)" name the same frames (the offset is stripped when the
+ * frame is named, see perf_frames.c), so keying on "sym (mod)" keeps the
+ * cache to one entry per function instead of one per code address, small
+ * enough to stay in the CPU's cache. Applies only to the plain shape: the
+ * text ends with ')', its last '(' follows a space (that " (" is then
+ * where perl's greedy match splits symbol from module) and the symbol
+ * ends in "+0x" and lowercase hex digits after a non-empty name. Writes
+ * the key (the text without "+0x...", then a byte 1 so that it never
+ * equals a line's own text) into key and returns its length, or returns 0
+ * for any other shape: the whole text is the key then. */
+enum { STRIPPED_KEY_LIMIT = 256 };
+
+static size_t strip_offset(const char *text, size_t length, char *key)
+{
+    if (length < 6 || length >= STRIPPED_KEY_LIMIT || text[length - 1] != ')')
+        return 0;
+    const char *paren = memrchr(text, '(', length);
+    if (!paren || paren < text + 2 || paren[-1] != ' ')
+        return 0;
+    size_t split = (size_t)(paren - 1 - text); /* the symbol is text[0, split) */
+    size_t digits = split;
+    while (digits > 0 && is_lower_hex((unsigned char)text[digits - 1]))
+        digits--;
+    if (digits == split || digits < 4 || text[digits - 1] != 'x' || text[digits - 2] != '0' ||
+        text[digits - 3] != '+')
+        return 0;
+    size_t name_length = digits - 3;
+    memcpy(key, text, name_length);
+    memcpy(key + name_length, text + split, length - split);
+    key[name_length + length - split] = 1;
+    return name_length + length - split + 1;
+}
+
 static void handle_stack_line(struct perf_reader *reader, const char *line, size_t length)
 {
     /* Fast path: the text after the address is a cache key. */
@@ -556,6 +595,14 @@ static void handle_stack_line(struct perf_reader *reader, const char *line, size
         text_start = address_start;
     const char *key = line + text_start;
     size_t key_length = length - text_start;
+    char stripped_key[STRIPPED_KEY_LIMIT];
+    if (!key_has_address) {
+        size_t stripped_length = strip_offset(key, key_length, stripped_key);
+        if (stripped_length) {
+            key = stripped_key;
+            key_length = stripped_length;
+        }
+    }
     uint64_t hash = key_hash(key, key_length);
     struct key_table *cache = &reader->frame_caches[reader->java];
     const struct key_slot *entry = key_table_find(cache, key, key_length, hash);

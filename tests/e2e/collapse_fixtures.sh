@@ -110,3 +110,21 @@ if "$EMBER" collapse "$TMP/crlf.txt" 2>/dev/null | cmp -s - "$FIXTURES/edge-case
 else
     not_ok "collapse reads CRLF perf script text like LF text"
 fi
+
+# The frame cache is keyed without the "+0x..." offset: lines that differ
+# only there must still name the frames perl names (it strips only the last
+# lowercase offset: "foo+0x10+0x20" is "foo+0x10", "foo+0x1F" stays).
+printf '%s\n' 'prog 1 1.0: 1 cpu-clock:' $'\t1 foo+0x10+0x20 (/m)' $'\t2 foo+0x10 (/m)' '' \
+    'prog 1 2.0: 1 cpu-clock:' $'\t1 foo+0x1F (/m)' $'\t2 foo+0x1f (/m)' '' \
+    'prog 1 3.0: 1 cpu-clock:' $'\t1 foo+0x10 (/m)' $'\t2 foo+0x10+0x20 (/m)' '' \
+    'prog 1 4.0: 1 cpu-clock:' $'\t1 bar+0x10 (/m (deleted))' $'\t2 bar+0x20 (/m (deleted))' '' \
+    >"$TMP/offsets.perf"
+printf '%s\n' 'prog;bar+0x20 ;bar+0x10  1' 'prog;foo+0x10;foo 1' 'prog;foo;foo+0x10 1' \
+    'prog;foo;foo+0x1F 1' >"$TMP/offsets.expected"
+"$EMBER" collapse "$TMP/offsets.perf" >"$TMP/offsets.out" 2>"$TMP/err"
+if cmp -s "$TMP/offsets.out" "$TMP/offsets.expected"; then
+    ok "frames that differ only in their offsets are named as perl names them"
+else
+    not_ok "frames that differ only in their offsets are named as perl names them"
+    note "$(diff "$TMP/offsets.expected" "$TMP/offsets.out")"
+fi
