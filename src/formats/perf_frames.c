@@ -396,3 +396,39 @@ void perf_frame_namer_build(struct perf_frame_namer *namer, const struct perf_fr
     struct frame_sink sink = {frames, count, capacity};
     build_frames(namer, &fields, java, &sink);
 }
+
+int perf_header_match(const char *line, size_t length, struct perf_header_fields *fields)
+{
+    if (length < 3 || is_perl_space((unsigned char)line[0]))
+        return 0;
+    /* The lazy (\S.+?) stops at the first whitespace run (at offset >= 2)
+     * that is followed by the number part; later positions of the same run
+     * lead to the same number part, so only the run's first one is tried. */
+    for (size_t position = 2; position < length; position++) {
+        if (!is_perl_space((unsigned char)line[position]))
+            continue;
+        if (position > 2 && is_perl_space((unsigned char)line[position - 1]))
+            continue;
+        size_t digits = position;
+        while (digits < length && is_perl_space((unsigned char)line[digits]))
+            digits++;
+        if (digits == length || !is_digit((unsigned char)line[digits]))
+            continue;
+        size_t digits_end = digits;
+        while (digits_end < length && is_digit((unsigned char)line[digits_end]))
+            digits_end++;
+        size_t second = digits_end;
+        while (second < length && line[second] == '/')
+            second++;
+        size_t second_end = second;
+        while (second_end < length && is_digit((unsigned char)line[second_end]))
+            second_end++;
+        if (second_end < length && is_perl_space((unsigned char)line[second_end])) {
+            *fields = (struct perf_header_fields){line, position, line + digits,
+                                                  digits_end - digits, line + second,
+                                                  second_end - second, second_end};
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -64,4 +64,20 @@ void perf_frame_namer_build(struct perf_frame_namer *namer, const struct perf_fr
  * _[i] suffix, so frames are distinct exactly when their names are. */
 uint32_t perf_frame_for_name(struct profile *profile, const char *name, size_t length);
 
+/* A sample header line as stackcollapse-perf.pl matches it,
+ * /^(\S.+?)\s+(\d+)\/[*](\d+)*\s+/ (slashes, then digits): the process name, then PID/TID or a lone
+ * TID (tid_length 0). Returns 1 when the line matches. Shared by the perf
+ * script reader and the session (which names roots from the header perf
+ * script would print). */
+struct perf_header_fields {
+    const char *comm;
+    size_t comm_length;
+    const char *pid;
+    size_t pid_length;
+    const char *tid;
+    size_t tid_length;
+    size_t ids_end; /* offset just after the pid/tid digits */
+};
+int perf_header_match(const char *line, size_t length, struct perf_header_fields *fields);
+
 #endif

@@ -145,39 +145,14 @@ struct header_fields {
 
 static int match_header(const char *line, size_t length, struct header_fields *fields)
 {
-    if (length < 3 || is_perl_space((unsigned char)line[0]))
+    struct perf_header_fields found;
+    if (!perf_header_match(line, length, &found))
         return 0;
-    /* The lazy (\S.+?) stops at the first whitespace run (at offset >= 2)
-     * that is followed by the number part; later positions of the same run
-     * lead to the same number part, so only the run's first one is tried. */
-    for (size_t position = 2; position < length; position++) {
-        if (!is_perl_space((unsigned char)line[position]))
-            continue;
-        if (position > 2 && is_perl_space((unsigned char)line[position - 1]))
-            continue;
-        size_t digits = position;
-        while (digits < length && is_perl_space((unsigned char)line[digits]))
-            digits++;
-        if (digits == length || !is_digit((unsigned char)line[digits]))
-            continue;
-        size_t digits_end = digits;
-        while (digits_end < length && is_digit((unsigned char)line[digits_end]))
-            digits_end++;
-        size_t second = digits_end;
-        while (second < length && line[second] == '/')
-            second++;
-        size_t second_end = second;
-        while (second_end < length && is_digit((unsigned char)line[second_end]))
-            second_end++;
-        if (second_end < length && is_perl_space((unsigned char)line[second_end])) {
-            fields->comm = (struct span){line, position};
-            fields->pid = (struct span){line + digits, digits_end - digits};
-            fields->tid = (struct span){line + second, second_end - second};
-            fields->ids_end = second_end;
-            return 1;
-        }
-    }
-    return 0;
+    fields->comm = (struct span){found.comm, found.comm_length};
+    fields->pid = (struct span){found.pid, found.pid_length};
+    fields->tid = (struct span){found.tid, found.tid_length};
+    fields->ids_end = found.ids_end;
+    return 1;
 }
 
 /* The period and event of a header: perl's /:\s*(\d+)*\s+(\S+):\s*$/. */
