@@ -3,7 +3,9 @@
  * Built twice by tests/e2e/record.sh: with frame pointers (-O1
  * -fno-omit-frame-pointer) and without (-O2 -fomit-frame-pointer), where
  * only DWARF unwinding recovers the chain.
- * Usage: record_calls [SECONDS] (default 1). */
+ * Usage: record_calls [SECONDS] [ROUNDS] (default 1 s; with ROUNDS > 0, that
+ * many rounds of work whatever the time, and the time they took printed on
+ * standard error: bench/record.sh measures the slowdown a recorder causes). */
 #include "record_spin.h"
 
 #include <stdio.h>
@@ -42,10 +44,19 @@ void other_leaf(unsigned long rounds)
 int main(int argc, char **argv)
 {
     double seconds = record_seconds_arg(argc, argv, 1, 1.0);
-    double end = record_now() + seconds;
-    while (record_now() < end) {
-        outer_work(300000);
-        other_leaf(100000);
+    long rounds = argc > 2 ? atol(argv[2]) : 0;
+    double start = record_now(), end = start + seconds;
+    if (rounds > 0) {
+        for (long round = 0; round < rounds; round++) {
+            outer_work(300000);
+            other_leaf(100000);
+        }
+        fprintf(stderr, "record_calls: %ld rounds in %.6f s\n", rounds, record_now() - start);
+    } else {
+        while (record_now() < end) {
+            outer_work(300000);
+            other_leaf(100000);
+        }
     }
     printf("record_calls done\n");
     return 0;

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# bench/record.sh — `ember record` against `perf record` (issue #5, "Speed").
+#
+# Workload: tests/programs/record_calls.c built with frame pointers, a fixed
+# number of rounds (BENCH_RECORD_ROUNDS, default 3000, about 1 s), which
+# prints how long its work took: the slowdown is that time under a
+# recorder over the time alone (the recorders' start-up and wrap-up are not
+# in it). Measured at 99 and 999 Hz, with frame-pointer call graphs (ember
+# --call-graph fp, perf -g) and DWARF (ember --call-graph dwarf, perf
+# --call-graph dwarf), each BENCH_RUNS times (default 3), medians reported.
+#
+# End to end, from the end of the workload to a finished SVG (999 Hz, fp):
+#   ember       `ember record -o out.svg`: its wall time minus the workload's
+#   perl        `perf record -g` (wall minus workload) + `perf script` +
+#               stackcollapse-perf.pl + flamegraph.pl (FLAMEGRAPH_DIR)
+#   ember-pipe  `perf record -g` (wall minus workload) +
+#               `perf script | ember collapse | ember flamegraph`
+# Also the default mode (fp+dwarf) end to end, for what DWARF costs.
+#
+# Environment: EMBER (default build/ember), FLAMEGRAPH_DIR (default
+# /tmp/anchors/FlameGraph), BENCH_RUNS, BENCH_RECORD_ROUNDS, CC (default cc).
+# Needs perf and permission to use perf_event_open; SKIPs otherwise.
+# Prints a table on standard output.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+ember=${EMBER:-$repo/build/ember}
+runs=${BENCH_RUNS:-3}
+rounds=${BENCH_RECORD_ROUNDS:-3000}
+flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
+cc=${CC:-cc}
+
+[ -x "$ember" ] || { echo "bench/record.sh: build ember first ($ember)" >&2; exit 1; }
+if ! command -v perf >/dev/null; then
+    echo "bench/record.sh: SKIP: perf is not installed (linux-perf)" >&2
+    exit 0
+fi
+have_perl=1
+if [ ! -r "$flamegraph_dir/stackcollapse-perf.pl" ] || [ ! -r "$flamegraph_dir/flamegraph.pl" ]; then
+    echo "bench/record.sh: FLAMEGRAPH_DIR=$flamegraph_dir lacks the perl scripts: not timing them" >&2
+    have_perl=0
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ember-bench-record.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$cc" -std=c11 -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -o "$work/workload" \
+    "$repo/tests/programs/record_calls.c"
+workload=("$work/workload" 0 "$rounds")
+
+if ! "$ember" record -F 99 --call-graph fp -o "$work/probe.folded" -- "$work/workload" 0 10 \
+    >/dev/null 2>"$work/probe.err"; then
+    echo "bench/record.sh: SKIP: ember record cannot sample here: $(head -c 300 "$work/probe.err")" >&2
+    exit 0
+fi
+
+now() { date +%s.%N; }
+# The workload's own time, from its stderr line "record_calls: N rounds in T s".
+work_seconds() { sed -nE 's/^record_calls: [0-9]+ rounds in ([0-9.]+) s$/\1/p' "$1" | tail -1; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# run_workload LABEL COMMAND...: the workload's seconds under COMMAND
+# (prefix; the workload is appended), median of $runs runs.
+run_workload() {
+    local label=$1; shift
+    local i
+    for i in $(seq "$runs"); do
+        "$@" "${workload[@]}" >/dev/null 2>"$work/$label.$i.err" || {
+            echo "bench/record.sh: $label failed: $(tail -3 "$work/$label.$i.err")" >&2; return 1; }
+        work_seconds "$work/$label.$i.err"
+    done | median
+}
+
+plain=$(run_workload plain env)
+echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians)"
+echo "# machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '%-34s %10s %9s\n' "slowdown of the workload" "seconds" "ratio"
+printf '%-34s %10.3f %9s\n' "alone" "$plain" "1.00"
+for hz in 99 999; do
+    for mode in fp dwarf; do
+        if [ "$mode" = fp ]; then perf_cg=(-g); else perf_cg=(--call-graph dwarf); fi
+        e=$(run_workload "ember-$hz-$mode" "$ember" record -F "$hz" --call-graph "$mode" -o "$work/e.folded" --)
+        p=$(run_workload "perf-$hz-$mode" perf record -q -N -F "$hz" "${perf_cg[@]}" -o "$work/perf.data" --)
+        printf '%-34s %10.3f %9s\n' "ember record -F $hz $mode" "$e" "$(ratio "$e" "$plain")"
+        printf '%-34s %10.3f %9s\n' "perf record -F $hz $mode" "$p" "$(ratio "$p" "$plain")"
+    done
+done
+
+# end_to_end LABEL: seconds from the workload's end to the SVG, median.
+echo
+printf '%-44s %10s\n' "end to end: workload end -> SVG (999 Hz)" "seconds"
+e2e_ember() { # call-graph mode
+    local i start end
+    for i in $(seq "$runs"); do
+        start=$(now)
+        "$ember" record -F 999 --call-graph "$1" -o "$work/out.svg" -- "${workload[@]}" >/dev/null 2>"$work/e2e.err"
+        end=$(now)
+        awk -v s="$start" -v e="$end" -v w="$(work_seconds "$work/e2e.err")" 'BEGIN { printf "%.4f\n", e - s - w }'
+    done | median
+}
+e2e_perf() { # pipeline: perl | ember
+    local i start end recorded w
+    for i in $(seq "$runs"); do
+        start=$(now)
+        perf record -q -N -F 999 -g -o "$work/perf.data" -- "${workload[@]}" >/dev/null 2>"$work/perf.err"
+        recorded=$(now)
+        if [ "$1" = perl ]; then
+            perf script -i "$work/perf.data" 2>/dev/null | perl "$flamegraph_dir/stackcollapse-perf.pl" |
+                perl "$flamegraph_dir/flamegraph.pl" >"$work/perf.svg"
+        else
+            perf script -i "$work/perf.data" 2>/dev/null | "$ember" collapse | "$ember" flamegraph >"$work/perf.svg"
+        fi
+        end=$(now)
+        w=$(work_seconds "$work/perf.err")
+        awk -v s="$start" -v r="$recorded" -v e="$end" -v w="$w" 'BEGIN { printf "%.4f\n", e - s - w }'
+    done | median
+}
+ember_fp=$(e2e_ember fp)
+ember_default=$(e2e_ember fp+dwarf)
+pipe=$(e2e_perf ember)
+printf '%-44s %10.3f\n' "ember record --call-graph fp -o out.svg" "$ember_fp"
+printf '%-44s %10.3f\n' "ember record (fp+dwarf) -o out.svg" "$ember_default"
+printf '%-44s %10.3f  (%sx ember fp)\n' "perf record -g + perf script | ember collapse | ember flamegraph" "$pipe" "$(ratio "$pipe" "$ember_fp")"
+if [ "$have_perl" = 1 ]; then
+    perl_time=$(e2e_perf perl)
+    printf '%-44s %10.3f  (%sx ember fp)\n' "perf record -g + perf script + stackcollapse-perf.pl + flamegraph.pl" "$perl_time" "$(ratio "$perl_time" "$ember_fp")"
+fi
