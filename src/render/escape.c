@@ -1,9 +1,11 @@
 /* escape.c — context-aware escaping of untrusted text for SVG output;
- * see escape.h. Runs of plain ASCII are written with one fwrite, so the
- * common case costs a table lookup per byte. */
+ * see escape.h. Runs of plain ASCII are copied with one memcpy, so the
+ * common case costs a comparison or two per byte. */
 #define _GNU_SOURCE /* fputs_unlocked, fwrite_unlocked */
 #include "escape.h"
+#include "../util/memory.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char replacement_utf8[] = "\xEF\xBF\xBD";
@@ -100,18 +102,11 @@ size_t escape_character_offset(const char *bytes, size_t length, size_t count, i
     return position;
 }
 
-static void write_replacement(FILE *file, int utf8)
-{
-    if (utf8)
-        fwrite_unlocked(replacement_utf8, 1, 3, file);
-    else
-        putc_unlocked('?', file);
-}
-
-void escape_write(FILE *file, const char *text, size_t length, enum escape_context context,
-                  int utf8)
+size_t escape_into(char *out, const char *text, size_t length, enum escape_context context,
+                   int utf8)
 {
     const unsigned char *bytes = (const unsigned char *)text;
+    char *start = out;
     size_t run_start = 0, position = 0;
     while (position < length) {
         unsigned char byte = bytes[position];
@@ -121,36 +116,88 @@ void escape_write(FILE *file, const char *text, size_t length, enum escape_conte
             position++;
             continue;
         }
-        if (position > run_start)
-            fwrite_unlocked(bytes + run_start, 1, position - run_start, file);
+        memcpy(out, bytes + run_start, position - run_start);
+        out += position - run_start;
+        const char *entity;
+        size_t entity_length;
         if (byte >= 0x80) {
             uint32_t code_point;
             size_t sequence = utf8_sequence_length(bytes, length, position, &code_point);
             if (sequence) {
-                fwrite_unlocked(bytes + position, 1, sequence, file);
+                entity = text + position, entity_length = sequence;
                 position += sequence;
             } else {
-                write_replacement(file, utf8);
+                entity = replacement_utf8, entity_length = 3;
                 position++;
             }
-            run_start = position;
-            continue;
+        } else {
+            switch (byte) {
+            case '&': entity = "&amp;", entity_length = 5; break;
+            case '<': entity = "&lt;", entity_length = 4; break;
+            case '>': entity = "&gt;", entity_length = 4; break;
+            case '"': entity = "&quot;", entity_length = 6; break;
+            case '\t':
+                if (context == ESCAPE_TEXT)
+                    entity = "\t", entity_length = 1;
+                else
+                    entity = "&#9;", entity_length = 4;
+                break;
+            case '\n':
+                if (context == ESCAPE_TEXT)
+                    entity = "\n", entity_length = 1;
+                else
+                    entity = "&#10;", entity_length = 5;
+                break;
+            case '\r': entity = "&#13;", entity_length = 5; break;
+            default:
+                if (utf8)
+                    entity = replacement_utf8, entity_length = 3;
+                else
+                    entity = "?", entity_length = 1;
+                break;
+            }
+            position++;
         }
-        switch (byte) {
-        case '&': fputs_unlocked("&amp;", file); break;
-        case '<': fputs_unlocked("&lt;", file); break;
-        case '>': fputs_unlocked("&gt;", file); break;
-        case '"': fputs_unlocked("&quot;", file); break;
-        case '\t': fputs_unlocked(context == ESCAPE_TEXT ? "\t" : "&#9;", file); break;
-        case '\n': fputs_unlocked(context == ESCAPE_TEXT ? "\n" : "&#10;", file); break;
-        case '\r': fputs_unlocked("&#13;", file); break;
-        default: write_replacement(file, utf8); break;
-        }
-        position++;
+        memcpy(out, entity, entity_length);
+        out += entity_length;
         run_start = position;
     }
-    if (position > run_start)
-        fwrite_unlocked(bytes + run_start, 1, position - run_start, file);
+    memcpy(out, bytes + run_start, position - run_start);
+    out += position - run_start;
+    return (size_t)(out - start);
+}
+
+void escape_write(FILE *file, const char *text, size_t length, enum escape_context context,
+                  int utf8)
+{
+    enum { CHUNK = 1024 };
+    char escaped[ESCAPE_MAXIMUM_GROWTH * CHUNK];
+    while (length > 0) {
+        /* A chunk ends before an ASCII byte, which no UTF-8 sequence holds,
+         * so every sequence is judged whole; text without one goes whole. */
+        size_t chunk = length;
+        if (chunk > CHUNK) {
+            chunk = CHUNK;
+            while (chunk > CHUNK / 2 && (unsigned char)text[chunk] >= 0x80)
+                chunk--;
+            if ((unsigned char)text[chunk] >= 0x80)
+                chunk = length;
+        }
+        char *out = chunk <= CHUNK ? escaped : xmalloc(ESCAPE_MAXIMUM_GROWTH * chunk);
+        fwrite_unlocked(out, 1, escape_into(out, text, chunk, context, utf8), file);
+        if (out != escaped)
+            free(out);
+        text += chunk;
+        length -= chunk;
+    }
+}
+
+static void write_replacement(FILE *file, int utf8)
+{
+    if (utf8)
+        fwrite_unlocked(replacement_utf8, 1, 3, file);
+    else
+        putc_unlocked('?', file);
 }
 
 void escape_write_string(FILE *file, const char *string, enum escape_context context, int utf8)

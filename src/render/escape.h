@@ -44,6 +44,14 @@ size_t escape_character_count(const char *bytes, size_t length, int utf8);
 /* Byte offset just after the first count characters (or length). */
 size_t escape_character_offset(const char *bytes, size_t length, size_t count, int utf8);
 
+/* Escaping makes text at most this many times longer ('"' -> "&quot;"). */
+enum { ESCAPE_MAXIMUM_GROWTH = 6 };
+
+/* Writes bytes escaped for context into out, which has room for
+ * ESCAPE_MAXIMUM_GROWTH * length bytes; returns how many were written. */
+size_t escape_into(char *out, const char *bytes, size_t length, enum escape_context context,
+                   int utf8);
+
 /* Writes bytes escaped for context. */
 void escape_write(FILE *file, const char *bytes, size_t length, enum escape_context context,
                   int utf8);

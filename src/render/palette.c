@@ -249,9 +249,33 @@ static double name_random(const struct palette *palette, const char *name, size_
     return perl_random_next(&random);
 }
 
+/* Appends a number of 0..999 (a colour component) in decimal. */
+static char *put_component(char *out, int value)
+{
+    if (value >= 100)
+        *out++ = (char)('0' + value / 100);
+    if (value >= 10)
+        *out++ = (char)('0' + value / 10 % 10);
+    *out++ = (char)('0' + value % 10);
+    return out;
+}
+
+/* "rgb(R,G,B)" as sprintf's "rgb(%d,%d,%d)" writes it (one colour per
+ * frame: by hand, printf cost more than choosing the colour). */
 static int write_rgb(char *out, int red, int green, int blue)
 {
-    return sprintf(out, "rgb(%d,%d,%d)", red, green, blue);
+    if (red < 0 || red > 999 || green < 0 || green > 999 || blue < 0 || blue > 999)
+        return sprintf(out, "rgb(%d,%d,%d)", red, green, blue);
+    char *at = out;
+    memcpy(at, "rgb(", 4);
+    at = put_component(at + 4, red);
+    *at++ = ',';
+    at = put_component(at, green);
+    *at++ = ',';
+    at = put_component(at, blue);
+    *at++ = ')';
+    *at = '\0';
+    return (int)(at - out);
 }
 
 /* The three numbers behind a colour, drawn as palette->mode says. */

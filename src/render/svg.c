@@ -186,6 +186,10 @@ struct writer {
     struct name_attribute_table *name_attributes; /* --nameattr, or NULL */
     char *scratch;                              /* name + "_[w]" */
     size_t scratch_capacity;
+    char *frame_bytes;                          /* frames not yet written out */
+    size_t frame_length, frame_capacity;
+    char *count_name_text;                      /* --countname, escaped for text */
+    size_t count_name_length;
     int warned_attribute;
     /* flame chart by time: x in seconds; tooltips give durations and times */
     int timed;
@@ -363,6 +367,55 @@ static int ends_with_annotation(const char *name, size_t length)
             name[length - 2] == 'j');
 }
 
+/* Frames are written into the writer's frame buffer, not through stdio:
+ * a frame is a dozen short pieces, and a call into stdio per piece cost
+ * more than the formatting. The buffer goes out in one fwrite when it
+ * holds FRAME_BUFFER_FLUSH bytes, and at the end of the frames. */
+enum { FRAME_BUFFER_FLUSH = 64 << 10 };
+
+static inline char *frame_reserve(struct writer *writer, size_t more)
+{
+    if (writer->frame_length + more > writer->frame_capacity)
+        GROW(writer->frame_bytes, writer->frame_capacity, writer->frame_length + more);
+    return writer->frame_bytes + writer->frame_length;
+}
+
+static inline void frame_append(struct writer *writer, const char *bytes, size_t length)
+{
+    memcpy(frame_reserve(writer, length), bytes, length);
+    writer->frame_length += length;
+}
+
+#define FRAME_LITERAL(writer, text) frame_append(writer, text, sizeof(text) - 1)
+
+static inline void frame_string(struct writer *writer, const char *text)
+{
+    frame_append(writer, text, strlen(text));
+}
+
+static inline void frame_escaped(struct writer *writer, const char *bytes, size_t length,
+                                 enum escape_context context)
+{
+    char *out = frame_reserve(writer, ESCAPE_MAXIMUM_GROWTH * length);
+    writer->frame_length += escape_into(out, bytes, length, context, writer->utf8);
+}
+
+static inline void frame_fixed(struct writer *writer, double value, int decimals)
+{
+    writer->frame_length += (size_t)format_fixed(frame_reserve(writer, 64), value, decimals);
+}
+
+static inline void frame_number(struct writer *writer, double value)
+{
+    writer->frame_length += (size_t)format_perl(frame_reserve(writer, 64), value);
+}
+
+static void frame_flush(struct writer *writer)
+{
+    fwrite_unlocked(writer->frame_bytes, 1, writer->frame_length, writer->file);
+    writer->frame_length = 0;
+}
+
 /* Writes extra attributes given as raw text (nameattr g_extra/a_extra):
  * only well-formed name="value" pairs pass, values re-escaped, event
  * handlers (on...) dropped. */
@@ -391,11 +444,11 @@ static void write_extra_attributes(struct writer *writer, const char *extra)
         c = close + 1;
         if (name_length >= 2 && strncasecmp(name, "on", 2) == 0)
             continue;
-        put(writer, " ");
-        fwrite_unlocked(name, 1, name_length, writer->file);
-        put(writer, "=\"");
-        escape_write(writer->file, value, (size_t)(close - value), ESCAPE_ATTRIBUTE, writer->utf8);
-        put(writer, "\"");
+        FRAME_LITERAL(writer, " ");
+        frame_append(writer, name, name_length);
+        FRAME_LITERAL(writer, "=\"");
+        frame_escaped(writer, value, (size_t)(close - value), ESCAPE_ATTRIBUTE);
+        FRAME_LITERAL(writer, "\"");
     }
     if (!writer->warned_attribute) {
         fprintf(stderr, "ember flamegraph: ignoring malformed or unsafe extra attributes in "
@@ -412,11 +465,16 @@ static int is_script_url(const char *url)
            strncasecmp(url, "vbscript:", 9) == 0;
 }
 
+static void frame_attribute(struct writer *writer, const char *text)
+{
+    frame_escaped(writer, text, strlen(text), ESCAPE_ATTRIBUTE);
+}
+
 /* Opens the frame's group (<g> or, with a nameattr href, <a>); returns 1 for <a>. */
 static int open_group(struct writer *writer, const struct name_attributes *attributes)
 {
     if (!attributes) {
-        put(writer, "<g>");
+        FRAME_LITERAL(writer, "<g>");
         return 0;
     }
     int link = attributes->href && *attributes->href && !is_script_url(attributes->href);
@@ -426,30 +484,30 @@ static int open_group(struct writer *writer, const struct name_attributes *attri
         writer->warned_attribute = 1;
     }
     if (link) {
-        put(writer, "<a xlink:href=\"");
-        put_attribute(writer, attributes->href);
-        put(writer, "\" target=\"");
-        put_attribute(writer, attributes->target && *attributes->target ? attributes->target
-                                                                        : "_top");
-        put(writer, "\"");
+        FRAME_LITERAL(writer, "<a xlink:href=\"");
+        frame_attribute(writer, attributes->href);
+        FRAME_LITERAL(writer, "\" target=\"");
+        frame_attribute(writer, attributes->target && *attributes->target ? attributes->target
+                                                                          : "_top");
+        FRAME_LITERAL(writer, "\"");
         if (attributes->a_extra)
             write_extra_attributes(writer, attributes->a_extra);
     } else {
-        put(writer, "<g");
+        FRAME_LITERAL(writer, "<g");
     }
     if (attributes->id) {
-        put(writer, " id=\"");
-        put_attribute(writer, attributes->id);
-        put(writer, "\"");
+        FRAME_LITERAL(writer, " id=\"");
+        frame_attribute(writer, attributes->id);
+        FRAME_LITERAL(writer, "\"");
     }
     if (attributes->class_name) {
-        put(writer, " class=\"");
-        put_attribute(writer, attributes->class_name);
-        put(writer, "\"");
+        FRAME_LITERAL(writer, " class=\"");
+        frame_attribute(writer, attributes->class_name);
+        FRAME_LITERAL(writer, "\"");
     }
     if (attributes->g_extra)
         write_extra_attributes(writer, attributes->g_extra);
-    put(writer, ">");
+    FRAME_LITERAL(writer, ">");
     return link;
 }
 
@@ -464,22 +522,45 @@ static void write_timed_title(struct writer *writer, const struct flame_box *box
     char duration[64], duration_text[96], text[160];
     format_fixed(duration, (end - box->start) * writer->duration_scale, 0);
     commify(duration_text, duration);
-    escape_write(writer->file, name, length, ESCAPE_TEXT, writer->utf8);
+    frame_escaped(writer, name, length, ESCAPE_TEXT);
     int decimals = writer->offset_scale == 1 ? 6 : 3;
     snprintf(text, sizeof text, " (%s %s, from %.*f to %.*f %s, ", duration_text,
              writer->duration_unit, decimals, box->start * writer->offset_scale, decimals,
              end * writer->offset_scale, writer->offset_unit);
-    put(writer, text);
-    format_fixed(text, 100 * (end - box->start) / writer->time_max, 2);
-    put(writer, text);
-    put(writer, "%)");
+    frame_string(writer, text);
+    frame_fixed(writer, 100 * (end - box->start) / writer->time_max, 2);
+    FRAME_LITERAL(writer, "%)");
+}
+
+/* The frame's fill colour (a constant, or written into buffer). */
+static const char *frame_color(struct writer *writer, const struct flame_box *box,
+                               const char *name, size_t length, char *buffer)
+{
+    const struct svg_options *options = writer->options;
+    if (length == 2 && memcmp(name, "--", 2) == 0)
+        return "rgb(160,160,160)";
+    if (length == 1 && name[0] == '-')
+        return "rgb(200,200,200)";
+    if (box->flags & FLAME_BOX_HAS_DELTA) {
+        palette_color_scale(box->delta, writer->max_delta, options->negate, buffer);
+    } else if ((box->flags & FLAME_BOX_OFFCPU) && writer->palette.kind == PALETTE_HOTCOLD) {
+        palette_color_off_cpu(&writer->palette, name, length, buffer);
+    } else if (writer->palette_map) {
+        const char *mapped = palette_map_get(writer->palette_map, name, length);
+        if (mapped)
+            return mapped;
+        palette_color(&writer->palette, name, length, buffer);
+        palette_map_set(writer->palette_map, name, length, buffer);
+    } else {
+        palette_color(&writer->palette, name, length, buffer);
+    }
+    return buffer;
 }
 
 static void write_frame(struct writer *writer, const struct flame_box *box)
 {
     const struct svg_options *options = writer->options;
     const struct profile *profile = writer->profile;
-    FILE *file = writer->file;
     int is_root = box->depth == 0 && box->name == FLAME_NAME_ROOT;
 
     /* The frame's full name, as flamegraph.pl's $func. */
@@ -516,108 +597,98 @@ static void write_frame(struct writer *writer, const struct flame_box *box)
         y2 = writer->ypad1 + (box->depth + 1) * options->frame_height - 1;
     }
 
-    char samples[64], samples_text[96], number[64];
+    char samples[64], samples_text[96];
     format_fixed(samples, (end - box->start) * options->factor, 0);
-    commify(samples_text, samples);
+    int samples_length = commify(samples_text, samples);
     double rounded_samples = parse_fixed(samples);
 
     const struct name_attributes *attributes =
         writer->name_attributes ? name_attribute_table_get(writer->name_attributes, name, length)
                                 : NULL;
     int link = open_group(writer, attributes);
-    put(writer, "<title>");
+    FRAME_LITERAL(writer, "<title>");
     if (attributes && attributes->title && *attributes->title) {
-        put_text(writer, attributes->title);
+        frame_escaped(writer, attributes->title, strlen(attributes->title), ESCAPE_TEXT);
     } else if (writer->timed) {
         write_timed_title(writer, box, end, is_root ? "all" : name,
                           is_root ? 3 : display_length);
-    } else if (is_root) {
-        put(writer, "all (");
-        put(writer, samples_text);
-        put(writer, " ");
-        put_text(writer, options->count_name);
-        put(writer, ", 100%)");
     } else {
-        escape_write(file, name, display_length, ESCAPE_TEXT, writer->utf8);
-        put(writer, " (");
-        put(writer, samples_text);
-        put(writer, " ");
-        put_text(writer, options->count_name);
-        put(writer, ", ");
-        format_fixed(number, 100 * rounded_samples / (writer->time_max * options->factor), 2);
-        put(writer, number);
-        put(writer, "%");
-        if (box->flags & FLAME_BOX_HAS_DELTA) {
-            double delta = options->negate ? -box->delta : box->delta;
-            if (delta == 0)
-                delta = 0; /* perl negates integer 0 to 0, never -0 */
-            format_fixed(number, 100 * delta / (writer->time_max * options->factor), 2);
-            put(writer, delta > 0 ? "; +" : "; ");
-            put(writer, number);
-            put(writer, "%");
+        if (is_root)
+            FRAME_LITERAL(writer, "all (");
+        else
+            frame_escaped(writer, name, display_length, ESCAPE_TEXT);
+        if (!is_root)
+            FRAME_LITERAL(writer, " (");
+        frame_append(writer, samples_text, (size_t)samples_length);
+        FRAME_LITERAL(writer, " ");
+        frame_append(writer, writer->count_name_text, writer->count_name_length);
+        if (is_root) {
+            FRAME_LITERAL(writer, ", 100%)");
+        } else {
+            FRAME_LITERAL(writer, ", ");
+            frame_fixed(writer, 100 * rounded_samples / (writer->time_max * options->factor), 2);
+            FRAME_LITERAL(writer, "%");
+            if (box->flags & FLAME_BOX_HAS_DELTA) {
+                double delta = options->negate ? -box->delta : box->delta;
+                if (delta == 0)
+                    delta = 0; /* perl negates integer 0 to 0, never -0 */
+                if (delta > 0)
+                    FRAME_LITERAL(writer, "; +");
+                else
+                    FRAME_LITERAL(writer, "; ");
+                frame_fixed(writer, 100 * delta / (writer->time_max * options->factor), 2);
+                FRAME_LITERAL(writer, "%");
+            }
+            FRAME_LITERAL(writer, ")");
         }
-        put(writer, ")");
     }
-    put(writer, "</title>");
+    FRAME_LITERAL(writer, "</title>");
 
     char color_buffer[32];
-    const char *color = color_buffer;
-    if (length == 2 && memcmp(name, "--", 2) == 0) {
-        color = "rgb(160,160,160)";
-    } else if (length == 1 && name[0] == '-') {
-        color = "rgb(200,200,200)";
-    } else if (box->flags & FLAME_BOX_HAS_DELTA) {
-        palette_color_scale(box->delta, writer->max_delta, options->negate, color_buffer);
-    } else if ((box->flags & FLAME_BOX_OFFCPU) && writer->palette.kind == PALETTE_HOTCOLD) {
-        palette_color_off_cpu(&writer->palette, name, length, color_buffer);
-    } else if (writer->palette_map) {
-        color = palette_map_get(writer->palette_map, name, length);
-        if (!color) {
-            palette_color(&writer->palette, name, length, color_buffer);
-            palette_map_set(writer->palette_map, name, length, color_buffer);
-            color = color_buffer;
-        }
-    } else {
-        palette_color(&writer->palette, name, length, color_buffer);
-    }
+    const char *color = frame_color(writer, box, name, length, color_buffer);
 
     char x1_text[64], x2_text[64];
     int x1_length = format_fixed(x1_text, x1, 1);
     format_fixed(x2_text, x2, 1);
-    put(writer, "<rect x=\"");
-    fwrite_unlocked(x1_text, 1, (size_t)x1_length, file);
-    put(writer, "\" y=\"");
-    put_number(writer, y1);
-    put(writer, "\" width=\"");
-    put_fixed(writer, parse_fixed(x2_text) - parse_fixed(x1_text), 1);
-    put(writer, "\" height=\"");
-    put_fixed(writer, y2 - y1, 1);
-    put(writer, "\" fill=\"");
-    put_attribute(writer, color);
-    put(writer, "\" rx=\"2\" ry=\"2\"/>\n<text x=\"");
-    put_fixed(writer, x1 + 3, 2);
-    put(writer, "\" y=\"");
-    put_number(writer, 3 + (y1 + y2) / 2);
-    put(writer, "\">");
+    FRAME_LITERAL(writer, "<rect x=\"");
+    frame_append(writer, x1_text, (size_t)x1_length);
+    FRAME_LITERAL(writer, "\" y=\"");
+    frame_number(writer, y1);
+    FRAME_LITERAL(writer, "\" width=\"");
+    frame_fixed(writer, parse_fixed(x2_text) - parse_fixed(x1_text), 1);
+    FRAME_LITERAL(writer, "\" height=\"");
+    frame_fixed(writer, y2 - y1, 1);
+    FRAME_LITERAL(writer, "\" fill=\"");
+    frame_attribute(writer, color);
+    FRAME_LITERAL(writer, "\" rx=\"2\" ry=\"2\"/>\n<text x=\"");
+    frame_fixed(writer, x1 + 3, 2);
+    FRAME_LITERAL(writer, "\" y=\"");
+    frame_number(writer, 3 + (y1 + y2) / 2);
+    FRAME_LITERAL(writer, "\">");
 
     double room = (x2 - x1) / (options->font_size * options->font_width);
     if (room >= 3 && !is_root) {
         size_t characters = room > 1e9 ? (size_t)1e9 : (size_t)room;
         size_t count = escape_character_count(name, display_length, writer->utf8);
         if (characters >= count) {
-            escape_write(file, name, display_length, ESCAPE_TEXT, writer->utf8);
+            frame_escaped(writer, name, display_length, ESCAPE_TEXT);
         } else if (options->truncate_text_right) {
             size_t keep = escape_character_offset(name, display_length, characters - 2, writer->utf8);
-            escape_write(file, name, keep, ESCAPE_TEXT, writer->utf8);
-            put(writer, "..");
+            frame_escaped(writer, name, keep, ESCAPE_TEXT);
+            FRAME_LITERAL(writer, "..");
         } else {
             size_t skip = escape_character_offset(name, display_length, count - characters + 2,
                                                   writer->utf8);
-            put(writer, "..");
-            escape_write(file, name + skip, display_length - skip, ESCAPE_TEXT, writer->utf8);
+            FRAME_LITERAL(writer, "..");
+            frame_escaped(writer, name + skip, display_length - skip, ESCAPE_TEXT);
         }
     }
-    put(writer, link ? "</text>\n</a>\n" : "</text>\n</g>\n");
+    if (link)
+        FRAME_LITERAL(writer, "</text>\n</a>\n");
+    else
+        FRAME_LITERAL(writer, "</text>\n</g>\n");
+    if (writer->frame_length >= FRAME_BUFFER_FLUSH)
+        frame_flush(writer);
 }
 
 /* ---- entry point ---- */
@@ -794,8 +865,13 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
                                                               : "Flame Graph";
         write_header(&writer, options->width, writer.image_height);
         write_style_and_chrome(&writer, background_first, background_second, title);
+        writer.count_name_text = xmalloc(ESCAPE_MAXIMUM_GROWTH * strlen(options->count_name) + 1);
+        writer.count_name_length = escape_into(writer.count_name_text, options->count_name,
+                                               strlen(options->count_name), ESCAPE_TEXT,
+                                               writer.utf8);
         for (size_t i = 0; i < layout.box_count; i++)
             write_frame(&writer, &layout.boxes[i]);
+        frame_flush(&writer);
         put(&writer, "</g>\n<script type=\"text/ecmascript\"><![CDATA[\n");
         put(&writer, svg_script);
         put(&writer, "]]></script>\n</svg>\n");
@@ -810,6 +886,8 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
     if (writer.name_attributes)
         name_attribute_table_free(&name_attributes);
     free(writer.scratch);
+    free(writer.frame_bytes);
+    free(writer.count_name_text);
     flame_layout_free(&layout);
     if (reversed)
         profile_destroy(reversed);
