@@ -51,6 +51,33 @@ void svg_options_init(struct svg_options *options)
 
 /* ---- numbers ---- */
 
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* Writes number in decimal at out; returns the number of digits. */
+static int put_decimal(char *out, uint64_t number)
+{
+    int width = 1;
+    for (uint64_t limit = 10; number >= limit && width < 19; limit *= 10)
+        width++;
+    char *at = out + width;
+    while (number >= 100) {
+        unsigned pair = (unsigned)(number % 100) * 2;
+        number /= 100;
+        *--at = digit_pairs[pair + 1];
+        *--at = digit_pairs[pair];
+    }
+    if (number >= 10) {
+        *--at = digit_pairs[number * 2 + 1];
+        *--at = digit_pairs[number * 2];
+    } else {
+        *--at = (char)('0' + number);
+    }
+    return width;
+}
+
 /* printf("%.*f", decimals, value) for decimals 0..2, by hand when safe. */
 static int format_fixed(char *out, double value, int decimals)
 {
@@ -61,23 +88,21 @@ static int format_fixed(char *out, double value, int decimals)
     if (!(magnitude < 1e9) || fabs(fraction - 0.5) < 1e-6)
         return sprintf(out, "%.*f", decimals, value);
     uint64_t digits = (uint64_t)whole + (fraction > 0.5);
-    char reversed[32];
-    int count = 0;
-    for (int i = 0; i < decimals; i++) {
-        reversed[count++] = (char)('0' + digits % 10);
-        digits /= 10;
-    }
-    if (decimals)
-        reversed[count++] = '.';
-    do {
-        reversed[count++] = (char)('0' + digits % 10);
-        digits /= 10;
-    } while (digits);
     int length = 0;
     if (signbit(value))
         out[length++] = '-';
-    while (count)
-        out[length++] = reversed[--count];
+    if (decimals == 0) {
+        length += put_decimal(out + length, digits);
+    } else if (decimals == 1) {
+        length += put_decimal(out + length, digits / 10);
+        out[length++] = '.';
+        out[length++] = (char)('0' + digits % 10);
+    } else {
+        length += put_decimal(out + length, digits / 100);
+        out[length++] = '.';
+        out[length++] = digit_pairs[digits % 100 * 2];
+        out[length++] = digit_pairs[digits % 100 * 2 + 1];
+    }
     out[length] = '\0';
     return length;
 }
