@@ -101,6 +101,7 @@ struct dwarf_unwinder {
 };
 
 struct unwind_walk {
+    const struct unwind_process *process;
     struct unwind_sample *sample;
     uint64_t *frames;
     size_t count, max_frames;
@@ -597,6 +598,13 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
         return DWARF_CB_ABORT;
     }
     walk->frames[walk->count++] = pc;
+    /* Code outside the mapped ELF files (JIT code, or a module the process
+     * has unmapped since libdwfl saw it) has no CFI to go on: its frame is
+     * the last. (Return addresses are looked up in their call.) */
+    const struct unwind_mapping *mapping =
+        mapping_at(walk->process, walk->count == 1 ? pc : pc - 1);
+    if (!mapping || !mapping->file)
+        return DWARF_CB_ABORT;
     return walk->count < walk->max_frames ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
@@ -663,7 +671,7 @@ size_t dwarf_unwind(struct dwarf_unwinder *unwinder, int pid, uint64_t regs_mask
         return 1;
     sample.stack_start = sp;
     sample.stack_end = sp + stack_size < sp ? UINT64_MAX : sp + stack_size;
-    struct unwind_walk walk = {&sample, frames, 0, max_frames, sp};
+    struct unwind_walk walk = {process, &sample, frames, 0, max_frames, sp};
     process->sample = &sample;
     dwfl_getthread_frames(process->dwfl, pid, collect_frame, &walk);
     process->sample = NULL;
