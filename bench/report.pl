@@ -141,14 +141,17 @@ sub perf_sections {
 print <<'EOF';
 
 Method: the corpus (../shared/corpus, see its README.md) is decompressed to a
-temporary directory. Each task is one hyperfine invocation (`-w 1`, a few
-runs) holding ember and every available anchor, so ratios compare runs on the
-same machine at the same time. Wall is hyperfine's mean ± standard deviation;
-CPU is mean user + system time; peak RSS is `/usr/bin/time -f %M` in a
-separate single run. MB/s is input bytes (10^6) per second of wall time.
-"Speed-up" is the anchor's mean wall time divided by ember's (and the same
-for user+sys CPU time, which other load on the machine disturbs less); the
-targets are judged on wall time. Each tool
+temporary directory. Each task is one hyperfine invocation (`-w 1`, 5 to 30
+runs: more for the short tasks) holding ember and every available anchor, so
+ratios compare runs on the same machine at the same time. Wall is
+hyperfine's mean ± standard deviation and its median; CPU is mean user +
+system time; peak RSS is `/usr/bin/time -f %M` in a separate single run.
+MB/s is input bytes (10^6) per second of median wall time. "Speed-up" is the
+anchor's median wall time divided by ember's — medians, like the corpus
+README's anchor figures, so that a run disturbed by other work on the
+machine does not decide the ratio (the means are in the tables) — and the
+same for mean user+sys CPU time; the targets are judged on the wall-time
+ratio. Each tool
 draws the folded file its own collapse produced (see "Folded outputs").
 EOF
 
@@ -174,7 +177,7 @@ for my $task (@tasks) {
     my $id = $task->{id};
     my $kind = kind_of($id);
     my ($ember_result) = grep { tool_of($_->{command}) eq 'ember' } @{ $task->{results} };
-    my $ember_mean = $ember_result ? $ember_result->{mean} : undef;
+    my $ember_mean = $ember_result ? $ember_result->{median} : undef; # medians: see Method
     my $ember_cpu = $ember_result ? ($ember_result->{user} + $ember_result->{system}) || 1e-9 : undef;
     printf "\n## %s\n\nInput: %.1f MB", $task->{title}, $task->{bytes} / 1e6;
     if ($id eq 'flamegraph-diff' && $notes{'diff-sorted'}) {
@@ -186,12 +189,12 @@ for my $task (@tasks) {
     print "|---|---|---|---|---|---|---|\n";
     for my $result (@{ $task->{results} }) {
         my $tool = tool_of($result->{command});
-        $mean{$id}{$tool} = $result->{mean};
-        my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{mean} / $ember_mean) . ' / '
+        $mean{$id}{$tool} = $result->{median};
+        my $speedup = ($tool ne 'ember' && $ember_mean) ? ratio($result->{median} / $ember_mean) . ' / '
             . ratio(($result->{user} + $result->{system}) / $ember_cpu) : '—';
         printf "| %s | %s ± %s | %s | %s | %s | %.0f | %s |\n", $result->{command}, seconds($result->{mean}),
             seconds($result->{stddev} // 0), seconds($result->{median}), seconds($result->{user} + $result->{system}),
-            mib($rss{$id}{ $result->{command} }), $task->{bytes} / 1e6 / $result->{mean}, $speedup;
+            mib($rss{$id}{ $result->{command} }), $task->{bytes} / 1e6 / $result->{median}, $speedup;
     }
     my $q = $quoted{$id};
     for my $anchor (qw(perl inferno)) {
