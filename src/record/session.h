@@ -29,10 +29,15 @@ struct record_session_options {
     int inline_frames, inline_context; /* --inline / --context */
     int include_kernel;                /* keep kernel frames (default 1) */
     int keep_timeline;                 /* profile timeline for --flamechart */
-    /* Added (perf.data): only samples of the event named this (perf
-     * script's event name, e.g. "cpu-clock"); NULL = the first event seen,
-     * as `ember collapse` keeps the first event without --event-filter. */
-    const char *event_filter;
+    /* Added (perf.data, collapse --event-filter): keep only samples of the
+     * events named here (perf script's event names, e.g. "cpu-clock:ppp");
+     * none = the event of the first sample, as `ember collapse` keeps. */
+    const char *const *event_filters;
+    size_t event_filter_count;
+    /* Added: the records come from a file (perf.data), not a running
+     * system: files are read at their recorded paths, never through
+     * /proc/PID/root (the pids are gone or belong to other processes). */
+    int from_file;
 };
 
 struct record_session_stats {

@@ -447,9 +447,11 @@ struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const
     int have_identity = stat(open_path, &status) == 0 && S_ISREG(status.st_mode);
     for (size_t i = cache->file_count; i-- > 0;) {
         struct symbol_file *file = cache->files[i];
+        /* Without a file to stat (its process is gone), the file opened
+         * under the same path when the process was alive. */
         if (have_identity ? (file->have_identity && file->device == status.st_dev &&
                              file->inode == status.st_ino)
-                          : (!file->have_identity && strcmp(file->path, path) == 0))
+                          : strcmp(file->path, path) == 0)
             return file;
     }
     struct symbol_file *file = new_symbol_file(path, open_path);
