@@ -698,10 +698,10 @@ if ($draw_diff) {
         my ($r) = grep { tool_of($_->{command}) eq $anchor->[0] } @{ $draw_diff->{results} };
         my ($got, $measured);
         if ($r) {
-            $got = $r->{mean} / $e->{mean};
-            $measured = sprintf('wall %.2f×, CPU time %.2f× (same run; mean wall, as in the perf part)', $got, cpu_of($r) / cpu_of($e));
+            $got = median_of($r) / median_of($e);
+            $measured = sprintf('wall %.2f×, CPU time %.2f× (same run; median wall, as in the perf part)', $got, cpu_of($r) / cpu_of($e));
         } elsif (my $q = $quoted{'flamegraph-diff'}{ $anchor->[0] }) {
-            $got = $q / $e->{mean};
+            $got = $q / median_of($e);
             $measured = sprintf('wall %.2f× (vs corpus/README.md figure, not measured in this run)', $got);
         } else {
             next;
