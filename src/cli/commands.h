@@ -16,5 +16,6 @@ int command_top(int argc, char **argv);
 int command_peek(int argc, char **argv);
 int command_tree(int argc, char **argv);
 int command_view(int argc, char **argv);
+int command_record(int argc, char **argv);
 
 #endif

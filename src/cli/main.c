@@ -25,6 +25,7 @@ static const struct subcommand subcommands[] = {
     {"peek", command_peek, "callers and callees of the functions matching a regex (pprof -peek)"},
     {"tree", command_tree, "the call tree as indented text with totals, a flame graph for the terminal"},
     {"view", command_view, "one self-contained HTML page: flame graph, table, sandwich, diff"},
+    {"record", command_record, "sample a command, running processes or the system (perf_event_open) and draw"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };
