@@ -14,6 +14,10 @@
 #   2. diff -n -s (normalize, strip hex);
 #   3. diff written to a file (ember: -o FILE, atomically; the others:
 #      shell redirection), where the kernel's copy of 81 MB counts too;
+#      each run starts without the file (hyperfine --prepare removes the
+#      previous run's), so that freeing the previous run's 81 MB of page
+#      cache — work of the benchmark loop, ~100 ms that any writer pays
+#      alike on overwriting — is not timed;
 #   4. the differential flame graph of the pair: `ember diff -o x.svg`
 #      against `difffolded.pl A B | flamegraph.pl > x.svg`.
 # Then the ratio of medians, difffolded.pl's over ember's, per task.
@@ -106,7 +110,7 @@ out=$(q "$work/out.folded")
 commands=("$(q "$ember") diff $A $B -o $out")
 [ -n "$flamegraph_dir" ] && commands+=("perl $(q "$flamegraph_dir/difffolded.pl") $A $B > $out")
 [ -n "$inferno_diff" ] && commands+=("$(q "$inferno_diff") $A $B > $out")
-task file "${commands[@]}"
+task file --prepare "rm -f $out" "${commands[@]}"
 if [ -n "${BENCH_OUT:-}" ]; then
     # The inputs and the last output: bytes and lines.
     printf 'diff-input\t%s\t%s\t%s\t%s\t%s\t%s\n' \
