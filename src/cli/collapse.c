@@ -11,6 +11,7 @@
 #include "write_profile.h"
 #include "../formats/folded.h"
 #include "../formats/format.h"
+#include "../formats/perf_data.h"
 #include "../formats/perf_script.h"
 #include "../util/memory.h"
 #include "../util/output.h"
@@ -171,6 +172,11 @@ int command_collapse(int argc, char **argv)
             break;
         }
         input.any_id_order = 1; /* the output is sorted by name: ids may come in any order */
+        const char *head;
+        if (!format_name) /* perf.data itself (PERFILE2), else perf script text */
+            format = input_peek(&input, 8, &head) >= 8 && perf_data_format.probe(head, 8)
+                         ? &perf_data_format
+                         : &perf_script_format;
         uint64_t skipped_before = statistics.skipped_lines;
         status = format_read_input(&input, format, profile, &options, &statistics);
         /* The perf script reader warns about its own skipped lines. */

@@ -6,6 +6,7 @@
 #include "format.h"
 #include "folded.h"
 #include "perf_script.h"
+#include "perf_data.h"
 #include "gperftools_heap.h"
 #include "gperftools_cpu.h"
 #include "pprof.h"
@@ -22,6 +23,7 @@
 static const struct format *const registry[] = {
     &folded_format,
     &perf_script_format,
+    &perf_data_format,
     &gperftools_heap_format,
     &gperftools_cpu_format,
     &pprof_format,

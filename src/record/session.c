@@ -445,11 +445,12 @@ int record_session_add_record(struct record_session *session, const struct perf_
     }
     session->last_time = time;
     size_t size = record->size;
-    GROW(session->bytes, session->byte_capacity, session->byte_count + size);
+    GROW(session->bytes, session->byte_capacity, session->byte_count + size + 8);
     memcpy(session->bytes + session->byte_count, record, size);
     GROW(session->index, session->index_capacity, session->index_count + 1);
     session->index[session->index_count++] = (struct record_index){time, session->byte_count};
-    session->byte_count += size;
+    /* Each copy starts 8-byte aligned (the decoders read u64 fields). */
+    session->byte_count += (size + 7) & ~(size_t)7;
     return 0;
 }
 
