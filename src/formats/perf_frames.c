@@ -432,3 +432,41 @@ int perf_header_match(const char *line, size_t length, struct perf_header_fields
     }
     return 0;
 }
+
+int perf_stack_line_match(const char *line, size_t length, struct perf_frame_text *fields,
+                          size_t *text_start_offset, int *backtracked)
+{
+    size_t address_start = 0;
+    while (address_start < length && is_perl_space((unsigned char)line[address_start]))
+        address_start++;
+    size_t address_end = address_start;
+    while (address_end < length && is_word((unsigned char)line[address_end]))
+        address_end++;
+    if (address_end == address_start)
+        return 0;
+    size_t text_start = address_end;
+    while (text_start < length && is_perl_space((unsigned char)line[text_start]))
+        text_start++;
+    const char *last_close = memrchr(line, ')', length);
+    if (!last_close)
+        return 0;
+    size_t close = (size_t)(last_close - line);
+    if (close < 2)
+        return 0;
+    size_t open = close - 2;
+    while (!(line[open] == ' ' && line[open + 1] == '(')) {
+        if (open == 0)
+            return 0;
+        open--;
+    }
+    if (open < address_start + 2)
+        return 0;
+    size_t symbol_start = text_start < open - 1 ? text_start : open - 1;
+    size_t address_stop = symbol_start < address_end ? symbol_start : address_end;
+    *fields = (struct perf_frame_text){line + address_start, address_stop - address_start,
+                                       line + symbol_start,  open - symbol_start,
+                                       line + open + 2,      close - open - 2};
+    *text_start_offset = text_start;
+    *backtracked = symbol_start != text_start;
+    return 1;
+}

@@ -80,4 +80,12 @@ struct perf_header_fields {
 };
 int perf_header_match(const char *line, size_t length, struct perf_header_fields *fields);
 
+/* A callchain line as stackcollapse-perf.pl matches it,
+ * /^\s*(\w+)\s*(.+) \((.*)\)/ with perl's greedy and backtracking outcome:
+ * the module starts after the last " (" that has a ')' after it. Fills
+ * fields (spans into line), *text_start_offset (where the symbol starts
+ * when no backtracking happens) and *backtracked. Returns 1 on a match. */
+int perf_stack_line_match(const char *line, size_t length, struct perf_frame_text *fields,
+                          size_t *text_start_offset, int *backtracked);
+
 #endif

@@ -206,38 +206,16 @@ struct stack_fields {
 
 static int match_stack(const char *line, size_t length, struct stack_fields *fields)
 {
-    size_t address_start = 0;
-    while (address_start < length && is_perl_space((unsigned char)line[address_start]))
-        address_start++;
-    size_t address_end = address_start;
-    while (address_end < length && is_word((unsigned char)line[address_end]))
-        address_end++;
-    if (address_end == address_start)
+    struct perf_frame_text text;
+    size_t text_start;
+    int backtracked;
+    if (!perf_stack_line_match(line, length, &text, &text_start, &backtracked))
         return 0;
-    size_t text_start = address_end;
-    while (text_start < length && is_perl_space((unsigned char)line[text_start]))
-        text_start++;
-    const char *last_close = memrchr(line, ')', length);
-    if (!last_close)
-        return 0;
-    size_t close = (size_t)(last_close - line);
-    if (close < 2)
-        return 0;
-    size_t open = close - 2;
-    while (!(line[open] == ' ' && line[open + 1] == '(')) {
-        if (open == 0)
-            return 0;
-        open--;
-    }
-    if (open < address_start + 2)
-        return 0;
-    size_t symbol_start = text_start < open - 1 ? text_start : open - 1;
-    size_t address_stop = symbol_start < address_end ? symbol_start : address_end;
-    fields->address = (struct span){line + address_start, address_stop - address_start};
-    fields->symbol = (struct span){line + symbol_start, open - symbol_start};
-    fields->module = (struct span){line + open + 2, close - open - 2};
+    fields->address = (struct span){text.address, text.address_length};
+    fields->symbol = (struct span){text.symbol, text.symbol_length};
+    fields->module = (struct span){text.module, text.module_length};
     fields->text_start = text_start;
-    fields->backtracked = symbol_start != text_start;
+    fields->backtracked = backtracked;
     return 1;
 }
 

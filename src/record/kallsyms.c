@@ -59,7 +59,7 @@ size_t kallsyms_parse(struct symbol_table *table, const char *text, size_t lengt
         count++;
         nonzero += address != 0;
     }
-    symbol_table_finish(table);
+    symbol_table_finish_kallsyms(table);
     return nonzero ? count : 0;
 }
 

@@ -10,9 +10,10 @@
  *  - Threads (tid -> pid, comm) and processes (pid -> sorted, disjoint
  *    mappings) live in two open-addressing tables keyed by id. FORK of a new
  *    process copies the parent's mappings; FORK of a thread shares its
- *    process; COMM sets a thread's name (exec also drops the process's
- *    mappings, which the new image's MMAPs then fill); a new mapping cuts
- *    away what it overlaps. An unknown thread is named ":TID" as perf does.
+ *    process; COMM sets a thread's name (an exec keeps the mappings, as
+ *    perf does: the new image's MMAPs replace what they overlap); a new
+ *    mapping cuts away what it overlaps. An unknown thread is named ":TID"
+ *    (tid 0 "swapper") as perf does.
  *  - Each mapping points at a module: a file (symbols.h's symbol_file,
  *    shared by every process that maps the same inode, opened only on the
  *    first lookup, or at the MMAP record in live mode, before a short-lived
@@ -502,9 +503,9 @@ static struct thread *new_thread(struct record_session *session, int pid, int ti
     thread->tid = tid;
     thread->pid = pid;
     char unknown[32];
-    if (!comm) {
+    if (!comm) { /* perf's names: the idle task, else ":TID" */
         snprintf(unknown, sizeof unknown, ":%d", tid);
-        comm = unknown;
+        comm = tid == 0 ? "swapper" : unknown;
     }
     set_comm(thread, comm);
     GROW(session->threads, session->thread_capacity, session->thread_count + 1);
@@ -606,8 +607,7 @@ static uint32_t add_module(struct record_session *session, enum module_kind kind
 static int is_anonymous(const char *path)
 {
     return path[0] == '\0' || strcmp(path, "//anon") == 0 ||
-           strncmp(path, "/dev/zero", 9) == 0 || strncmp(path, "/anon_hugepage", 14) == 0 ||
-           strncmp(path, "[anon:", 6) == 0 || strncmp(path, "/memfd:", 7) == 0;
+           strncmp(path, "/dev/zero", 9) == 0 || strncmp(path, "/anon_hugepage", 14) == 0;
 }
 
 static uint32_t module_for_mapping(struct record_session *session, struct process *process,
@@ -720,13 +720,11 @@ static void apply_comm(struct record_session *session, const struct perf_comm *r
     else
         set_comm(thread, record->comm);
     thread->pid = (int)record->pid;
-    if (record->exec) {
-        struct process *process = get_process(session, (int)record->pid);
-        process->mapping_count = 0;
-        process->jit_module = UINT32_MAX;
-        if (session->unwinder)
-            dwarf_unwinder_forget(session->unwinder, (int)record->pid);
-    }
+    /* An exec keeps the old mappings, as perf does: the new image's MMAPs
+     * replace what they overlap, and a sample taken inside execve() still
+     * has its user stack in the old image. */
+    if (record->exec && session->unwinder)
+        dwarf_unwinder_forget(session->unwinder, (int)record->pid);
 }
 
 static void apply_fork(struct record_session *session, const struct perf_task *record)
@@ -806,31 +804,30 @@ static void load_kernel_symbols(struct record_session *session)
     kallsyms_load(&session->kernel, "/proc/kallsyms");
 }
 
-/* Builds the perf script line of one address and names it. */
-static void name_frames(struct record_session *session, uint32_t module_id, uint64_t address,
-                        uint64_t shown_address, const char *module_name, const char *symbol,
-                        uint64_t symbol_offset, int java)
+/* Builds the line perf script prints for one address, "ADDRESS SYMBOL+0xOFF
+ * (MODULE)", and names it as the text pipeline would: matched with
+ * stackcollapse-perf.pl's regex (a module path holding " (" splits where
+ * the perl splits it), then perf_frames.c's rules. */
+static void name_frames(struct record_session *session, uint64_t shown_address,
+                        const char *module_name, const char *symbol, uint64_t symbol_offset,
+                        int java)
 {
-    char address_text[24];
-    int address_length = snprintf(address_text, sizeof address_text, "%" PRIx64, shown_address);
-    size_t symbol_length;
-    char *symbol_text;
-    if (symbol) {
-        size_t name_length = strlen(symbol);
-        symbol_text = text_reserve(session, name_length + 24);
-        memcpy(symbol_text, symbol, name_length);
-        symbol_length = name_length + (size_t)snprintf(symbol_text + name_length, 24,
-                                                       "+0x%" PRIx64, symbol_offset);
-    } else {
-        symbol_text = text_reserve(session, 16);
-        memcpy(symbol_text, "[unknown]", 9);
-        symbol_length = 9;
-    }
-    struct perf_frame_text line = {address_text, (size_t)address_length, symbol_text,
-                                   symbol_length, module_name, strlen(module_name)};
-    (void)module_id;
-    (void)address;
-    perf_frame_namer_build(&session->namer, &line, java, &session->frame_pool,
+    size_t capacity = (symbol ? strlen(symbol) : 9) + strlen(module_name) + 64;
+    char *line = text_reserve(session, capacity);
+    int length;
+    if (symbol)
+        length = snprintf(line, capacity, "%" PRIx64 " %s+0x%" PRIx64 " (%s)", shown_address,
+                          symbol, symbol_offset, module_name);
+    else
+        length = snprintf(line, capacity, "%" PRIx64 " [unknown] (%s)", shown_address,
+                          module_name);
+    struct perf_frame_text text;
+    size_t text_start;
+    int backtracked;
+    if (length < 0 || (size_t)length >= capacity ||
+        !perf_stack_line_match(line, (size_t)length, &text, &text_start, &backtracked))
+        return; /* perl would not take the line as a frame */
+    perf_frame_namer_build(&session->namer, &text, java, &session->frame_pool,
                            &session->frame_pool_count, &session->frame_pool_capacity);
 }
 
@@ -865,11 +862,11 @@ static void frames_of_address(struct record_session *session, struct process *pr
         if (!session->kernel_loaded)
             load_kernel_symbols(session);
         const struct symbol_entry *entry = symbol_table_find(&session->kernel, address);
-        name_frames(session, module_id, address, address, "[kernel.kallsyms]",
+        name_frames(session, address, "[kernel.kallsyms]",
                     entry ? symbol_table_name(&session->kernel, entry) : NULL,
                     entry ? address - entry->start : 0, java);
     } else if (!module) {
-        name_frames(session, module_id, address, address, "[unknown]", NULL, 0, java);
+        name_frames(session, address, "[unknown]", NULL, 0, java);
     } else {
         if (!module->resolved)
             resolve_module(session, module);
@@ -887,7 +884,7 @@ static void frames_of_address(struct record_session *session, struct process *pr
             if (module->file)
                 symbol = symbol_file_lookup(module->file, key, &symbol_offset);
         }
-        name_frames(session, module_id, address, shown, module->path, symbol, symbol_offset, java);
+        name_frames(session, shown, module->path, symbol, symbol_offset, java);
     }
     if ((session->frame_slot_used + 1) * 2 > session->frame_slot_mask + 1) {
         frame_slots_grow(session);

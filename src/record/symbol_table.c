@@ -81,15 +81,9 @@ static int first_is_better(const struct symbol_table *table, const struct symbol
     return 1;
 }
 
-void symbol_table_finish(struct symbol_table *table)
+/* One symbol per start. */
+static void remove_aliases(struct symbol_table *table)
 {
-    if (table->finished)
-        return;
-    table->finished = 1;
-    if (table->count == 0)
-        return;
-    qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
-    /* One symbol per start. */
     size_t kept = 0;
     for (size_t i = 0; i < table->count; i++) {
         if (kept > 0 && table->entries[kept - 1].start == table->entries[i].start) {
@@ -100,13 +94,44 @@ void symbol_table_finish(struct symbol_table *table)
         table->entries[kept++] = table->entries[i];
     }
     table->count = kept;
-    /* Zero-size symbols end where the next one starts. */
+}
+
+/* Zero-size symbols end where the next one starts. */
+static void size_symbols(struct symbol_table *table)
+{
     for (size_t i = 0; i + 1 < table->count; i++)
         if (table->entries[i].end == table->entries[i].start)
             table->entries[i].end = table->entries[i + 1].start;
     struct symbol_entry *last = &table->entries[table->count - 1];
     if (last->end == last->start)
         last->end = ((last->start + 4095) & ~(uint64_t)4095) + 4096;
+}
+
+static void finish(struct symbol_table *table, int sizes_first)
+{
+    if (table->finished)
+        return;
+    table->finished = 1;
+    if (table->count == 0)
+        return;
+    qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
+    if (sizes_first) {
+        size_symbols(table);
+        remove_aliases(table);
+    } else {
+        remove_aliases(table);
+        size_symbols(table);
+    }
+}
+
+void symbol_table_finish(struct symbol_table *table)
+{
+    finish(table, 0);
+}
+
+void symbol_table_finish_kallsyms(struct symbol_table *table)
+{
+    finish(table, 1);
 }
 
 const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address)

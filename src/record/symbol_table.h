@@ -46,6 +46,10 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
                       enum symbol_binding binding, int untyped, const char *name, size_t length);
 /* Sorts and applies perf's fixups; call once after the last add. */
 void symbol_table_finish(struct symbol_table *table);
+/* The same in the order perf applies them to kallsyms: sizes first, then
+ * aliases (so of two names at one address the later one, which got the
+ * size, wins). */
+void symbol_table_finish_kallsyms(struct symbol_table *table);
 /* The symbol holding address, or NULL. */
 const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address);
 static inline const char *symbol_table_name(const struct symbol_table *table,

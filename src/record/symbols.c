@@ -451,7 +451,10 @@ struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const
          * under the same path when the process was alive. */
         if (have_identity ? (file->have_identity && file->device == status.st_dev &&
                              file->inode == status.st_ino)
-                          : strcmp(file->path, path) == 0)
+                          : strcmp(file->path, path) == 0 &&
+                                (!build_id || !file->build_id_size ||
+                                 (file->build_id_size == build_id_size &&
+                                  memcmp(file->build_id, build_id, build_id_size) == 0)))
             return file;
     }
     struct symbol_file *file = new_symbol_file(path, open_path);
@@ -586,6 +589,24 @@ static int open_debug_file(struct elf_handle *debug, Elf *runtime, const char *p
     return -1;
 }
 
+/* perf's build-id cache: the copy `perf record` saved of a file it saw,
+ * $HOME/.debug/.build-id/xx/rest/elf (what perf script reads first, so a
+ * file rebuilt or deleted since the recording is named as it was). */
+static int open_build_id_cache(struct elf_handle *handle, const uint8_t *id, size_t id_size)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home || id_size < 2)
+        return -1;
+    char path[4096];
+    int length = snprintf(path, sizeof path, "%s/.debug/.build-id/%02x/", home, id[0]);
+    for (size_t i = 1; i < id_size && length > 0 && length < (int)sizeof path - 8; i++)
+        length += snprintf(path + length, sizeof path - (size_t)length, "%02x", id[i]);
+    if (length <= 0 || length >= (int)sizeof path - 8)
+        return -1;
+    snprintf(path + length, sizeof path - (size_t)length, "/elf");
+    return elf_handle_open(handle, path);
+}
+
 static void add_named_symbol(struct symbol_table *table, uint64_t start, uint64_t size,
                              enum symbol_binding binding, int untyped, const char *name)
 {
@@ -692,7 +713,7 @@ static void load_symbol_file(struct symbol_file *file)
     } else if (file->fd >= 0) {
         runtime.fd = file->fd;
         runtime.elf = elf_begin(file->fd, ELF_C_READ_MMAP, NULL);
-    } else {
+    } else if (open_build_id_cache(&runtime, file->build_id, file->build_id_size) < 0) {
         elf_handle_open(&runtime, file->open_path);
     }
     if (!runtime.elf || elf_kind(runtime.elf) != ELF_K_ELF) {
