@@ -1,6 +1,6 @@
 /* record_calls.c — a plain C call chain for `ember record` tests:
  * main -> outer_work -> middle_work -> leaf_work (and main -> other_leaf).
- * Built twice by tests/e2e/record.sh: with frame pointers (-O1
+ * Built twice by tests/e2e/record.sh: with frame pointers (-O0
  * -fno-omit-frame-pointer) and without (-O2 -fomit-frame-pointer), where
  * only DWARF unwinding recovers the chain.
  * Usage: record_calls [SECONDS] [ROUNDS] (default 1 s; with ROUNDS > 0, that
