@@ -2,7 +2,7 @@
 #
 #   make            build/ember and build/libember.a (release, -O2)
 #   make test       install what is missing, build with ASan+UBSan, run every test
-#   make demo       install what is missing, profile demo/hotpaths, write demo/out.svg
+#   make demo       install what is missing, record demo/hotpaths with `ember record`, write demo/out.svg
 #   make bench      benchmarks against the anchors -> bench/RESULTS.md
 #   make fuzz       long libFuzzer runs of every reader (FUZZ_SECONDS each)
 #   make install    PREFIX=/usr/local: binary and man page
@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 300
 # Debian packages each target needs; scripts/ensure-packages installs them.
 BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev libcurl4-openssl-dev libiberty-dev libpcre2-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs:node npm:npm python3:python3 golang-go libgoogle-perftools-dev google-perftools bpftrace linux-perf zstd
-DEMO_PACKAGES = $(BUILD_PACKAGES) linux-perf
+DEMO_PACKAGES = $(BUILD_PACKAGES)
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time python3:python3 golang-go chromium nodejs:node npm:npm
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
