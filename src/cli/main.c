@@ -52,6 +52,7 @@ static void print_help(FILE *file)
             "  Any of them can also be drawn: `ember convert IN -o out.svg`, `ember flamegraph IN`.\n"
             "\n"
             "Typical use:\n"
+            "  ember record -F 999 -- ./program          (writes ember.svg)\n"
             "  perf record -F 999 -g -- ./program\n"
             "  perf script | ember collapse | ember flamegraph > out.svg\n"
             "  ember convert perf.txt -o out.svg\n");
