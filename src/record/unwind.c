@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "unwind.h"
+#include "unwind_rules.h"
 #include "../util/hash.h"
 #include "../util/memory.h"
 
@@ -89,6 +90,7 @@ struct unwind_process {
     int attached;       /* dwfl_attach_state done */
     int needs_rebuild;  /* a reported mapping was replaced */
     int needs_report;   /* some mapping is not reported yet */
+    struct unwind_rule_cache *rules; /* of this Dwfl's modules; NULL until needed */
     struct unwind_sample *sample; /* during dwarf_unwind only */
     struct unwind_process *next;  /* hash chain */
 };
@@ -98,6 +100,8 @@ struct dwarf_unwinder {
     size_t process_mask, process_count;
     struct unwind_file **files;
     size_t file_mask, file_count;
+    int use_rules; /* unwind simple frames from cached rules (default) */
+    struct dwarf_unwind_stats stats;
 };
 
 struct unwind_walk {
@@ -333,6 +337,7 @@ static void free_process(struct unwind_process *process)
 {
     if (process->dwfl)
         dwfl_end(process->dwfl);
+    unwind_rule_cache_destroy(process->rules);
     free(process->mappings);
     free(process->modules);
     free(process);
@@ -345,6 +350,7 @@ struct dwarf_unwinder *dwarf_unwinder_create(void)
     unwinder->processes = xcalloc(unwinder->process_mask + 1, sizeof *unwinder->processes);
     unwinder->file_mask = 63;
     unwinder->files = xcalloc(unwinder->file_mask + 1, sizeof *unwinder->files);
+    unwinder->use_rules = 1;
     elf_version(EV_CURRENT);
     return unwinder;
 }
@@ -546,14 +552,17 @@ static int sample_register(const struct unwind_sample *sample, unsigned bit, uin
     return 1;
 }
 
+/* The perf register of each DWARF register number (rax 0, rdx 1, rcx 2,
+ * rbx 3, rsi 4, rdi 5, rbp 6, rsp 7, r8-r15 8-15). */
+static const unsigned char perf_register_of_dwarf[DWARF_GENERAL_REGISTERS] = {
+    PERF_REG_X86_AX, PERF_REG_X86_DX, PERF_REG_X86_CX,  PERF_REG_X86_BX,
+    PERF_REG_X86_SI, PERF_REG_X86_DI, PERF_REG_X86_BP,  PERF_REG_X86_SP,
+    PERF_REG_X86_R8, PERF_REG_X86_R9, PERF_REG_X86_R10, PERF_REG_X86_R11,
+    PERF_REG_X86_R12, PERF_REG_X86_R13, PERF_REG_X86_R14, PERF_REG_X86_R15,
+};
+
 static bool unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-    static const unsigned char perf_register_of_dwarf[DWARF_GENERAL_REGISTERS] = {
-        PERF_REG_X86_AX, PERF_REG_X86_DX, PERF_REG_X86_CX,  PERF_REG_X86_BX,
-        PERF_REG_X86_SI, PERF_REG_X86_DI, PERF_REG_X86_BP,  PERF_REG_X86_SP,
-        PERF_REG_X86_R8, PERF_REG_X86_R9, PERF_REG_X86_R10, PERF_REG_X86_R11,
-        PERF_REG_X86_R12, PERF_REG_X86_R13, PERF_REG_X86_R14, PERF_REG_X86_R15,
-    };
     struct unwind_process *process = thread_arg;
     const struct unwind_sample *sample = process->sample;
     for (int dwarf = 0; dwarf < DWARF_GENERAL_REGISTERS; dwarf++) {
@@ -646,12 +655,103 @@ static int prepare_dwfl(struct unwind_process *process)
         }
         dwfl_report_end(process->dwfl, NULL, NULL);
         process->needs_report = 0;
+        /* Addresses without a module may have one now. */
+        if (process->rules)
+            unwind_rule_cache_clear(process->rules);
     }
     if (!process->attached)
         process->attached =
             dwfl_attach_state(process->dwfl, NULL, process->pid, &unwind_thread_callbacks,
                               process);
     return process->attached;
+}
+
+/* ---- unwinding from cached rules ---- */
+
+static const struct unwind_rule *rule_at(struct unwind_process *process, uint64_t address)
+{
+    if (!process->rules)
+        process->rules = unwind_rule_cache_create();
+    const struct unwind_rule *rule = unwind_rule_cache_find(process->rules, address);
+    if (rule)
+        return rule;
+    struct unwind_rule read;
+    Dwfl_Module *module = dwfl_addrmodule(process->dwfl, address);
+    Dwarf_Addr bias = 0;
+    Dwarf_CFI *cfi = module ? dwfl_module_eh_cfi(module, &bias) : NULL;
+    unwind_rule_read(cfi, address - bias, &read);
+    return unwind_rule_cache_add(process->rules, address, &read);
+}
+
+/* Unwinds sample as libdwfl would, from the cached rules of its frames'
+ * addresses. Returns the number of frames, or 0 when some frame needs
+ * libdwfl (no rule of the simple forms, or its CFA register lost). */
+static size_t unwind_with_rules(struct unwind_process *process, struct unwind_sample *sample,
+                                uint64_t *frames, size_t max_frames)
+{
+    uint64_t value[UNWIND_RULE_REGISTERS], next[UNWIND_RULE_REGISTERS];
+    uint32_t known = 0;
+    for (int dwarf = 0; dwarf < DWARF_GENERAL_REGISTERS; dwarf++)
+        if (sample_register(sample, perf_register_of_dwarf[dwarf], &value[dwarf]))
+            known |= 1u << dwarf;
+    uint64_t pc = 0;
+    sample_register(sample, PERF_REG_X86_IP, &pc);
+    size_t count = 0;
+    frames[count++] = pc;
+    uint64_t lookup = pc, last_sp = sample->stack_start;
+    while (count < max_frames) {
+        const struct unwind_mapping *mapping = mapping_at(process, lookup);
+        if (!mapping || !mapping->file)
+            break;
+        const struct unwind_rule *rule = rule_at(process, lookup);
+        if (rule->kind == UNWIND_RULE_OUTERMOST)
+            break;
+        if (rule->kind != UNWIND_RULE_SIMPLE || !(known & (1u << rule->cfa_register)))
+            return 0;
+        uint64_t cfa = value[rule->cfa_register] + (uint64_t)rule->cfa_offset;
+        uint32_t next_known = 0;
+        for (int regno = 0; regno < UNWIND_RULE_REGISTERS; regno++) {
+            uint64_t at = cfa + (uint64_t)(int64_t)rule->offset[regno];
+            switch (rule->how[regno]) {
+            case UNWIND_REGISTER_SAME:
+                next[regno] = value[regno];
+                next_known |= known & (1u << regno);
+                break;
+            case UNWIND_REGISTER_AT_CFA:
+                if (!unwind_memory_read(process->dwfl, at, &next[regno], process))
+                    return count; /* the copy ends here */
+                next_known |= 1u << regno;
+                break;
+            case UNWIND_REGISTER_CFA_PLUS:
+                next[regno] = at;
+                next_known |= 1u << regno;
+                break;
+            default:
+                break;
+            }
+        }
+        pc = next[UNWIND_RULE_RETURN_ADDRESS];
+        uint64_t sp = next[DWARF_REGISTER_SP];
+        if (pc == 0 || !(next_known & (1u << DWARF_REGISTER_SP)) || sp < last_sp ||
+            sp > sample->stack_end)
+            break;
+        frames[count++] = pc;
+        memcpy(value, next, sizeof value);
+        known = next_known;
+        last_sp = sp;
+        lookup = pc - 1;
+    }
+    return count;
+}
+
+void dwarf_unwinder_use_rules(struct dwarf_unwinder *unwinder, int enabled)
+{
+    unwinder->use_rules = enabled;
+}
+
+const struct dwarf_unwind_stats *dwarf_unwinder_stats(const struct dwarf_unwinder *unwinder)
+{
+    return &unwinder->stats;
 }
 
 size_t dwarf_unwind(struct dwarf_unwinder *unwinder, int pid, uint64_t regs_mask,
@@ -666,14 +766,23 @@ size_t dwarf_unwind(struct dwarf_unwinder *unwinder, int pid, uint64_t regs_mask
     if (!process)
         return 0;
     frames[0] = ip;
+    unwinder->stats.samples++;
     if (max_frames == 1 || !sample_register(&sample, PERF_REG_X86_SP, &sp) || !stack ||
         !prepare_dwfl(process))
         return 1;
     sample.stack_start = sp;
     sample.stack_end = sp + stack_size < sp ? UINT64_MAX : sp + stack_size;
-    struct unwind_walk walk = {process, &sample, frames, 0, max_frames, sp};
     process->sample = &sample;
-    dwfl_getthread_frames(process->dwfl, pid, collect_frame, &walk);
+    size_t count = unwinder->use_rules ? unwind_with_rules(process, &sample, frames, max_frames) : 0;
+    if (count > 0) {
+        unwinder->stats.by_rules++;
+    } else {
+        unwinder->stats.by_libdwfl++;
+        sample.read_failed = 0;
+        struct unwind_walk walk = {process, &sample, frames, 0, max_frames, sp};
+        dwfl_getthread_frames(process->dwfl, pid, collect_frame, &walk);
+        count = walk.count;
+    }
     process->sample = NULL;
-    return walk.count > 0 ? walk.count : 1;
+    return count > 0 ? count : 1;
 }

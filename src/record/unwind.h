@@ -68,4 +68,19 @@ size_t dwarf_unwind(struct dwarf_unwinder *unwinder, int pid, uint64_t regs_mask
                     const uint64_t *regs, const uint8_t *stack, size_t stack_size,
                     uint64_t *frames, size_t max_frames);
 
+/* With enabled (the default), frames whose CFI has the usual simple forms
+ * are unwound from rules cached per process (src/record/unwind_rules.c),
+ * and a sample goes to libdwfl only when one of its frames has another
+ * form; 0 makes every sample go to libdwfl. Same frames either way (the
+ * unit tests compare them); the cache is several times faster. */
+void dwarf_unwinder_use_rules(struct dwarf_unwinder *unwinder, int enabled);
+
+/* How the samples given to dwarf_unwind went (for diagnostics and tests). */
+struct dwarf_unwind_stats {
+    uint64_t samples;      /* calls that found the pid and its IP */
+    uint64_t by_rules;     /* unwound entirely from cached rules */
+    uint64_t by_libdwfl;   /* handed to libdwfl */
+};
+const struct dwarf_unwind_stats *dwarf_unwinder_stats(const struct dwarf_unwinder *unwinder);
+
 #endif

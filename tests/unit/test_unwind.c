@@ -236,14 +236,31 @@ static void unwind_test_capture_in_qsort(struct unwind_test_sample *sample)
     cr_assert(sample->captured);
 }
 
+/* Unwinds sample with a copy of stack_size bytes: from the cached rules
+ * (the default), then with libdwfl alone, which must agree frame for
+ * frame. */
 static size_t unwind_test_run(struct dwarf_unwinder *unwinder, int pid,
                               const struct unwind_test_sample *sample, size_t stack_size,
                               uint64_t *frames)
 {
     uint8_t *stack = malloc(stack_size ? stack_size : 1);
     memcpy(stack, sample->stack, stack_size);
+    uint64_t by_rules = dwarf_unwinder_stats(unwinder)->by_rules;
     size_t count = dwarf_unwind(unwinder, pid, DWARF_UNWIND_REGS_MASK, sample->regs, stack,
                                 stack_size, frames, UNWIND_TEST_MAX_FRAMES);
+    uint64_t by_libdwfl[UNWIND_TEST_MAX_FRAMES];
+    dwarf_unwinder_use_rules(unwinder, 0);
+    size_t libdwfl_count = dwarf_unwind(unwinder, pid, DWARF_UNWIND_REGS_MASK, sample->regs,
+                                        stack, stack_size, by_libdwfl, UNWIND_TEST_MAX_FRAMES);
+    dwarf_unwinder_use_rules(unwinder, 1);
+    cr_assert_eq(count, libdwfl_count, "%zu frames from rules, %zu from libdwfl (copy %zu)",
+                 count, libdwfl_count, stack_size);
+    for (size_t i = 0; i < count; i++)
+        cr_assert_eq(frames[i], by_libdwfl[i], "frame %zu (copy %zu)", i, stack_size);
+    /* This code's CFI has only the simple forms: no sample needs libdwfl. */
+    if (count > 1)
+        cr_assert_eq(dwarf_unwinder_stats(unwinder)->by_rules, by_rules + 1,
+                     "the rules did not unwind this sample (copy %zu)", stack_size);
     free(stack);
     return count;
 }
