@@ -47,7 +47,7 @@ trap 'rm -rf "$work"' EXIT
     "$repo/tests/programs/record_calls.c"
 workload=("$work/workload" 0 "$rounds")
 
-if ! "$ember" record -F 99 --call-graph fp -o "$work/probe.folded" -- "$work/workload" 0 10 \
+if ! "$ember" record -F 999 --call-graph fp -o "$work/probe.folded" -- "$work/workload" 0 300 \
     >/dev/null 2>"$work/probe.err"; then
     echo "bench/record.sh: SKIP: ember record cannot sample here: $(head -c 300 "$work/probe.err")" >&2
     exit 0
