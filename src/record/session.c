@@ -37,6 +37,7 @@
  */
 #include "session.h"
 #include "jit_map.h"
+#include "addr2line.h"
 #include "kallsyms.h"
 #include "perf_records.h"
 #include "symbol_table.h"
@@ -116,7 +117,7 @@ struct record_index {
 /* (module, address, java) -> frames[first .. first + count). */
 struct frame_slot {
     uint64_t address;
-    uint32_t module_java; /* module << 1 | java; UINT32_MAX = empty */
+    uint32_t module_java; /* module << 2 | dwarf << 1 | java; UINT32_MAX = empty */
     uint32_t first, count;
 };
 
@@ -165,6 +166,8 @@ struct record_session {
     size_t frame_pool_count, frame_pool_capacity;
 
     struct dwarf_unwinder *unwinder; /* when an event copies user stacks */
+    struct addr2line_runner *addr2line; /* inlined levels of DWARF-unwound frames */
+    int addr2line_tried;
 
     /* Per-sample scratch. */
     uint32_t *stack;            /* frames root-first */
@@ -303,6 +306,7 @@ void record_session_destroy(struct record_session *session)
     free(session->frame_slots);
     free(session->frame_pool);
     dwarf_unwinder_destroy(session->unwinder);
+    addr2line_runner_destroy(session->addr2line);
     free(session->stack);
     free(session->text);
     free(session);
@@ -831,10 +835,44 @@ static void name_frames(struct record_session *session, uint64_t shown_address,
                            &session->frame_pool_count, &session->frame_pool_capacity);
 }
 
+/* perf's unwind_entry(): an address of a DWARF-unwound chain shows its
+ * inlined functions as binutils' addr2line -i -f names them (addr2line.h:
+ * perf 6.1 asks that very program), innermost first; a level whose name is
+ * the ELF symbol's prints as the symbol in its module, the others with
+ * "(inlined)" for the module. Returns 0 when addr2line is missing or says
+ * nothing (the plain line is used then). */
+static int name_inlined_frames(struct record_session *session, struct module *module,
+                               uint64_t file_address, const char *symbol, uint64_t symbol_offset,
+                               int java)
+{
+    if (!session->addr2line_tried) {
+        session->addr2line_tried = 1;
+        session->addr2line = addr2line_runner_create();
+    }
+    if (!session->addr2line)
+        return 0;
+    const char *const *names;
+    size_t count = addr2line_lookup(session->addr2line, module->path, file_address, &names);
+    if (count == 0)
+        return 0;
+    /* Outermost level first (root-first); each named as perf's
+     * new_inline_sym() does: the symbol itself when the (demangled) name
+     * is the symbol's, else an "(inlined)" frame of that name. */
+    for (size_t i = count; i-- > 0;) {
+        char *demangled = symbol_demangle(names[i]);
+        const char *name = demangled ? demangled : names[i];
+        int real = strcmp(name, symbol) == 0;
+        name_frames(session, file_address, real ? module->path : "inlined", name, symbol_offset,
+                    java);
+        free(demangled);
+    }
+    return 1;
+}
+
 /* The frames (root-first) of one callchain address, from the cache or
  * named now. kernel: the address is a kernel one. */
 static void frames_of_address(struct record_session *session, struct process *process,
-                              int kernel, uint64_t address, int java, uint32_t *first,
+                              int kernel, int dwarf, uint64_t address, int java, uint32_t *first,
                               uint32_t *count)
 {
     uint32_t module_id = MODULE_UNKNOWN;
@@ -844,7 +882,7 @@ static void frames_of_address(struct record_session *session, struct process *pr
     } else if (process && (mapping = find_mapping(process, address)) != NULL) {
         module_id = mapping->module;
     }
-    uint32_t module_java = module_id << 1 | (uint32_t)(java != 0);
+    uint32_t module_java = module_id << 2 | (uint32_t)(dwarf != 0) << 1 | (uint32_t)(java != 0);
     /* The cache key is the address in the module's own terms. */
     uint64_t key = address;
     struct module *module = module_id >= FIRST_MODULE ? &session->modules[module_id - FIRST_MODULE]
@@ -884,7 +922,9 @@ static void frames_of_address(struct record_session *session, struct process *pr
             if (module->file)
                 symbol = symbol_file_lookup(module->file, key, &symbol_offset);
         }
-        name_frames(session, shown, module->path, symbol, symbol_offset, java);
+        if (!(dwarf && symbol && module->kind == KIND_FILE &&
+              name_inlined_frames(session, module, key, symbol, symbol_offset, java)))
+            name_frames(session, shown, module->path, symbol, symbol_offset, java);
     }
     if ((session->frame_slot_used + 1) * 2 > session->frame_slot_mask + 1) {
         frame_slots_grow(session);
@@ -1007,7 +1047,7 @@ static void push_frames(struct record_session *session, uint32_t first, uint32_t
 
 struct chain_entry {
     uint64_t address;
-    int kernel;
+    int kernel, dwarf;
 };
 
 static void apply_sample(struct record_session *session, const struct event *event,
@@ -1062,12 +1102,12 @@ static void apply_sample(struct record_session *session, const struct event *eve
                 continue;
             if (!kernel && user_from == SIZE_MAX)
                 user_from = entry_count;
-            entries[entry_count++] = (struct chain_entry){address, kernel};
+            entries[entry_count++] = (struct chain_entry){address, kernel, 0};
         }
         if (!context_valid)
             entry_count = 0, user_from = SIZE_MAX;
     } else if (!(kernel && !session->options.include_kernel)) {
-        entries[entry_count++] = (struct chain_entry){sample.ip, kernel};
+        entries[entry_count++] = (struct chain_entry){sample.ip, kernel, 0};
         if (!kernel)
             user_from = 0;
     }
@@ -1082,7 +1122,8 @@ static void apply_sample(struct record_session *session, const struct event *eve
             if (user_from != SIZE_MAX)
                 entry_count = user_from;
             for (size_t i = 0; i < unwound && entry_count < MAX_FRAMES; i++)
-                entries[entry_count++] = (struct chain_entry){i == 0 ? frames[i] : frames[i] - 1, 0};
+                entries[entry_count++] =
+                    (struct chain_entry){i == 0 ? frames[i] : frames[i] - 1, 0, 1};
             stats->dwarf_unwound++;
         }
     }
@@ -1091,8 +1132,8 @@ static void apply_sample(struct record_session *session, const struct event *eve
     session->stack_count = 0;
     for (size_t i = entry_count; i-- > 0;) {
         uint32_t first, count;
-        frames_of_address(session, process, entries[i].kernel, entries[i].address, thread->java,
-                          &first, &count);
+        frames_of_address(session, process, entries[i].kernel, entries[i].dwarf,
+                          entries[i].address, thread->java, &first, &count);
         push_frames(session, first, count);
     }
     struct profile *profile = session->profile;
