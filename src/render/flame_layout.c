@@ -36,6 +36,9 @@ struct flow {
     uint32_t dashes;
     /* hotcold: the marker's name id, or PROFILE_NONE */
     uint32_t offcpu_marker;
+    /* the walk's promise for the next flow_line: open frames [0, known_same)
+     * are that line's first frames (0: no promise) */
+    size_t known_same;
     /* flame chart by time: boxes close at exact times, pruned by width */
     int timed;
     double timed_min_width;
@@ -111,7 +114,8 @@ static void close_box(struct flow *flow, size_t depth)
 static void flow_line(struct flow *flow, const uint32_t *names, const uint32_t *flags,
                       size_t count, double value, int has_delta, double delta)
 {
-    size_t same = 0;
+    size_t same = flow->known_same < flow->open_count ? flow->known_same : flow->open_count;
+    flow->known_same = 0;
     while (same < flow->open_count && same < count && flow->open[same].name == names[same] &&
            (flow->open[same].flags & FLAME_BOX_WAKER) == (flags[same] & FLAME_BOX_WAKER))
         same++;
@@ -169,6 +173,7 @@ static void flow_chain_line(struct flow *flow, size_t count, double value, int h
         flow->chain_names[out] = flow->dashes;
         flow->chain_flags[out++] = 0;
     }
+    flow->known_same = 0; /* the rewritten line is not the walk's path */
     flow_line(flow, flow->chain_names, flow->chain_flags, out, value, has_delta, delta);
 }
 
@@ -262,6 +267,7 @@ static int compare_items(const void *left, const void *right, void *context_poin
 struct walk_level {
     uint32_t node;
     size_t item_begin, item_end, next;
+    int duplicate_names; /* two children share a name: no subtree skipping here */
 };
 
 static int has_value(const struct profile *profile, const struct flame_layout_options *options,
@@ -281,6 +287,110 @@ static void line_values(const struct profile *profile, const struct flame_layout
                  : 0;
 }
 
+/* Whether node is a line of the input (it ends a stack). */
+static int is_line(const struct profile *profile, const struct flame_layout_options *options,
+                   uint32_t node)
+{
+    return profile->nodes[node].first_child == PROFILE_NONE || has_value(profile, options, node);
+}
+
+/* ---- skipping subtrees narrower than minwidth ----
+ *
+ * Every box inside a subtree is at most as wide as the subtree's total, so
+ * when that total is below minwidth none of them is drawn, and flowing the
+ * subtree's lines one by one only moves the clock. The walk then flows one
+ * line ending at the subtree's root with the subtree's total instead (its
+ * box is dropped too), which closes and opens the boxes outside exactly as
+ * the subtree's first line would. This is exact under conditions checked
+ * here: counts are whole numbers (sums are exact in any order) and not
+ * negative; the chain palette (which rewrites lines) is off; the root's
+ * siblings have names of their own (so the next line closes everything
+ * from the root's depth down); and no drawn box deeper than the root ends
+ * where the subtree starts (a zero-width box at the very start of the
+ * subtree would replace it: flamegraph.pl's quirk, kept in close_box). The
+ * largest |delta| of the differential colour scale is
+ * taken over every line beforehand, as flamegraph.pl reads it from every
+ * input line. */
+struct subtree_skip {
+    double *totals; /* per node, NULL when skipping does not apply */
+};
+
+static void subtree_skip_init(struct subtree_skip *skip, struct flow *flow,
+                              const struct profile *profile,
+                              const struct flame_layout_options *options)
+{
+    skip->totals = NULL;
+    int differential = options->before_type >= 0;
+    double max_delta = flow->layout->max_delta;
+    int whole = 1;
+    for (uint32_t node = 1; node < profile->node_count; node++) {
+        double value = profile_self_value(profile, node, options->sample_type);
+        if (value < 0 || value != floor(value))
+            whole = 0;
+        if (differential && is_line(profile, options, node)) {
+            double line_value, delta;
+            line_values(profile, options, node, &line_value, &delta);
+            if (fabs(delta) > max_delta)
+                max_delta = fabs(delta);
+        }
+    }
+    flow->layout->max_delta = max_delta;
+    if (!whole || options->chain || !(options->min_width > 0) || profile->node_count < 2)
+        return;
+    double *totals = xmalloc(profile->node_count * sizeof *totals);
+    profile_total_values(profile, options->sample_type, totals);
+    if (!(totals[PROFILE_ROOT] < 9007199254740992.0)) { /* 2^53: sums stay exact */
+        free(totals);
+        return;
+    }
+    skip->totals = totals;
+}
+
+/* Whether the zero-width boxes a subtree entered now at depth may start
+ * with could not replace a drawn box: flamegraph.pl's zero-width box
+ * replaces a box of its name and depth that ends where it is (close_box).
+ * Boxes inside the subtree are deeper than depth; the drawn boxes that end
+ * now are those already closed now and the open ones this line closes: no
+ * deeper one may be wide enough to be drawn. */
+static int zero_width_boxes_harmless(const struct flow *flow, size_t depth)
+{
+    double now = flow->time; /* a whole number here: perl prints it as it is */
+    for (size_t open = depth + 1; open < flow->open_count; open++)
+        if (!(now - flow->open[open].start < flow->options->min_width))
+            return 0;
+    const struct flame_layout *layout = flow->layout;
+    for (size_t i = layout->box_count; i-- > 0 && layout->boxes[i].end == now;)
+        if (layout->boxes[i].depth > depth)
+            return 0;
+    return 1;
+}
+
+/* Whether the lines below node, entered at depth from level, can be
+ * flowed as one line. */
+static int can_skip(const struct subtree_skip *skip, const struct flow *flow,
+                    const struct profile *profile, const struct walk_level *level, uint32_t node,
+                    size_t depth)
+{
+    if (!skip->totals || level->duplicate_names)
+        return 0;
+    double below = skip->totals[node] -
+                   profile_self_value(profile, node, flow->options->sample_type);
+    return below > 0 && below < flow->options->min_width &&
+           zero_width_boxes_harmless(flow, depth);
+}
+
+static int has_duplicate_names(const struct profile *profile, const struct order_item *items,
+                               size_t count)
+{
+    for (size_t i = 1; i < count; i++) {
+        uint32_t a = items[i - 1].node, b = items[i].node;
+        if (a != b && profile->frames[profile->nodes[a].frame].name ==
+                          profile->frames[profile->nodes[b].frame].name)
+            return 1;
+    }
+    return 0;
+}
+
 static void walk_sorted(struct flow *flow, const struct profile *profile,
                         const struct flame_layout_options *options)
 {
@@ -290,6 +400,9 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
     struct walk_level *levels = NULL;
     size_t level_count = 0, level_capacity = 0;
     int differential = options->before_type >= 0;
+    struct subtree_skip skip;
+    subtree_skip_init(&skip, flow, profile, options);
+    size_t unchanged_depth = 0; /* flow->names[0, this) are the last flowed line's */
 
     uint32_t node = PROFILE_ROOT;
     for (;;) {
@@ -307,7 +420,9 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         if (item_count - begin > 1)
             qsort_r(items + begin, item_count - begin, sizeof *items, compare_items, &context);
         GROW(levels, level_capacity, level_count + 1);
-        levels[level_count++] = (struct walk_level){node, begin, item_count, begin};
+        levels[level_count++] = (struct walk_level){
+            node, begin, item_count, begin,
+            skip.totals && has_duplicate_names(profile, items + begin, item_count - begin)};
 
         /* Advance to the next subtree to enter, emitting lines on the way. */
         node = PROFILE_NONE;
@@ -322,10 +437,23 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
             size_t depth = level_count; /* the root level is 0, its children at depth 1 */
             ensure_path(flow, depth + 1);
             flow->names[depth] = profile->frames[profile->nodes[item.node].frame].name;
+            if (depth < unchanged_depth)
+                unchanged_depth = depth;
             if (item.ends) {
                 double value, delta;
                 line_values(profile, options, item.node, &value, &delta);
+                /* The path above depth is the one the last line flowed. */
+                flow->known_same = unchanged_depth;
+                unchanged_depth = SIZE_MAX;
                 emit_line(flow, depth + 1, value, differential, delta);
+            } else if (can_skip(&skip, flow, profile, level, item.node, depth)) {
+                /* item.node's own line, if any, was its "ends" item, already
+                 * flowed: this flows the lines below it, as one. */
+                double below = skip.totals[item.node] -
+                               profile_self_value(profile, item.node, options->sample_type);
+                flow->known_same = unchanged_depth;
+                unchanged_depth = SIZE_MAX;
+                flow_line(flow, flow->names, flow->flags, depth + 1, below, differential, 0);
             } else {
                 node = item.node;
             }
@@ -333,6 +461,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         if (node == PROFILE_NONE)
             break;
     }
+    free(skip.totals);
     free(items);
     free(levels);
 }
