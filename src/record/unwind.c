@@ -3,10 +3,12 @@
  *
  * Data structures:
  * - struct unwind_file: one per distinct path the unwinder has seen,
- *   shared by every process mapping it, opened once (lazily, when a
- *   mapping of it is added): its descriptor, an mmap'ed libelf handle and
+ *   shared by every process mapping it, read once when a mapping of it is
+ *   added: its contents (mmap'ed copy-on-write, the descriptor closed at
+ *   once, so that a thousand processes' modules hold no descriptors) and
  *   the PT_LOAD headers that turn a mapping's file offset into the file's
- *   load bias. "[vdso]" is a copy of this process's vDSO in a memfd.
+ *   load bias. "[vdso]" is a copy of this process's vDSO (the kernel maps
+ *   the same image into every process).
  * - struct unwind_mapping: a process's file mapping, with its file and
  *   load bias; each process keeps them sorted by start, non-overlapping.
  * - struct unwind_process: one per pid, in a chained hash table. Its Dwfl
@@ -14,7 +16,10 @@
  *   (dwfl_report_begin_add) as mappings are added; it is rebuilt from
  *   scratch only when a mapping that was reported is replaced by one of a
  *   different module. A module is a (file, bias) pair, reported once with
- *   dwfl_report_elf at that bias.
+ *   dwfl_report_module at the addresses its PT_LOAD segments take at that
+ *   bias; libdwfl asks for its ELF (find_elf), and gets an elf_memory()
+ *   handle over the file's contents, from which it computes the same bias
+ *   (start minus the first segment's page-aligned address).
  *
  * A sample is unwound by pointing the process at it (struct unwind_sample)
  * and asking libdwfl for the frames of its one "thread": the thread
@@ -24,7 +29,6 @@
  * not reported: a chain is cut where the copy ends, never continued with
  * garbage.
  */
-#define _GNU_SOURCE /* memfd_create */
 #include "unwind.h"
 #include "unwind_rules.h"
 #include "../util/hash.h"
@@ -45,15 +49,15 @@
 #define DWARF_GENERAL_REGISTERS 16 /* rax..r15; rip (16) is the PC */
 
 struct load_header {
-    uint64_t file_offset, file_size, virtual_address;
+    uint64_t file_offset, file_size, virtual_address, memory_size, alignment;
 };
 
 struct unwind_file {
     char *path;
     int opened; /* 0 not yet tried, 1 usable, -1 not an ELF file we can use */
-    int fd;
-    Elf *elf;
-    const char *contents; /* the whole file (libelf's mapping) */
+    int is_copy; /* contents are malloc'ed (the vDSO), else mmap'ed */
+    Elf *elf;    /* elf_memory over contents, for the program headers */
+    char *contents; /* the whole file */
     size_t size;
     struct load_header *loads;
     size_t load_count;
@@ -123,15 +127,20 @@ static int unwind_find_no_debuginfo(Dwfl_Module *module, void **userdata, const 
     return -1;
 }
 
-/* Modules are always reported with their file (dwfl_report_elf). */
-static int unwind_find_no_elf(Dwfl_Module *module, void **userdata, const char *name,
-                              Dwarf_Addr base, char **file_name, Elf **elf)
+/* A module's ELF: its userdata is its struct unwind_file (set when it is
+ * reported). libdwfl ends the handle; the contents stay ours. Returns no
+ * descriptor (-1). */
+static int unwind_find_elf(Dwfl_Module *module, void **userdata, const char *name,
+                           Dwarf_Addr base, char **file_name, Elf **elf)
 {
+    const struct unwind_file *file = *userdata;
+    if (file)
+        *elf = elf_memory(file->contents, file->size);
     return -1;
 }
 
 static const Dwfl_Callbacks unwind_dwfl_callbacks = {
-    .find_elf = unwind_find_no_elf,
+    .find_elf = unwind_find_elf,
     .find_debuginfo = unwind_find_no_debuginfo,
 };
 
@@ -147,18 +156,18 @@ static void read_load_headers(struct unwind_file *file)
         if (!gelf_getphdr(file->elf, (int)i, &header) || header.p_type != PT_LOAD)
             continue;
         file->loads = xrealloc(file->loads, (file->load_count + 1) * sizeof *file->loads);
-        file->loads[file->load_count++] =
-            (struct load_header){header.p_offset, header.p_filesz, header.p_vaddr};
+        file->loads[file->load_count++] = (struct load_header){
+            header.p_offset, header.p_filesz, header.p_vaddr, header.p_memsz, header.p_align};
     }
 }
 
-/* A memfd holding a copy of this process's vDSO: the kernel maps the same
- * image into every process, so it stands for any process's "[vdso]". */
-static int open_vdso_copy(void)
+/* A copy of this process's vDSO, which stands for any process's "[vdso]"
+ * (the kernel maps the same image into every process). */
+static void copy_vdso(struct unwind_file *file)
 {
     const unsigned char *image = (const unsigned char *)getauxval(AT_SYSINFO_EHDR);
     if (!image || memcmp(image, ELFMAG, SELFMAG) != 0 || image[EI_CLASS] != ELFCLASS64)
-        return -1;
+        return;
     Elf64_Ehdr header;
     memcpy(&header, image, sizeof header);
     /* The image ends with its section headers, or its last segment. */
@@ -171,37 +180,46 @@ static int open_vdso_copy(void)
             size = segment.p_offset + segment.p_filesz;
     }
     if (size < sizeof header || size > (1u << 24))
-        return -1;
-    int fd = memfd_create("ember-vdso", MFD_CLOEXEC);
+        return;
+    file->contents = xmalloc(size);
+    memcpy(file->contents, image, size);
+    file->size = size;
+    file->is_copy = 1;
+}
+
+/* Maps path's contents copy-on-write (libelf may write into an
+ * elf_memory image; the file never changes). Only regular files: a
+ * perf.data file could name a FIFO. */
+static void map_file(struct unwind_file *file)
+{
+    int fd = open(file->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
-    if (write(fd, image, size) != (ssize_t)size) {
-        close(fd);
-        return -1;
+        return;
+    struct stat status;
+    if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0 &&
+        (uint64_t)status.st_size <= SIZE_MAX) {
+        void *contents =
+            mmap(NULL, (size_t)status.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        if (contents != MAP_FAILED) {
+            file->contents = contents;
+            file->size = (size_t)status.st_size;
+        }
     }
-    return fd;
+    close(fd);
 }
 
 static void open_file(struct unwind_file *file)
 {
     file->opened = -1;
-    if (strcmp(file->path, "[vdso]") == 0) {
-        file->fd = open_vdso_copy();
-    } else {
-        /* Only regular files: a perf.data file could name a FIFO. */
-        file->fd = open(file->path, O_RDONLY | O_CLOEXEC);
-        struct stat status;
-        if (file->fd >= 0 && (fstat(file->fd, &status) != 0 || !S_ISREG(status.st_mode))) {
-            close(file->fd);
-            file->fd = -1;
-        }
-    }
-    if (file->fd < 0)
+    if (strcmp(file->path, "[vdso]") == 0)
+        copy_vdso(file);
+    else
+        map_file(file);
+    if (!file->contents)
         return;
-    file->elf = elf_begin(file->fd, ELF_C_READ_MMAP, NULL);
+    file->elf = elf_memory(file->contents, file->size);
     if (!file->elf || elf_kind(file->elf) != ELF_K_ELF)
         return;
-    file->contents = elf_rawfile(file->elf, &file->size);
     read_load_headers(file);
     if (file->load_count > 0)
         file->opened = 1;
@@ -211,8 +229,10 @@ static void close_file(struct unwind_file *file)
 {
     if (file->elf)
         elf_end(file->elf);
-    if (file->fd >= 0)
-        close(file->fd);
+    if (file->is_copy)
+        free(file->contents);
+    else if (file->contents)
+        munmap(file->contents, file->size);
     free(file->loads);
     free(file->path);
     free(file);
@@ -227,7 +247,6 @@ static struct unwind_file *file_for_path(struct dwarf_unwinder *unwinder, const 
             return file->opened > 0 ? file : NULL;
     struct unwind_file *file = xcalloc(1, sizeof *file);
     file->path = xstrdup(path);
-    file->fd = -1;
     file->next = unwinder->files[slot];
     unwinder->files[slot] = file;
     if (++unwinder->file_count > unwinder->file_mask) {
@@ -617,6 +636,27 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
     return walk->count < walk->max_frames ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
+/* Reports file's image at bias: from its first segment's page to its last
+ * segment's end, which libdwfl turns back into bias when it reads the
+ * ELF (see unwind_find_elf). */
+static void report_module(Dwfl *dwfl, struct unwind_file *file, uint64_t bias)
+{
+    const struct load_header *first = &file->loads[0];
+    /* (libdwfl's rule: p_vaddr & -p_align, even for an alignment of 0) */
+    uint64_t low = first->virtual_address & (0 - first->alignment), high = 0;
+    for (size_t i = 0; i < file->load_count; i++) {
+        uint64_t end = file->loads[i].virtual_address + file->loads[i].memory_size;
+        if (end > high)
+            high = end;
+    }
+    if (high <= low)
+        return;
+    Dwfl_Module *module = dwfl_report_module(dwfl, file->path, low + bias, high + bias);
+    void **userdata;
+    if (module && dwfl_module_info(module, &userdata, NULL, NULL, NULL, NULL, NULL, NULL))
+        *userdata = file;
+}
+
 /* Reports the process's mappings that are not in its Dwfl yet; builds the
  * Dwfl first if needed. Returns 0 when no module could be reported. */
 static int prepare_dwfl(struct unwind_process *process)
@@ -645,13 +685,7 @@ static int prepare_dwfl(struct unwind_process *process)
             GROW(process->modules, process->module_capacity, process->module_count + 1);
             process->modules[process->module_count++] =
                 (struct unwind_module){mapping->file, mapping->bias};
-            int fd = dup(mapping->file->fd);
-            if (fd < 0)
-                continue;
-            /* On success libdwfl owns fd; on failure it is left to us. */
-            if (!dwfl_report_elf(process->dwfl, mapping->file->path, mapping->file->path, fd,
-                                 mapping->bias, true))
-                close(fd);
+            report_module(process->dwfl, mapping->file, mapping->bias);
         }
         dwfl_report_end(process->dwfl, NULL, NULL);
         process->needs_report = 0;
