@@ -369,7 +369,11 @@ static int perf_data_read(struct input *input, struct profile *profile,
 
 static int perf_data_probe(const char *head, size_t length)
 {
-    return length >= 8 && memcmp(head, MAGIC, 8) == 0 ? 100 : 0;
+    /* The other byte order is claimed too, so that its reader says why it
+     * cannot read it. */
+    return length >= 8 && (memcmp(head, MAGIC, 8) == 0 || memcmp(head, SWAPPED_MAGIC, 8) == 0)
+               ? 100
+               : 0;
 }
 
 static const char *const perf_data_extensions[] = {".data", NULL};

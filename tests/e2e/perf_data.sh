@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# perf_data.sh — `ember collapse perf.data` end to end: build small C
+# programs (tests/programs/perfdata_*.c, frame pointers on: one
+# single-threaded with libc and kernel work, one multi-threaded, one that
+# forks and execs), record them with the real `perf record -g` (and
+# `-a` briefly, two events at once, and `--call-graph dwarf` when ember has
+# its DWARF unwinder), and check that ember reading perf.data itself prints
+# exactly what `perf script -i perf.data | ember collapse` prints, line for
+# line, for every option set. Then `ember convert perf.data -o x.svg`, and
+# bad files: truncated, corrupt, not perf.data, each a clear error naming
+# the byte offset and a non-zero exit. Skips when gcc or perf is missing or
+# perf cannot record here.
+source tests/lib.sh
+
+if ! command -v gcc >/dev/null || ! command -v perf >/dev/null; then
+    skip "perf.data reading" "gcc or perf not installed"
+    exit 0
+fi
+for program in spin threads fork; do
+    if ! gcc -O1 -g -fno-omit-frame-pointer -pthread -o "$TMP/perfdata_$program" \
+        "tests/programs/perfdata_$program.c" 2>"$TMP/gcc.log"; then
+        not_ok "compile perfdata_$program"; note "$(cat "$TMP/gcc.log")"; exit 0
+    fi
+done
+# perf record -N: no build-id cache, so perf script reads the same files
+# ember reads.
+record() { # NAME PERF-OPTIONS... -- COMMAND...
+    local name=$1; shift
+    perf record -q -N -o "$TMP/$name.data" "$@" >/dev/null 2>"$TMP/record-$name.log" &&
+        [ -s "$TMP/$name.data" ]
+}
+if ! record spin -g -F 4999 -- "$TMP/perfdata_spin" 300; then
+    skip "perf.data reading" "perf record not permitted here: $(head -c 200 "$TMP/record-spin.log" | tr '\n' ' ')"
+    exit 0
+fi
+recordings=(spin)
+record threads -g -F 4999 -- "$TMP/perfdata_threads" 300 && recordings+=(threads)
+record fork -g -F 4999 -- "$TMP/perfdata_fork" 300 && recordings+=(fork)
+record two -g -F 999 -e cpu-clock -e task-clock -- "$TMP/perfdata_spin" 200 && recordings+=(two)
+if record all -g -F 999 -a -- "$TMP/perfdata_spin" 500; then
+    recordings+=(all)
+else
+    skip "perf record -a" "not permitted: $(head -c 200 "$TMP/record-all.log" | tr '\n' ' ')"
+fi
+if [ -f src/record/unwind.c ] && record dwarf --call-graph dwarf -F 999 -- "$TMP/perfdata_spin" 300; then
+    recordings+=(dwarf)
+fi
+
+# The functions the programs run must be there (the comparison alone would
+# pass if both sides lost them).
+"$EMBER" collapse "$TMP/spin.data" >"$TMP/spin.folded" 2>"$TMP/spin.err"
+if grep -q '^perfdata_spin;.*main;inner_a ' "$TMP/spin.folded" &&
+    grep -q ';inner_b ' "$TMP/spin.folded" && grep -q ';compare_ints' "$TMP/spin.folded"; then
+    ok "perf.data of perfdata_spin: main;inner_a, inner_b and the qsort callback are there"
+else
+    not_ok "perf.data of perfdata_spin: expected functions"; note "$(head -20 "$TMP/spin.folded") $(cat "$TMP/spin.err")"
+fi
+if [[ " ${recordings[*]} " == *" threads "* ]]; then
+    "$EMBER" collapse --tid "$TMP/threads.data" >"$TMP/threads.folded" 2>&1
+    threads=$(grep -E ';(spin_even|spin_odd) ' "$TMP/threads.folded" | cut -d';' -f1 | sort -u | wc -l)
+    if [ "$threads" -ge 3 ] && grep -q ';spin_even ' "$TMP/threads.folded" &&
+        grep -q ';spin_odd ' "$TMP/threads.folded"; then
+        ok "perf.data of perfdata_threads: three threads (--tid roots) running spin_even and spin_odd"
+    else
+        not_ok "perf.data of perfdata_threads: threads and functions"; note "$(head -20 "$TMP/threads.folded")"
+    fi
+fi
+if [[ " ${recordings[*]} " == *" fork "* ]]; then
+    "$EMBER" collapse --pid "$TMP/fork.data" >"$TMP/fork.folded" 2>&1
+    if grep -q ';child_work' "$TMP/fork.folded" && grep -q ';parent_work' "$TMP/fork.folded" &&
+        grep -q '^sh-' "$TMP/fork.folded"; then
+        ok "perf.data of perfdata_fork: children (child_work), parent (parent_work) and the exec'd sh"
+    else
+        not_ok "perf.data of perfdata_fork: processes"; note "$(head -20 "$TMP/fork.folded")"
+    fi
+fi
+
+# DWARF chains: the names must be perf's (inlined levels as perf shows
+# them, return addresses minus one), but the two unwinders (ember's libdwfl
+# one and perf's) may stop at different depths on a few samples, so the
+# stacks are compared sample by sample: at least 95% identical.
+dwarf_compare() {
+    perf script -i "$TMP/dwarf.data" 2>/dev/null | "$EMBER" collapse >"$TMP/dwarf.text" 2>/dev/null
+    "$EMBER" collapse "$TMP/dwarf.data" >"$TMP/dwarf.direct" 2>"$TMP/dwarf.err"
+    local unknown
+    unknown=$(comm -23 <(sed 's/ [0-9]*$//' "$TMP/dwarf.direct" | tr ';' '\n' | sort -u) \
+        <(sed 's/ [0-9]*$//' "$TMP/dwarf.text" | tr ';' '\n' | sort -u))
+    if [ -s "$TMP/dwarf.text" ] && [ -z "$unknown" ]; then
+        ok "collapse dwarf.data: every frame name is one perf script | ember collapse prints"
+    else
+        not_ok "collapse dwarf.data: frame names"; note "names perf does not print: $unknown"
+    fi
+    local agreement
+    agreement=$(awk 'FNR == NR { n = $NF; $NF = ""; direct[$0] += n; next }
+        { n = $NF; $NF = ""; total += n; same += (direct[$0] < n ? direct[$0] : n) }
+        END { if (total) printf "%d %d\n", same, total }' "$TMP/dwarf.direct" "$TMP/dwarf.text")
+    local same=${agreement% *} total=${agreement#* }
+    if [ -n "$agreement" ] && [ $((same * 100)) -ge $((total * 95)) ]; then
+        ok "collapse dwarf.data: $same of $total sample weight on identical stacks (perf script | ember collapse)"
+    else
+        not_ok "collapse dwarf.data: stacks identical for 95% of the samples ($agreement)"
+        note "$(diff "$TMP/dwarf.direct" "$TMP/dwarf.text" | head -10)"
+    fi
+}
+
+# Line for line against perf script | ember collapse.
+option_sets=("" "--pid" "--tid" "--kernel" "--jit" "--all" "--addrs" "--inline" "--inline --context"
+    "--pid --tid --all --addrs")
+for name in "${recordings[@]}"; do
+    sets=("${option_sets[@]}")
+    [ "$name" = two ] && sets+=("--event-filter=task-clock" "--event-filter=cpu-clock")
+    if [ "$name" = dwarf ]; then
+        dwarf_compare
+        continue
+    fi
+    perf script -i "$TMP/$name.data" >"$TMP/$name.perf" 2>/dev/null
+    for options in "${sets[@]}"; do
+        # shellcheck disable=SC2086
+        "$EMBER" collapse $options "$TMP/$name.data" >"$TMP/direct" 2>"$TMP/direct.err"
+        # shellcheck disable=SC2086
+        "$EMBER" collapse $options "$TMP/$name.perf" >"$TMP/text" 2>"$TMP/text.err"
+        if [ -s "$TMP/text" ] && cmp -s "$TMP/direct" "$TMP/text"; then
+            ok "collapse ${options:-(no options)} $name.data equals perf script | ember collapse ($(wc -l <"$TMP/text") lines)"
+        else
+            not_ok "collapse ${options:-(no options)} $name.data equals perf script | ember collapse"
+            note "$(diff "$TMP/direct" "$TMP/text" | head -20) $(head -c 500 "$TMP/direct.err")"
+        fi
+    done
+done
+
+# convert draws the same stacks.
+if "$EMBER" convert "$TMP/spin.data" -o "$TMP/spin.svg" 2>"$TMP/convert.err" &&
+    grep -q 'inner_a' "$TMP/spin.svg" && grep -q '</svg>' "$TMP/spin.svg"; then
+    ok "convert perf.data -o x.svg draws the recording"
+else
+    not_ok "convert perf.data -o x.svg"; note "$(cat "$TMP/convert.err")"
+fi
+if "$EMBER" convert "$TMP/spin.data" -o "$TMP/spin2.folded" 2>"$TMP/convert.err"; then
+    sort "$TMP/spin.folded" >"$TMP/a"; sort "$TMP/spin2.folded" >"$TMP/b"
+    if cmp -s "$TMP/a" "$TMP/b"; then ok "convert perf.data -o x.folded equals collapse"
+    else not_ok "convert perf.data -o x.folded equals collapse"; note "$(diff "$TMP/a" "$TMP/b" | head)"; fi
+else
+    not_ok "convert perf.data -o x.folded"; note "$(cat "$TMP/convert.err")"
+fi
+
+# Bad input: a clear message with the byte offset, non-zero exit, no crash.
+data_offset=$(od -An -t u8 -j 40 -N 8 "$TMP/spin.data" | tr -d ' ')
+bad_case() { # DESCRIPTION FILE PATTERN
+    local description=$1 file=$2 pattern=$3 status=0
+    "$EMBER" collapse "$file" >"$TMP/bad.out" 2>"$TMP/bad.err" || status=$?
+    if [ "$status" -ne 0 ] && [ "$status" -lt 128 ] && ! grep -q Sanitizer "$TMP/bad.err" &&
+        grep -qE "$pattern" "$TMP/bad.err" && [ ! -s "$TMP/bad.out" ]; then
+        ok "$description: $(head -1 "$TMP/bad.err")"
+    else
+        not_ok "$description (exit $status)"; note "$(head -c 1500 "$TMP/bad.err")"
+    fi
+}
+head -c 60 "$TMP/spin.data" >"$TMP/cut-header.data"
+bad_case "perf.data cut inside its header" "$TMP/cut-header.data" 'byte [0-9]+: .*(truncated|corrupt)'
+head -c $((data_offset + 1000 + 3)) "$TMP/spin.data" >"$TMP/cut-data.data"
+bad_case "perf.data cut inside its data section" "$TMP/cut-data.data" 'byte 40: data section .*truncated'
+cp "$TMP/spin.data" "$TMP/bad-record.data"
+# The first record's size (bytes 6-7 of its header) set to 4, less than a header.
+printf '\x04\x00' | dd of="$TMP/bad-record.data" bs=1 seek=$((data_offset + 6)) conv=notrunc 2>/dev/null
+bad_case "perf.data with a record claiming 4 bytes" "$TMP/bad-record.data" "byte $data_offset: record .* claims 4 bytes"
+cp "$TMP/spin.data" "$TMP/bad-attr.data"
+printf '\x08\x00\x00\x00\x00\x00\x00\x00' | dd of="$TMP/bad-attr.data" bs=1 seek=16 conv=notrunc 2>/dev/null
+bad_case "perf.data with 8-byte attribute entries" "$TMP/bad-attr.data" 'byte 16: attribute entries of 8 bytes'
+printf 'PERFILE2\x10\x00\x00\x00\x00\x00\x00\x00' >"$TMP/pipe.data"
+bad_case "pipe-mode perf.data" "$TMP/pipe.data" 'byte 8: pipe-mode perf.data .* not supported'
+printf '2ELIFREP\x68\x00\x00\x00\x00\x00\x00\x00' >"$TMP/swapped.data"
+bad_case "perf.data of the other byte order" "$TMP/swapped.data" 'other byte order'
