@@ -135,35 +135,72 @@ static uint64_t load_word(const char *bytes)
     return word;
 }
 
-static uint32_t load_half_word(const char *bytes)
+/* Frame names are hashed 8 bytes at a time, the last partial word padded
+ * with zeros, and the frame's end is found in the same pass (scan_frame):
+ * one walk over the bytes instead of a memchr for ';' and then a hash.
+ * name_hash() gives the same value for a name whose length is known. */
+static inline uint64_t hash_mix(uint64_t state, uint64_t word)
 {
-    uint32_t word;
-    memcpy(&word, bytes, 4);
-    return word;
+    return (state ^ word) * 0x87c37b91114253d5ULL;
 }
 
-/* A cheap hash for short names: whole words, then the last (overlapping)
- * word, never a byte loop or a variable-length memcpy. */
-static uint64_t name_hash(const char *bytes, size_t length)
+static inline uint64_t hash_finish(uint64_t state, size_t length)
 {
-    uint64_t state = 0x9e3779b97f4a7c15ULL ^ (length * 0xff51afd7ed558ccdULL);
-    uint64_t tail;
-    if (length >= 8) {
-        for (size_t i = 0; i + 8 < length; i += 8)
-            state = (state ^ load_word(bytes + i)) * 0x87c37b91114253d5ULL;
-        tail = load_word(bytes + length - 8);
-    } else if (length >= 4) {
-        tail = (uint64_t)load_half_word(bytes) << 32 | load_half_word(bytes + length - 4);
-    } else {
-        tail = length ? (uint64_t)(unsigned char)bytes[0] << 16 |
-                            (uint64_t)(unsigned char)bytes[length / 2] << 8 |
-                            (unsigned char)bytes[length - 1]
-                      : 0;
-    }
-    state = (state ^ tail) * 0x4cf5ad432745937fULL;
+    state = (state ^ (length * 0xff51afd7ed558ccdULL)) * 0x4cf5ad432745937fULL;
     state ^= state >> 31;
     state *= 0x87c37b91114253d5ULL;
     return state ^ (state >> 29);
+}
+
+#define HASH_SEED UINT64_C(0x2545f4914f6cdd1d)
+
+static uint64_t partial_word(const char *bytes, size_t count)
+{
+    uint64_t word = 0;
+    memcpy(&word, bytes, count);
+    return word;
+}
+
+static uint64_t name_hash(const char *bytes, size_t length)
+{
+    uint64_t state = HASH_SEED;
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8)
+        state = hash_mix(state, load_word(bytes + i));
+    if (i < length)
+        state = hash_mix(state, partial_word(bytes + i, length - i));
+    return hash_finish(state, length);
+}
+
+/* The length of the frame at bytes (up to the first ';' or limit) and its
+ * name_hash(). Reads only bytes[0, limit). */
+static inline size_t scan_frame(const char *bytes, size_t limit, uint64_t *hash)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t separators = 0x3b3b3b3b3b3b3b3bULL; /* ';' in every byte */
+    uint64_t state = HASH_SEED;
+    size_t i = 0;
+    for (; i + 8 <= limit; i += 8) {
+        uint64_t word = load_word(bytes + i);
+        uint64_t x = word ^ separators;
+        /* The lowest set high bit marks the first ';' exactly. */
+        uint64_t found = (x - ones) & ~x & highs;
+        if (found) {
+            size_t before = (size_t)__builtin_ctzll(found) >> 3;
+            if (before)
+                state = hash_mix(state, word & ((UINT64_C(1) << (before * 8)) - 1));
+            *hash = hash_finish(state, i + before);
+            return i + before;
+        }
+        state = hash_mix(state, word);
+    }
+    size_t end = i;
+    while (end < limit && bytes[end] != ';')
+        end++;
+    if (end > i)
+        state = hash_mix(state, partial_word(bytes + i, end - i));
+    *hash = hash_finish(state, end);
+    return end;
 }
 
 static int same_bytes(const char *a, const char *b, size_t length)
@@ -198,11 +235,11 @@ static void grow_name_slots(struct folded_reader *reader)
     }
 }
 
-static uint32_t named_frame(struct folded_reader *reader, const char *name, size_t length)
+static uint32_t named_frame(struct folded_reader *reader, const char *name, size_t length,
+                            uint64_t hash)
 {
     if (!reader->name_slots)
         allocate_name_slots(reader, 1024);
-    uint64_t hash = name_hash(name, length);
     uint32_t tag = (uint32_t)(hash >> 32);
     size_t position = hash & reader->name_slot_mask;
     for (;;) {
@@ -242,20 +279,20 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     size_t begin = 0;
     if (reader->unsorted) {
         while (begin < stack_length) {
-            const char *separator = memchr(stack + begin, ';', stack_length - begin);
-            size_t end = separator ? (size_t)(separator - stack) : stack_length;
-            node = profile_child(profile, node, named_frame(reader, stack + begin, end - begin));
-            begin = end + 1;
+            uint64_t hash;
+            size_t length = scan_frame(stack + begin, stack_length - begin, &hash);
+            node = profile_child(profile, node, named_frame(reader, stack + begin, length, hash));
+            begin += length + 1;
         }
     } else {
         size_t depth =
             previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
         if (stack_length > 0 && begin < stack_length) {
             for (;;) {
-                const char *separator = memchr(stack + begin, ';', stack_length - begin);
-                size_t end = separator ? (size_t)(separator - stack) : stack_length;
+                uint64_t hash;
+                size_t end = begin + scan_frame(stack + begin, stack_length - begin, &hash);
                 node = profile_child(profile, node,
-                                     named_frame(reader, stack + begin, end - begin));
+                                     named_frame(reader, stack + begin, end - begin, hash));
                 previous_stack_record(&reader->previous, depth++, node, end);
                 if (end == stack_length)
                     break;
