@@ -55,7 +55,11 @@ fi
 
 now() { date +%s.%N; }
 # The workload's own time, from its stderr line "record_calls: N rounds in T s".
-work_seconds() { sed -nE 's/^record_calls: [0-9]+ rounds in ([0-9.]+) s$/\1/p' "$1" | tail -1; }
+work_seconds() { sed -nE 's/^record_calls: [0-9]+ rounds in ([0-9.]+) s .*/\1/p' "$1" | tail -1; }
+# Its CPU time (user + system: the sampling interrupts and stack copies the
+# kernel does in the workload's context count), steadier than wall time on
+# a busy machine.
+work_cpu_seconds() { sed -nE 's/^record_calls: .*\(cpu ([0-9.]+) s\)$/\1/p' "$1" | tail -1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
@@ -67,23 +71,24 @@ run_workload() {
     for i in $(seq "$runs"); do
         "$@" "${workload[@]}" >/dev/null 2>"$work/$label.$i.err" || {
             echo "bench/record.sh: $label failed: $(tail -3 "$work/$label.$i.err")" >&2; return 1; }
-        work_seconds "$work/$label.$i.err"
-    done | median
+        printf '%s %s\n' "$(work_seconds "$work/$label.$i.err")" "$(work_cpu_seconds "$work/$label.$i.err")"
+    done >"$work/$label.times"
+    printf '%s %s\n' "$(cut -d' ' -f1 "$work/$label.times" | median)" "$(cut -d' ' -f2 "$work/$label.times" | median)"
 }
 
-plain=$(run_workload plain env)
+read -r plain plain_cpu <<<"$(run_workload plain env)"
 echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians)"
 echo "# machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf '%-34s %10s %9s\n' "slowdown of the workload" "seconds" "ratio"
-printf '%-34s %10.3f %9s\n' "alone" "$plain" "1.00"
+printf '%-34s %9s %7s %9s %7s\n' "slowdown of the workload" "wall s" "ratio" "cpu s" "ratio"
+printf '%-34s %9.3f %7s %9.3f %7s\n' "alone" "$plain" "1.00" "$plain_cpu" "1.00"
 for hz in 99 999; do
     for mode in fp dwarf; do
         if [ "$mode" = fp ]; then perf_cg=(-g); else perf_cg=(--call-graph dwarf); fi
-        e=$(run_workload "ember-$hz-$mode" "$ember" record -F "$hz" --call-graph "$mode" -o "$work/e.folded" --)
-        p=$(run_workload "perf-$hz-$mode" perf record -q -N -F "$hz" "${perf_cg[@]}" -o "$work/perf.data" --)
-        printf '%-34s %10.3f %9s\n' "ember record -F $hz $mode" "$e" "$(ratio "$e" "$plain")"
-        printf '%-34s %10.3f %9s\n' "perf record -F $hz $mode" "$p" "$(ratio "$p" "$plain")"
+        read -r e e_cpu <<<"$(run_workload "ember-$hz-$mode" "$ember" record -F "$hz" --call-graph "$mode" -o "$work/e.folded" --)"
+        read -r p p_cpu <<<"$(run_workload "perf-$hz-$mode" perf record -q -N -F "$hz" "${perf_cg[@]}" -o "$work/perf.data" --)"
+        printf '%-34s %9.3f %7s %9.3f %7s\n' "ember record -F $hz $mode" "$e" "$(ratio "$e" "$plain")" "$e_cpu" "$(ratio "$e_cpu" "$plain_cpu")"
+        printf '%-34s %9.3f %7s %9.3f %7s\n' "perf record -F $hz $mode" "$p" "$(ratio "$p" "$plain")" "$p_cpu" "$(ratio "$p_cpu" "$plain_cpu")"
     done
 done
 

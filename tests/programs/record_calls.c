@@ -4,8 +4,8 @@
  * -fno-omit-frame-pointer) and without (-O2 -fomit-frame-pointer), where
  * only DWARF unwinding recovers the chain.
  * Usage: record_calls [SECONDS] [ROUNDS] (default 1 s; with ROUNDS > 0, that
- * many rounds of work whatever the time, and the time they took printed on
- * standard error: bench/record.sh measures the slowdown a recorder causes). */
+ * many rounds of work whatever the time, and the wall and CPU time (user +
+ * system, interrupts for sampling included) they took printed on standard error: bench/record.sh measures the slowdown a recorder causes). */
 #include "record_spin.h"
 
 #include <stdio.h>
@@ -51,7 +51,10 @@ int main(int argc, char **argv)
             outer_work(300000);
             other_leaf(100000);
         }
-        fprintf(stderr, "record_calls: %ld rounds in %.6f s\n", rounds, record_now() - start);
+        struct timespec cpu;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+        fprintf(stderr, "record_calls: %ld rounds in %.6f s (cpu %.6f s)\n", rounds,
+                record_now() - start, (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9);
     } else {
         while (record_now() < end) {
             outer_work(300000);
