@@ -764,10 +764,11 @@ static size_t unwind_with_rules(struct unwind_process *process, struct unwind_sa
                 break;
             }
         }
+        if (!(next_known & (1u << DWARF_REGISTER_SP)))
+            return 0; /* libdwfl may know it from an expression */
         pc = next[UNWIND_RULE_RETURN_ADDRESS];
         uint64_t sp = next[DWARF_REGISTER_SP];
-        if (pc == 0 || !(next_known & (1u << DWARF_REGISTER_SP)) || sp < last_sp ||
-            sp > sample->stack_end)
+        if (pc == 0 || sp < last_sp || sp > sample->stack_end)
             break;
         frames[count++] = pc;
         memcpy(value, next, sizeof value);
