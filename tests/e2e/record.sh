@@ -210,6 +210,22 @@ check "nonexistent pid: exit 1 (got $status)" test "$status" -eq 1
 check "nonexistent pid: says so" grep -q "pid 2147483646: no such process" "$TMP/nopid.err"
 check "nonexistent pid: no output" test ! -e "$TMP/nopid.folded"
 
+# --- too many open files: one event per thread and CPU ----------------------------------
+"$BIN/threads" 3 >/dev/null &
+threads_pid=$!
+sleep 0.3
+status=0
+(
+    open=$(ls /proc/self/fd | wc -l)
+    ulimit -n $((open + 3))
+    exec "$EMBER" record -p "$threads_pid" -d 0.3 -o "$TMP/emfile.folded"
+) >/dev/null 2>"$TMP/emfile.err" || status=$?
+kill "$threads_pid" 2>/dev/null
+wait "$threads_pid" 2>/dev/null
+check "too many open files: exit 1 (got $status)" test "$status" -eq 1
+check "too many open files: says so, with the limit to raise" \
+    grep -qE "Too many open files: [0-9]+ events open \(one per thread and CPU, [0-9]+ CPUs\); the open-file limit is [0-9]+ \(raise it with ulimit -n\)" "$TMP/emfile.err"
+
 # --- a pid that exits mid-recording ---------------------------------------------------------
 rm -f "$TMP/short.pid"
 "$BIN/longrun" 0.8 0 "$TMP/short.pid" &

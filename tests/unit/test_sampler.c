@@ -9,6 +9,7 @@
 #include "record/sampler.h"
 #include "record/unwind.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -153,6 +154,18 @@ static int sampler_test_consume(const struct perf_event_header *record, void *co
     return 0;
 }
 
+/* The number of open descriptors of this process. */
+static int sampler_test_open_fds(void)
+{
+    DIR *directory = opendir("/proc/self/fd");
+    cr_assert_not_null(directory);
+    int count = 0;
+    while (readdir(directory))
+        count++;
+    closedir(directory);
+    return count;
+}
+
 /* Opens a sampler or skips the test when perf_event_open is refused here. */
 static struct sampler *sampler_test_open(const struct sampler_options *options)
 {
@@ -183,6 +196,7 @@ Test(sampler, launched_command_is_followed_through_fork_and_exec)
                                       .frequency = 499,
                                       .call_graph = SAMPLER_CALL_GRAPH_FP_DWARF,
                                       .user_only = 1};
+    int fds_before = sampler_test_open_fds();
     struct sampler *sampler = sampler_test_open(&options);
     struct sampler_test_tally tally;
     sampler_test_start_tally(&tally, sampler);
@@ -225,7 +239,9 @@ Test(sampler, launched_command_is_followed_through_fork_and_exec)
     const struct sampler_stats *stats = sampler_stats(sampler);
     cr_assert_eq(stats->samples, (uint64_t)tally.samples);
     cr_assert(stats->kernel_excluded);
+    cr_assert_gt(sampler_test_open_fds(), fds_before);
     sampler_close(sampler);
+    cr_assert_eq(sampler_test_open_fds(), fds_before, "sampler_close closes every descriptor");
 }
 
 Test(sampler, exec_failure_is_reported)
@@ -233,6 +249,7 @@ Test(sampler, exec_failure_is_reported)
     char *command[] = {"/nonexistent/ember-test-program", NULL};
     struct sampler_options options = {.target = SAMPLER_TARGET_COMMAND, .command = command,
                                       .call_graph = SAMPLER_CALL_GRAPH_FP, .user_only = 1};
+    int fds_before = sampler_test_open_fds();
     struct sampler *sampler = sampler_test_open(&options);
     cr_assert_eq(sampler_enable(sampler), -1);
     cr_assert_eq(sampler_exec_errno(sampler), ENOENT);
@@ -241,6 +258,7 @@ Test(sampler, exec_failure_is_reported)
     /* sampler_close reaped the child that could not exec. */
     cr_assert_eq(waitpid(child, NULL, WNOHANG), -1);
     cr_assert_eq(errno, ECHILD);
+    cr_assert_eq(sampler_test_open_fds(), fds_before, "no descriptor left open");
 }
 
 static volatile sig_atomic_t sampler_test_stop;
@@ -312,12 +330,13 @@ Test(sampler, attached_process_and_its_later_threads)
     cr_assert_eq(sampler_child_pid(sampler), -1);
     cr_assert_eq(write(go[1], "x", 1), 1);
     close(go[1]);
+    /* 1.5 s: the thread starts after the child's first 0.2 s of work. */
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     do {
         cr_assert_geq(sampler_drain(sampler, 50, sampler_test_consume, &tally), 0);
         clock_gettime(CLOCK_MONOTONIC, &now);
-    } while (now.tv_sec - start.tv_sec < 1);
+    } while ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 < 1.5);
     cr_assert(sampler_targets_alive(sampler));
     kill(child, SIGTERM);
     int status = 0;
