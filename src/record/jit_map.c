@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Parses a hexadecimal field (optional 0x) at *cursor; 0 when none. */
 static int take_hex_field(const char **cursor, const char *end, uint64_t *value)
@@ -61,6 +62,9 @@ size_t jit_map_parse(struct symbol_table *table, const char *text, size_t length
 
 size_t jit_map_load(struct symbol_table *table, const char *path)
 {
+    struct stat status;
+    if (stat(path, &status) != 0 || !S_ISREG(status.st_mode))
+        return 0; /* only regular files: a FIFO would block */
     FILE *file = fopen(path, "re");
     if (!file)
         return 0;

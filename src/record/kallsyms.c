@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int hex_digit(char byte)
 {
@@ -65,6 +66,9 @@ size_t kallsyms_parse(struct symbol_table *table, const char *text, size_t lengt
 
 size_t kallsyms_load(struct symbol_table *table, const char *path)
 {
+    struct stat status;
+    if (stat(path, &status) != 0 || S_ISDIR(status.st_mode) || S_ISFIFO(status.st_mode))
+        return 0; /* /proc files are not regular; FIFOs would block */
     FILE *file = fopen(path, "re");
     if (!file)
         return 0;

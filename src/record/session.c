@@ -158,6 +158,9 @@ struct record_session {
     size_t build_id_count, build_id_capacity;
     struct symbol_table kernel;
     int kernel_loaded;
+    char kernel_reloc_name[64];  /* perf's kernel mapping: "[kernel.kallsyms]" + this symbol */
+    uint64_t kernel_reloc_address; /* ... at this address when recorded */
+    uint64_t kernel_delta;       /* recorded address - the loaded kallsyms' address */
 
     struct perf_frame_namer namer;
     struct frame_slot *frame_slots;
@@ -697,8 +700,18 @@ static void resolve_module(struct record_session *session, struct module *module
 
 static void apply_mmap(struct record_session *session, const struct perf_mmap *record)
 {
-    if ((int)record->pid == -1)
-        return; /* the kernel's own mapping: kallsyms names kernel addresses */
+    if ((int)record->pid == -1) {
+        /* The kernel's own mapping, "[kernel.kallsyms]_text": its offset
+         * is where that symbol was (kallsyms names kernel addresses). */
+        static const char prefix[] = "[kernel.kallsyms]";
+        if (strncmp(record->path, prefix, sizeof prefix - 1) == 0 &&
+            record->path[sizeof prefix - 1] &&
+            strlen(record->path + sizeof prefix - 1) < sizeof session->kernel_reloc_name) {
+            strcpy(session->kernel_reloc_name, record->path + sizeof prefix - 1);
+            session->kernel_reloc_address = record->file_offset;
+        }
+        return;
+    }
     if (record->length == 0 || record->start + record->length < record->start)
         return;
     struct process *process = get_process(session, (int)record->pid);
@@ -802,10 +815,44 @@ static char *text_reserve(struct record_session *session, size_t size)
     return session->text;
 }
 
+/* Kernel symbols: the copy of kallsyms perf's build-id cache keeps for the
+ * recorded kernel ($HOME/.debug/[kernel.kallsyms]/ID/kallsyms, a plain
+ * file: reading /proc/kallsyms costs the kernel ~40 ms of formatting),
+ * else /proc/kallsyms. Either is relocated as perf relocates it: the
+ * kernel mapping record says where its reference symbol (_text) was when
+ * recorded, so a kallsyms of another boot (KASLR) still names addresses. */
 static void load_kernel_symbols(struct record_session *session)
 {
     session->kernel_loaded = 1;
-    kallsyms_load(&session->kernel, "/proc/kallsyms");
+    size_t count = 0;
+    const char *home = getenv("HOME");
+    for (size_t i = 0; i < session->build_id_count && !count && home && *home; i++) {
+        const struct build_id_entry *entry = &session->build_ids[i];
+        if (strcmp(entry->path, "[kernel.kallsyms]") != 0)
+            continue;
+        char path[4096];
+        int length = snprintf(path, sizeof path, "%s/.debug/[kernel.kallsyms]/", home);
+        for (size_t j = 0; j < entry->size && length > 0 && length < (int)sizeof path - 16; j++)
+            length += snprintf(path + length, sizeof path - (size_t)length, "%02x", entry->id[j]);
+        if (length > 0 && length < (int)sizeof path - 16) {
+            snprintf(path + length, sizeof path - (size_t)length, "/kallsyms");
+            count = kallsyms_load(&session->kernel, path);
+        }
+        if (!count) {
+            symbol_table_free(&session->kernel);
+            symbol_table_init(&session->kernel);
+        }
+    }
+    if (!count)
+        kallsyms_load(&session->kernel, "/proc/kallsyms");
+    if (session->kernel_reloc_name[0]) {
+        const struct symbol_table *table = &session->kernel;
+        for (size_t i = 0; i < table->count; i++)
+            if (strcmp(table->names + table->entries[i].name, session->kernel_reloc_name) == 0) {
+                session->kernel_delta = session->kernel_reloc_address - table->entries[i].start;
+                break;
+            }
+    }
 }
 
 /* Builds the line perf script prints for one address, "ADDRESS SYMBOL+0xOFF
@@ -899,10 +946,11 @@ static void frames_of_address(struct record_session *session, struct process *pr
     if (module_id == MODULE_KERNEL) {
         if (!session->kernel_loaded)
             load_kernel_symbols(session);
-        const struct symbol_entry *entry = symbol_table_find(&session->kernel, address);
+        uint64_t lookup = address - session->kernel_delta;
+        const struct symbol_entry *entry = symbol_table_find(&session->kernel, lookup);
         name_frames(session, address, "[kernel.kallsyms]",
                     entry ? symbol_table_name(&session->kernel, entry) : NULL,
-                    entry ? address - entry->start : 0, java);
+                    entry ? lookup - entry->start : 0, java);
     } else if (!module) {
         name_frames(session, address, "[unknown]", NULL, 0, java);
     } else {

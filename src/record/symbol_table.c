@@ -114,7 +114,12 @@ static void finish(struct symbol_table *table, int sizes_first)
     table->finished = 1;
     if (table->count == 0)
         return;
-    qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
+    /* kallsyms comes sorted: one pass to notice saves the sort. */
+    size_t i = 1;
+    while (i < table->count && compare_entries(&table->entries[i - 1], &table->entries[i]) < 0)
+        i++;
+    if (i < table->count)
+        qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
     if (sizes_first) {
         size_symbols(table);
         remove_aliases(table);
