@@ -21,13 +21,17 @@
  *   handle over the file's contents, from which it computes the same bias
  *   (start minus the first segment's page-aligned address).
  *
- * A sample is unwound by pointing the process at it (struct unwind_sample)
- * and asking libdwfl for the frames of its one "thread": the thread
- * callbacks serve the sample's registers and stack copy. A read the copy
- * or the mapped files cannot serve marks the sample, and any frame libdwfl
- * produces after such a failure (it falls back to a frame-pointer guess) is
- * not reported: a chain is cut where the copy ends, never continued with
- * garbage.
+ * A sample is first unwound from the process's cache of per-address CFI
+ * rules (unwind_rules.h): when every frame has the simple forms compilers
+ * emit, the registers are stepped here, without libdwfl. Otherwise it is
+ * handed to libdwfl: the process is pointed at the sample (struct
+ * unwind_sample) and libdwfl asked for the frames of its one "thread",
+ * whose callbacks serve the sample's registers and stack copy. Both paths
+ * stop at the same places (tests and fuzz/unwind.c compare them): a read
+ * the copy or the mapped files cannot serve ends the chain, and any frame
+ * libdwfl produces after such a failure (it falls back to a frame-pointer
+ * guess) is not reported: a chain is cut where the copy ends, never
+ * continued with garbage.
  */
 #include "unwind.h"
 #include "unwind_rules.h"

@@ -471,7 +471,8 @@ Test(unwind, fork_copies_mappings_and_forget_drops_them)
 
 /* Replacing libc's code with an anonymous mapping (a munmap + mmap the
  * unwinder is told about) invalidates the cached Dwfl: the chain then
- * stops in libc, before qsort's caller. */
+ * stops in libc, before qsort's caller; mapping the file back restores
+ * it. Holes and trims of a mapping keep the rest of it. */
 Test(unwind, new_mapping_over_a_module_invalidates_it)
 {
     struct unwind_test_sample sample;
@@ -493,24 +494,51 @@ Test(unwind, new_mapping_over_a_module_invalidates_it)
             in_libc = i;
     }
     cr_assert_gt(in_libc, 0);
+    /* libc's code mapping, as /proc/self/maps has it. */
     char *copy = strdup(maps);
-    int replaced = 0;
+    uint64_t code_start = 0, code_end = 0, code_offset = 0;
+    char code_path[4096] = "";
     for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n")) {
-        uint64_t start, end;
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 && start <= full[in_libc] &&
-            full[in_libc] < end) {
-            dwarf_unwinder_add_mapping(unwinder, 9, start, end - start, 0, "//anon");
-            replaced = 1;
+        uint64_t start, end, offset;
+        int path_at = 0;
+        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n", &start, &end,
+                   &offset, &path_at) >= 3 &&
+            path_at > 0 && start <= full[in_libc] && full[in_libc] < end) {
+            code_start = start, code_end = end, code_offset = offset;
+            snprintf(code_path, sizeof code_path, "%s", line + path_at);
         }
     }
     free(copy);
-    cr_assert(replaced);
+    cr_assert_neq(code_end, 0);
+
+    /* The whole mapping replaced: the chain ends at the first libc frame. */
+    dwarf_unwinder_add_mapping(unwinder, 9, code_start, code_end - code_start, 0, "//anon");
     size_t count = unwind_test_run(unwinder, 9, &sample, sample.stack_size, frames);
     cr_assert_eq(count, in_libc + 1);
     cr_assert_arr_eq(frames, full, (in_libc + 1) * sizeof *frames);
     char **names = unwind_test_names(symbolizer, frames, count);
     cr_assert_eq(unwind_test_find(names, 0, "unwind_test_sort"), -1);
     unwind_test_free_names(names);
+
+    /* libc mapped again: the whole chain again. */
+    dwarf_unwinder_add_mapping(unwinder, 9, code_start, code_end - code_start, code_offset,
+                               code_path);
+    cr_assert_eq(unwind_test_run(unwinder, 9, &sample, sample.stack_size, frames), full_count);
+    cr_assert_arr_eq(frames, full, full_count * sizeof *frames);
+
+    /* A one-page hole punched where the frame is, then trims over both
+     * ends of what surrounds it: the same cut, whatever is left around. */
+    uint64_t page = full[in_libc] - 1 - ((full[in_libc] - 1) & 0xfff);
+    dwarf_unwinder_add_mapping(unwinder, 9, page, 0x1000, 0, "[heap]");
+    cr_assert_eq(unwind_test_run(unwinder, 9, &sample, sample.stack_size, frames), in_libc + 1);
+    dwarf_unwinder_add_mapping(unwinder, 9, page - 0x1000, 0x2000, 0, "//anon");
+    dwarf_unwinder_add_mapping(unwinder, 9, page, 0x2000, 0, "//anon");
+    cr_assert_eq(unwind_test_run(unwinder, 9, &sample, sample.stack_size, frames), in_libc + 1);
+    /* The page mapped back from the file at its own offset. */
+    dwarf_unwinder_add_mapping(unwinder, 9, page - 0x1000, 0x3000,
+                               code_offset + (page - 0x1000 - code_start), code_path);
+    cr_assert_eq(unwind_test_run(unwinder, 9, &sample, sample.stack_size, frames), full_count);
+    cr_assert_arr_eq(frames, full, full_count * sizeof *frames);
     symbolizer_destroy(symbolizer);
     dwarf_unwinder_destroy(unwinder);
     free(maps);
