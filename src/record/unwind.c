@@ -354,6 +354,8 @@ static void reset_dwfl(struct unwind_process *process)
     for (size_t i = 0; i < process->mapping_count; i++)
         process->mappings[i].reported = 0;
     process->needs_report = process->mapping_count > 0;
+    if (process->rules)
+        unwind_rule_cache_clear(process->rules);
 }
 
 static void free_process(struct unwind_process *process)
