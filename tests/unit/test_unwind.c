@@ -228,7 +228,7 @@ __attribute__((noinline)) static int unwind_test_sort_caller(struct unwind_test_
     return result + 1;
 }
 
-static void unwind_test_capture_in_qsort(struct unwind_test_sample *sample)
+__attribute__((noinline)) static void unwind_test_capture_in_qsort(struct unwind_test_sample *sample)
 {
     memset(sample, 0, sizeof *sample);
     int (*volatile caller)(struct unwind_test_sample *) = unwind_test_sort_caller;
