@@ -379,3 +379,44 @@ Test(session, event_filters_and_timeline)
     profile_destroy(profile);
     unlink(map);
 }
+
+/* A function of this test binary, to be named through the live mappings
+ * of this very process. */
+__attribute__((noinline)) int session_test_target(int value);
+__attribute__((noinline)) int session_test_target(int value)
+{
+    return value * 7 + 3;
+}
+
+Test(session, existing_process_is_read_from_proc)
+{
+    struct profile *profile = profile_create();
+    struct record_session_options options = {.include_kernel = 1}; /* live: /proc/PID/root */
+    struct record_session *session = record_session_create(profile, &options);
+    struct perf_event_attr attr = session_attr();
+    cr_assert_eq(record_session_add_event(session, &attr, NULL, 0), 0);
+    int pid = (int)getpid();
+    cr_assert_eq(record_session_add_existing_process(session, pid), 0);
+    cr_assert_eq(record_session_add_existing_process(session, 0x7ffffff0), -1); /* no such pid */
+    const uint64_t chain[] = {(uint64_t)PERF_CONTEXT_USER,
+                              (uint64_t)(uintptr_t)&session_test_target + 1};
+    add_sample(session, pid, pid, 1, 1, chain, 2);
+    cr_assert_eq(record_session_finish(session), 0);
+    cr_assert_eq(session_test_target(1), 10);
+    char comm[64] = "";
+    FILE *file = fopen("/proc/self/comm", "r");
+    cr_assert_not_null(file);
+    cr_assert_not_null(fgets(comm, sizeof comm, file));
+    fclose(file);
+    comm[strcspn(comm, "\n")] = '\0';
+    for (char *c = comm; *c; c++)
+        if (*c == ' ')
+            *c = '_';
+    char expected[128];
+    snprintf(expected, sizeof expected, "%s;session_test_target 1\n", comm);
+    char *folded = unit_folded(profile, 0);
+    cr_assert_str_eq(folded, expected);
+    free(folded);
+    record_session_destroy(session);
+    profile_destroy(profile);
+}
