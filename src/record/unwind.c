@@ -814,7 +814,8 @@ size_t dwarf_unwind(struct dwarf_unwinder *unwinder, int pid, uint64_t regs_mask
     sample.stack_start = sp;
     sample.stack_end = sp + stack_size < sp ? UINT64_MAX : sp + stack_size;
     process->sample = &sample;
-    size_t count = unwinder->use_rules ? unwind_with_rules(process, &sample, frames, max_frames) : 0;
+    size_t count =
+        unwinder->use_rules ? unwind_with_rules(process, &sample, frames, max_frames) : 0;
     if (count > 0) {
         unwinder->stats.by_rules++;
     } else {

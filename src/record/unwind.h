@@ -28,13 +28,14 @@
 /* The registers a sampler requests with PERF_SAMPLE_REGS_USER (attr
  * sample_regs_user): the 16 general-purpose registers and the instruction
  * pointer, which is everything x86_64 CFI refers to. */
-#define DWARF_UNWIND_REGS_MASK                                                                     \
-    ((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) | (1ULL << PERF_REG_X86_CX) |            \
-     (1ULL << PERF_REG_X86_DX) | (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) |            \
-     (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP) |            \
-     (1ULL << PERF_REG_X86_R8) | (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) |           \
-     (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) | (1ULL << PERF_REG_X86_R13) |         \
-     (1ULL << PERF_REG_X86_R14) | (1ULL << PERF_REG_X86_R15))
+#define DWARF_UNWIND_REGS_MASK                                                         \
+    ((1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_BX) | (1ULL << PERF_REG_X86_CX) | \
+     (1ULL << PERF_REG_X86_DX) | (1ULL << PERF_REG_X86_SI) | (1ULL << PERF_REG_X86_DI) | \
+     (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_SP) | (1ULL << PERF_REG_X86_IP) | \
+     (1ULL << PERF_REG_X86_R8) | (1ULL << PERF_REG_X86_R9) | (1ULL << PERF_REG_X86_R10) | \
+     (1ULL << PERF_REG_X86_R11) | (1ULL << PERF_REG_X86_R12) |                           \
+     (1ULL << PERF_REG_X86_R13) | (1ULL << PERF_REG_X86_R14) |                           \
+     (1ULL << PERF_REG_X86_R15))
 
 struct dwarf_unwinder;
 

@@ -228,7 +228,8 @@ __attribute__((noinline)) static int unwind_test_sort_caller(struct unwind_test_
     return result + 1;
 }
 
-__attribute__((noinline)) static void unwind_test_capture_in_qsort(struct unwind_test_sample *sample)
+__attribute__((noinline)) static void
+unwind_test_capture_in_qsort(struct unwind_test_sample *sample)
 {
     memset(sample, 0, sizeof *sample);
     int (*volatile caller)(struct unwind_test_sample *) = unwind_test_sort_caller;
@@ -662,7 +663,8 @@ Test(unwind, chain_without_frame_pointers_has_the_exact_return_addresses)
     cr_assert_str_eq(names[2], "unwind_asm_middle", "%s", joined);
     cr_assert_str_eq(names[3], "unwind_asm_outer", "%s", joined);
     cr_assert_str_eq(names[4], "unwind_test_asm_driver", "%s", joined);
-    cr_assert_str_eq(names[5], "unwind_chain_without_frame_pointers_has_the_exact_return_addresses_impl",
+    cr_assert_str_eq(names[5],
+                     "unwind_chain_without_frame_pointers_has_the_exact_return_addresses_impl",
                      "%s", joined);
     free(joined);
     /* Cut copies never show the decoy. */
