@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,8 @@ static void usage(FILE *file)
             "                        unwound with the binaries' CFI; fp+dwarf[,SIZE] (default):\n"
             "                        both, the DWARF unwind used where it reaches further\n"
             "                        (libraries built without frame pointers)\n"
+            "  -m, --mmap-pages N    ring-buffer pages per CPU, a power of two (default 128,\n"
+            "                        1024 with DWARF); more if the summary reports lost samples\n"
             "  -p, --attach PID[,PID...]  attach to running processes\n"
             "  -a, --all-cpus        every process on every CPU (needs perf_event_paranoid <= 0\n"
             "                        or CAP_PERFMON)\n"
@@ -327,7 +330,7 @@ static void print_summary(const struct record_session_stats *stats,
         fprintf(stderr, " (throttled %llu times: lower -F)",
                 (unsigned long long)sampler_stats->throttles);
     else if (lost)
-        fprintf(stderr, " (buffers overflowed: lower -F)");
+        fprintf(stderr, " (buffers overflowed: raise -m or lower -F)");
     fprintf(stderr, ", %.2f s at %u Hz%s, %s %s\n", seconds,
             request->sampler.frequency ? request->sampler.frequency : SAMPLER_DEFAULT_FREQUENCY,
             sampler_stats->kernel_excluded ? ", user space only" : "",
@@ -338,13 +341,18 @@ static void print_summary(const struct record_session_stats *stats,
 static int write_recording(struct record_session *session, struct profile **profile,
                            const struct profile_filter *filter,
                            const struct profile_destination *destination,
-                           const struct record_request *request)
+                           const struct record_request *request, uint64_t lost_samples)
 {
     if (record_session_finish(session) != 0)
         return -1;
     if (record_session_stats(session)->samples == 0 || (*profile)->sample_type_count == 0) {
-        fprintf(stderr, "ember record: no samples were recorded (the target used no CPU time "
-                        "while sampled; try a higher -F)\n");
+        if (lost_samples > 0)
+            fprintf(stderr, "ember record: every sample was lost (%llu): the ring buffers "
+                            "overflowed; raise -m or lower -F\n",
+                    (unsigned long long)lost_samples);
+        else
+            fprintf(stderr, "ember record: no samples were recorded (the target used no CPU "
+                            "time while sampled; try a higher -F)\n");
         return -1;
     }
     long sample_type = profile_sample_type_or_report(*profile, NULL, "record", "recording");
@@ -415,7 +423,8 @@ static int record_with(const struct record_request *request, const struct profil
                         "recorded\n", request->sampler.pid_count > 1 ? "es" : "");
 
     int written = 0;
-    if (!outcome.error && write_recording(session, &profile, filter, destination, request) == 0)
+    if (!outcome.error && write_recording(session, &profile, filter, destination, request,
+                                          sampler_stats(sampler)->lost_samples) == 0)
         written = 1;
     print_summary(record_session_stats(session), sampler_stats(sampler), outcome.seconds,
                   written, request);
@@ -453,6 +462,7 @@ int command_record(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"call-graph", required_argument, NULL, OPTION_CALL_GRAPH},
         {"attach", required_argument, NULL, 'p'},
+        {"mmap-pages", required_argument, NULL, 'm'},
         {"all-cpus", no_argument, NULL, 'a'},
         {"kernel", no_argument, NULL, OPTION_KERNEL},
         {"user-only", no_argument, NULL, OPTION_USER_ONLY},
@@ -483,7 +493,7 @@ int command_record(int argc, char **argv)
     optind = 1;
     /* "+": options end at the command's name, so its own options stay its. */
     while (exit_code < 0 &&
-           (option = getopt_long(argc, argv, "+F:d:o:gp:ah", long_options, NULL)) != -1) {
+           (option = getopt_long(argc, argv, "+F:d:o:gm:p:ah", long_options, NULL)) != -1) {
         int filter_taken = profile_filter_options_parse(&filter_options, option, optarg, "record");
         if (filter_taken != 0) {
             if (filter_taken < 0)
@@ -513,6 +523,15 @@ int command_record(int argc, char **argv)
             break;
         }
         case 'o': request.output_path = optarg; break;
+        case 'm':
+            if (parse_unsigned(optarg, 1ul << 20, &value) != 0 || value == 0 ||
+                (value & (value - 1)) != 0) {
+                fprintf(stderr, "ember record: -m %s: expected a power of two from 1 to %lu "
+                                "pages\n", optarg, 1ul << 20);
+                exit_code = 2;
+            }
+            request.sampler.ring_pages = (unsigned)value;
+            break;
         case 'g': request.sampler.call_graph = SAMPLER_CALL_GRAPH_FP_DWARF; break;
         case OPTION_CALL_GRAPH:
             if (parse_call_graph(optarg, &request.sampler) != 0)

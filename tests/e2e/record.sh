@@ -102,7 +102,11 @@ has_line "C++: shapes::Accumulator<long>::run" "$TMP/templates.folded" ';shapes:
 record templates_inline -F 999 --inline -o "$TMP/templates_inline.folded" -- "$BIN/templates" 0.8
 has_line "C++ --inline: the inlined function under its caller, Accumulator<double>::run" "$TMP/templates_inline.folded" \
     ';accumulate_twice<double>;(shapes::Accumulator<double>::)?run;(shapes::)?inlined_square( [0-9]+$|;)'
-lacks_line "C++ without --inline: no inlined frame" "$TMP/templates.folded" 'inlined_square'
+# perf script adds inlined frames to DWARF-unwound chains by default, not to
+# frame-pointer chains; ember names stacks as perf script does.
+record templates_fp -F 999 --call-graph fp -o "$TMP/templates_fp.folded" -- "$BIN/templates" 0.5
+has_line "C++ --call-graph fp: shapes::Accumulator<double>::run" "$TMP/templates_fp.folded" ';shapes::Accumulator<double>::run [0-9]+$'
+lacks_line "C++ --call-graph fp without --inline: no inlined frame" "$TMP/templates_fp.folded" 'inlined_square'
 
 # --- threads -----------------------------------------------------------------------
 record threads -F 999 --tid -o "$TMP/threads.folded" -- "$BIN/threads" 0.8
@@ -197,6 +201,13 @@ check "exec failure: no output file" test ! -e "$TMP/cwd/ember.svg"
 check "default output: ember.svg with leaf_work" grep -q "leaf_work" "$TMP/cwd/ember.svg"
 check "default output: an SVG" grep -q "<svg" "$TMP/cwd/ember.svg"
 check "no temporary files left next to the output" test "$(ls -A "$TMP/cwd")" = "ember.svg"
+
+# --- lost samples are counted and reported, never silently dropped -------------------------
+record lost -m 8 --call-graph dwarf,16384 -F 4999 -o "$TMP/lost.folded" -- "$BIN/calls_fp" 0.5
+lost=$(sed -nE 's/^ember record: [0-9]+ samples, ([0-9]+) lost.*/\1/p' "$TMP/lost.err")
+check "8-page buffers and 16 KiB stacks at 4999 Hz: lost samples in the summary ($lost)" \
+    test -n "$lost" -a "${lost:-0}" -gt 0
+check "lost samples: the advice to raise -m or lower -F" grep -q "raise -m or lower -F" "$TMP/lost.err"
 
 # --- other writers by extension ----------------------------------------------------------
 record pprof -F 999 -o "$TMP/calls.pb.gz" -- "$BIN/calls_fp" 0.4

@@ -385,3 +385,28 @@ Test(sampler, whole_system_sees_this_process)
     cr_assert(sampler_targets_alive(sampler));
     sampler_close(sampler);
 }
+
+Test(sampler, overflowing_buffers_are_counted_not_silently_dropped)
+{
+    /* The smallest buffer (8 pages, 32 KiB) and 16 KiB stack copies at a
+     * high rate, not drained while the command runs: the kernel must drop
+     * samples and say so with PERF_RECORD_LOST. */
+    char *command[] = {"/bin/sh", "-c", "i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done", NULL};
+    struct sampler_options options = {.target = SAMPLER_TARGET_COMMAND, .command = command,
+                                      .frequency = 4999, .call_graph = SAMPLER_CALL_GRAPH_DWARF,
+                                      .stack_size = 16384, .ring_pages = 8, .user_only = 1};
+    struct sampler *sampler = sampler_test_open(&options);
+    cr_assert_eq(sampler_stats(sampler)->ring_pages, 8);
+    struct sampler_test_tally tally;
+    sampler_test_start_tally(&tally, sampler);
+    cr_assert_eq(sampler_enable(sampler), 0);
+    int status;
+    waitpid(sampler_child_pid(sampler), &status, 0);
+    cr_assert_geq(sampler_drain(sampler, 0, sampler_test_consume, &tally), 0);
+    const struct sampler_stats *stats = sampler_stats(sampler);
+    cr_assert_gt(stats->lost_records, 0, "LOST records (%llu samples kept)",
+                 (unsigned long long)stats->samples);
+    cr_assert_geq(stats->lost_samples, stats->lost_records);
+    cr_assert_eq(stats->samples, (uint64_t)tally.samples);
+    sampler_close(sampler);
+}
