@@ -13,55 +13,65 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int hex_digit(char byte)
+/* Hex digit values plus one; 0 for other bytes. */
+static const unsigned char hex_values[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Parses text in place (it becomes the table's name storage: line ends
+ * turn into NULs). */
+static size_t parse_in_place(struct symbol_table *table, char *text, size_t length)
 {
-    if (byte >= '0' && byte <= '9')
-        return byte - '0';
-    if (byte >= 'a' && byte <= 'f')
-        return byte - 'a' + 10;
-    if (byte >= 'A' && byte <= 'F')
-        return byte - 'A' + 10;
-    return -1;
+    size_t count = 0, nonzero = 0;
+    char *end = text + length;
+    for (char *line = text; line < end;) {
+        char *newline = memchr(line, '\n', (size_t)(end - line));
+        char *line_end = newline ? newline : end;
+        const char *cursor = line;
+        uint64_t address = 0;
+        int digits = 0, digit;
+        while (digits < 16 && cursor < line_end &&
+               (digit = hex_values[(unsigned char)*cursor]) != 0) {
+            address = address << 4 | (uint64_t)(digit - 1);
+            cursor++;
+            digits++;
+        }
+        char *next = line_end + 1;
+        if (digits == 0 || line_end - cursor < 4 || cursor[0] != ' ' || cursor[2] != ' ') {
+            line = next;
+            continue;
+        }
+        char type = cursor[1];
+        char upper = (char)toupper((unsigned char)type);
+        const char *name = cursor + 3;
+        if ((upper != 'T' && upper != 'W' && upper != 'D' && upper != 'B') || name == line_end ||
+            memchr(name, '\t', (size_t)(line_end - name))) { /* a module's symbol */
+            line = next;
+            continue;
+        }
+        enum symbol_binding binding = type == 'W'                    ? SYMBOL_WEAK
+                                      : isupper((unsigned char)type) ? SYMBOL_GLOBAL
+                                                                     : SYMBOL_LOCAL;
+        *line_end = '\0'; /* the newline, or the NUL the caller put after the text */
+        symbol_table_add_at(table, address, 0, binding, (size_t)(name - text));
+        count++;
+        nonzero += address != 0;
+        line = next;
+    }
+    symbol_table_finish_kallsyms(table);
+    return nonzero ? count : 0;
 }
 
 size_t kallsyms_parse(struct symbol_table *table, const char *text, size_t length)
 {
-    size_t count = 0, nonzero = 0;
-    const char *end = text + length;
-    for (const char *line = text; line < end;) {
-        const char *newline = memchr(line, '\n', (size_t)(end - line));
-        const char *line_end = newline ? newline : end;
-        const char *cursor = line;
-        uint64_t address = 0;
-        int digits = 0, digit;
-        while (cursor < line_end && (digit = hex_digit(*cursor)) >= 0 && digits < 16) {
-            address = address << 4 | (uint64_t)digit;
-            cursor++;
-            digits++;
-        }
-        line = line_end + 1;
-        if (digits == 0 || line_end - cursor < 4 || cursor[0] != ' ' || cursor[2] != ' ')
-            continue;
-        char type = cursor[1];
-        char upper = (char)toupper((unsigned char)type);
-        if (upper != 'T' && upper != 'W' && upper != 'D' && upper != 'B')
-            continue;
-        const char *name = cursor + 3;
-        const char *name_end = memchr(name, '\t', (size_t)(line_end - name));
-        if (name_end)
-            continue; /* a module's symbol */
-        name_end = line_end;
-        if (name_end == name)
-            continue;
-        enum symbol_binding binding = type == 'W'               ? SYMBOL_WEAK
-                                      : isupper((unsigned char)type) ? SYMBOL_GLOBAL
-                                                                     : SYMBOL_LOCAL;
-        symbol_table_add(table, address, 0, binding, 0, name, (size_t)(name_end - name));
-        count++;
-        nonzero += address != 0;
-    }
-    symbol_table_finish_kallsyms(table);
-    return nonzero ? count : 0;
+    char *copy = xmalloc(length + 1);
+    memcpy(copy, text, length);
+    copy[length] = '\0';
+    symbol_table_adopt_names(table, copy, length + 1);
+    return parse_in_place(table, copy, length);
 }
 
 size_t kallsyms_load(struct symbol_table *table, const char *path)
@@ -74,15 +84,18 @@ size_t kallsyms_load(struct symbol_table *table, const char *path)
         return 0;
     char *text = NULL;
     size_t length = 0, capacity = 0;
+    /* A regular file is read in one go; /proc/kallsyms grows as it comes. */
+    if (S_ISREG(status.st_mode) && status.st_size > 0)
+        GROW(text, capacity, (size_t)status.st_size + 1);
     for (;;) {
         GROW(text, capacity, length + 65536);
-        size_t got = fread(text + length, 1, capacity - length, file);
+        size_t got = fread(text + length, 1, capacity - length - 1, file);
         if (got == 0)
             break;
         length += got;
     }
     fclose(file);
-    size_t count = kallsyms_parse(table, text, length);
-    free(text);
-    return count;
+    text[length] = '\0';
+    symbol_table_adopt_names(table, text, capacity);
+    return parse_in_place(table, text, length);
 }

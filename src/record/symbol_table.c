@@ -35,6 +35,26 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
     table->finished = 0;
 }
 
+void symbol_table_adopt_names(struct symbol_table *table, char *buffer, size_t length)
+{
+    free(table->names);
+    table->names = buffer;
+    table->names_length = table->names_capacity = length;
+    table->finished = 0;
+}
+
+void symbol_table_add_at(struct symbol_table *table, uint64_t start, uint64_t size,
+                         enum symbol_binding binding, size_t name_offset)
+{
+    if (name_offset >= UINT32_MAX || table->count >= UINT32_MAX)
+        return;
+    GROW(table->entries, table->capacity, table->count + 1);
+    table->entries[table->count] = (struct symbol_entry){
+        start, start + size, (uint32_t)name_offset, (uint32_t)table->count, (uint8_t)binding, 0};
+    table->count++;
+    table->finished = 0;
+}
+
 static int compare_entries(const void *left, const void *right)
 {
     const struct symbol_entry *a = left, *b = right;
