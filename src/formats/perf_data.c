@@ -16,9 +16,11 @@
  *           order; HEADER_BUILD_ID (build ids of the files) and
  *           HEADER_EVENT_DESC (event names as perf script prints them) are
  *           used.
- * Not supported, with a message saying so: pipe-mode files (`perf record
- * -o -`), the other byte order, version 1 files, compressed records
- * (`perf record -z`).
+ * Pipe mode (`perf record -o -`, a 16-byte header): the attrs, event names
+ * and features come as records (HEADER_ATTR, EVENT_UPDATE, HEADER_FEATURE,
+ * HEADER_BUILD_ID) among the others, read in one pass from standard input.
+ * Not supported, with a message saying so: the other byte order, version 1
+ * files, compressed records (`perf record -z`).
  *
  * Errors name the byte offset where the file stops making sense
  * ("ember: FILE: byte N: ..."); nothing is added to the profile then.
@@ -37,6 +39,11 @@ enum {
     FEATURE_EVENT_DESC = 12,
     FEATURE_BITS = 256,
     RECORD_USER_TYPE_START = 64,
+    RECORD_HEADER_ATTR = 64,
+    RECORD_HEADER_BUILD_ID = 67,
+    RECORD_EVENT_UPDATE = 78,
+    RECORD_HEADER_FEATURE = 80,
+    EVENT_UPDATE_NAME = 2,
     RECORD_AUXTRACE = 71,
     RECORD_COMPRESSED = 81,
     MISC_BUILD_ID_SIZE = 1 << 15,
@@ -211,8 +218,63 @@ static int read_attrs(const struct file_view *file, uint64_t attr_entry_size,
     return 0;
 }
 
+/* Pipe mode (`perf record -o -`): what the header's sections say in a file
+ * comes as records: HEADER_ATTR (an attr, then its ids), EVENT_UPDATE (an
+ * event's name), HEADER_FEATURE (a feature section's bytes), HEADER_BUILD_ID.
+ * Returns 0, or -1 after a message. */
+static int read_pipe_record(const struct file_view *file, uint64_t offset,
+                            const struct perf_event_header *header,
+                            struct record_session *session)
+{
+    const uint8_t *body = file->bytes + offset + sizeof *header;
+    size_t body_size = header->size - sizeof *header;
+    if (header->type == RECORD_HEADER_ATTR) {
+        uint32_t attr_size = body_size >= 8 ? read_u32(body + 4) : 0;
+        if (attr_size < PERF_ATTR_SIZE_VER0 || attr_size > body_size) {
+            report_at_offset(file->name, offset,
+                             "event attributes of %u bytes in a record of %zu: corrupt perf.data",
+                             attr_size, body_size);
+            return -1;
+        }
+        struct perf_event_attr attr;
+        memset(&attr, 0, sizeof attr);
+        memcpy(&attr, body, attr_size < sizeof attr ? attr_size : sizeof attr);
+        size_t id_count = (body_size - attr_size) / 8;
+        uint64_t *ids = id_count ? malloc(id_count * 8) : NULL;
+        if (id_count && !ids)
+            return -1;
+        if (id_count)
+            memcpy(ids, body + attr_size, id_count * 8);
+        int status = record_session_add_event(session, &attr, ids, id_count);
+        free(ids);
+        if (status < 0)
+            report_at_offset(file->name, offset, "event attributes not usable");
+        return status;
+    }
+    if (header->type == RECORD_EVENT_UPDATE && body_size > 16 &&
+        read_u64(body) == EVENT_UPDATE_NAME) {
+        char name[256];
+        size_t length = strnlen((const char *)body + 16, body_size - 16);
+        if (length >= sizeof name)
+            length = sizeof name - 1;
+        memcpy(name, body + 16, length);
+        name[length] = '\0';
+        record_session_name_event(session, read_u64(body + 8), name);
+    } else if (header->type == RECORD_HEADER_FEATURE && body_size >= 8) {
+        struct section section = {offset + sizeof *header + 8, body_size - 8};
+        uint64_t feature = read_u64(body);
+        if (feature == FEATURE_EVENT_DESC)
+            read_event_names(file, section, session);
+        else if (feature == FEATURE_BUILD_ID)
+            read_build_ids(file, section, session);
+    } else if (header->type == RECORD_HEADER_BUILD_ID) {
+        read_build_ids(file, (struct section){offset, header->size}, session);
+    }
+    return 0;
+}
+
 /* The records of the data section into the session. */
-static int read_records(const struct file_view *file, struct section data,
+static int read_records(const struct file_view *file, struct section data, int pipe_mode,
                         struct record_session *session)
 {
     uint64_t offset = data.offset, end = data.offset + data.size;
@@ -248,6 +310,8 @@ static int read_records(const struct file_view *file, struct section data,
             }
             size += aux_size;
         }
+        if (pipe_mode && read_pipe_record(file, offset, &header, session) < 0)
+            return -1;
         if (header.type < RECORD_USER_TYPE_START) {
             /* Records are copied by the session, so alignment does not
              * matter; give it an aligned copy of the header's bytes. */
@@ -268,6 +332,22 @@ static int read_records(const struct file_view *file, struct section data,
     return 0;
 }
 
+/* Symbolizes and fills the profile; the counts go to statistics. */
+static int finish_session(const struct file_view *file, struct record_session *session,
+                          struct read_statistics *statistics)
+{
+    if (record_session_finish(session) < 0)
+        return -1;
+    const struct record_session_stats *stats = record_session_stats(session);
+    statistics->samples += stats->samples;
+    statistics->filtered_samples += stats->filtered_samples;
+    if (stats->lost_records || stats->lost_samples)
+        fprintf(stderr, "ember: %s: note: the recording lost %llu events and %llu samples\n",
+                file->name, (unsigned long long)stats->lost_records,
+                (unsigned long long)stats->lost_samples);
+    return 0;
+}
+
 static int perf_data_read_view(const struct file_view *file, struct profile *profile,
                                const struct read_options *options,
                                struct read_statistics *statistics)
@@ -284,11 +364,14 @@ static int perf_data_read_view(const struct file_view *file, struct profile *pro
         return -1;
     }
     uint64_t header_size = read_u64(file->bytes + 8);
-    if (header_size == 16) {
-        report_at_offset(file->name, 8,
-                         "pipe-mode perf.data (perf record -o -) is not supported; record to "
-                         "a file, or use `perf script | ember collapse`");
-        return -1;
+    struct record_session_options session_opts = session_options(options);
+    if (header_size == 16) { /* pipe mode: everything is a record */
+        struct record_session *session = record_session_create(profile, &session_opts);
+        int status = read_records(file, (struct section){16, file->length - 16}, 1, session);
+        if (status == 0)
+            status = finish_session(file, session, statistics);
+        record_session_destroy(session);
+        return status;
     }
     if (header_size < HEADER_SIZE || file->length < HEADER_SIZE) {
         report_at_offset(file->name, 8,
@@ -304,7 +387,6 @@ static int perf_data_read_view(const struct file_view *file, struct profile *pro
     if (!section_fits(file, data, "data", 40))
         return -1;
 
-    struct record_session_options session_opts = session_options(options);
     struct record_session *session = record_session_create(profile, &session_opts);
     int status = read_attrs(file, attr_entry_size, attrs, session);
 
@@ -326,18 +408,9 @@ static int perf_data_read_view(const struct file_view *file, struct profile *pro
             read_build_ids(file, section, session);
     }
     if (status == 0)
-        status = read_records(file, data, session);
+        status = read_records(file, data, 0, session);
     if (status == 0)
-        status = record_session_finish(session);
-    if (status == 0) {
-        const struct record_session_stats *stats = record_session_stats(session);
-        statistics->samples += stats->samples;
-        statistics->filtered_samples += stats->filtered_samples;
-        if (stats->lost_records || stats->lost_samples)
-            fprintf(stderr, "ember: %s: note: the recording lost %llu events and %llu samples\n",
-                    file->name, (unsigned long long)stats->lost_records,
-                    (unsigned long long)stats->lost_samples);
-    }
+        status = finish_session(file, session, statistics);
     record_session_destroy(session);
     return status;
 }

@@ -128,6 +128,23 @@ for name in "${recordings[@]}"; do
     done
 done
 
+# Pipe mode (perf record -o -): attrs, names and features come as records;
+# read from a file and from standard input.
+if perf record -q -N -g -F 999 -o - -- "$TMP/perfdata_spin" 200 >"$TMP/pipe.data" 2>/dev/null &&
+    [ -s "$TMP/pipe.data" ]; then
+    perf script -i "$TMP/pipe.data" 2>/dev/null | "$EMBER" collapse --tid >"$TMP/text" 2>/dev/null
+    "$EMBER" collapse --tid "$TMP/pipe.data" >"$TMP/direct" 2>"$TMP/direct.err"
+    "$EMBER" collapse --tid <"$TMP/pipe.data" >"$TMP/stdin" 2>>"$TMP/direct.err"
+    if [ -s "$TMP/text" ] && cmp -s "$TMP/direct" "$TMP/text" && cmp -s "$TMP/stdin" "$TMP/text"; then
+        ok "pipe-mode perf.data (file and standard input) equals perf script | ember collapse"
+    else
+        not_ok "pipe-mode perf.data equals perf script | ember collapse"
+        note "$(diff "$TMP/direct" "$TMP/text" | head) $(head -c 500 "$TMP/direct.err")"
+    fi
+else
+    skip "pipe-mode perf.data" "perf record -o - failed"
+fi
+
 # convert draws the same stacks.
 if "$EMBER" convert "$TMP/spin.data" -o "$TMP/spin.svg" 2>"$TMP/convert.err" &&
     grep -q 'inner_a' "$TMP/spin.svg" && grep -q '</svg>' "$TMP/spin.svg"; then
@@ -166,7 +183,7 @@ bad_case "perf.data with a record claiming 4 bytes" "$TMP/bad-record.data" "byte
 cp "$TMP/spin.data" "$TMP/bad-attr.data"
 printf '\x08\x00\x00\x00\x00\x00\x00\x00' | dd of="$TMP/bad-attr.data" bs=1 seek=16 conv=notrunc 2>/dev/null
 bad_case "perf.data with 8-byte attribute entries" "$TMP/bad-attr.data" 'byte 16: attribute entries of 8 bytes'
-printf 'PERFILE2\x10\x00\x00\x00\x00\x00\x00\x00' >"$TMP/pipe.data"
-bad_case "pipe-mode perf.data" "$TMP/pipe.data" 'byte 8: pipe-mode perf.data .* not supported'
+printf 'PERFILE2\x10\x00\x00\x00\x00\x00\x00\x00' >"$TMP/empty-pipe.data"
+bad_case "pipe-mode perf.data without records" "$TMP/empty-pipe.data" 'no samples'
 printf '2ELIFREP\x68\x00\x00\x00\x00\x00\x00\x00' >"$TMP/swapped.data"
 bad_case "perf.data of the other byte order" "$TMP/swapped.data" 'other byte order'
