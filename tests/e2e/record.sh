@@ -108,6 +108,22 @@ record templates_fp -F 999 --call-graph fp -o "$TMP/templates_fp.folded" -- "$BI
 has_line "C++ --call-graph fp: shapes::Accumulator<double>::run" "$TMP/templates_fp.folded" ';shapes::Accumulator<double>::run [0-9]+$'
 lacks_line "C++ --call-graph fp without --inline: no inlined frame" "$TMP/templates_fp.folded" 'inlined_square'
 
+# --- kernel stacks: by default when permitted, --user-only, --kernel ------------------
+syscalls=(dd if=/dev/zero of=/dev/null bs=1 count=200000)
+record kernel_default -F 999 -o "$TMP/kernel_default.folded" -- "${syscalls[@]}"
+record kernel_user -F 999 --user-only -o "$TMP/kernel_user.folded" -- "${syscalls[@]}"
+record kernel_required -F 999 --kernel -o "$TMP/kernel_required.folded" -- "${syscalls[@]}"
+if grep -q "user space only" "$TMP/kernel_default.err"; then
+    skip "kernel stacks" "kernel sampling is not permitted here (kernel.perf_event_paranoid > 1)"
+else
+    has_line "kernel stacks by default: ...;entry_SYSCALL_64...;do_syscall_64 under dd's user stack" "$TMP/kernel_default.folded" \
+        '^dd;.*;entry_SYSCALL_64[^;]*;do_syscall_64(;| [0-9]+$)'
+    lacks_line "--user-only: no kernel frame" "$TMP/kernel_user.folded" 'entry_SYSCALL|do_syscall'
+    check "--user-only: the summary says so" grep -q "user space only" "$TMP/kernel_user.err"
+    has_line "--kernel: kernel frames marked _[k]" "$TMP/kernel_required.folded" \
+        '^dd;.*;entry_SYSCALL_64[^;]*_\[k\];do_syscall_64_\[k\]'
+fi
+
 # --- threads -----------------------------------------------------------------------
 record threads -F 999 --tid -o "$TMP/threads.folded" -- "$BIN/threads" 0.8
 has_line "threads: thread_start;thread_alpha_work" "$TMP/threads.folded" ';thread_start;thread_alpha_work [0-9]+$'
@@ -288,6 +304,18 @@ else
     check "nobody, -a: names CAP_PERFMON" grep -q "CAP_PERFMON" "$TMP/nobody.err"
     if [ "$paranoid" -le 2 ]; then
         check "nobody, -a: says what still works (--user-only, own processes)" grep -q -- "--user-only" "$TMP/nobody.err"
+        status=0
+        setpriv --reuid=nobody --regid=nogroup --clear-groups \
+            "$EMBER" record --kernel -o "$TMP/nobody/kernel.folded" -- "$BIN/calls_fp" 0.2 \
+            >/dev/null 2>"$TMP/nobody_kernel.err" || status=$?
+        check "nobody, --kernel: exit 1, kernel sampling needs perf_event_paranoid at most 1" \
+            grep -q "sampling kernel code needs it at most 1" "$TMP/nobody_kernel.err"
+        status=0
+        setpriv --reuid=nobody --regid=nogroup --clear-groups \
+            "$EMBER" record -F 999 -o "$TMP/nobody/fallback.folded" -- "$BIN/calls_fp" 0.3 \
+            >/dev/null 2>"$TMP/nobody_fallback.err" || status=$?
+        check "nobody, default: falls back to user space only (status $status)" \
+            grep -q "user space only, wrote" "$TMP/nobody_fallback.err"
         status=0
         setpriv --reuid=nobody --regid=nogroup --clear-groups \
             "$EMBER" record --user-only -F 999 -o "$TMP/nobody/own.folded" -- "$BIN/calls_fp" 0.4 \
