@@ -73,6 +73,34 @@ check "fp: the command's own output passes through" grep -qx "record_calls done"
 check "fp: one-line summary (samples, lost, duration, output)" \
     grep -qE "^ember record: [0-9]+ samples, 0 lost.* [0-9.]+ s .*wrote $TMP/calls_fp.folded$" "$TMP/calls_fp.err"
 
+# --- the same stacks as perf record -g | perf script | ember collapse ---------------------
+# Stacks holding at least 5% of the samples, with their shares, from both
+# recorders of the same frame-pointer build: the same set, shares within 10
+# points (sampling noise).
+if command -v perf >/dev/null; then
+    record versus_perf -F 999 --call-graph fp -o "$TMP/versus_ember.folded" -- "$BIN/calls_fp" 1
+    if perf record -q -N -F 999 -g -o "$TMP/perf.data" -- "$BIN/calls_fp" 1 >/dev/null 2>"$TMP/perf.err" &&
+        perf script -i "$TMP/perf.data" 2>/dev/null | "$EMBER" collapse >"$TMP/versus_perf.folded"; then
+        shares() { awk '{ n = $NF; $NF = ""; total += n; count[$0] += n } END { for (s in count) if (count[s] / total >= 0.05) printf "%s %.3f\n", s, count[s] / total }' "$1" | sort; }
+        shares "$TMP/versus_ember.folded" >"$TMP/versus_ember.shares"
+        shares "$TMP/versus_perf.folded" >"$TMP/versus_perf.shares"
+        if [ -s "$TMP/versus_ember.shares" ] &&
+            diff <(sed 's/ [0-9.]*$//' "$TMP/versus_ember.shares") <(sed 's/ [0-9.]*$//' "$TMP/versus_perf.shares") >/dev/null &&
+            paste -d' ' <(awk '{ print $NF }' "$TMP/versus_ember.shares") <(awk '{ print $NF }' "$TMP/versus_perf.shares") |
+            awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 0.10) bad = 1 } END { exit bad }'; then
+            ok "fp build: the stacks with >= 5% of samples equal perf record -g's ($(wc -l <"$TMP/versus_ember.shares") stacks)"
+        else
+            not_ok "fp build: the stacks with >= 5% of samples equal perf record -g's"
+            note "ember record:"; note "$(cat "$TMP/versus_ember.shares")"
+            note "perf record | perf script | ember collapse:"; note "$(cat "$TMP/versus_perf.shares")"
+        fi
+    else
+        skip "fp build: same stacks as perf record -g" "perf record failed: $(head -c 200 "$TMP/perf.err")"
+    fi
+else
+    skip "fp build: same stacks as perf record -g" "perf is not installed"
+fi
+
 # --- without frame pointers: DWARF unwinding (the default fp+dwarf) ----------
 record calls_nofp -F 999 -o "$TMP/calls_nofp.folded" -- "$BIN/calls_nofp" 0.8
 check "no frame pointers: exit status 0" test "$status" -eq 0
