@@ -83,7 +83,9 @@ struct sampler_stats {
  * the child, which waits for sampler_enable(). Returns NULL after writing
  * why into error (permission: names kernel.perf_event_paranoid's value,
  * the setting needed and CAP_PERFMON, and what works without; a missing
- * pid; too many open files). */
+ * pid; too many open files). Raises the soft RLIMIT_NOFILE to the hard
+ * limit first: each thread of an attached process costs one descriptor per
+ * CPU. */
 struct sampler *sampler_open(const struct sampler_options *options, char *error,
                              size_t error_size);
 
