@@ -313,16 +313,11 @@ static int read_records(const struct file_view *file, struct section data, int p
         if (pipe_mode && read_pipe_record(file, offset, &header, session) < 0)
             return -1;
         if (header.type < RECORD_USER_TYPE_START) {
-            /* Records are copied by the session, so alignment does not
-             * matter; give it an aligned copy of the header's bytes. */
+            /* The file stays mapped until the session is finished: the
+             * session keeps pointers to aligned records, copies the others. */
             const struct perf_event_header *record =
                 (const struct perf_event_header *)(const void *)(file->bytes + offset);
-            uint64_t aligned[8192];
-            if (((uintptr_t)record & 7) != 0) { /* header.size < 65536 = sizeof aligned */
-                memcpy(aligned, record, header.size);
-                record = (const struct perf_event_header *)(const void *)aligned;
-            }
-            if (record_session_add_record(session, record) < 0) {
+            if (record_session_add_record_borrowed(session, record) < 0) {
                 report_at_offset(file->name, offset, "the record above could not be decoded");
                 return -1;
             }

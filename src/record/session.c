@@ -111,6 +111,8 @@ struct id_table {
 
 struct record_index {
     uint64_t time;
+    uint64_t sequence;          /* arrival order */
+    const uint8_t *borrowed;    /* the caller's record, or NULL: at offset in bytes */
     uint64_t offset;
 };
 
@@ -408,7 +410,23 @@ static const struct event *event_of(const struct record_session *session,
 
 static void resolve_live_file(struct record_session *session, const struct perf_mmap *mapping);
 
+static int add_record(struct record_session *session, const struct perf_event_header *record,
+                      int borrow);
+
 int record_session_add_record(struct record_session *session, const struct perf_event_header *record)
+{
+    return add_record(session, record, 0);
+}
+
+int record_session_add_record_borrowed(struct record_session *session,
+                                       const struct perf_event_header *record)
+{
+    /* Decoders read u64 fields in place: a misaligned record is copied. */
+    return add_record(session, record, ((uintptr_t)record & 7) == 0);
+}
+
+static int add_record(struct record_session *session, const struct perf_event_header *record,
+                      int borrow)
 {
     if (record->size < sizeof *record) {
         fprintf(stderr, "ember: a perf record of %u bytes (less than its header)\n", record->size);
@@ -452,11 +470,17 @@ int record_session_add_record(struct record_session *session, const struct perf_
             resolve_live_file(session, &mapping);
     }
     session->last_time = time;
+    GROW(session->index, session->index_capacity, session->index_count + 1);
+    struct record_index *entry = &session->index[session->index_count];
+    *entry = (struct record_index){time, session->index_count, NULL, session->byte_count};
+    session->index_count++;
+    if (borrow) {
+        entry->borrowed = (const uint8_t *)record;
+        return 0;
+    }
     size_t size = record->size;
     GROW(session->bytes, session->byte_capacity, session->byte_count + size + 8);
     memcpy(session->bytes + session->byte_count, record, size);
-    GROW(session->index, session->index_capacity, session->index_count + 1);
-    session->index[session->index_count++] = (struct record_index){time, session->byte_count};
     /* Each copy starts 8-byte aligned (the decoders read u64 fields). */
     session->byte_count += (size + 7) & ~(size_t)7;
     return 0;
@@ -1201,17 +1225,29 @@ static int compare_index(const void *left, const void *right)
     const struct record_index *a = left, *b = right;
     if (a->time != b->time)
         return a->time < b->time ? -1 : 1;
-    return a->offset < b->offset ? -1 : a->offset > b->offset;
+    return a->sequence < b->sequence ? -1 : a->sequence > b->sequence;
+}
+
+/* Sorts the index by (time, arrival). Records come in runs already in
+ * time order (one ring buffer, or one round of perf.data, at a time), so a
+ * pass first checks whether there is anything to do. */
+static void sort_index(struct record_session *session)
+{
+    size_t count = session->index_count, i = 1;
+    while (i < count && compare_index(&session->index[i - 1], &session->index[i]) < 0)
+        i++;
+    if (i < count)
+        qsort(session->index, count, sizeof *session->index, compare_index);
 }
 
 int record_session_finish(struct record_session *session)
 {
-    if (session->index_count > 1)
-        qsort(session->index, session->index_count, sizeof *session->index, compare_index);
+    sort_index(session);
     for (size_t i = 0; i < session->index_count; i++) {
+        const struct record_index *entry = &session->index[i];
+        const uint8_t *bytes = entry->borrowed ? entry->borrowed : session->bytes + entry->offset;
         const struct perf_event_header *record =
-            (const struct perf_event_header *)(const void *)(session->bytes +
-                                                             session->index[i].offset);
+            (const struct perf_event_header *)(const void *)bytes;
         const struct event *event = event_of(session, record);
         const char *error;
         switch (record->type) {

@@ -28,7 +28,7 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
     memcpy(table->names + table->names_length, name, length);
     table->names[table->names_length + length] = '\0';
     table->entries[table->count] = (struct symbol_entry){
-        start, start + size, (uint32_t)table->names_length, (uint32_t)table->count,
+        start, start + size, 0, (uint32_t)table->names_length, table->next_order++,
         (uint8_t)binding, (uint8_t)(untyped != 0)};
     table->count++;
     table->names_length += length + 1;
@@ -50,7 +50,8 @@ void symbol_table_add_at(struct symbol_table *table, uint64_t start, uint64_t si
         return;
     GROW(table->entries, table->capacity, table->count + 1);
     table->entries[table->count] = (struct symbol_entry){
-        start, start + size, (uint32_t)name_offset, (uint32_t)table->count, (uint8_t)binding, 0};
+        start, start + size, 0, (uint32_t)name_offset, table->next_order++,
+        (uint8_t)binding, 0};
     table->count++;
     table->finished = 0;
 }
@@ -147,6 +148,12 @@ static void finish(struct symbol_table *table, int sizes_first)
         remove_aliases(table);
         size_symbols(table);
     }
+    uint64_t reach = 0;
+    for (size_t j = 0; j < table->count; j++) {
+        if (table->entries[j].end > reach)
+            reach = table->entries[j].end;
+        table->entries[j].reach = reach;
+    }
 }
 
 void symbol_table_finish(struct symbol_table *table)
@@ -169,12 +176,16 @@ const struct symbol_entry *symbol_table_find(const struct symbol_table *table, u
         else
             high = middle;
     }
-    /* The nearest start at or below address, then (symbols may nest: a
-     * sized symbol holding smaller ones) the few before it. */
-    for (size_t i = low, tries = 0; i > 0 && tries < 4; i--, tries++) {
+    /* The nearest start at or below address, then back while an earlier
+     * symbol can still reach it; the first added of those holding it. */
+    const struct symbol_entry *best = NULL;
+    for (size_t i = low, looked = 0; i > 0 && looked < 64; i--, looked++) {
         const struct symbol_entry *entry = &table->entries[i - 1];
         if (address < entry->end || (address == entry->start && entry->start == entry->end))
-            return entry;
+            if (!best || entry->order < best->order)
+                best = entry;
+        if (i >= 2 && table->entries[i - 2].reach <= address)
+            break;
     }
-    return NULL;
+    return best;
 }

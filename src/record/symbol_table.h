@@ -10,7 +10,11 @@
  * then the first), and gives zero-size symbols the next symbol's start as
  * end (perf's symbols__fixup_end; the last one ends at the next page
  * boundary after its start plus a page). A lookup is a binary search for
- * the last start <= address, then [start, end) must hold it.
+ * the last start <= address, then [start, end) must hold it. Symbols may
+ * overlap (a sizeless _init stretched over the PLT entries added after
+ * it): of those holding the address, the one added first wins, as the
+ * first one met going down perf's tree usually is; `reach` bounds how far
+ * back such a symbol can start.
  *
  * Ownership: the table owns its arrays; names stay valid until
  * symbol_table_free().
@@ -25,8 +29,9 @@ enum symbol_binding { SYMBOL_LOCAL = 0, SYMBOL_GLOBAL = 1, SYMBOL_WEAK = 2 };
 
 struct symbol_entry {
     uint64_t start, end;
+    uint64_t reach;   /* the largest end of this entry and every one before it */
     uint32_t name;    /* offset in names */
-    uint32_t order;   /* insertion order, for stable sorting */
+    uint32_t order;   /* insertion order: stable sorting, overlaps */
     uint8_t binding;  /* enum symbol_binding */
     uint8_t untyped;  /* an ELF STT_NOTYPE label (loses to typed symbols) */
 };
@@ -36,6 +41,7 @@ struct symbol_table {
     size_t count, capacity;
     char *names;
     size_t names_length, names_capacity;
+    uint32_t next_order; /* insertion counter (orders stay unique after aliases go) */
     int finished;
 };
 

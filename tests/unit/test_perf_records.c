@@ -239,3 +239,22 @@ Test(perf_records, frame_names_follow_stackcollapse_perf)
     cr_assert_str_eq(name, "[unknown] ");
     free(name);
 }
+
+Test(perf_records, symbols_added_later_lose_an_overlap)
+{
+    /* A sizeless _init stretches to _start over the PLT; PLT entries added
+     * afterwards (perf adds them after its fixups) do not win inside it,
+     * since perf's tree meets _init first. */
+    struct symbol_table table;
+    symbol_table_init(&table);
+    symbol_table_add(&table, 0x1000, 0, SYMBOL_GLOBAL, 0, "_init", 5);
+    symbol_table_add(&table, 0x1080, 0x20, SYMBOL_GLOBAL, 0, "_start", 6);
+    symbol_table_finish(&table);
+    symbol_table_add(&table, 0x1030, 0x10, SYMBOL_GLOBAL, 0, "qsort@plt", 9);
+    symbol_table_add(&table, 0x1040, 0x10, SYMBOL_GLOBAL, 0, "write@plt", 9);
+    symbol_table_finish(&table);
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 0x1045)), "_init");
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 0x1085)), "_start");
+    cr_assert_null(symbol_table_find(&table, 0x10a0));
+    symbol_table_free(&table);
+}
