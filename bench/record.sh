@@ -9,7 +9,8 @@
 # --call-graph fp, perf -g) and DWARF (ember --call-graph dwarf, perf
 # --call-graph dwarf), each BENCH_RUNS times (default 3), medians reported.
 #
-# End to end, from the end of the workload to a finished SVG (999 Hz, fp):
+# End to end, from the end of the workload to a finished SVG (999 Hz, fp;
+# BENCH_E2E_ROUNDS rounds, default 4 x BENCH_RECORD_ROUNDS, some 4 s):
 #   ember       `ember record -o out.svg`: its wall time minus the workload's
 #   perl        `perf record -g` (wall minus workload) + `perf script` +
 #               stackcollapse-perf.pl + flamegraph.pl (FLAMEGRAPH_DIR)
@@ -18,7 +19,8 @@
 # Also the default mode (fp+dwarf) end to end, for what DWARF costs.
 #
 # Environment: EMBER (default build/ember), FLAMEGRAPH_DIR (default
-# /tmp/anchors/FlameGraph), BENCH_RUNS, BENCH_RECORD_ROUNDS, CC (default cc).
+# /tmp/anchors/FlameGraph), BENCH_RUNS, BENCH_RECORD_ROUNDS, BENCH_E2E_ROUNDS,
+# CC (default cc).
 # Needs perf and permission to use perf_event_open; SKIPs otherwise.
 # Prints a table on standard output.
 set -euo pipefail
@@ -27,6 +29,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 ember=${EMBER:-$repo/build/ember}
 runs=${BENCH_RUNS:-3}
 rounds=${BENCH_RECORD_ROUNDS:-3000}
+e2e_rounds=${BENCH_E2E_ROUNDS:-$((rounds * 4))}
 flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
 cc=${CC:-cc}
 
@@ -93,8 +96,9 @@ for hz in 99 999; do
 done
 
 # end_to_end LABEL: seconds from the workload's end to the SVG, median.
+workload=("$work/workload" 0 "$e2e_rounds")
 echo
-printf '%-44s %10s\n' "end to end: workload end -> SVG (999 Hz)" "seconds"
+printf '%-44s %10s\n' "end to end: workload end -> SVG (999 Hz, $e2e_rounds rounds)" "seconds"
 e2e_ember() { # call-graph mode
     local i start end
     for i in $(seq "$runs"); do
