@@ -23,7 +23,7 @@ runs=${BENCH_FORMAT_RUNS:-5}
 export_dir=${BENCH_EXPORT_DIR:-$work}
 
 for program in spin threads; do
-    gcc -O1 -g -fno-omit-frame-pointer -pthread -o "$work/perfdata_$program" \
+    gcc -O1 -g -fno-omit-frame-pointer -fno-builtin -pthread -o "$work/perfdata_$program" \
         "$repo/tests/programs/perfdata_$program.c"
 done
 # Recorded as users record (build-id cache on): perf script and ember then

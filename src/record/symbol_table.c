@@ -9,13 +9,22 @@
 void symbol_table_init(struct symbol_table *table)
 {
     memset(table, 0, sizeof *table);
+    perf_tree_init(&table->tree);
+}
+
+void symbol_table_use_perf_tree(struct symbol_table *table)
+{
+    table->use_tree = 1;
 }
 
 void symbol_table_free(struct symbol_table *table)
 {
     free(table->entries);
     free(table->names);
+    perf_tree_free(&table->tree);
+    free(table->entry_of_node);
     memset(table, 0, sizeof *table);
+    perf_tree_init(&table->tree);
 }
 
 void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
@@ -33,6 +42,8 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
     table->count++;
     table->names_length += length + 1;
     table->finished = 0;
+    if (table->use_tree)
+        perf_tree_insert(&table->tree, start);
 }
 
 void symbol_table_adopt_names(struct symbol_table *table, char *buffer, size_t length)
@@ -54,6 +65,8 @@ void symbol_table_add_at(struct symbol_table *table, uint64_t start, uint64_t si
         (uint8_t)binding, 0};
     table->count++;
     table->finished = 0;
+    if (table->use_tree)
+        perf_tree_insert(&table->tree, start);
 }
 
 static int compare_entries(const void *left, const void *right)
@@ -102,14 +115,22 @@ static int first_is_better(const struct symbol_table *table, const struct symbol
     return 1;
 }
 
-/* One symbol per start. */
+/* One symbol per start; the losers leave perf's tree in the order perf's
+ * in-order walk erases them. */
 static void remove_aliases(struct symbol_table *table)
 {
     size_t kept = 0;
     for (size_t i = 0; i < table->count; i++) {
         if (kept > 0 && table->entries[kept - 1].start == table->entries[i].start) {
-            if (!first_is_better(table, &table->entries[kept - 1], &table->entries[i]))
-                table->entries[kept - 1] = table->entries[i];
+            struct symbol_entry *current = &table->entries[kept - 1];
+            if (first_is_better(table, current, &table->entries[i])) {
+                if (table->use_tree)
+                    perf_tree_erase(&table->tree, (int32_t)table->entries[i].order);
+            } else {
+                if (table->use_tree)
+                    perf_tree_erase(&table->tree, (int32_t)current->order);
+                *current = table->entries[i];
+            }
             continue;
         }
         table->entries[kept++] = table->entries[i];
@@ -141,12 +162,27 @@ static void finish(struct symbol_table *table, int sizes_first)
         i++;
     if (i < table->count)
         qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
-    if (sizes_first) {
+    if (table->use_tree && table->finish_count++ > 0) {
+        /* Symbols added after perf's fixups (the PLT's) get none. */
+    } else if (sizes_first) {
         size_symbols(table);
         remove_aliases(table);
     } else {
         remove_aliases(table);
         size_symbols(table);
+    }
+    if (table->use_tree) {
+        free(table->entry_of_node);
+        table->entry_of_node = xmalloc((table->tree.count + 1) * sizeof *table->entry_of_node);
+        for (size_t j = 0; j < table->tree.count; j++)
+            table->entry_of_node[j] = UINT32_MAX;
+        for (size_t j = 0; j < table->count; j++) {
+            const struct symbol_entry *entry = &table->entries[j];
+            if (entry->order < table->tree.count) {
+                table->entry_of_node[entry->order] = (uint32_t)j;
+                table->tree.nodes[entry->order].end = entry->end;
+            }
+        }
     }
     uint64_t reach = 0;
     for (size_t j = 0; j < table->count; j++) {
@@ -168,6 +204,12 @@ void symbol_table_finish_kallsyms(struct symbol_table *table)
 
 const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address)
 {
+    if (table->use_tree) {
+        int32_t node = perf_tree_find(&table->tree, address);
+        if (node < 0 || !table->entry_of_node || table->entry_of_node[node] == UINT32_MAX)
+            return NULL;
+        return &table->entries[table->entry_of_node[node]];
+    }
     size_t low = 0, high = table->count;
     while (low < high) {
         size_t middle = low + (high - low) / 2;

@@ -22,6 +22,8 @@
 #ifndef EMBER_SYMBOL_TABLE_H
 #define EMBER_SYMBOL_TABLE_H
 
+#include "perf_tree.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,10 +44,19 @@ struct symbol_table {
     char *names;
     size_t names_length, names_capacity;
     uint32_t next_order; /* insertion counter (orders stay unique after aliases go) */
-    int finished;
+    int finished, finish_count;
+    /* ELF files: lookups walk perf's tree (perf_tree.h), where overlapping
+     * symbols resolve as they do in perf; node i is the i-th added. */
+    int use_tree;
+    struct perf_tree tree;
+    uint32_t *entry_of_node; /* node -> index in entries, UINT32_MAX when erased */
 };
 
 void symbol_table_init(struct symbol_table *table);
+/* Switches a new, empty table to perf's tree for lookups (ELF files: the
+ * aliases removed by the first finish are erased from it, symbols added
+ * after it, the PLT's, are neither deduplicated nor resized, as in perf). */
+void symbol_table_use_perf_tree(struct symbol_table *table);
 void symbol_table_free(struct symbol_table *table);
 /* Adds [start, start + size) named name (length bytes, copied). */
 void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,

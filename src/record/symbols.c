@@ -630,40 +630,53 @@ static void load_elf_symbols(struct symbol_table *table, Elf *syms, Elf *runtime
     Elf_Data *data = elf_getdata(table_section, NULL);
     if (!data)
         return;
+    size_t section_names = 0;
+    elf_getshdrstrndx(syms, &section_names);
     size_t count = table_header.sh_size / table_header.sh_entsize;
     for (size_t i = 0; i < count; i++) {
         GElf_Sym symbol;
         if (!gelf_getsym(data, (int)i, &symbol))
             break;
+        /* perf's choice: functions and objects defined in a section, and
+         * "labels" (untyped, named, visible) in text or data sections. */
         int type = GELF_ST_TYPE(symbol.st_info);
         int visibility = GELF_ST_VISIBILITY(symbol.st_other);
-        int untyped = type == STT_NOTYPE;
-        if (symbol.st_shndx == SHN_UNDEF || symbol.st_shndx >= SHN_LORESERVE ||
-            symbol.st_name == 0)
-            continue;
-        if (!(type == STT_FUNC || type == STT_GNU_IFUNC || type == STT_OBJECT ||
-              (untyped && visibility != STV_HIDDEN && visibility != STV_INTERNAL)))
+        int label = type == STT_NOTYPE && symbol.st_name != 0 && symbol.st_shndx != SHN_UNDEF &&
+                    symbol.st_shndx != SHN_ABS && visibility != STV_HIDDEN &&
+                    visibility != STV_INTERNAL;
+        int wanted = (type == STT_FUNC || type == STT_GNU_IFUNC || type == STT_OBJECT) &&
+                     symbol.st_shndx != SHN_UNDEF;
+        if ((!label && !wanted) || symbol.st_shndx >= SHN_LORESERVE)
             continue;
         GElf_Shdr section_header;
         Elf_Scn *section = elf_getscn(syms, symbol.st_shndx);
-        if (!section || !gelf_getshdr(section, &section_header))
+        if (!section || !gelf_getshdr(section, &section_header) ||
+            !(section_header.sh_flags & SHF_ALLOC))
             continue;
-        if (untyped && !(section_header.sh_flags & SHF_EXECINSTR))
-            continue; /* labels count in code only */
+        Elf *names_of = syms;
         if (section_header.sh_type == SHT_NOBITS && runtime != syms) {
             section = elf_getscn(runtime, symbol.st_shndx);
             if (!section || !gelf_getshdr(section, &section_header))
                 continue;
+            names_of = runtime;
+        }
+        if (label) {
+            size_t names_index = section_names;
+            if (names_of != syms)
+                elf_getshdrstrndx(names_of, &names_index);
+            const char *section_name = elf_strptr(names_of, names_index, section_header.sh_name);
+            if (!section_name || (!strstr(section_name, "text") && !strstr(section_name, "data")))
+                continue;
         }
         const char *name = elf_strptr(syms, table_header.sh_link, symbol.st_name);
-        if (!name || !*name)
+        if (!name)
             continue;
         int bind = GELF_ST_BIND(symbol.st_info);
         enum symbol_binding binding = bind == STB_GLOBAL ? SYMBOL_GLOBAL
                                       : bind == STB_WEAK ? SYMBOL_WEAK
                                                          : SYMBOL_LOCAL;
         uint64_t start = symbol.st_value - (section_header.sh_addr - section_header.sh_offset);
-        add_named_symbol(table, start, symbol.st_size, binding, untyped, name);
+        add_named_symbol(table, start, symbol.st_size, binding, type == STT_NOTYPE, name);
     }
 }
 
@@ -723,6 +736,7 @@ static void load_symbol_file(struct symbol_file *file)
             close(runtime.fd);
         return;
     }
+    symbol_table_use_perf_tree(&file->symbols);
     struct elf_handle debug = {-1, NULL};
     if (!file->image && open_debug_file(&debug, runtime.elf, file->path, file->build_id,
                                         file->build_id_size) == 0) {

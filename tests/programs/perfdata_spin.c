@@ -1,7 +1,9 @@
 /* perfdata_spin.c — a single-threaded CPU-bound program for
  * tests/e2e/perf_data.sh: main -> outer -> {inner_a, inner_b}, plus a
  * qsort callback and a few system calls, so samples land in the program,
- * in libc and in the kernel. Runs for argv[1] milliseconds (default 300). */
+ * in libc and in the kernel, and many calls through the PLT (built with
+ * -fno-builtin, strlen and atoi are real calls), whose stubs perf names by
+ * its symbol tree's shape. Runs for argv[1] milliseconds (default 300). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,8 +38,15 @@ __attribute__((noinline)) static void sort_some(void)
     sink += (unsigned long)values[3];
 }
 
+__attribute__((noinline)) static void plt_calls(const char *text)
+{
+    for (int i = 0; i < 2000; i++)
+        sink += strlen(text) + (unsigned long)atoi("7");
+}
+
 __attribute__((noinline)) static void outer(void)
 {
+    plt_calls("x");
     inner_a();
     inner_b();
     sort_some();
