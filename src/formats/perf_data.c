@@ -314,10 +314,20 @@ static int read_records(const struct file_view *file, struct section data, int p
             return -1;
         if (header.type < RECORD_USER_TYPE_START) {
             /* The file stays mapped until the session is finished: the
-             * session keeps pointers to aligned records, copies the others. */
-            const struct perf_event_header *record =
-                (const struct perf_event_header *)(const void *)(file->bytes + offset);
-            if (record_session_add_record_borrowed(session, record) < 0) {
+             * session keeps pointers to aligned records; a misaligned one
+             * (a corrupt file) is handed over from an aligned copy. */
+            const uint8_t *bytes = file->bytes + offset;
+            int status;
+            if (((uintptr_t)bytes & 7) == 0) {
+                status = record_session_add_record_borrowed(
+                    session, (const struct perf_event_header *)(const void *)bytes);
+            } else {
+                uint64_t aligned[8192]; /* header.size < 65536 */
+                memcpy(aligned, bytes, header.size);
+                status = record_session_add_record(
+                    session, (const struct perf_event_header *)(const void *)aligned);
+            }
+            if (status < 0) {
                 report_at_offset(file->name, offset, "the record above could not be decoded");
                 return -1;
             }

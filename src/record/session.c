@@ -421,13 +421,22 @@ int record_session_add_record(struct record_session *session, const struct perf_
 int record_session_add_record_borrowed(struct record_session *session,
                                        const struct perf_event_header *record)
 {
-    /* Decoders read u64 fields in place: a misaligned record is copied. */
-    return add_record(session, record, ((uintptr_t)record & 7) == 0);
+    return add_record(session, record, 1);
 }
 
 static int add_record(struct record_session *session, const struct perf_event_header *record,
                       int borrow)
 {
+    /* The decoders read fields in place: a misaligned record is first
+     * copied to an aligned buffer (and then into the session). */
+    uint64_t aligned[8192]; /* a record is less than 64 KiB */
+    if (((uintptr_t)record & 7) != 0) {
+        struct perf_event_header header;
+        memcpy(&header, record, sizeof header);
+        memcpy(aligned, record, header.size >= sizeof header ? header.size : sizeof header);
+        record = (const struct perf_event_header *)(const void *)aligned;
+        borrow = 0;
+    }
     if (record->size < sizeof *record) {
         fprintf(stderr, "ember: a perf record of %u bytes (less than its header)\n", record->size);
         return -1;

@@ -76,8 +76,9 @@ void record_session_add_build_id(struct record_session *session, int pid, const 
  * message (a record too short for its type). */
 int record_session_add_record(struct record_session *session, const struct perf_event_header *record);
 
-/* Added (perf.data): the same without the copy; record must stay valid and
- * unchanged until record_session_finish() returns (a mapped file). */
+/* Added (perf.data): the same without the copy; record (8-byte aligned,
+ * else it is copied) must stay valid and unchanged until
+ * record_session_finish() returns (a mapped file). */
 int record_session_add_record_borrowed(struct record_session *session,
                                        const struct perf_event_header *record);
 
