@@ -1353,7 +1353,7 @@ int record_session_add_existing_process(struct record_session *session, int pid)
         return -1;
     }
     strip_newline(comm);
-    struct process *process = get_process(session, pid);
+    get_process(session, pid); /* known even without executable mappings */
     /* Threads, each with its own name. */
     snprintf(path, sizeof path, "/proc/%d/task", pid);
     DIR *tasks = opendir(path);
@@ -1412,7 +1412,6 @@ int record_session_add_existing_process(struct record_session *session, int pid)
             break;
         line = newline + 1;
     }
-    (void)process;
     free(comm);
     free(maps);
     return 0;
