@@ -50,6 +50,7 @@
 #include <dirent.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,8 @@ struct record_session {
     size_t build_id_count, build_id_capacity;
     struct symbol_table kernel;
     int kernel_loaded;
+    pthread_t kernel_thread;     /* reading the kernel's symbols meanwhile */
+    int kernel_thread_running, kernel_symbols_read;
     char kernel_reloc_name[64];  /* perf's kernel mapping: "[kernel.kallsyms]" + this symbol */
     uint64_t kernel_reloc_address; /* ... at this address when recorded */
     uint64_t kernel_delta;       /* recorded address - the loaded kallsyms' address */
@@ -278,6 +281,8 @@ void record_session_destroy(struct record_session *session)
 {
     if (!session)
         return;
+    if (session->kernel_thread_running)
+        pthread_join(session->kernel_thread, NULL);
     for (size_t i = 0; i < session->event_count; i++) {
         free(session->events[i].ids);
         free(session->events[i].name);
@@ -322,6 +327,8 @@ const struct record_session_stats *record_session_stats(const struct record_sess
     return &session->stats;
 }
 
+static void start_kernel_symbols(struct record_session *session);
+
 /* ---- events ---- */
 
 /* perf's name for an event without a recorded name. */
@@ -359,6 +366,8 @@ int record_session_add_event(struct record_session *session, const struct perf_e
         event->id_count = id_count;
     }
     event->name = copy_string(attr_event_name(attr));
+    if (!session->options.from_file)
+        start_kernel_symbols(session);
     if ((attr->sample_type & PERF_SAMPLE_REGS_USER) && (attr->sample_type & PERF_SAMPLE_STACK_USER) &&
         !session->unwinder)
         session->unwinder = dwarf_unwinder_create();
@@ -382,6 +391,11 @@ void record_session_add_build_id(struct record_session *session, int pid, const 
     (void)pid;
     if (build_id_size == 0)
         return;
+    if (session->kernel_thread_running) { /* it reads build_ids: let it finish first */
+        pthread_join(session->kernel_thread, NULL);
+        session->kernel_thread_running = 0;
+        session->kernel_symbols_read = 1;
+    }
     GROW(session->build_ids, session->build_id_capacity, session->build_id_count + 1);
     struct build_id_entry *entry = &session->build_ids[session->build_id_count++];
     entry->path = copy_string(path);
@@ -446,6 +460,8 @@ static int add_record(struct record_session *session, const struct perf_event_he
         fprintf(stderr, "ember: a perf record before any event was declared\n");
         return -1;
     }
+    if (session->index_count == 0)
+        start_kernel_symbols(session); /* perf.data: its build ids are known by now */
     uint64_t time = session->last_time;
     const char *error = NULL;
     if (record->type == PERF_RECORD_SAMPLE) {
@@ -854,9 +870,8 @@ static char *text_reserve(struct record_session *session, size_t size)
  * else /proc/kallsyms. Either is relocated as perf relocates it: the
  * kernel mapping record says where its reference symbol (_text) was when
  * recorded, so a kallsyms of another boot (KASLR) still names addresses. */
-static void load_kernel_symbols(struct record_session *session)
+static void read_kernel_symbols(struct record_session *session)
 {
-    session->kernel_loaded = 1;
     size_t count = 0;
     const char *home = getenv("HOME");
     for (size_t i = 0; i < session->build_id_count && !count && home && *home; i++) {
@@ -878,6 +893,42 @@ static void load_kernel_symbols(struct record_session *session)
     }
     if (!count)
         kallsyms_load(&session->kernel, "/proc/kallsyms");
+}
+
+static void *kernel_symbols_thread(void *argument)
+{
+    read_kernel_symbols(argument);
+    return NULL;
+}
+
+/* Starts reading the kernel's symbols on a thread of their own (reading
+ * /proc/kallsyms is tens of milliseconds of kernel time), when an event
+ * samples the kernel: during the recording (live), or while the records
+ * are read (perf.data, once its build ids are known). */
+static void start_kernel_symbols(struct record_session *session)
+{
+    if (session->kernel_loaded || session->kernel_thread_running ||
+        session->kernel_symbols_read || !session->options.include_kernel)
+        return;
+    int kernel_sampled = 0;
+    for (size_t i = 0; i < session->event_count; i++)
+        kernel_sampled |= !session->events[i].attr.exclude_kernel;
+    if (kernel_sampled &&
+        pthread_create(&session->kernel_thread, NULL, kernel_symbols_thread, session) == 0)
+        session->kernel_thread_running = 1;
+}
+
+/* The kernel's symbols, once: from the thread, else read now; then
+ * relocated. */
+static void load_kernel_symbols(struct record_session *session)
+{
+    session->kernel_loaded = 1;
+    if (session->kernel_thread_running) {
+        pthread_join(session->kernel_thread, NULL);
+        session->kernel_thread_running = 0;
+    } else if (!session->kernel_symbols_read) {
+        read_kernel_symbols(session);
+    }
     if (session->kernel_reloc_name[0]) {
         const struct symbol_table *table = &session->kernel;
         for (size_t i = 0; i < table->count; i++)
