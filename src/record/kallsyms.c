@@ -1,17 +1,21 @@
-/* kallsyms.c — /proc/kallsyms into a symbol table; see kallsyms.h.
+/* kallsyms.c — kernel symbols from kallsyms text, searched in place; see
+ * kallsyms.h.
  *
  * Line format: "ADDRESS TYPE NAME" or "ADDRESS TYPE NAME\t[MODULE]". perf
- * keeps the types T, W, D and B in either case; binding is weak for 'W',
- * global for other upper-case types, local for lower case.
+ * keeps the types T, W, D and B in either case.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "kallsyms.h"
 #include "../util/memory.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Hex digit values plus one; 0 for other bytes. */
 static const unsigned char hex_values[256] = {
@@ -21,81 +25,178 @@ static const unsigned char hex_values[256] = {
     ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-/* Parses text in place (it becomes the table's name storage: line ends
- * turn into NULs). */
-static size_t parse_in_place(struct symbol_table *table, char *text, size_t length)
+/* The address at the start of a line (up to 16 hex digits); *end gets
+ * where the digits stop. */
+static uint64_t line_address(const char *line, const char *limit, const char **end)
 {
-    size_t count = 0, nonzero = 0;
-    char *end = text + length;
-    for (char *line = text; line < end;) {
-        char *newline = memchr(line, '\n', (size_t)(end - line));
-        char *line_end = newline ? newline : end;
-        const char *cursor = line;
-        uint64_t address = 0;
-        int digits = 0, digit;
-        while (digits < 16 && cursor < line_end &&
-               (digit = hex_values[(unsigned char)*cursor]) != 0) {
-            address = address << 4 | (uint64_t)(digit - 1);
-            cursor++;
-            digits++;
-        }
-        char *next = line_end + 1;
-        if (digits == 0 || line_end - cursor < 4 || cursor[0] != ' ' || cursor[2] != ' ') {
-            line = next;
-            continue;
-        }
-        char type = cursor[1];
-        char upper = (char)toupper((unsigned char)type);
-        const char *name = cursor + 3;
-        if ((upper != 'T' && upper != 'W' && upper != 'D' && upper != 'B') || name == line_end ||
-            memchr(name, '\t', (size_t)(line_end - name))) { /* a module's symbol */
-            line = next;
-            continue;
-        }
-        enum symbol_binding binding = type == 'W'                    ? SYMBOL_WEAK
-                                      : isupper((unsigned char)type) ? SYMBOL_GLOBAL
-                                                                     : SYMBOL_LOCAL;
-        *line_end = '\0'; /* the newline, or the NUL the caller put after the text */
-        symbol_table_add_at(table, address, 0, binding, (size_t)(name - text));
-        count++;
-        nonzero += address != 0;
-        line = next;
+    uint64_t address = 0;
+    int digits = 0, digit;
+    while (digits < 16 && line < limit && (digit = hex_values[(unsigned char)*line]) != 0) {
+        address = address << 4 | (uint64_t)(digit - 1);
+        line++;
+        digits++;
     }
-    symbol_table_finish_kallsyms(table);
-    return nonzero ? count : 0;
+    *end = digits ? line : NULL;
+    return address;
 }
 
-size_t kallsyms_parse(struct symbol_table *table, const char *text, size_t length)
+static uint64_t address_of(const struct kallsyms *kallsyms, size_t index)
 {
-    char *copy = xmalloc(length + 1);
-    memcpy(copy, text, length);
-    copy[length] = '\0';
-    symbol_table_adopt_names(table, copy, length + 1);
-    return parse_in_place(table, copy, length);
+    const char *end;
+    return line_address(kallsyms->text + kallsyms->lines[index],
+                        kallsyms->text + kallsyms->length, &end);
 }
 
-size_t kallsyms_load(struct symbol_table *table, const char *path)
+static int compare_lines(const void *left, const void *right, void *context)
 {
+    const struct kallsyms *kallsyms = context;
+    uint32_t a = *(const uint32_t *)left, b = *(const uint32_t *)right;
+    const char *end, *text = kallsyms->text, *limit = kallsyms->text + kallsyms->length;
+    uint64_t address_a = line_address(text + a, limit, &end);
+    uint64_t address_b = line_address(text + b, limit, &end);
+    if (address_a != address_b)
+        return address_a < address_b ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Notes the kept lines; returns their count, 0 when all addresses are 0. */
+static size_t index_lines(struct kallsyms *kallsyms)
+{
+    const char *text = kallsyms->text, *end = text + kallsyms->length;
+    size_t capacity = 0, nonzero = 0;
+    uint64_t previous = 0;
+    int sorted = 1;
+    for (const char *line = text; line < end;) {
+        const char *newline = memchr(line, '\n', (size_t)(end - line));
+        const char *line_end = newline ? newline : end;
+        const char *cursor;
+        uint64_t address = line_address(line, line_end, &cursor);
+        if (cursor && line_end - cursor >= 4 && cursor[0] == ' ' && cursor[2] == ' ' &&
+            (size_t)(line - text) < UINT32_MAX) {
+            char upper = (char)toupper((unsigned char)cursor[1]);
+            const char *name = cursor + 3;
+            if ((upper == 'T' || upper == 'W' || upper == 'D' || upper == 'B') &&
+                name < line_end && !memchr(name, '\t', (size_t)(line_end - name))) {
+                GROW(kallsyms->lines, capacity, kallsyms->count + 1);
+                kallsyms->lines[kallsyms->count++] = (uint32_t)(line - text);
+                nonzero += address != 0;
+                sorted &= address >= previous;
+                previous = address;
+            }
+        }
+        line = line_end + 1;
+    }
+    if (!sorted)
+        qsort_r(kallsyms->lines, kallsyms->count, sizeof *kallsyms->lines, compare_lines,
+                kallsyms);
+    return nonzero ? kallsyms->count : 0;
+}
+
+size_t kallsyms_parse(struct kallsyms *kallsyms, const char *text, size_t length)
+{
+    memset(kallsyms, 0, sizeof *kallsyms);
+    kallsyms->owned_text = xmalloc(length + 1);
+    memcpy(kallsyms->owned_text, text, length);
+    kallsyms->owned_text[length] = '\0';
+    kallsyms->text = kallsyms->owned_text;
+    kallsyms->length = length;
+    return index_lines(kallsyms);
+}
+
+size_t kallsyms_load(struct kallsyms *kallsyms, const char *path)
+{
+    memset(kallsyms, 0, sizeof *kallsyms);
     struct stat status;
     if (stat(path, &status) != 0 || S_ISDIR(status.st_mode) || S_ISFIFO(status.st_mode))
         return 0; /* /proc files are not regular; FIFOs would block */
-    FILE *file = fopen(path, "re");
-    if (!file)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return 0;
-    char *text = NULL;
+    if (S_ISREG(status.st_mode) && status.st_size > 0) {
+        void *mapping = mmap(NULL, (size_t)status.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (mapping != MAP_FAILED) {
+            close(fd);
+            kallsyms->mapping = mapping;
+            kallsyms->mapping_length = (size_t)status.st_size;
+            kallsyms->text = mapping;
+            kallsyms->length = (size_t)status.st_size;
+            return index_lines(kallsyms);
+        }
+    }
+    /* /proc/kallsyms: its size is unknown until read. */
     size_t length = 0, capacity = 0;
-    /* A regular file is read in one go; /proc/kallsyms grows as it comes. */
-    if (S_ISREG(status.st_mode) && status.st_size > 0)
-        GROW(text, capacity, (size_t)status.st_size + 1);
+    char *text = NULL;
     for (;;) {
         GROW(text, capacity, length + 65536);
-        size_t got = fread(text + length, 1, capacity - length - 1, file);
-        if (got == 0)
+        ssize_t got = read(fd, text + length, capacity - length - 1);
+        if (got <= 0)
             break;
-        length += got;
+        length += (size_t)got;
     }
-    fclose(file);
+    close(fd);
     text[length] = '\0';
-    symbol_table_adopt_names(table, text, capacity);
-    return parse_in_place(table, text, length);
+    kallsyms->owned_text = text;
+    kallsyms->text = text;
+    kallsyms->length = length;
+    return index_lines(kallsyms);
+}
+
+void kallsyms_free(struct kallsyms *kallsyms)
+{
+    if (kallsyms->mapping)
+        munmap(kallsyms->mapping, kallsyms->mapping_length);
+    free(kallsyms->owned_text);
+    free(kallsyms->lines);
+    memset(kallsyms, 0, sizeof *kallsyms);
+}
+
+/* The name of line index: after "ADDRESS T ", to the end of the line. */
+static void line_name(const struct kallsyms *kallsyms, size_t index, const char **name,
+                      size_t *length)
+{
+    const char *line = kallsyms->text + kallsyms->lines[index];
+    const char *end = kallsyms->text + kallsyms->length;
+    const char *cursor;
+    line_address(line, end, &cursor);
+    *name = cursor + 3;
+    const char *newline = memchr(*name, '\n', (size_t)(end - *name));
+    *length = (size_t)((newline ? newline : end) - *name);
+}
+
+int kallsyms_lookup(const struct kallsyms *kallsyms, uint64_t address, const char **name,
+                    size_t *name_length, uint64_t *offset)
+{
+    size_t low = 0, high = kallsyms->count;
+    while (low < high) { /* the first line above address */
+        size_t middle = low + (high - low) / 2;
+        if (address_of(kallsyms, middle) <= address)
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    if (low == 0)
+        return 0;
+    uint64_t start = address_of(kallsyms, low - 1);
+    uint64_t end = low < kallsyms->count ? address_of(kallsyms, low)
+                                         : ((start + 4095) & ~(uint64_t)4095) + 4096;
+    if (address >= end)
+        return 0;
+    line_name(kallsyms, low - 1, name, name_length);
+    *offset = address - start;
+    return 1;
+}
+
+int kallsyms_find_name(const struct kallsyms *kallsyms, const char *name, uint64_t *address)
+{
+    size_t wanted = strlen(name);
+    for (size_t i = 0; i < kallsyms->count; i++) {
+        const char *candidate;
+        size_t length;
+        line_name(kallsyms, i, &candidate, &length);
+        if (length == wanted && memcmp(candidate, name, length) == 0) {
+            *address = address_of(kallsyms, i);
+            return 1;
+        }
+    }
+    return 0;
 }

@@ -159,7 +159,7 @@ struct record_session {
     struct symbol_file_cache *files;
     struct build_id_entry *build_ids;
     size_t build_id_count, build_id_capacity;
-    struct symbol_table kernel;
+    struct kallsyms kernel;
     int kernel_loaded;
     pthread_t kernel_thread;     /* reading the kernel's symbols meanwhile */
     int kernel_thread_running, kernel_symbols_read;
@@ -264,7 +264,6 @@ struct record_session *record_session_create(struct profile *profile,
     id_table_init(&session->thread_table);
     id_table_init(&session->process_table);
     session->files = symbol_file_cache_create();
-    symbol_table_init(&session->kernel);
     struct perf_frame_options frame_options = {
         session->options.annotate_kernel, session->options.annotate_jit,
         session->options.show_addresses, session->options.inline_frames,
@@ -311,7 +310,7 @@ void record_session_destroy(struct record_session *session)
         free(session->build_ids[i].path);
     free(session->build_ids);
     symbol_file_cache_destroy(session->files);
-    symbol_table_free(&session->kernel);
+    kallsyms_free(&session->kernel);
     perf_frame_namer_free(&session->namer);
     free(session->frame_slots);
     free(session->frame_pool);
@@ -887,12 +886,11 @@ static void read_kernel_symbols(struct record_session *session)
             count = kallsyms_load(&session->kernel, path);
         }
         if (!count) {
-            symbol_table_free(&session->kernel);
-            symbol_table_init(&session->kernel);
-        }
+            kallsyms_free(&session->kernel);
+                }
     }
-    if (!count)
-        kallsyms_load(&session->kernel, "/proc/kallsyms");
+    if (!count && !kallsyms_load(&session->kernel, "/proc/kallsyms"))
+        kallsyms_free(&session->kernel);
 }
 
 static void *kernel_symbols_thread(void *argument)
@@ -929,30 +927,26 @@ static void load_kernel_symbols(struct record_session *session)
     } else if (!session->kernel_symbols_read) {
         read_kernel_symbols(session);
     }
-    if (session->kernel_reloc_name[0]) {
-        const struct symbol_table *table = &session->kernel;
-        for (size_t i = 0; i < table->count; i++)
-            if (strcmp(table->names + table->entries[i].name, session->kernel_reloc_name) == 0) {
-                session->kernel_delta = session->kernel_reloc_address - table->entries[i].start;
-                break;
-            }
-    }
+    uint64_t loaded;
+    if (session->kernel_reloc_name[0] &&
+        kallsyms_find_name(&session->kernel, session->kernel_reloc_name, &loaded))
+        session->kernel_delta = session->kernel_reloc_address - loaded;
 }
 
 /* Builds the line perf script prints for one address, "ADDRESS SYMBOL+0xOFF
  * (MODULE)", and names it as the text pipeline would: matched with
  * stackcollapse-perf.pl's regex (a module path holding " (" splits where
  * the perl splits it), then perf_frames.c's rules. */
-static void name_frames(struct record_session *session, uint64_t shown_address,
-                        const char *module_name, const char *symbol, uint64_t symbol_offset,
-                        int java)
+static void name_frames_n(struct record_session *session, uint64_t shown_address,
+                          const char *module_name, const char *symbol, size_t symbol_length,
+                          uint64_t symbol_offset, int java)
 {
-    size_t capacity = (symbol ? strlen(symbol) : 9) + strlen(module_name) + 64;
+    size_t capacity = (symbol ? symbol_length : 9) + strlen(module_name) + 64;
     char *line = text_reserve(session, capacity);
     int length;
     if (symbol)
-        length = snprintf(line, capacity, "%" PRIx64 " %s+0x%" PRIx64 " (%s)", shown_address,
-                          symbol, symbol_offset, module_name);
+        length = snprintf(line, capacity, "%" PRIx64 " %.*s+0x%" PRIx64 " (%s)", shown_address,
+                          (int)symbol_length, symbol, symbol_offset, module_name);
     else
         length = snprintf(line, capacity, "%" PRIx64 " [unknown] (%s)", shown_address,
                           module_name);
@@ -964,6 +958,14 @@ static void name_frames(struct record_session *session, uint64_t shown_address,
         return; /* perl would not take the line as a frame */
     perf_frame_namer_build(&session->namer, &text, java, &session->frame_pool,
                            &session->frame_pool_count, &session->frame_pool_capacity);
+}
+
+static void name_frames(struct record_session *session, uint64_t shown_address,
+                        const char *module_name, const char *symbol, uint64_t symbol_offset,
+                        int java)
+{
+    name_frames_n(session, shown_address, module_name, symbol, symbol ? strlen(symbol) : 0,
+                  symbol_offset, java);
 }
 
 /* perf's unwind_entry(): an address of a DWARF-unwound chain shows its
@@ -1031,10 +1033,13 @@ static void frames_of_address(struct record_session *session, struct process *pr
         if (!session->kernel_loaded)
             load_kernel_symbols(session);
         uint64_t lookup = address - session->kernel_delta;
-        const struct symbol_entry *entry = symbol_table_find(&session->kernel, lookup);
-        name_frames(session, address, "[kernel.kallsyms]",
-                    entry ? symbol_table_name(&session->kernel, entry) : NULL,
-                    entry ? lookup - entry->start : 0, java);
+        const char *name;
+        size_t name_length;
+        uint64_t offset;
+        if (kallsyms_lookup(&session->kernel, lookup, &name, &name_length, &offset))
+            name_frames_n(session, address, "[kernel.kallsyms]", name, name_length, offset, java);
+        else
+            name_frames(session, address, "[kernel.kallsyms]", NULL, 0, java);
     } else if (!module) {
         name_frames(session, address, "[unknown]", NULL, 0, java);
     } else {

@@ -46,29 +46,6 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
         perf_tree_insert(&table->tree, start);
 }
 
-void symbol_table_adopt_names(struct symbol_table *table, char *buffer, size_t length)
-{
-    free(table->names);
-    table->names = buffer;
-    table->names_length = table->names_capacity = length;
-    table->finished = 0;
-}
-
-void symbol_table_add_at(struct symbol_table *table, uint64_t start, uint64_t size,
-                         enum symbol_binding binding, size_t name_offset)
-{
-    if (name_offset >= UINT32_MAX || table->count >= UINT32_MAX)
-        return;
-    GROW(table->entries, table->capacity, table->count + 1);
-    table->entries[table->count] = (struct symbol_entry){
-        start, start + size, 0, (uint32_t)name_offset, table->next_order++,
-        (uint8_t)binding, 0};
-    table->count++;
-    table->finished = 0;
-    if (table->use_tree)
-        perf_tree_insert(&table->tree, start);
-}
-
 static int compare_entries(const void *left, const void *right)
 {
     const struct symbol_entry *a = left, *b = right;
@@ -149,7 +126,7 @@ static void size_symbols(struct symbol_table *table)
         last->end = ((last->start + 4095) & ~(uint64_t)4095) + 4096;
 }
 
-static void finish(struct symbol_table *table, int sizes_first)
+void symbol_table_finish(struct symbol_table *table)
 {
     if (table->finished)
         return;
@@ -164,9 +141,6 @@ static void finish(struct symbol_table *table, int sizes_first)
         qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
     if (table->use_tree && table->finish_count++ > 0) {
         /* Symbols added after perf's fixups (the PLT's) get none. */
-    } else if (sizes_first) {
-        size_symbols(table);
-        remove_aliases(table);
     } else {
         remove_aliases(table);
         size_symbols(table);
@@ -190,16 +164,6 @@ static void finish(struct symbol_table *table, int sizes_first)
             reach = table->entries[j].end;
         table->entries[j].reach = reach;
     }
-}
-
-void symbol_table_finish(struct symbol_table *table)
-{
-    finish(table, 0);
-}
-
-void symbol_table_finish_kallsyms(struct symbol_table *table)
-{
-    finish(table, 1);
 }
 
 const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address)

@@ -61,20 +61,8 @@ void symbol_table_free(struct symbol_table *table);
 /* Adds [start, start + size) named name (length bytes, copied). */
 void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
                       enum symbol_binding binding, int untyped, const char *name, size_t length);
-/* For big tables read from text (kallsyms): the table takes over buffer
- * (malloc'ed, length bytes, names in it NUL-terminated by the caller) as
- * its name storage, and symbols are added by the offset of their name in
- * it, saving a copy of every name. Only on a table without names yet. */
-void symbol_table_adopt_names(struct symbol_table *table, char *buffer, size_t length);
-void symbol_table_add_at(struct symbol_table *table, uint64_t start, uint64_t size,
-                         enum symbol_binding binding, size_t name_offset);
-
 /* Sorts and applies perf's fixups; call once after the last add. */
 void symbol_table_finish(struct symbol_table *table);
-/* The same in the order perf applies them to kallsyms: sizes first, then
- * aliases (so of two names at one address the later one, which got the
- * size, wins). */
-void symbol_table_finish_kallsyms(struct symbol_table *table);
 /* The symbol holding address, or NULL. */
 const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address);
 static inline const char *symbol_table_name(const struct symbol_table *table,

@@ -144,30 +144,52 @@ Test(perf_records, symbol_table_follows_perfs_alias_and_size_rules)
     symbol_table_free(&table);
 }
 
-Test(perf_records, kallsyms_sizes_before_aliases_and_skips_modules)
+/* The name kallsyms gives address, "" when none. */
+static const char *records_kernel_name(const struct kallsyms *kallsyms, uint64_t address)
 {
-    /* memcpy and __pi_memcpy share an address: sized first (perf's kallsyms
-     * order), memcpy gets size 0 and the later __pi_memcpy wins. */
+    static char name[128];
+    const char *found;
+    size_t length;
+    uint64_t offset;
+    name[0] = '\0';
+    if (kallsyms_lookup(kallsyms, address, &found, &length, &offset) && length < sizeof name) {
+        memcpy(name, found, length);
+        name[length] = '\0';
+    }
+    return name;
+}
+
+Test(perf_records, kallsyms_last_alias_wins_and_modules_are_skipped)
+{
+    /* memcpy and __pi_memcpy share an address: perf sizes first, so
+     * memcpy stays sizeless and the later __pi_memcpy wins. */
     const char text[] = "ffffffff81000000 T _stext\n"
                         "ffffffff81000100 T memcpy\n"
                         "ffffffff81000100 T __pi_memcpy\n"
                         "ffffffff81000200 t local_text\n"
                         "ffffffff81000300 r rodata_is_skipped\n"
                         "ffffffffc0000000 t module_text\t[some_module]\n";
-    struct symbol_table table;
-    symbol_table_init(&table);
-    cr_assert_eq(kallsyms_parse(&table, text, sizeof text - 1), 4);
-    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 0xffffffff81000150)),
-                     "__pi_memcpy");
-    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 0xffffffff81000350)),
-                     "local_text");
-    cr_assert_null(symbol_table_find(&table, 0xffffffffc0000010));
-    symbol_table_free(&table);
+    struct kallsyms kallsyms;
+    cr_assert_eq(kallsyms_parse(&kallsyms, text, sizeof text - 1), 4);
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff81000150), "__pi_memcpy");
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff81000350), "local_text");
+    /* The last symbol reaches to the end of the page after its own. */
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff81001fff), "local_text");
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff81002000), "");
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff80000000), "");
+    uint64_t address;
+    cr_assert(kallsyms_find_name(&kallsyms, "_stext", &address));
+    cr_assert_eq(address, 0xffffffff81000000);
+    kallsyms_free(&kallsyms);
+    /* Out of order lines are sorted (address, then file order). */
+    const char shuffled[] = "ffffffff81000200 T later\nffffffff81000100 T earlier\n";
+    cr_assert_eq(kallsyms_parse(&kallsyms, shuffled, sizeof shuffled - 1), 2);
+    cr_assert_str_eq(records_kernel_name(&kallsyms, 0xffffffff81000180), "earlier");
+    kallsyms_free(&kallsyms);
     /* kptr_restrict: all zero addresses mean no symbols. */
     const char hidden[] = "0000000000000000 T _stext\n0000000000000000 T memcpy\n";
-    symbol_table_init(&table);
-    cr_assert_eq(kallsyms_parse(&table, hidden, sizeof hidden - 1), 0);
-    symbol_table_free(&table);
+    cr_assert_eq(kallsyms_parse(&kallsyms, hidden, sizeof hidden - 1), 0);
+    kallsyms_free(&kallsyms);
 }
 
 Test(perf_records, perf_map_lines)
