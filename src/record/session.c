@@ -1194,7 +1194,11 @@ static void apply_sample(struct record_session *session, const struct event *eve
     const char *error;
     if (perf_sample_parse(&event->attr, record, &sample, &error) < 0)
         return; /* checked when added */
-    if (!event_kept(session, event)) {
+    /* perf script prints a tracepoint's fields after its name, so the
+     * header does not end in "event:" and stackcollapse-perf.pl sees no
+     * event there: the sample is kept whatever the filter, with weight 1. */
+    int tracepoint = event->attr.type == PERF_TYPE_TRACEPOINT;
+    if (!tracepoint && !event_kept(session, event)) {
         session->stats.filtered_samples++;
         return;
     }
@@ -1277,7 +1281,7 @@ static void apply_sample(struct record_session *session, const struct event *eve
     uint32_t node = profile_child(profile, PROFILE_ROOT, thread->root_frame);
     for (size_t i = 0; i < session->stack_count; i++)
         node = profile_child(profile, node, session->stack[i]);
-    double value = sample.has_period && sample.period ? (double)sample.period : 1;
+    double value = !tracepoint && sample.has_period && sample.period ? (double)sample.period : 1;
     profile_add_value(profile, node, session->sample_type, value);
     if (session->options.keep_timeline) {
         double time = sample.has_time ? (double)(sample.time / 1000) / 1e6 : NAN;

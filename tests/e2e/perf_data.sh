@@ -37,6 +37,10 @@ recordings=(spin)
 record threads -g -F 4999 -- "$TMP/perfdata_threads" 300 && recordings+=(threads)
 record fork -g -F 4999 -- "$TMP/perfdata_fork" 300 && recordings+=(fork)
 record two -g -F 999 -e cpu-clock -e task-clock -- "$TMP/perfdata_spin" 200 && recordings+=(two)
+# A tracepoint beside a clock: perf script prints its fields after the
+# event name, so the text pipeline counts it 1 and never filters it out.
+record tracepoint -g -e cpu-clock -e sched:sched_switch -- "$TMP/perfdata_fork" 200 &&
+    recordings+=(tracepoint)
 if record all -g -F 999 -a -- "$TMP/perfdata_spin" 500; then
     recordings+=(all)
 else
@@ -125,6 +129,7 @@ option_sets=("" "--pid" "--tid" "--kernel" "--jit" "--all" "--addrs" "--inline" 
 for name in "${recordings[@]}"; do
     sets=("${option_sets[@]}")
     [ "$name" = two ] && sets+=("--event-filter=task-clock" "--event-filter=cpu-clock")
+    [ "$name" = tracepoint ] && sets+=("--event-filter=cpu-clock" "--event-filter=sched:sched_switch")
     if [ "$name" = dwarf ]; then
         dwarf_compare
         continue
