@@ -1284,7 +1284,9 @@ static void apply_sample(struct record_session *session, const struct event *eve
     double value = !tracepoint && sample.has_period && sample.period ? (double)sample.period : 1;
     profile_add_value(profile, node, session->sample_type, value);
     if (session->options.keep_timeline) {
-        double time = sample.has_time ? (double)(sample.time / 1000) / 1e6 : NAN;
+        /* perf script's "secs.usecs", unless the event is a tracepoint
+         * (the text reader finds no event, hence no time, on its line). */
+        double time = sample.has_time && !tracepoint ? (double)(sample.time / 1000) / 1e6 : NAN;
         profile_timeline_append(profile, time, thread->timeline_thread, node, value);
     }
 }

@@ -166,6 +166,20 @@ else
     skip "pipe-mode perf.data" "perf record -o - failed"
 fi
 
+# The timeline (flame charts by time) is the text pipeline's too: same
+# times (perf script's microseconds), same threads.
+for name in spin fork tracepoint; do
+    [[ " ${recordings[*]} " == *" $name "* ]] || continue
+    "$EMBER" flamegraph --flamechart "$TMP/$name.data" >"$TMP/chart-direct.svg" 2>"$TMP/chart.err"
+    "$EMBER" flamegraph --flamechart "$TMP/$name.perf" >"$TMP/chart-text.svg" 2>>"$TMP/chart.err"
+    if [ -s "$TMP/chart-text.svg" ] && cmp -s "$TMP/chart-direct.svg" "$TMP/chart-text.svg"; then
+        ok "flamegraph --flamechart $name.data equals the chart of its perf script text"
+    else
+        not_ok "flamegraph --flamechart $name.data equals the chart of its perf script text"
+        note "$(diff "$TMP/chart-direct.svg" "$TMP/chart-text.svg" | head -6) $(head -c 300 "$TMP/chart.err")"
+    fi
+done
+
 # convert draws the same stacks.
 if "$EMBER" convert "$TMP/spin.data" -o "$TMP/spin.svg" 2>"$TMP/convert.err" &&
     grep -q 'inner_a' "$TMP/spin.svg" && grep -q '</svg>' "$TMP/spin.svg"; then
