@@ -37,6 +37,13 @@ recordings=(spin)
 record threads -g -F 4999 -- "$TMP/perfdata_threads" 300 && recordings+=(threads)
 record fork -g -F 4999 -- "$TMP/perfdata_fork" 300 && recordings+=(fork)
 record two -g -F 999 -e cpu-clock -e task-clock -- "$TMP/perfdata_spin" 200 && recordings+=(two)
+# A process running before the recording (perf record -p): perf writes its
+# comm, threads and mappings from /proc as records.
+"$TMP/perfdata_threads" 1500 &
+running=$!
+sleep 0.3
+record attach -g -F 999 -p "$running" -- sleep 0.4 && recordings+=(attach)
+wait "$running" 2>/dev/null
 # A tracepoint beside a clock: perf script prints its fields after the
 # event name, so the text pipeline counts it 1 and never filters it out.
 record tracepoint -g -e cpu-clock -e sched:sched_switch -- "$TMP/perfdata_fork" 200 &&
