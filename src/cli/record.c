@@ -482,6 +482,7 @@ int command_record(int argc, char **argv)
     request.sampler.call_graph = SAMPLER_CALL_GRAPH_FP_DWARF;
     request.sampler.frequency = SAMPLER_DEFAULT_FREQUENCY;
     request.session.include_kernel = 1;
+    request.session.real_process_ids = 1; /* a recording knows its pids */
     request.output_path = "ember.svg";
     request.pids = xcalloc((size_t)argc + 1, sizeof *request.pids);
     size_t pid_capacity = (size_t)argc + 1;

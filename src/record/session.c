@@ -1082,7 +1082,11 @@ static void name_thread(struct record_session *session, struct thread *thread)
 {
     size_t comm_length = strlen(thread->comm);
     char *line = text_reserve(session, comm_length + 64);
-    int length = snprintf(line, comm_length + 64, "%s %d 0.000000: ", thread->comm, thread->tid);
+    int length = session->options.real_process_ids
+                     ? snprintf(line, comm_length + 64, "%s %d/%d 0.000000: ", thread->comm,
+                                thread->pid, thread->tid)
+                     : snprintf(line, comm_length + 64, "%s %d 0.000000: ", thread->comm,
+                                thread->tid);
     struct perf_header_fields header;
     const char *comm = thread->comm, *pid = "?", *tid = NULL;
     size_t pid_length = 1, tid_length = 0;

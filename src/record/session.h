@@ -38,6 +38,11 @@ struct record_session_options {
      * system: files are read at their recorded paths, never through
      * /proc/PID/root (the pids are gone or belong to other processes). */
     int from_file;
+    /* Added (ember record): roots named with the real process id
+     * ("comm-PID", "comm-PID/TID" with --pid/--tid) instead of what
+     * `perf script | ember collapse` gives ("comm-?", perf script printing
+     * no pid). */
+    int real_process_ids;
 };
 
 struct record_session_stats {

@@ -157,10 +157,12 @@ record threads -F 999 --tid -o "$TMP/threads.folded" -- "$BIN/threads" 0.8
 has_line "threads: thread_start;thread_alpha_work" "$TMP/threads.folded" ';thread_start;thread_alpha_work [0-9]+$'
 has_line "threads: thread_start;thread_beta_work" "$TMP/threads.folded" ';thread_start;thread_beta_work [0-9]+$'
 has_line "threads: main;main_thread_work" "$TMP/threads.folded" ';main;main_thread_work [0-9]+$'
-# perf script prints no pid for these samples, so stackcollapse-perf.pl and
-# ember name the process "comm-?"; the tids are there.
-tids=$(grep -oE '^threads-[^/;]*/[0-9]+;' "$TMP/threads.folded" | sort -u | wc -l)
-check "threads --tid: three threads ($tids tids)" test "$tids" -eq 3
+# A recording names roots with the real pid ("comm-PID/TID"), unlike
+# `perf script | ember collapse` ("comm-?/TID": perf script prints no pid).
+tids=$(grep -oE '^threads-[0-9]+/[0-9]+;' "$TMP/threads.folded" | sort -u | wc -l)
+pids=$(grep -oE '^threads-[0-9]+/' "$TMP/threads.folded" | sort -u | wc -l)
+check "threads --tid: three threads ($tids tids) of one process ($pids pid)" \
+    test "$tids" -eq 3 -a "$pids" -eq 1
 
 # --- fork and exec -----------------------------------------------------------------
 record fork -F 999 --tid -o "$TMP/fork.folded" -- "$BIN/forker" 0.8
