@@ -870,3 +870,23 @@ if (@targets4) {
 } else {
     print "Nothing measured in this run.\n";
 }
+
+# ---- issue #5: ember record, perf.data, DWARF unwinding ------------------------------
+# These scripts print their own tables; they are shown as printed (their
+# logs, standard output and error together).
+print "\n## ember record, perf.data, DWARF unwinding (issue #5)\n";
+for my $part (['record', '`ember record` against `perf record` (bench/record.sh)'],
+              ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
+              ['unwind', 'DWARF unwinding cost per sample (bench/unwind.sh)']) {
+    my ($name, $title) = @$part;
+    print "\n### $title\n\n";
+    my $log = "$work/formats/$name.log";
+    if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
+        open my $fh, '<', $log or die "$log: $!";
+        my @lines = grep { !/^\s*$/ || 1 } <$fh>;
+        close $fh;
+        print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
+    } else {
+        print "Not measured: ", script_note($name), ".\n";
+    }
+}
