@@ -520,8 +520,13 @@ static size_t strip_offset(const char *text, size_t length, char *key)
 
 static void handle_stack_line(struct perf_reader *reader, const char *line, size_t length)
 {
-    /* Fast path: the text after the address is a cache key. */
+    /* Fast path: the text after the address is a cache key. perf pads the
+     * address to 16 columns: skip whole words of spaces first. */
     size_t address_start = 0;
+    if (length > 0 && line[0] == '\t')
+        address_start = 1;
+    while (address_start + 8 <= length && read64(line + address_start) == 0x2020202020202020ULL)
+        address_start += 8;
     while (address_start < length && is_perl_space((unsigned char)line[address_start]))
         address_start++;
     size_t text_start = address_start;
