@@ -231,11 +231,9 @@ uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint
     }
 }
 
-uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
+/* Adds a child that parent does not have yet. */
+static uint32_t add_new_child(struct profile *profile, uint32_t parent, uint32_t frame)
 {
-    uint32_t existing = profile_find_child(profile, parent, frame);
-    if (existing != PROFILE_NONE)
-        return existing;
     uint32_t node = (uint32_t)profile->node_count;
     if (profile->node_count == profile->node_capacity) {
         size_t old_capacity = profile->node_capacity;
@@ -264,6 +262,14 @@ uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
         insert_child_slot(profile, parent, frame, node);
     }
     return node;
+}
+
+uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
+{
+    uint32_t existing = profile_find_child(profile, parent, frame);
+    if (existing != PROFILE_NONE)
+        return existing;
+    return add_new_child(profile, parent, frame);
 }
 
 uint32_t profile_add_stack(struct profile *profile, const uint32_t *frames_root_first,
@@ -377,13 +383,26 @@ void profile_merge(struct profile *destination, const struct profile *source)
     for (size_t f = 0; f < source->frame_count; f++)
         frame_map[f] = profile_import_frame(destination, source, (uint32_t)f);
 
+    /* A node's parent comes before it (ids grow down the tree). Below a node
+     * new to destination everything is new: no lookup, which is most of the
+     * cost of merging a large tree (each lookup a cache miss). */
     uint32_t *node_map = xmalloc(source->node_count * sizeof *node_map);
+    unsigned char *fresh = xcalloc(source->node_count, 1);
     node_map[0] = PROFILE_ROOT;
     for (size_t node = 1; node < source->node_count; node++) {
         const struct tree_node *tree_node = &source->nodes[node];
-        node_map[node] = profile_child(destination, node_map[tree_node->parent],
-                                       frame_map[tree_node->frame]);
+        uint32_t parent = node_map[tree_node->parent];
+        uint32_t frame = frame_map[tree_node->frame];
+        if (fresh[tree_node->parent]) {
+            node_map[node] = add_new_child(destination, parent, frame);
+            fresh[node] = 1;
+        } else {
+            uint32_t existing = profile_find_child(destination, parent, frame);
+            fresh[node] = existing == PROFILE_NONE;
+            node_map[node] = fresh[node] ? add_new_child(destination, parent, frame) : existing;
+        }
     }
+    free(fresh);
     for (size_t node = 0; node < source->node_count; node++)
         for (size_t t = 0; t < source->sample_type_count; t++) {
             double value = profile_self_value(source, (uint32_t)node, t);
