@@ -142,7 +142,9 @@ print <<'EOF';
 
 Method: the corpus (../shared/corpus, see its README.md) is decompressed to a
 temporary directory. Each task is one hyperfine invocation (`-w 1`, 5 to 30
-runs: more for the short tasks) holding ember and every available anchor, so
+runs: more for the short tasks; each run starts without the previous run's
+output file, whose freeing would be the same fixed cost for every tool)
+holding ember and every available anchor, so
 ratios compare runs on the same machine at the same time. Wall is
 hyperfine's mean ± standard deviation and its median; CPU is mean user +
 system time; peak RSS is `/usr/bin/time -f %M` in a separate single run.
@@ -254,7 +256,9 @@ if (my $note = $notes{'flamegraph-diff'}) {
 
 # ---- streaming ------------------------------------------------------------------
 my $x8_bytes = $notes{'stream-x8-bytes'} ? $notes{'stream-x8-bytes'}[0] : undef;
-my $small_rss = $rss{'collapse-small'}{'ember collapse'};
+# The streaming check's own small-A figure (median of three, like ×8's) when
+# there is one; else the collapse task's single run.
+my $small_rss = $rss{'stream-x1'}{'ember collapse'} // $rss{'collapse-small'}{'ember collapse'};
 my $x8_rss = $rss{'stream-x8'}{'ember collapse'};
 my $large_rss = $rss{'collapse-large'}{'ember collapse'};
 print "\n## Memory against input size\n\n";

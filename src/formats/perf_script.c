@@ -846,7 +846,7 @@ static uint64_t count_newlines(const char *bytes, size_t length)
 
 /* Inputs mapped into memory give their pages back every this many bytes,
  * and are checked for NUL bytes in chunks of this size. */
-enum { MAPPED_CHUNK = 2 << 20 };
+enum { MAPPED_CHUNK = 512 << 10 };
 
 /* Drops the whole pages of [from, to) from this process (the file is mapped
  * read-only and privately: a page touched again is read from the page
