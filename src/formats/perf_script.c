@@ -854,7 +854,10 @@ enum { MAPPED_CHUNK = 512 << 10 };
 static void release_consumed(const char *from, const char *to)
 {
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t start = ((uintptr_t)from + page - 1) & ~(page - 1);
+    /* The page holding from is dropped too (else one page per call would
+     * stay, and memory would grow with the input): a page read again is
+     * simply mapped again from the page cache. */
+    uintptr_t start = (uintptr_t)from & ~(page - 1);
     uintptr_t end = (uintptr_t)to & ~(page - 1);
     if (end > start)
         madvise((void *)start, end - start, MADV_DONTNEED);
