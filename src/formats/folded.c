@@ -32,7 +32,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 static int is_perl_space(unsigned char byte)
@@ -348,22 +347,6 @@ static void free_reader(struct folded_reader *reader)
 /* Inputs mapped into memory give their pages back every this many bytes. */
 enum { RELEASE_EVERY = 2 << 20 };
 
-/* Drops the whole pages of [from, to) from this process: the file is mapped
- * read-only and privately, so a page is simply read again from the page
- * cache should anything touch it later. Keeps the memory of a mapped input
- * bounded instead of growing with the file. */
-static void release_consumed(const char *from, const char *to)
-{
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    /* The page holding from is dropped too (else one page per call would
-     * stay, and memory would grow with the input): a page read again is
-     * simply mapped again from the page cache. */
-    uintptr_t start = (uintptr_t)from & ~(page - 1);
-    uintptr_t end = (uintptr_t)to & ~(page - 1);
-    if (end > start)
-        madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
 /* Parses the lines of mapped data[0, length) as folded_read does lines from
  * an input, releasing the pages it is done with. */
 static void read_lines(struct folded_reader *reader, const char *data, size_t length)
@@ -372,7 +355,7 @@ static void read_lines(struct folded_reader *reader, const char *data, size_t le
     const char *released = data;
     while (data < end) {
         if ((size_t)(data - released) >= RELEASE_EVERY) {
-            release_consumed(released, data);
+            input_release_mapped(released, data);
             released = data;
         }
         const char *newline = memchr(data, '\n', (size_t)(end - data));

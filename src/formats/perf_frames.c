@@ -10,52 +10,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- perl character classes on byte strings (\s, \d, \w) ---- */
+/* ---- perl character classes on byte strings (\s, \d, \w): perf_frames.h ---- */
 
-enum { CLASS_SPACE = 1, CLASS_WORD = 2, CLASS_DIGIT = 4 };
-
-static const unsigned char character_classes[256] = {
-    [' '] = CLASS_SPACE, ['\t'] = CLASS_SPACE, ['\n'] = CLASS_SPACE, ['\r'] = CLASS_SPACE,
-    ['\f'] = CLASS_SPACE, ['\v'] = CLASS_SPACE, ['0'] = CLASS_WORD | CLASS_DIGIT,
-    ['1'] = CLASS_WORD | CLASS_DIGIT, ['2'] = CLASS_WORD | CLASS_DIGIT,
-    ['3'] = CLASS_WORD | CLASS_DIGIT, ['4'] = CLASS_WORD | CLASS_DIGIT,
-    ['5'] = CLASS_WORD | CLASS_DIGIT, ['6'] = CLASS_WORD | CLASS_DIGIT,
-    ['7'] = CLASS_WORD | CLASS_DIGIT, ['8'] = CLASS_WORD | CLASS_DIGIT,
-    ['9'] = CLASS_WORD | CLASS_DIGIT, ['A'] = CLASS_WORD, ['B'] = CLASS_WORD,
-    ['C'] = CLASS_WORD, ['D'] = CLASS_WORD, ['E'] = CLASS_WORD, ['F'] = CLASS_WORD,
-    ['G'] = CLASS_WORD, ['H'] = CLASS_WORD, ['I'] = CLASS_WORD, ['J'] = CLASS_WORD,
-    ['K'] = CLASS_WORD, ['L'] = CLASS_WORD, ['M'] = CLASS_WORD, ['N'] = CLASS_WORD,
-    ['O'] = CLASS_WORD, ['P'] = CLASS_WORD, ['Q'] = CLASS_WORD, ['R'] = CLASS_WORD,
-    ['S'] = CLASS_WORD, ['T'] = CLASS_WORD, ['U'] = CLASS_WORD, ['V'] = CLASS_WORD,
-    ['W'] = CLASS_WORD, ['X'] = CLASS_WORD, ['Y'] = CLASS_WORD, ['Z'] = CLASS_WORD,
-    ['_'] = CLASS_WORD, ['a'] = CLASS_WORD, ['b'] = CLASS_WORD, ['c'] = CLASS_WORD,
-    ['d'] = CLASS_WORD, ['e'] = CLASS_WORD, ['f'] = CLASS_WORD, ['g'] = CLASS_WORD,
-    ['h'] = CLASS_WORD, ['i'] = CLASS_WORD, ['j'] = CLASS_WORD, ['k'] = CLASS_WORD,
-    ['l'] = CLASS_WORD, ['m'] = CLASS_WORD, ['n'] = CLASS_WORD, ['o'] = CLASS_WORD,
-    ['p'] = CLASS_WORD, ['q'] = CLASS_WORD, ['r'] = CLASS_WORD, ['s'] = CLASS_WORD,
-    ['t'] = CLASS_WORD, ['u'] = CLASS_WORD, ['v'] = CLASS_WORD, ['w'] = CLASS_WORD,
-    ['x'] = CLASS_WORD, ['y'] = CLASS_WORD, ['z'] = CLASS_WORD,
+const unsigned char perl_character_classes[256] = {
+    [' '] = PERL_CLASS_SPACE, ['\t'] = PERL_CLASS_SPACE, ['\n'] = PERL_CLASS_SPACE, ['\r'] = PERL_CLASS_SPACE,
+    ['\f'] = PERL_CLASS_SPACE, ['\v'] = PERL_CLASS_SPACE, ['0'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT,
+    ['1'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT, ['2'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT,
+    ['3'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT, ['4'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT,
+    ['5'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT, ['6'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT,
+    ['7'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT, ['8'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT,
+    ['9'] = PERL_CLASS_WORD | PERL_CLASS_DIGIT, ['A'] = PERL_CLASS_WORD, ['B'] = PERL_CLASS_WORD,
+    ['C'] = PERL_CLASS_WORD, ['D'] = PERL_CLASS_WORD, ['E'] = PERL_CLASS_WORD, ['F'] = PERL_CLASS_WORD,
+    ['G'] = PERL_CLASS_WORD, ['H'] = PERL_CLASS_WORD, ['I'] = PERL_CLASS_WORD, ['J'] = PERL_CLASS_WORD,
+    ['K'] = PERL_CLASS_WORD, ['L'] = PERL_CLASS_WORD, ['M'] = PERL_CLASS_WORD, ['N'] = PERL_CLASS_WORD,
+    ['O'] = PERL_CLASS_WORD, ['P'] = PERL_CLASS_WORD, ['Q'] = PERL_CLASS_WORD, ['R'] = PERL_CLASS_WORD,
+    ['S'] = PERL_CLASS_WORD, ['T'] = PERL_CLASS_WORD, ['U'] = PERL_CLASS_WORD, ['V'] = PERL_CLASS_WORD,
+    ['W'] = PERL_CLASS_WORD, ['X'] = PERL_CLASS_WORD, ['Y'] = PERL_CLASS_WORD, ['Z'] = PERL_CLASS_WORD,
+    ['_'] = PERL_CLASS_WORD, ['a'] = PERL_CLASS_WORD, ['b'] = PERL_CLASS_WORD, ['c'] = PERL_CLASS_WORD,
+    ['d'] = PERL_CLASS_WORD, ['e'] = PERL_CLASS_WORD, ['f'] = PERL_CLASS_WORD, ['g'] = PERL_CLASS_WORD,
+    ['h'] = PERL_CLASS_WORD, ['i'] = PERL_CLASS_WORD, ['j'] = PERL_CLASS_WORD, ['k'] = PERL_CLASS_WORD,
+    ['l'] = PERL_CLASS_WORD, ['m'] = PERL_CLASS_WORD, ['n'] = PERL_CLASS_WORD, ['o'] = PERL_CLASS_WORD,
+    ['p'] = PERL_CLASS_WORD, ['q'] = PERL_CLASS_WORD, ['r'] = PERL_CLASS_WORD, ['s'] = PERL_CLASS_WORD,
+    ['t'] = PERL_CLASS_WORD, ['u'] = PERL_CLASS_WORD, ['v'] = PERL_CLASS_WORD, ['w'] = PERL_CLASS_WORD,
+    ['x'] = PERL_CLASS_WORD, ['y'] = PERL_CLASS_WORD, ['z'] = PERL_CLASS_WORD,
 };
-
-static inline int is_perl_space(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_SPACE;
-}
-
-static inline int is_digit(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_DIGIT;
-}
-
-static inline int is_word(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_WORD;
-}
-
-static inline int is_lower_hex(unsigned char byte)
-{
-    return is_digit(byte) || (unsigned)(byte - 'a') < 6u;
-}
 
 static int bytes_equal(const char *bytes, size_t length, const char *string)
 {

@@ -21,6 +21,31 @@
 
 struct inline_resolver;
 
+/* perl's character classes on bytes (\s, \w, \d), for the perf script
+ * parsers (this file's and perf_script.c's). */
+enum { PERL_CLASS_SPACE = 1, PERL_CLASS_WORD = 2, PERL_CLASS_DIGIT = 4 };
+extern const unsigned char perl_character_classes[256];
+
+static inline int is_perl_space(unsigned char byte)
+{
+    return perl_character_classes[byte] & PERL_CLASS_SPACE;
+}
+
+static inline int is_digit(unsigned char byte)
+{
+    return perl_character_classes[byte] & PERL_CLASS_DIGIT;
+}
+
+static inline int is_word(unsigned char byte)
+{
+    return perl_character_classes[byte] & PERL_CLASS_WORD;
+}
+
+static inline int is_lower_hex(unsigned char byte)
+{
+    return is_digit(byte) || (unsigned)(byte - 'a') < 6u;
+}
+
 struct perf_frame_options {
     int annotate_kernel;   /* --kernel: "_[k]" */
     int annotate_jit;      /* --jit: "_[j]" */

@@ -59,8 +59,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 enum {
     MAX_UNRECOGNISED_WARNINGS = 10,
@@ -69,52 +67,6 @@ enum {
     PROBE_UNINDENTED_SCORE = 70, /* still above folded's 60 */
 };
 
-/* ---- perl character classes on byte strings (\s, \d, \w) ---- */
-
-enum { CLASS_SPACE = 1, CLASS_WORD = 2, CLASS_DIGIT = 4 };
-
-static const unsigned char character_classes[256] = {
-    [' '] = CLASS_SPACE, ['\t'] = CLASS_SPACE, ['\n'] = CLASS_SPACE, ['\r'] = CLASS_SPACE,
-    ['\f'] = CLASS_SPACE, ['\v'] = CLASS_SPACE, ['0'] = CLASS_WORD | CLASS_DIGIT,
-    ['1'] = CLASS_WORD | CLASS_DIGIT, ['2'] = CLASS_WORD | CLASS_DIGIT,
-    ['3'] = CLASS_WORD | CLASS_DIGIT, ['4'] = CLASS_WORD | CLASS_DIGIT,
-    ['5'] = CLASS_WORD | CLASS_DIGIT, ['6'] = CLASS_WORD | CLASS_DIGIT,
-    ['7'] = CLASS_WORD | CLASS_DIGIT, ['8'] = CLASS_WORD | CLASS_DIGIT,
-    ['9'] = CLASS_WORD | CLASS_DIGIT, ['A'] = CLASS_WORD, ['B'] = CLASS_WORD,
-    ['C'] = CLASS_WORD, ['D'] = CLASS_WORD, ['E'] = CLASS_WORD, ['F'] = CLASS_WORD,
-    ['G'] = CLASS_WORD, ['H'] = CLASS_WORD, ['I'] = CLASS_WORD, ['J'] = CLASS_WORD,
-    ['K'] = CLASS_WORD, ['L'] = CLASS_WORD, ['M'] = CLASS_WORD, ['N'] = CLASS_WORD,
-    ['O'] = CLASS_WORD, ['P'] = CLASS_WORD, ['Q'] = CLASS_WORD, ['R'] = CLASS_WORD,
-    ['S'] = CLASS_WORD, ['T'] = CLASS_WORD, ['U'] = CLASS_WORD, ['V'] = CLASS_WORD,
-    ['W'] = CLASS_WORD, ['X'] = CLASS_WORD, ['Y'] = CLASS_WORD, ['Z'] = CLASS_WORD,
-    ['_'] = CLASS_WORD, ['a'] = CLASS_WORD, ['b'] = CLASS_WORD, ['c'] = CLASS_WORD,
-    ['d'] = CLASS_WORD, ['e'] = CLASS_WORD, ['f'] = CLASS_WORD, ['g'] = CLASS_WORD,
-    ['h'] = CLASS_WORD, ['i'] = CLASS_WORD, ['j'] = CLASS_WORD, ['k'] = CLASS_WORD,
-    ['l'] = CLASS_WORD, ['m'] = CLASS_WORD, ['n'] = CLASS_WORD, ['o'] = CLASS_WORD,
-    ['p'] = CLASS_WORD, ['q'] = CLASS_WORD, ['r'] = CLASS_WORD, ['s'] = CLASS_WORD,
-    ['t'] = CLASS_WORD, ['u'] = CLASS_WORD, ['v'] = CLASS_WORD, ['w'] = CLASS_WORD,
-    ['x'] = CLASS_WORD, ['y'] = CLASS_WORD, ['z'] = CLASS_WORD,
-};
-
-static inline int is_perl_space(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_SPACE;
-}
-
-static inline int is_digit(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_DIGIT;
-}
-
-static inline int is_word(unsigned char byte)
-{
-    return character_classes[byte] & CLASS_WORD;
-}
-
-static inline int is_lower_hex(unsigned char byte)
-{
-    return (byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'f');
-}
 
 static int bytes_equal(const char *bytes, size_t length, const char *string)
 {
@@ -848,21 +800,6 @@ static uint64_t count_newlines(const char *bytes, size_t length)
  * and are checked for NUL bytes in chunks of this size. */
 enum { MAPPED_CHUNK = 512 << 10 };
 
-/* Drops the whole pages of [from, to) from this process (the file is mapped
- * read-only and privately: a page touched again is read from the page
- * cache), so memory does not grow with the input. */
-static void release_consumed(const char *from, const char *to)
-{
-    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    /* The page holding from is dropped too (else one page per call would
-     * stay, and memory would grow with the input): a page read again is
-     * simply mapped again from the page cache. */
-    uintptr_t start = (uintptr_t)from & ~(page - 1);
-    uintptr_t end = (uintptr_t)to & ~(page - 1);
-    if (end > start)
-        madvise((void *)start, end - start, MADV_DONTNEED);
-}
-
 /* Reads the lines of mapped data[0, length) (whole lines: the last may lack
  * its newline only at the end of the input). Returns 0, or -1 after an error
  * was reported; a quiet reader returns 0 as soon as it needs_serial. */
@@ -904,7 +841,7 @@ static int read_mapped_lines(struct perf_reader *reader, const char *data, size_
             if (reader->needs_serial)
                 return 0;
         }
-        release_consumed(chunk_start, data);
+        input_release_mapped(chunk_start, data);
     }
     return 0;
 }
@@ -1008,7 +945,7 @@ static int perf_script_read_parallel(struct perf_reader *reader, struct input *i
             reader->line_number += half.reader.line_number;
             reader->statistics->samples += half.statistics.samples;
             reader->statistics->filtered_samples += half.statistics.filtered_samples;
-            release_consumed(half.data, half.data + half.length);
+            input_release_mapped(half.data, half.data + half.length);
         } else if (result == 0) {
             result = read_mapped_lines(reader, half.data, half.length);
         }

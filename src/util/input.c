@@ -240,6 +240,15 @@ void input_unmap(void *mapping, size_t mapping_length)
     munmap(mapping, mapping_length);
 }
 
+void input_release_mapped(const char *from, const char *to)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)from & ~(page - 1);
+    uintptr_t end = (uintptr_t)to & ~(page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
 int input_read_all(struct input *input, char **data, size_t *length)
 {
     /* A regular file's size is known: make room for all of it at once

@@ -57,6 +57,12 @@ uint64_t input_remaining_size(const struct input *input);
 int input_map_rest(struct input *input, const char **data, size_t *length, void **mapping,
                    size_t *mapping_length);
 void input_unmap(void *mapping, size_t mapping_length);
+/* Gives back the pages of [from, to) of a mapping from input_map_rest, so
+ * that memory does not grow with the input as a reader goes through it.
+ * The page holding from goes too (else one page per call would stay): the
+ * mapping is private and read-only, so a page touched again is simply
+ * mapped again from the page cache. */
+void input_release_mapped(const char *from, const char *to);
 /* Reads everything left into a malloc'ed buffer (NUL-terminated, owned by
  * the caller). Returns 0, or -1 on error (reported). */
 int input_read_all(struct input *input, char **data, size_t *length);
