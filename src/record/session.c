@@ -2,11 +2,13 @@
  * collapse` names them; see session.h.
  *
  * Design.
- *  - Records are copied into one byte buffer as they arrive, with an index
- *    entry (time, offset) each; records without a time (no sample_id_all)
- *    take the time of the record before them. finish() sorts the index by
- *    (time, arrival) and replays it: perf's order, so MMAP/COMM/FORK apply
- *    exactly before the samples that follow them in time.
+ *  - Records are copied into one byte buffer as they arrive (or borrowed:
+ *    the perf.data reader's mapped file), with an index entry (time,
+ *    where) each; records without a time (no sample_id_all) take the time
+ *    of the record before them. finish() sorts the index by (time,
+ *    arrival) (key_sort.h's stable radix sort by time) and replays it:
+ *    perf's order, so MMAP/COMM/FORK apply exactly before the samples that
+ *    follow them in time.
  *  - Threads (tid -> pid, comm) and processes (pid -> sorted, disjoint
  *    mappings) live in two open-addressing tables keyed by id. FORK of a new
  *    process copies the parent's mappings; FORK of a thread shares its
@@ -25,7 +27,10 @@
  *    file, kernel and JIT ones as they are) and goes through perf_frames.c,
  *    the rules `ember collapse` applies to perf script text. The frames of
  *    (module, address, java) are cached, so each distinct address is
- *    symbolized and named once.
+ *    symbolized and named once; and the profile node of each distinct
+ *    chain as recorded (pid, root frame, callchain words) is remembered
+ *    until the next MMAP/COMM/FORK (a generation count), so a sample
+ *    repeating a chain (most do) costs one hash lookup.
  *  - The root frame is named from the header perf script prints by default
  *    ("COMM TID ..."; no pid), matched as stackcollapse-perf.pl matches it:
  *    so --pid gives "comm-?" and --tid "comm-?/TID", exactly as the text
@@ -39,6 +44,7 @@
 #include "jit_map.h"
 #include "addr2line.h"
 #include "kallsyms.h"
+#include "key_sort.h"
 #include "perf_records.h"
 #include "symbol_table.h"
 #include "symbols.h"
@@ -110,18 +116,21 @@ struct id_table {
     size_t mask, used;
 };
 
-struct record_index {
-    uint64_t time;
-    uint64_t sequence;          /* arrival order */
-    const uint8_t *borrowed;    /* the caller's record, or NULL: at offset in bytes */
-    uint64_t offset;
-};
-
 /* (module, address, java) -> frames[first .. first + count). */
 struct frame_slot {
     uint64_t address;
     uint32_t module_java; /* module << 2 | dwarf << 1 | java; UINT32_MAX = empty */
     uint32_t first, count;
+};
+
+/* A sample's chain as recorded -> the profile node it named, valid while
+ * no MMAP/COMM/FORK has changed what its addresses mean (generation).
+ * words[first ..) holds the key: pid << 32 | root frame, then java |
+ * starting in the kernel << 1, then the callchain words (or the IP). */
+struct chain_slot {
+    uint64_t hash;
+    uint32_t first, word_count; /* word_count 0 = empty */
+    uint32_t node, generation;
 };
 
 struct build_id_entry {
@@ -143,7 +152,9 @@ struct record_session {
 
     uint8_t *bytes;             /* copied records */
     size_t byte_count, byte_capacity;
-    struct record_index *index;
+    /* One per record: key = time, value = where the record is: the
+     * caller's (8-byte aligned) record, or offset << 1 | 1 in bytes. */
+    struct key_sort_item *index;
     size_t index_count, index_capacity;
     uint64_t last_time;
 
@@ -176,6 +187,14 @@ struct record_session {
     struct dwarf_unwinder *unwinder; /* when an event copies user stacks */
     struct addr2line_runner *addr2line; /* inlined levels of DWARF-unwound frames */
     int addr2line_tried;
+
+    /* Chains already named (chain_slot); generation counts the records
+     * that changed threads or mappings. */
+    struct chain_slot *chain_slots;
+    size_t chain_slot_mask, chain_slot_used;
+    uint64_t *chain_words;
+    size_t chain_word_count, chain_word_capacity;
+    uint32_t generation;
 
     /* Per-sample scratch. */
     uint32_t *stack;            /* frames root-first */
@@ -316,6 +335,8 @@ void record_session_destroy(struct record_session *session)
     free(session->frame_pool);
     dwarf_unwinder_destroy(session->unwinder);
     addr2line_runner_destroy(session->addr2line);
+    free(session->chain_slots);
+    free(session->chain_words);
     free(session->stack);
     free(session->text);
     free(session);
@@ -494,14 +515,15 @@ static int add_record(struct record_session *session, const struct perf_event_he
             resolve_live_file(session, &mapping);
     }
     session->last_time = time;
-    GROW(session->index, session->index_capacity, session->index_count + 1);
-    struct record_index *entry = &session->index[session->index_count];
-    *entry = (struct record_index){time, session->index_count, NULL, session->byte_count};
-    session->index_count++;
+    if (session->index_count == session->index_capacity)
+        GROW(session->index, session->index_capacity, session->index_count + 1);
+    struct key_sort_item *entry = &session->index[session->index_count++];
+    entry->key = time;
     if (borrow) {
-        entry->borrowed = (const uint8_t *)record;
+        entry->value = (uint64_t)(uintptr_t)record;
         return 0;
     }
+    entry->value = (uint64_t)session->byte_count << 1 | 1;
     size_t size = record->size;
     GROW(session->bytes, session->byte_capacity, session->byte_count + size + 8);
     memcpy(session->bytes + session->byte_count, record, size);
@@ -1191,38 +1213,19 @@ struct chain_entry {
     int kernel, dwarf;
 };
 
-static void apply_sample(struct record_session *session, const struct event *event,
-                         const struct perf_event_header *record)
+/* The profile node of a sample's stack: its addresses named (each
+ * through the frame cache) under the thread's root frame. kernel: the
+ * sample was taken in the kernel. */
+static uint32_t name_chain(struct record_session *session, const struct event *event,
+                           const struct perf_sample *sample_pointer, struct thread *thread,
+                           int kernel)
 {
-    struct perf_sample sample;
-    const char *error;
-    if (perf_sample_parse(&event->attr, record, &sample, &error) < 0)
-        return; /* checked when added */
-    /* perf script prints a tracepoint's fields after its name, so the
-     * header does not end in "event:" and stackcollapse-perf.pl sees no
-     * event there: the sample is kept whatever the filter, with weight 1. */
-    int tracepoint = event->attr.type == PERF_TYPE_TRACEPOINT;
-    if (!tracepoint && !event_kept(session, event)) {
-        session->stats.filtered_samples++;
-        return;
-    }
+    const struct perf_sample sample = *sample_pointer;
     struct record_session_stats *stats = &session->stats;
-    if (sample.has_time) {
-        if (stats->samples == 0 || sample.time < stats->first_time_ns)
-            stats->first_time_ns = sample.time;
-        if (sample.time > stats->last_time_ns)
-            stats->last_time_ns = sample.time;
-    }
-    stats->samples++;
-    struct thread *thread = get_thread(session, (int)sample.pid, (int)sample.tid);
     struct process *process = find_process(session, (int)sample.pid);
-    if (thread->root_frame == UINT32_MAX)
-        name_thread(session, thread);
-
     /* The addresses, leaf first, with their context. */
     struct chain_entry entries[MAX_FRAMES];
     size_t entry_count = 0, user_from = SIZE_MAX;
-    int kernel = (record->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
     if (event->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
         int context_valid = 1;
         for (uint64_t i = 0; i < sample.callchain_count && entry_count < MAX_FRAMES; i++) {
@@ -1285,6 +1288,160 @@ static void apply_sample(struct record_session *session, const struct event *eve
     uint32_t node = profile_child(profile, PROFILE_ROOT, thread->root_frame);
     for (size_t i = 0; i < session->stack_count; i++)
         node = profile_child(profile, node, session->stack[i]);
+    return node;
+}
+
+/* ---- chains already named ---- */
+
+enum { CHAIN_KEY_HEADER = 2, CHAIN_SLOT_LIMIT = 1 << 21 };
+
+/* The key of a sample's chain (see struct chain_slot): the two header
+ * words, then words[0 .. count). */
+struct chain_key {
+    uint64_t header[CHAIN_KEY_HEADER];
+    const uint64_t *words;
+    size_t count;
+    uint64_t hash;
+};
+
+static void chain_key_make(struct chain_key *key, const struct event *event,
+                           const struct perf_sample *sample, const struct thread *thread,
+                           int kernel)
+{
+    key->header[0] = (uint64_t)sample->pid << 32 | thread->root_frame;
+    key->header[1] = (uint64_t)(thread->java != 0) | (uint64_t)(kernel != 0) << 1;
+    if (event->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
+        key->words = sample->callchain;
+        key->count = (size_t)sample->callchain_count;
+    } else {
+        key->words = &sample->ip;
+        key->count = 1;
+    }
+    uint64_t hash = key->header[0] * 0x9e3779b97f4a7c15u ^ key->header[1];
+    for (size_t i = 0; i < key->count; i++) {
+        uint64_t word;
+        memcpy(&word, key->words + i, sizeof word);
+        hash = ((hash << 7 | hash >> 57) ^ word) * 0x9e3779b97f4a7c15u;
+    }
+    key->hash = hash_mix64(hash ^ key->count);
+}
+
+static int chain_slot_matches(const struct record_session *session, const struct chain_slot *slot,
+                              const struct chain_key *key)
+{
+    if (slot->hash != key->hash || slot->word_count != CHAIN_KEY_HEADER + key->count)
+        return 0;
+    const uint64_t *words = session->chain_words + slot->first;
+    return words[0] == key->header[0] && words[1] == key->header[1] &&
+           memcmp(words + CHAIN_KEY_HEADER, key->words, key->count * sizeof *words) == 0;
+}
+
+/* The slot of key: its own, or the empty one where it would go. */
+static struct chain_slot *chain_slot_find(struct record_session *session,
+                                          const struct chain_key *key)
+{
+    size_t position = key->hash & session->chain_slot_mask;
+    for (;;) {
+        struct chain_slot *slot = &session->chain_slots[position];
+        if (slot->word_count == 0 || chain_slot_matches(session, slot, key))
+            return slot;
+        position = (position + 1) & session->chain_slot_mask;
+    }
+}
+
+static void chain_slots_grow(struct record_session *session)
+{
+    struct chain_slot *old = session->chain_slots;
+    size_t old_count = old ? session->chain_slot_mask + 1 : 0;
+    size_t new_count = old_count ? old_count * 2 : 1024;
+    session->chain_slots = xcalloc(new_count, sizeof *session->chain_slots);
+    session->chain_slot_mask = new_count - 1;
+    for (size_t i = 0; i < old_count; i++) {
+        if (old[i].word_count == 0)
+            continue;
+        size_t position = old[i].hash & session->chain_slot_mask;
+        while (session->chain_slots[position].word_count != 0)
+            position = (position + 1) & session->chain_slot_mask;
+        session->chain_slots[position] = old[i];
+    }
+    free(old);
+}
+
+/* Remembers that key names node (in a new slot, or refreshing a slot of
+ * an earlier generation). */
+static void chain_slot_store(struct record_session *session, struct chain_slot *slot,
+                             const struct chain_key *key, uint32_t node)
+{
+    if (slot->word_count == 0) {
+        size_t words = CHAIN_KEY_HEADER + key->count;
+        if (session->chain_slot_used >= CHAIN_SLOT_LIMIT || words > UINT32_MAX ||
+            session->chain_word_count + words > UINT32_MAX)
+            return; /* enough remembered: the rest are named each time */
+        if (session->chain_word_count + words > session->chain_word_capacity)
+            GROW(session->chain_words, session->chain_word_capacity,
+                 session->chain_word_count + words);
+        uint64_t *stored = session->chain_words + session->chain_word_count;
+        memcpy(stored, key->header, sizeof key->header);
+        memcpy(stored + CHAIN_KEY_HEADER, key->words, key->count * sizeof *stored);
+        slot->hash = key->hash;
+        slot->first = (uint32_t)session->chain_word_count;
+        slot->word_count = (uint32_t)words;
+        session->chain_word_count += words;
+        session->chain_slot_used++;
+    }
+    slot->node = node;
+    slot->generation = session->generation;
+    if (session->chain_slot_used * 2 > session->chain_slot_mask + 1)
+        chain_slots_grow(session);
+}
+
+static void apply_sample(struct record_session *session, const struct event *event,
+                         const struct perf_event_header *record)
+{
+    struct perf_sample sample;
+    const char *error;
+    if (perf_sample_parse(&event->attr, record, &sample, &error) < 0)
+        return; /* checked when added */
+    /* perf script prints a tracepoint's fields after its name, so the
+     * header does not end in "event:" and stackcollapse-perf.pl sees no
+     * event there: the sample is kept whatever the filter, with weight 1. */
+    int tracepoint = event->attr.type == PERF_TYPE_TRACEPOINT;
+    if (!tracepoint && !event_kept(session, event)) {
+        session->stats.filtered_samples++;
+        return;
+    }
+    struct record_session_stats *stats = &session->stats;
+    if (sample.has_time) {
+        if (stats->samples == 0 || sample.time < stats->first_time_ns)
+            stats->first_time_ns = sample.time;
+        if (sample.time > stats->last_time_ns)
+            stats->last_time_ns = sample.time;
+    }
+    stats->samples++;
+    struct thread *thread = get_thread(session, (int)sample.pid, (int)sample.tid);
+    if (thread->root_frame == UINT32_MAX)
+        name_thread(session, thread);
+    int kernel = (record->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+    /* Most samples repeat a chain seen before: its node is remembered,
+     * unless a copied user stack is to be unwound (the stack bytes, not
+     * the chain, decide the frames then). */
+    uint32_t node;
+    if (session->unwinder && sample.stack && sample.regs && sample.regs_abi) {
+        node = name_chain(session, event, &sample, thread, kernel);
+    } else {
+        struct chain_key key;
+        chain_key_make(&key, event, &sample, thread, kernel);
+        if (!session->chain_slots)
+            chain_slots_grow(session);
+        struct chain_slot *slot = chain_slot_find(session, &key);
+        if (slot->word_count != 0 && slot->generation == session->generation) {
+            node = slot->node;
+        } else {
+            node = name_chain(session, event, &sample, thread, kernel);
+            chain_slot_store(session, slot, &key, node);
+        }
+    }
+    struct profile *profile = session->profile;
     double value = !tracepoint && sample.has_period && sample.period ? (double)sample.period : 1;
     profile_add_value(profile, node, session->sample_type, value);
     if (session->options.keep_timeline) {
@@ -1295,32 +1452,15 @@ static void apply_sample(struct record_session *session, const struct event *eve
     }
 }
 
-static int compare_index(const void *left, const void *right)
-{
-    const struct record_index *a = left, *b = right;
-    if (a->time != b->time)
-        return a->time < b->time ? -1 : 1;
-    return a->sequence < b->sequence ? -1 : a->sequence > b->sequence;
-}
-
-/* Sorts the index by (time, arrival). Records come in runs already in
- * time order (one ring buffer, or one round of perf.data, at a time), so a
- * pass first checks whether there is anything to do. */
-static void sort_index(struct record_session *session)
-{
-    size_t count = session->index_count, i = 1;
-    while (i < count && compare_index(&session->index[i - 1], &session->index[i]) < 0)
-        i++;
-    if (i < count)
-        qsort(session->index, count, sizeof *session->index, compare_index);
-}
-
 int record_session_finish(struct record_session *session)
 {
-    sort_index(session);
+    /* (time, arrival) order: the sort is stable. */
+    key_sort(session->index, session->index_count);
+    session->generation++; /* processes may have been added since the last call */
     for (size_t i = 0; i < session->index_count; i++) {
-        const struct record_index *entry = &session->index[i];
-        const uint8_t *bytes = entry->borrowed ? entry->borrowed : session->bytes + entry->offset;
+        uint64_t location = session->index[i].value;
+        const uint8_t *bytes = location & 1 ? session->bytes + (location >> 1)
+                                            : (const uint8_t *)(uintptr_t)location;
         const struct perf_event_header *record =
             (const struct perf_event_header *)(const void *)bytes;
         const struct event *event = event_of(session, record);
@@ -1331,18 +1471,21 @@ int record_session_finish(struct record_session *session)
             break;
         case PERF_RECORD_MMAP:
         case PERF_RECORD_MMAP2: {
+            session->generation++; /* remembered chains may now mean other frames */
             struct perf_mmap mapping;
             if (perf_mmap_parse(&event->attr, record, &mapping, &error) == 0)
                 apply_mmap(session, &mapping);
             break;
         }
         case PERF_RECORD_COMM: {
+            session->generation++;
             struct perf_comm comm;
             if (perf_comm_parse(&event->attr, record, &comm, &error) == 0)
                 apply_comm(session, &comm);
             break;
         }
         case PERF_RECORD_FORK: {
+            session->generation++;
             struct perf_task task;
             if (perf_task_parse(record, &task, &error) == 0)
                 apply_fork(session, &task);

@@ -1,6 +1,7 @@
 /* symbol_table.c — sorted code symbols with perf's alias and size rules;
  * see symbol_table.h. */
 #include "symbol_table.h"
+#include "key_sort.h"
 #include "../util/memory.h"
 
 #include <stdlib.h>
@@ -21,10 +22,20 @@ void symbol_table_free(struct symbol_table *table)
 {
     free(table->entries);
     free(table->names);
+    free(table->node_starts);
+    free(table->tree_log);
     perf_tree_free(&table->tree);
     free(table->entry_of_node);
     memset(table, 0, sizeof *table);
     perf_tree_init(&table->tree);
+}
+
+static void log_tree_operation(struct symbol_table *table, int32_t operation)
+{
+    if (table->tree_log_count == table->tree_log_capacity)
+        GROW(table->tree_log, table->tree_log_capacity, table->tree_log_count + 1);
+    table->tree_log[table->tree_log_count++] = operation;
+    table->tree_built = 0;
 }
 
 void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
@@ -42,16 +53,36 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
     table->count++;
     table->names_length += length + 1;
     table->finished = 0;
-    if (table->use_tree)
-        perf_tree_insert(&table->tree, start);
+    if (table->use_tree) {
+        uint32_t node = table->entries[table->count - 1].order;
+        GROW(table->node_starts, table->node_starts_capacity, (size_t)node + 1);
+        table->node_starts[node] = start;
+        log_tree_operation(table, (int32_t)node);
+    }
 }
 
-static int compare_entries(const void *left, const void *right)
+/* Sorts the entries by (start, order). The array is always in order of
+ * `order` but for starts (the entries added in order, or a sorted table
+ * with entries added after it, whose orders are all higher), so a stable
+ * sort by start (key_sort.h) is that order. Input already in order (JIT
+ * maps, usually) is noticed in one pass. */
+static void sort_entries(struct symbol_table *table)
 {
-    const struct symbol_entry *a = left, *b = right;
-    if (a->start != b->start)
-        return a->start < b->start ? -1 : 1;
-    return a->order < b->order ? -1 : a->order > b->order;
+    size_t count = table->count, i = 1;
+    while (i < count && table->entries[i - 1].start <= table->entries[i].start)
+        i++;
+    if (i >= count)
+        return;
+    struct key_sort_item *keys = xmalloc(count * sizeof *keys);
+    for (size_t j = 0; j < count; j++)
+        keys[j] = (struct key_sort_item){table->entries[j].start, j};
+    key_sort(keys, count);
+    struct symbol_entry *sorted = xmalloc(table->capacity * sizeof *sorted);
+    for (size_t j = 0; j < count; j++)
+        sorted[j] = table->entries[keys[j].value];
+    free(table->entries);
+    table->entries = sorted;
+    free(keys);
 }
 
 static size_t leading_underscores(const char *name)
@@ -102,10 +133,10 @@ static void remove_aliases(struct symbol_table *table)
             struct symbol_entry *current = &table->entries[kept - 1];
             if (first_is_better(table, current, &table->entries[i])) {
                 if (table->use_tree)
-                    perf_tree_erase(&table->tree, (int32_t)table->entries[i].order);
+                    log_tree_operation(table, -1 - (int32_t)table->entries[i].order);
             } else {
                 if (table->use_tree)
-                    perf_tree_erase(&table->tree, (int32_t)current->order);
+                    log_tree_operation(table, -1 - (int32_t)current->order);
                 *current = table->entries[i];
             }
             continue;
@@ -133,47 +164,81 @@ void symbol_table_finish(struct symbol_table *table)
     table->finished = 1;
     if (table->count == 0)
         return;
-    /* kallsyms comes sorted: one pass to notice saves the sort. */
-    size_t i = 1;
-    while (i < table->count && compare_entries(&table->entries[i - 1], &table->entries[i]) < 0)
-        i++;
-    if (i < table->count)
-        qsort(table->entries, table->count, sizeof *table->entries, compare_entries);
+    sort_entries(table);
     if (table->use_tree && table->finish_count++ > 0) {
         /* Symbols added after perf's fixups (the PLT's) get none. */
     } else {
         remove_aliases(table);
         size_symbols(table);
     }
-    if (table->use_tree) {
-        free(table->entry_of_node);
-        table->entry_of_node = xmalloc((table->tree.count + 1) * sizeof *table->entry_of_node);
-        for (size_t j = 0; j < table->tree.count; j++)
-            table->entry_of_node[j] = UINT32_MAX;
-        for (size_t j = 0; j < table->count; j++) {
-            const struct symbol_entry *entry = &table->entries[j];
-            if (entry->order < table->tree.count) {
-                table->entry_of_node[entry->order] = (uint32_t)j;
-                table->tree.nodes[entry->order].end = entry->end;
-            }
-        }
-    }
     uint64_t reach = 0;
     for (size_t j = 0; j < table->count; j++) {
-        if (table->entries[j].end > reach)
-            reach = table->entries[j].end;
+        const struct symbol_entry *entry = &table->entries[j];
+        if (entry->end > reach)
+            reach = entry->end;
         table->entries[j].reach = reach;
     }
 }
 
-const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address)
+/* perf's tree: the logged inserts and erasures replayed, in order, then
+ * each remaining node given its entry's end. */
+static void build_tree(struct symbol_table *table)
 {
-    if (table->use_tree) {
-        int32_t node = perf_tree_find(&table->tree, address);
-        if (node < 0 || !table->entry_of_node || table->entry_of_node[node] == UINT32_MAX)
-            return NULL;
-        return &table->entries[table->entry_of_node[node]];
+    perf_tree_free(&table->tree);
+    for (size_t i = 0; i < table->tree_log_count; i++) {
+        int32_t operation = table->tree_log[i];
+        if (operation >= 0)
+            perf_tree_insert(&table->tree, table->node_starts[operation]);
+        else
+            perf_tree_erase(&table->tree, -1 - operation);
     }
+    free(table->entry_of_node);
+    table->entry_of_node = xmalloc((table->tree.count + 1) * sizeof *table->entry_of_node);
+    for (size_t j = 0; j < table->tree.count; j++)
+        table->entry_of_node[j] = UINT32_MAX;
+    for (size_t j = 0; j < table->count; j++) {
+        const struct symbol_entry *entry = &table->entries[j];
+        if (entry->order < table->tree.count) {
+            table->entry_of_node[entry->order] = (uint32_t)j;
+            table->tree.nodes[entry->order].end = entry->end;
+        }
+    }
+    table->tree_built = 1;
+}
+
+static int holds(const struct symbol_entry *entry, uint64_t address)
+{
+    return entry->start <= address &&
+           (address < entry->end || (address == entry->start && entry->start == entry->end));
+}
+
+/* perf's tree's answer for address, when the binary search settles it
+ * (1, *found set): with c the last symbol starting at or below address,
+ * either c alone holds it, no other symbol starts where c does, and none
+ * before c reaches it (every search path meets c: nodes starting above
+ * the address send the search left, towards c; nodes starting below c's
+ * start do not hold it and send it right, towards c), or nothing holds
+ * it (a search never returns a node that does not hold the address). 0
+ * when symbols around the address overlap: only the tree knows. */
+static int settled_without_tree(const struct symbol_table *table, size_t low, uint64_t address,
+                                const struct symbol_entry **found)
+{
+    *found = NULL;
+    if (low == 0)
+        return 1; /* nothing starts at or below the address */
+    const struct symbol_entry *candidate = &table->entries[low - 1];
+    const struct symbol_entry *before = low >= 2 ? &table->entries[low - 2] : NULL;
+    if (holds(candidate, address)) {
+        if (before && (before->start == candidate->start || before->reach > address))
+            return 0;
+        *found = candidate;
+        return 1;
+    }
+    return candidate->start != address && candidate->reach <= address;
+}
+
+const struct symbol_entry *symbol_table_find(struct symbol_table *table, uint64_t address)
+{
     size_t low = 0, high = table->count;
     while (low < high) {
         size_t middle = low + (high - low) / 2;
@@ -181,6 +246,17 @@ const struct symbol_entry *symbol_table_find(const struct symbol_table *table, u
             low = middle + 1;
         else
             high = middle;
+    }
+    if (table->use_tree) {
+        const struct symbol_entry *found;
+        if (settled_without_tree(table, low, address, &found))
+            return found;
+        if (!table->tree_built)
+            build_tree(table);
+        int32_t node = perf_tree_find(&table->tree, address);
+        if (node < 0 || !table->entry_of_node || table->entry_of_node[node] == UINT32_MAX)
+            return NULL;
+        return &table->entries[table->entry_of_node[node]];
     }
     /* The nearest start at or below address, then back while an earlier
      * symbol can still reach it; the first added of those holding it. */

@@ -16,6 +16,18 @@
  * first one met going down perf's tree usually is; `reach` bounds how far
  * back such a symbol can start.
  *
+ * ELF files' tables answer as perf's tree (perf_tree.h) would. The tree
+ * is built only when its shape can matter: when the last symbol starting
+ * at or below an address alone holds it (no other starts with it, none
+ * before it reaches that far) or nothing holds it, every search path
+ * through a binary search tree gives that answer, and so does the binary
+ * search above. So the table logs the tree operations (inserts in add
+ * order, the alias erasures of the first finish) and replays them into a
+ * tree only at the first lookup of an address where symbols overlap (an
+ * executable's sizeless _init stretched over its PLT); a library whose
+ * sampled functions overlap nothing (libc's 10,000 symbols) never pays
+ * for its tree.
+ *
  * Ownership: the table owns its arrays; names stay valid until
  * symbol_table_free().
  */
@@ -48,6 +60,10 @@ struct symbol_table {
     /* ELF files: lookups walk perf's tree (perf_tree.h), where overlapping
      * symbols resolve as they do in perf; node i is the i-th added. */
     int use_tree;
+    uint64_t *node_starts;   /* node -> start (the insert that made it) */
+    int32_t *tree_log;       /* node n inserted: n; erased: -1 - n */
+    size_t tree_log_count, tree_log_capacity, node_starts_capacity;
+    int tree_built;          /* tree and entry_of_node replay the log so far */
     struct perf_tree tree;
     uint32_t *entry_of_node; /* node -> index in entries, UINT32_MAX when erased */
 };
@@ -63,8 +79,9 @@ void symbol_table_add(struct symbol_table *table, uint64_t start, uint64_t size,
                       enum symbol_binding binding, int untyped, const char *name, size_t length);
 /* Sorts and applies perf's fixups; call once after the last add. */
 void symbol_table_finish(struct symbol_table *table);
-/* The symbol holding address, or NULL. */
-const struct symbol_entry *symbol_table_find(const struct symbol_table *table, uint64_t address);
+/* The symbol holding address, or NULL. (Not const: the first lookup
+ * after a finish may build perf's tree.) */
+const struct symbol_entry *symbol_table_find(struct symbol_table *table, uint64_t address);
 static inline const char *symbol_table_name(const struct symbol_table *table,
                                             const struct symbol_entry *entry)
 {

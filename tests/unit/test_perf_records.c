@@ -13,6 +13,7 @@
 #include "record/perf_records.h"
 #include "record/symbol_table.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,91 @@ Test(perf_records, symbol_table_follows_perfs_alias_and_size_rules)
     cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 0x1fff)), "last");
     cr_assert_null(symbol_table_find(&table, 0x2000));
     symbol_table_free(&table);
+}
+
+Test(perf_records, symbol_table_builds_perfs_tree_only_where_symbols_overlap)
+{
+    /* A [0,100) then B [10,20), C [20,30), D [30,40): perf's tree has B at
+     * the root, A and C under it, D under C (test_perf_tree.c works it
+     * out); E [200,210) overlaps nothing. */
+    struct symbol_table table;
+    symbol_table_init(&table);
+    symbol_table_use_perf_tree(&table);
+    symbol_table_add(&table, 0, 100, SYMBOL_GLOBAL, 0, "A", 1);
+    symbol_table_add(&table, 10, 10, SYMBOL_GLOBAL, 0, "B", 1);
+    symbol_table_add(&table, 20, 10, SYMBOL_GLOBAL, 0, "C", 1);
+    symbol_table_add(&table, 30, 10, SYMBOL_GLOBAL, 0, "D", 1);
+    symbol_table_add(&table, 200, 10, SYMBOL_GLOBAL, 0, "E", 1);
+    symbol_table_finish(&table);
+    /* Addresses nothing else holds, or nothing holds: no tree needed. */
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 205)), "E");
+    cr_assert_null(symbol_table_find(&table, 150));
+    cr_assert_null(symbol_table_find(&table, 210));
+    cr_assert_eq(table.tree_built, 0);
+    /* Inside A the tree's shape decides. */
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 15)), "B");
+    cr_assert_eq(table.tree_built, 1);
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 35)), "D");
+    cr_assert_str_eq(symbol_table_name(&table, symbol_table_find(&table, 5)), "A");
+    cr_assert_null(symbol_table_find(&table, 50)); /* A holds 50 but is off the path */
+    symbol_table_free(&table);
+}
+
+/* A small deterministic generator for the comparison below. */
+static uint64_t records_next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return *state >> 33;
+}
+
+Test(perf_records, symbol_table_answers_as_perfs_tree_everywhere)
+{
+    /* Random tables (distinct starts, sized symbols, some overlapping):
+     * every address gets the answer of a perf tree built from the same
+     * inserts, whether or not the table needed its own tree for it. */
+    uint64_t state = 12345;
+    for (int round = 0; round < 200; round++) {
+        struct symbol_table table;
+        struct perf_tree reference;
+        symbol_table_init(&table);
+        symbol_table_use_perf_tree(&table);
+        perf_tree_init(&reference);
+        size_t count = 1 + records_next_random(&state) % 40;
+        uint64_t starts[40], sizes[40];
+        char names[40][4];
+        for (size_t i = 0; i < count; i++) {
+            uint64_t start;
+            int fresh;
+            do { /* distinct starts: no aliases to erase */
+                start = records_next_random(&state) % 1000;
+                fresh = 1;
+                for (size_t j = 0; j < i; j++)
+                    fresh &= starts[j] != start;
+            } while (!fresh);
+            starts[i] = start;
+            sizes[i] = records_next_random(&state) % 4 == 0 ? 1 + records_next_random(&state) % 300
+                                                            : 1 + records_next_random(&state) % 30;
+            snprintf(names[i], sizeof names[i], "s%zu", i);
+            symbol_table_add(&table, start, sizes[i], SYMBOL_GLOBAL, 0, names[i],
+                             strlen(names[i]));
+            int32_t node = perf_tree_insert(&reference, start);
+            reference.nodes[node].end = start + sizes[i];
+        }
+        symbol_table_finish(&table);
+        for (uint64_t address = 0; address < 1400; address++) {
+            int32_t expected = perf_tree_find(&reference, address);
+            const struct symbol_entry *found = symbol_table_find(&table, address);
+            if (expected < 0)
+                cr_assert_null(found, "round %d, address %llu", round,
+                               (unsigned long long)address);
+            else
+                cr_assert(found && strcmp(symbol_table_name(&table, found), names[expected]) == 0,
+                          "round %d, address %llu: expected %s", round,
+                          (unsigned long long)address, names[expected]);
+        }
+        perf_tree_free(&reference);
+        symbol_table_free(&table);
+    }
 }
 
 /* The name kallsyms gives address, "" when none. */
