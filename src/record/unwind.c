@@ -564,7 +564,13 @@ static bool unwind_memory_read(Dwfl *dwfl, Dwarf_Addr address, Dwarf_Word *resul
             return true;
         }
     }
-    sample->read_failed = 1;
+    /* Below SP: a register an epilogue already popped (its CFI still says
+     * "saved at CFA - N" until the return), or the red zone. The kernel
+     * copies from SP up, so that value is lost, and so is the register;
+     * the chain goes on without it (libdwfl leaves it unset, as the rules
+     * do). Past the copy's end, the chain ends. */
+    if (address >= sample->stack_start)
+        sample->read_failed = 1;
     return false;
 }
 
@@ -602,6 +608,10 @@ static bool unwind_set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
     if (!sample_register(sample, PERF_REG_X86_IP, &pc))
         return false;
     dwfl_thread_state_register_pc(thread, pc);
+    /* rip as a register too (DWARF 16, the return-address column): PLT
+     * stubs' CFA expressions read it (DW_OP_breg16). */
+    Dwarf_Word pc_word = pc;
+    dwfl_thread_state_registers(thread, UNWIND_RULE_RETURN_ADDRESS, 1, &pc_word);
     return true;
 }
 
@@ -719,7 +729,10 @@ static const struct unwind_rule *rule_at(struct unwind_process *process, uint64_
     Dwfl_Module *module = dwfl_addrmodule(process->dwfl, address);
     Dwarf_Addr bias = 0;
     Dwarf_CFI *cfi = module ? dwfl_module_eh_cfi(module, &bias) : NULL;
-    unwind_rule_read(cfi, address - bias, &read);
+    /* (A CFA expression reading rip gets the looked-up address: right for
+     * the sampled frame; unwind_with_rules leaves callers' such rules to
+     * libdwfl.) */
+    unwind_rule_read(cfi, address - bias, address, &read);
     return unwind_rule_cache_add(process->rules, address, &read);
 }
 
@@ -746,7 +759,8 @@ static size_t unwind_with_rules(struct unwind_process *process, struct unwind_sa
         const struct unwind_rule *rule = rule_at(process, lookup);
         if (rule->kind == UNWIND_RULE_OUTERMOST)
             break;
-        if (rule->kind != UNWIND_RULE_SIMPLE || !(known & (1u << rule->cfa_register)))
+        if (rule->kind != UNWIND_RULE_SIMPLE || !(known & (1u << rule->cfa_register)) ||
+            (rule->cfa_uses_pc && count > 1)) /* a caller's PC is lookup + 1 */
             return 0;
         uint64_t cfa = value[rule->cfa_register] + (uint64_t)rule->cfa_offset;
         uint32_t next_known = 0;
@@ -758,9 +772,11 @@ static size_t unwind_with_rules(struct unwind_process *process, struct unwind_sa
                 next_known |= known & (1u << regno);
                 break;
             case UNWIND_REGISTER_AT_CFA:
-                if (!unwind_memory_read(process->dwfl, at, &next[regno], process))
+                if (unwind_memory_read(process->dwfl, at, &next[regno], process))
+                    next_known |= 1u << regno;
+                else if (at >= sample->stack_start || regno == UNWIND_RULE_RETURN_ADDRESS)
                     return count; /* the copy ends here */
-                next_known |= 1u << regno;
+                /* else popped already (below SP): lost, as libdwfl has it */
                 break;
             case UNWIND_REGISTER_CFA_PLUS:
                 next[regno] = at;

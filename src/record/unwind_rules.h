@@ -6,9 +6,13 @@
  * A rule says, at one code address, how the caller's registers are found:
  * the CFA is a register plus an offset, and each register is unchanged,
  * lost, saved in memory at CFA + offset, or equal to CFA + offset. That is
- * what compilers emit for x86_64 code; any other form (DWARF expressions,
- * signal frames) is marked so that the caller hands the whole sample to
- * libdwfl, which knows them all.
+ * what compilers emit for x86_64 code. A CFA given as a DWARF expression
+ * is taken too when, with the PC's value known, it comes down to "register
+ * plus constant": the linker's CFI for PLT stubs (.plt, .plt.sec) is
+ *   DW_OP_breg7 8; DW_OP_breg16 0; lit15; and; lit11; ge; lit3; shl; plus
+ * (SP + 8, or SP + 16 once the stub pushed the relocation index). Any
+ * other form (register expressions, signal frames) is marked so that the
+ * caller hands the whole sample to libdwfl, which knows them all.
  *
  * The cache is an open-addressing table keyed by the address looked up
  * (the PC of the sampled frame, a return address minus one for callers),
@@ -41,14 +45,18 @@ enum unwind_register_rule {
 struct unwind_rule {
     uint8_t kind;         /* enum unwind_rule_kind */
     uint8_t cfa_register; /* DWARF register number */
+    uint8_t cfa_uses_pc;  /* the CFA was computed from the PC's value (an
+                             expression reading rip): the rule holds only
+                             for a frame whose PC is the address read */
     uint8_t how[UNWIND_RULE_REGISTERS]; /* enum unwind_register_rule */
     int64_t cfa_offset;
     int32_t offset[UNWIND_RULE_REGISTERS];
 };
 
 /* Reads the rule at address (an address of the CFI's own file, i.e. minus
- * the module's bias) from cfi; NULL cfi gives UNWIND_RULE_OTHER. */
-void unwind_rule_read(Dwarf_CFI *cfi, Dwarf_Addr address, struct unwind_rule *rule);
+ * the module's bias) from cfi; NULL cfi gives UNWIND_RULE_OTHER. pc is the
+ * value a CFA expression reads from rip (the address plus the bias). */
+void unwind_rule_read(Dwarf_CFI *cfi, Dwarf_Addr address, uint64_t pc, struct unwind_rule *rule);
 
 struct unwind_rule_cache;
 

@@ -738,3 +738,152 @@ Test(unwind, unwinds_out_of_the_vdso)
     dwarf_unwinder_destroy(unwinder);
     free(maps);
 }
+
+/* ---- an epilogue: registers popped, CFI still saying "saved" ----
+ *
+ * Compilers describe an epilogue's pops by the CFA's offset alone (glibc's
+ * ____strtol_l_internal, for one): after `pop %r12` the row still says r12
+ * is saved at CFA - 24, which is now below SP, outside any copy the kernel
+ * makes. That register is lost; the chain must go on (perf's does). */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type unwind_asm_epilogue, @function\n"
+        "unwind_asm_epilogue:\n"
+        ".cfi_startproc\n"
+        "pushq %rbx\n"
+        ".cfi_adjust_cfa_offset 8\n"
+        ".cfi_rel_offset %rbx, 0\n"
+        "pushq %r12\n"
+        ".cfi_adjust_cfa_offset 8\n"
+        ".cfi_rel_offset %r12, 0\n"
+        "popq %r12\n"
+        ".cfi_adjust_cfa_offset -8\n"
+        ".globl unwind_asm_epilogue_popped\n"
+        ".hidden unwind_asm_epilogue_popped\n"
+        "unwind_asm_epilogue_popped:\n"
+        "popq %rbx\n"
+        ".cfi_adjust_cfa_offset -8\n"
+        "ret\n"
+        ".cfi_endproc\n"
+        ".size unwind_asm_epilogue, .-unwind_asm_epilogue\n");
+
+extern const char unwind_asm_epilogue_popped[];
+
+/* Writes value at offset of a hand-made stack copy. */
+static void unwind_test_put(uint8_t *stack, size_t offset, uint64_t value)
+{
+    memcpy(stack + offset, &value, sizeof value);
+}
+
+Test(unwind, epilogue_after_a_pop_goes_on_without_the_popped_register)
+{
+    char *maps = unwind_test_read_maps();
+    struct dwarf_unwinder *unwinder = dwarf_unwinder_create();
+    unwind_test_add_maps(unwinder, 12, maps, 0);
+    /* The stack from SP: rbx (CFA - 16), the return address into
+     * unwind_asm_inner; its frame: r12, the return address into
+     * unwind_asm_middle; its 200 bytes, the return address into
+     * unwind_asm_outer; its 40 bytes, then 0 (the end). */
+    struct unwind_test_sample sample;
+    memset(&sample, 0, sizeof sample);
+    sample.stack_size = 288;
+    sample.stack = calloc(1, sample.stack_size);
+    unwind_test_put(sample.stack, 0, 0x1111);
+    unwind_test_put(sample.stack, 8, (uint64_t)(uintptr_t)unwind_asm_inner_return);
+    unwind_test_put(sample.stack, 16, 0x2222);
+    unwind_test_put(sample.stack, 24, (uint64_t)(uintptr_t)unwind_asm_middle_return);
+    unwind_test_put(sample.stack, 232, (uint64_t)(uintptr_t)unwind_asm_outer_return);
+    sample.regs[PERF_REG_X86_IP] = (uint64_t)(uintptr_t)unwind_asm_epilogue_popped;
+    sample.regs[PERF_REG_X86_SP] = 0x7ff000010000ULL;
+    uint64_t frames[UNWIND_TEST_MAX_FRAMES];
+    /* unwind_test_run: the rules and libdwfl agree, and the rules did it. */
+    size_t count = unwind_test_run(unwinder, 12, &sample, sample.stack_size, frames);
+    cr_assert_eq(count, 4, "%zu frames", count);
+    cr_assert_eq(frames[0], (uint64_t)(uintptr_t)unwind_asm_epilogue_popped);
+    cr_assert_eq(frames[1], (uint64_t)(uintptr_t)unwind_asm_inner_return);
+    cr_assert_eq(frames[2], (uint64_t)(uintptr_t)unwind_asm_middle_return);
+    cr_assert_eq(frames[3], (uint64_t)(uintptr_t)unwind_asm_outer_return);
+    /* A copy that ends inside the first caller's frame still cuts there. */
+    cr_assert_eq(unwind_test_run(unwinder, 12, &sample, 16, frames), 2);
+    dwarf_unwinder_destroy(unwinder);
+    free(sample.stack);
+    free(maps);
+}
+
+/* ---- PLT stubs: the linker's CFA expression ----
+ *
+ * The .plt section's CFI (written by ld) computes the CFA from rip: SP + 8
+ * in a stub until it pushed the relocation index (at offset 11 of a
+ * 16-byte entry), SP + 16 after. A sample in a stub is common (every call
+ * into a shared library goes through one). */
+
+/* The runtime address and size of this program's .plt, 0 when it has
+ * none. */
+static uint64_t unwind_test_plt(uint64_t *size)
+{
+    FILE *file = fopen("/proc/self/exe", "rb");
+    cr_assert_not_null(file);
+    Elf64_Ehdr header;
+    cr_assert_eq(fread(&header, sizeof header, 1, file), 1);
+    Elf64_Shdr *sections = calloc(header.e_shnum, sizeof *sections);
+    cr_assert_eq(fseek(file, (long)header.e_shoff, SEEK_SET), 0);
+    cr_assert_eq(fread(sections, sizeof *sections, header.e_shnum, file), header.e_shnum);
+    const Elf64_Shdr *names = &sections[header.e_shstrndx];
+    char *text = malloc(names->sh_size);
+    cr_assert_eq(fseek(file, (long)names->sh_offset, SEEK_SET), 0);
+    cr_assert_eq(fread(text, 1, names->sh_size, file), names->sh_size);
+    uint64_t address = 0;
+    for (unsigned i = 0; i < header.e_shnum; i++)
+        if (sections[i].sh_name < names->sh_size && strcmp(text + sections[i].sh_name, ".plt") == 0) {
+            address = sections[i].sh_addr;
+            *size = sections[i].sh_size;
+        }
+    free(text);
+    free(sections);
+    fclose(file);
+    if (!address)
+        return 0;
+    /* The load bias, from the program headers the kernel mapped. */
+    const Elf64_Phdr *program = (const Elf64_Phdr *)getauxval(AT_PHDR);
+    unsigned long count = getauxval(AT_PHNUM);
+    for (unsigned long i = 0; program && i < count; i++)
+        if (program[i].p_type == PT_PHDR)
+            return address + ((uint64_t)(uintptr_t)program - program[i].p_vaddr);
+    return 0;
+}
+
+Test(unwind, plt_stub_cfa_expression)
+{
+    uint64_t plt_size = 0, plt = unwind_test_plt(&plt_size);
+    if (!plt || plt_size < 32)
+        cr_skip_test("this program has no .plt");
+    char *maps = unwind_test_read_maps();
+    struct dwarf_unwinder *unwinder = dwarf_unwinder_create();
+    unwind_test_add_maps(unwinder, 13, maps, 0);
+    /* Above the stub's part: the return address into unwind_asm_middle,
+     * its 200 bytes, then 0 (the end). */
+    uint64_t middle_return = (uint64_t)(uintptr_t)unwind_asm_middle_return;
+    struct {
+        unsigned offset;  /* in the second entry (the first is the resolver's) */
+        size_t pushed;    /* bytes the stub pushed */
+    } cases[] = {{0, 0}, {6, 0}, {11, 8}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        struct unwind_test_sample sample;
+        memset(&sample, 0, sizeof sample);
+        sample.stack_size = cases[c].pushed + 8 + 200 + 8;
+        sample.stack = calloc(1, sample.stack_size);
+        if (cases[c].pushed)
+            unwind_test_put(sample.stack, 0, 5); /* the relocation index */
+        unwind_test_put(sample.stack, cases[c].pushed, middle_return);
+        sample.regs[PERF_REG_X86_IP] = plt + 16 + cases[c].offset;
+        sample.regs[PERF_REG_X86_SP] = 0x7ff000020000ULL;
+        uint64_t frames[UNWIND_TEST_MAX_FRAMES];
+        size_t count = unwind_test_run(unwinder, 13, &sample, sample.stack_size, frames);
+        cr_assert_eq(count, 2, "PLT entry + %u: %zu frames", cases[c].offset, count);
+        cr_assert_eq(frames[0], plt + 16 + cases[c].offset);
+        cr_assert_eq(frames[1], middle_return, "PLT entry + %u", cases[c].offset);
+        free(sample.stack);
+    }
+    dwarf_unwinder_destroy(unwinder);
+    free(maps);
+}
