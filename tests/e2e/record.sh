@@ -122,6 +122,48 @@ has_line "qsort, fp: compare_slowly sampled" "$TMP/qsort_fp.folded" 'compare_slo
 lacks_line "qsort, fp: the chain breaks inside libc (no main;sort_rounds;qsort)" "$TMP/qsort_fp.folded" \
     'main;sort_rounds;[^;]*qsort'
 
+# --- DWARF stacks as deep as perf's ----------------------------------------------
+# perfdata_spin calls through PLT stubs (strlen, strtol: the linker's CFA
+# expression) and spends time in libc's ____strtol_l_internal, whose
+# epilogue CFI still says "saved" for registers already popped (below SP,
+# outside the copy). On perf's own stack copies (perf record --call-graph
+# dwarf), ember's unwinder must give perf script's stacks for all but 1% of
+# the sample weight; and recording live, the share of samples whose stack
+# reaches main must be perf's, within sampling noise (3 points).
+if command -v perf >/dev/null; then
+    build spin perfdata_spin.c -O1 -fno-omit-frame-pointer -fno-builtin
+    if perf record -q -N -F 999 --call-graph dwarf -o "$TMP/dwarf.data" -- "$BIN/spin" 1000 \
+        >/dev/null 2>"$TMP/perf_dwarf.err" &&
+        perf script -i "$TMP/dwarf.data" 2>/dev/null | "$EMBER" collapse >"$TMP/dwarf_perf.folded" &&
+        "$EMBER" collapse "$TMP/dwarf.data" >"$TMP/dwarf_ember.folded" 2>"$TMP/dwarf_ember.err"; then
+        same_weight=$(awk 'FNR == NR { n = $NF; $NF = ""; perf[$0] += n; next }
+            { n = $NF; $NF = ""; mine[$0] += n }
+            END { for (s in mine) { total += mine[s]; if (s in perf) same += (mine[s] < perf[s] ? mine[s] : perf[s]) }
+                  if (total) printf "%.4f", same / total; else print 0 }' \
+            "$TMP/dwarf_perf.folded" "$TMP/dwarf_ember.folded")
+        if awk -v s="$same_weight" 'BEGIN { exit !(s >= 0.99) }'; then
+            ok "dwarf, perf's stack copies: ember's unwinder gives perf's stacks ($same_weight of the weight)"
+        else
+            not_ok "dwarf, perf's stack copies: ember's unwinder gives perf's stacks for >= 99% of the weight ($same_weight)"
+            note "$(diff <(sort "$TMP/dwarf_ember.folded") <(sort "$TMP/dwarf_perf.folded") | head -20)"
+        fi
+        record spin_dwarf -F 999 --call-graph dwarf -o "$TMP/spin_dwarf.folded" -- "$BIN/spin" 1000
+        reach_main() { awk '{ n = $NF; total += n; if ($0 ~ /;main;/) reached += n } END { if (total) printf "%.4f", reached / total; else print 0 }' "$1"; }
+        ember_main=$(reach_main "$TMP/spin_dwarf.folded")
+        perf_main=$(reach_main "$TMP/dwarf_perf.folded")
+        if [ "$status" -eq 0 ] && awk -v e="$ember_main" -v p="$perf_main" 'BEGIN { exit !(e > 0.5 && e >= p - 0.03) }'; then
+            ok "dwarf, live: stacks reach main for $ember_main of the weight (perf record --call-graph dwarf: $perf_main)"
+        else
+            not_ok "dwarf, live: stacks reach main for $ember_main of the weight, perf's for $perf_main"
+            note "$(grep -v ';main;' "$TMP/spin_dwarf.folded" | sort -k2 -nr | head -10)"
+        fi
+    else
+        skip "dwarf stacks as deep as perf's" "perf record --call-graph dwarf failed: $(head -c 200 "$TMP/perf_dwarf.err")"
+    fi
+else
+    skip "dwarf stacks as deep as perf's" "perf is not installed"
+fi
+
 # --- C++: templates, namespaces, inlining --------------------------------------
 record templates -F 999 -o "$TMP/templates.folded" -- "$BIN/templates" 0.8
 has_line "C++: main;shapes::accumulate_twice<double>;shapes::Accumulator<double>::run" "$TMP/templates.folded" \
