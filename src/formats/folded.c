@@ -13,23 +13,25 @@
  * second type ("before", "count"). Identical stacks are summed.
  *
  * Large files (when the caller allows any id order, see input.h) are mapped
- * into memory; unless their first lines are sorted (then the previous
- * line's frames make parsing cheap) they are parsed on two threads: the main thread parses the first half
- * into the profile, a worker the second half into a profile of its own,
- * which is then merged in. Every count is an integer in almost every file,
- * so the sums are exact in any order; if either half holds a count that is
- * not a small integer, the worker's profile is dropped and the second half
- * parsed again after the first, so floating-point sums stay in file order.
+ * into memory. Sorted ones (their first lines are in byte order) are read
+ * reusing the previous line's frames, which makes parsing cheap. Unsorted
+ * ones are read on two threads: this one turns lines into frame ids and
+ * counts, a tree builder (model/tree_builder.h) walks and grows the call
+ * tree; the result is the same profile, in the same order, as one thread
+ * would build.
  *
  * Writing prints one line per stack with a non-zero self value, sorted as
  * a byte-wise sort of the stack strings (stackcollapse-perf.pl's order).
  */
 #include "folded.h"
 #include "stack_text.h"
+#include "../model/tree_builder.h"
 #include "../util/memory.h"
 
 #include <math.h>
-#include <pthread.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,7 +99,8 @@ struct name_slot {
 };
 
 struct known_name {
-    const char *bytes; /* the profile's copy */
+    uint64_t first, last; /* the name's key (see name_key) */
+    const char *bytes;    /* the profile's copy */
     uint32_t length;
     uint32_t frame;
 };
@@ -120,11 +123,10 @@ struct folded_reader {
     size_t name_slot_mask;
     struct known_name *names;     /* what name_slots point to */
     size_t name_count, name_capacity;
-    int inexact; /* a count was not an integer below 2^53 */
-    /* Unsorted input (the two-thread path) rarely shares a prefix with the
-     * previous line: keeping the previous line's frames would cost more
-     * than it saves, so every line is looked up from the root. */
-    int unsorted;
+    /* The frame ids of the line being read (unsorted input, see
+     * read_unsorted_lines). */
+    uint32_t *line_frames;
+    size_t line_frame_capacity;
 };
 
 static uint64_t load_word(const char *bytes)
@@ -134,24 +136,17 @@ static uint64_t load_word(const char *bytes)
     return word;
 }
 
-/* Frame names are hashed 8 bytes at a time, the last partial word padded
- * with zeros, and the frame's end is found in the same pass (scan_frame):
- * one walk over the bytes instead of a memchr for ';' and then a hash.
- * name_hash() gives the same value for a name whose length is known. */
-static inline uint64_t hash_mix(uint64_t state, uint64_t word)
-{
-    return (state ^ word) * 0x87c37b91114253d5ULL;
-}
-
-static inline uint64_t hash_finish(uint64_t state, size_t length)
-{
-    state = (state ^ (length * 0xff51afd7ed558ccdULL)) * 0x4cf5ad432745937fULL;
-    state ^= state >> 31;
-    state *= 0x87c37b91114253d5ULL;
-    return state ^ (state >> 29);
-}
-
-#define HASH_SEED UINT64_C(0x2545f4914f6cdd1d)
+/* Frame names are looked up by a key of three numbers: the length, the
+ * first 8 bytes and the last 8 (shorter names: their bytes in the first
+ * word, zero-padded, and 0 in the last). Computing it costs the same for a
+ * name of any length, and for names of up to 16 bytes the two words hold
+ * every byte, so equal keys mean equal names without reading the stored
+ * name at all; longer names compare their middle bytes too. Names that
+ * share length, start and end (rare) only share a hash bucket. */
+struct name_key {
+    uint64_t first, last;
+    size_t length;
+};
 
 static uint64_t partial_word(const char *bytes, size_t count)
 {
@@ -160,58 +155,59 @@ static uint64_t partial_word(const char *bytes, size_t count)
     return word;
 }
 
-static uint64_t name_hash(const char *bytes, size_t length)
+/* The key of bytes[0, length); reading only those bytes. */
+static inline struct name_key name_key(const char *bytes, size_t length)
 {
-    uint64_t state = HASH_SEED;
-    size_t i = 0;
-    for (; i + 8 <= length; i += 8)
-        state = hash_mix(state, load_word(bytes + i));
-    if (i < length)
-        state = hash_mix(state, partial_word(bytes + i, length - i));
-    return hash_finish(state, length);
+    if (length >= 8)
+        return (struct name_key){load_word(bytes), load_word(bytes + length - 8), length};
+    return (struct name_key){partial_word(bytes, length), 0, length};
 }
 
-/* The length of the frame at bytes (up to the first ';' or limit) and its
- * name_hash(). Reads only bytes[0, limit). */
-static inline size_t scan_frame(const char *bytes, size_t limit, uint64_t *hash)
+/* The same key, for a name that ends at least 8 bytes into readable memory
+ * (bytes + length - 8 may be read): no variable-length copy. */
+static inline struct name_key name_key_with_room(const char *bytes, size_t length)
+{
+    if (length >= 8)
+        return (struct name_key){load_word(bytes), load_word(bytes + length - 8), length};
+    if (length == 0)
+        return (struct name_key){0, 0, 0};
+    return (struct name_key){load_word(bytes + length - 8) >> ((8 - length) * 8), 0, length};
+}
+
+static inline uint64_t name_key_hash(struct name_key key)
+{
+    uint64_t state = (key.first * 0x87c37b91114253d5ULL) ^ (key.last * 0x4cf5ad432745937fULL) ^
+                     (key.length * 0xff51afd7ed558ccdULL);
+    state ^= state >> 32;
+    state *= 0xd6e8feb86659fd93ULL;
+    return state ^ (state >> 29);
+}
+
+/* The length of the frame at bytes: up to the first ';' or limit. Reads
+ * only bytes[0, limit). */
+static inline size_t frame_length(const char *bytes, size_t limit)
 {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     const uint64_t separators = 0x3b3b3b3b3b3b3b3bULL; /* ';' in every byte */
-    uint64_t state = HASH_SEED;
     size_t i = 0;
     for (; i + 8 <= limit; i += 8) {
-        uint64_t word = load_word(bytes + i);
-        uint64_t x = word ^ separators;
+        uint64_t x = load_word(bytes + i) ^ separators;
         /* The lowest set high bit marks the first ';' exactly. */
         uint64_t found = (x - ones) & ~x & highs;
-        if (found) {
-            size_t before = (size_t)__builtin_ctzll(found) >> 3;
-            if (before)
-                state = hash_mix(state, word & ((UINT64_C(1) << (before * 8)) - 1));
-            *hash = hash_finish(state, i + before);
-            return i + before;
-        }
-        state = hash_mix(state, word);
+        if (found)
+            return i + ((size_t)__builtin_ctzll(found) >> 3);
     }
-    size_t end = i;
-    while (end < limit && bytes[end] != ';')
-        end++;
-    if (end > i)
-        state = hash_mix(state, partial_word(bytes + i, end - i));
-    *hash = hash_finish(state, end);
-    return end;
+    while (i < limit && bytes[i] != ';')
+        i++;
+    return i;
 }
 
-static int same_bytes(const char *a, const char *b, size_t length)
-{
-    if (length >= 8) {
-        for (size_t i = 0; i + 8 < length; i += 8)
-            if (load_word(a + i) != load_word(b + i))
-                return 0;
-        return load_word(a + length - 8) == load_word(b + length - 8);
-    }
-    return memcmp(a, b, length) == 0;
-}
+/* A reader starts with this one empty slot (mask 0), so lookups need no
+ * "allocated yet?" test: the first miss allocates the real table. */
+static const struct name_slot no_name_slots[1] = {{UINT32_MAX, UINT32_MAX}};
+
+/* Readers start with no table: no_name_slots, never written. */
+#define NO_NAME_SLOTS ((struct name_slot *)no_name_slots)
 
 static void allocate_name_slots(struct folded_reader *reader, size_t slot_count)
 {
@@ -222,11 +218,12 @@ static void allocate_name_slots(struct folded_reader *reader, size_t slot_count)
 
 static void grow_name_slots(struct folded_reader *reader)
 {
-    free(reader->name_slots);
+    if (reader->name_slots != NO_NAME_SLOTS)
+        free(reader->name_slots);
     allocate_name_slots(reader, (reader->name_slot_mask + 1) * 2);
     for (uint32_t index = 0; index < reader->name_count; index++) {
         const struct known_name *known = &reader->names[index];
-        uint64_t hash = name_hash(known->bytes, known->length);
+        uint64_t hash = name_key_hash((struct name_key){known->first, known->last, known->length});
         size_t position = hash & reader->name_slot_mask;
         while (reader->name_slots[position].name != UINT32_MAX)
             position = (position + 1) & reader->name_slot_mask;
@@ -234,37 +231,121 @@ static void grow_name_slots(struct folded_reader *reader)
     }
 }
 
-static uint32_t named_frame(struct folded_reader *reader, const char *name, size_t length,
-                            uint64_t hash)
+/* Whether two names of the same length (> 16) whose first and last 8 bytes
+ * are equal have equal bytes between. */
+static inline int same_middle(const char *a, const char *b, size_t length)
 {
-    if (!reader->name_slots)
+    for (size_t i = 8; i < length - 8; i += 8)
+        if (load_word(a + i) != load_word(b + i))
+            return 0;
+    return 1;
+}
+
+/* The slow path of named_frame: a name not seen yet, whose probe ended at
+ * the empty slot at position. */
+static __attribute__((noinline)) uint32_t add_named_frame(struct folded_reader *reader,
+                                                          const char *name, struct name_key key,
+                                                          uint64_t hash, size_t position)
+{
+    if (reader->name_slots == NO_NAME_SLOTS) {
         allocate_name_slots(reader, 1024);
+        position = hash & reader->name_slot_mask;
+    }
+    struct profile *profile = reader->profile;
+    uint32_t string = profile_intern(profile, name, key.length);
+    uint32_t frame = profile_frame(profile, string, PROFILE_NONE, 0, FRAME_UNKNOWN);
+    if (key.length > UINT32_MAX)
+        return frame; /* not worth a slot */
+    GROW(reader->names, reader->name_capacity, reader->name_count + 1);
+    uint32_t index = (uint32_t)reader->name_count++;
+    reader->names[index] = (struct known_name){key.first, key.last, profile_string(profile, string),
+                                               (uint32_t)key.length, frame};
+    reader->name_slots[position] = (struct name_slot){(uint32_t)(hash >> 32), index};
+    if (reader->name_count * 2 > reader->name_slot_mask + 1)
+        grow_name_slots(reader);
+    return frame;
+}
+
+/* The frame id of the name at bytes whose key is key and hash
+ * name_key_hash(key). */
+static inline uint32_t named_frame_hashed(struct folded_reader *reader, const char *name,
+                                          struct name_key key, uint64_t hash)
+{
     uint32_t tag = (uint32_t)(hash >> 32);
     size_t position = hash & reader->name_slot_mask;
     for (;;) {
         const struct name_slot *slot = &reader->name_slots[position];
         if (slot->name == UINT32_MAX)
-            break;
+            return add_named_frame(reader, name, key, hash, position);
         if (slot->tag == tag) {
             const struct known_name *known = &reader->names[slot->name];
-            if (known->length == length && same_bytes(known->bytes, name, length))
+            if (known->length == key.length && known->first == key.first &&
+                known->last == key.last &&
+                (key.length <= 16 || same_middle(known->bytes, name, key.length)))
                 return known->frame;
         }
         position = (position + 1) & reader->name_slot_mask;
     }
-    struct profile *profile = reader->profile;
-    uint32_t string = profile_intern(profile, name, length);
-    uint32_t frame = profile_frame(profile, string, PROFILE_NONE, 0, FRAME_UNKNOWN);
-    if (length > UINT32_MAX)
-        return frame; /* not worth a slot */
-    GROW(reader->names, reader->name_capacity, reader->name_count + 1);
-    uint32_t index = (uint32_t)reader->name_count++;
-    reader->names[index] = (struct known_name){profile_string(profile, string),
-                                               (uint32_t)length, frame};
-    reader->name_slots[position] = (struct name_slot){tag, index};
-    if (reader->name_count * 2 > reader->name_slot_mask + 1)
-        grow_name_slots(reader);
-    return frame;
+}
+
+static inline uint32_t named_frame(struct folded_reader *reader, const char *name,
+                                   struct name_key key)
+{
+    return named_frame_hashed(reader, name, key, name_key_hash(key));
+}
+
+/* The frame ids of a stack (stack_length > 0, not ending in ';') into
+ * reader->line_frames; returns how many. The ';' between frames are found
+ * 16 bytes at a time where SSE2 is there (every x86-64). */
+static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
+                                size_t stack_length)
+{
+    size_t count = 0;
+    size_t begin = 0;
+#ifdef __SSE2__
+    const __m128i separators = _mm_set1_epi8(';');
+    for (size_t block = 0; block < stack_length; block += 16) {
+        unsigned mask;
+        if (block + 16 <= stack_length) {
+            __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(stack + block));
+            mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, separators));
+        } else {
+            char tail[16] = {0};
+            memcpy(tail, stack + block, stack_length - block);
+            __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)tail);
+            mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, separators));
+        }
+        while (mask) {
+            size_t end = block + (size_t)__builtin_ctz(mask);
+            mask &= mask - 1;
+            /* Every frame but the first ends 8 or more bytes into the stack. */
+            struct name_key key = end >= 8 ? name_key_with_room(stack + begin, end - begin)
+                                           : name_key(stack + begin, end - begin);
+            if (count == reader->line_frame_capacity)
+                GROW(reader->line_frames, reader->line_frame_capacity, count + 1);
+            reader->line_frames[count++] = named_frame(reader, stack + begin, key);
+            begin = end + 1;
+        }
+    }
+#else
+    for (;;) {
+        size_t length = frame_length(stack + begin, stack_length - begin);
+        if (begin + length == stack_length)
+            break;
+        if (count == reader->line_frame_capacity)
+            GROW(reader->line_frames, reader->line_frame_capacity, count + 1);
+        reader->line_frames[count++] =
+            named_frame(reader, stack + begin, name_key(stack + begin, length));
+        begin += length + 1;
+    }
+#endif
+    struct name_key key = stack_length >= 8
+                              ? name_key_with_room(stack + begin, stack_length - begin)
+                              : name_key(stack + begin, stack_length - begin);
+    if (count == reader->line_frame_capacity)
+        GROW(reader->line_frames, reader->line_frame_capacity, count + 1);
+    reader->line_frames[count++] = named_frame(reader, stack + begin, key);
+    return count;
 }
 
 static void add_line(struct folded_reader *reader, const char *stack, size_t stack_length,
@@ -276,22 +357,16 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
         stack_length--;
     uint32_t node = PROFILE_ROOT;
     size_t begin = 0;
-    if (reader->unsorted) {
-        while (begin < stack_length) {
-            uint64_t hash;
-            size_t length = scan_frame(stack + begin, stack_length - begin, &hash);
-            node = profile_child(profile, node, named_frame(reader, stack + begin, length, hash));
-            begin += length + 1;
-        }
-    } else {
+    {
         size_t depth =
             previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
         if (stack_length > 0 && begin < stack_length) {
             for (;;) {
-                uint64_t hash;
-                size_t end = begin + scan_frame(stack + begin, stack_length - begin, &hash);
-                node = profile_child(profile, node,
-                                     named_frame(reader, stack + begin, end - begin, hash));
+                size_t end = begin + frame_length(stack + begin, stack_length - begin);
+                struct name_key key = end >= 8
+                                          ? name_key_with_room(stack + begin, end - begin)
+                                          : name_key(stack + begin, end - begin);
+                node = profile_child(profile, node, named_frame(reader, stack + begin, key));
                 previous_stack_record(&reader->previous, depth++, node, end);
                 if (end == stack_length)
                     break;
@@ -302,9 +377,6 @@ static void add_line(struct folded_reader *reader, const char *stack, size_t sta
     }
 
     profile_add_value(profile, node, 0, count);
-    if (!(count == floor(count) && count < 9007199254740992.0) ||
-        (differential && !(before == floor(before) && before < 9007199254740992.0)))
-        reader->inexact = 1;
     if (differential) {
         if (reader->before_type == SIZE_MAX) {
             reader->before_type = profile_add_sample_type(profile, "before", "count");
@@ -340,8 +412,10 @@ static int folded_read_line(struct folded_reader *reader, const char *line, size
 static void free_reader(struct folded_reader *reader)
 {
     previous_stack_free(&reader->previous);
-    free(reader->name_slots);
+    if (reader->name_slots != NO_NAME_SLOTS)
+        free(reader->name_slots);
     free(reader->names);
+    free(reader->line_frames);
 }
 
 /* Inputs mapped into memory give their pages back every this many bytes. */
@@ -367,22 +441,64 @@ static void read_lines(struct folded_reader *reader, const char *data, size_t le
     }
 }
 
-/* Inputs at least this big are parsed on two threads. */
-enum { PARALLEL_MINIMUM_SIZE = 4 << 20 };
-
-struct half_job {
-    struct folded_reader reader;
-    struct read_statistics statistics;
-    const char *data;
-    size_t length;
-};
-
-static void *read_half(void *job_pointer)
+/* One line of unsorted input, on the reading thread. */
+static void read_unsorted_line(struct folded_reader *reader, struct tree_builder *builder,
+                               const char *line, size_t length)
 {
-    struct half_job *job = job_pointer;
-    read_lines(&job->reader, job->data, job->length);
-    return NULL;
+    if (length && line[length - 1] == '\r')
+        length--;
+    size_t stack_length;
+    double count;
+    if (memchr(line, '\0', length) || !split_trailing_count(line, length, &stack_length, &count)) {
+        reader->statistics->skipped_lines++;
+        return;
+    }
+    size_t inner_length;
+    double before = 0;
+    int differential = split_trailing_count(line, stack_length, &inner_length, &before);
+    if (differential) {
+        stack_length = inner_length;
+        if (reader->before_type == SIZE_MAX) {
+            tree_builder_drain(builder);
+            reader->before_type = profile_add_sample_type(reader->profile, "before", "count");
+            reader->profile->differential = 1;
+        }
+    }
+    /* perl's split drops trailing empty fields: ";;" is the empty stack. */
+    while (stack_length > 0 && line[stack_length - 1] == ';')
+        stack_length--;
+    size_t frame_count = stack_length > 0 ? collect_frame_ids(reader, line, stack_length) : 0;
+    /* Sample type 0 is the count; the BEFORE type is 1 (this path starts
+     * from a profile without sample types). */
+    double values[2] = {count, before};
+    tree_builder_add(builder, reader->line_frames, frame_count, values, differential ? 2 : 1);
+    reader->statistics->samples++;
 }
+
+/* Parses unsorted mapped data[0, length), the call tree built on a second
+ * thread (see tree_builder.h). */
+static void read_unsorted_lines(struct folded_reader *reader, const char *data, size_t length)
+{
+    struct tree_builder *builder = tree_builder_start(reader->profile);
+    const char *end = data + length;
+    const char *released = data;
+    while (data < end) {
+        if ((size_t)(data - released) >= RELEASE_EVERY) {
+            input_release_mapped(released, data);
+            released = data;
+        }
+        const char *newline = memchr(data, '\n', (size_t)(end - data));
+        size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
+        reader->statistics->lines++;
+        if (!(line_length == 0 || (line_length == 1 && data[0] == '\r')))
+            read_unsorted_line(reader, builder, data, line_length);
+        data += line_length + 1;
+    }
+    tree_builder_finish(builder);
+}
+
+/* Inputs at least this big are read by the paths below. */
+enum { PARALLEL_MINIMUM_SIZE = 4 << 20 };
 
 /* Whether the first lines are in byte order (the output of sort or of a
  * collapse script), judged on up to 64 of them. */
@@ -407,7 +523,7 @@ static int looks_sorted(const char *data, size_t length)
     return 1;
 }
 
-/* The two-thread path; returns 0, -1 on a read error, or 1 when it does not
+/* The path for big mapped files; returns 0, -1 on a read error, or 1 when it does not
  * apply (nothing consumed). */
 static int folded_read_parallel(struct input *input, struct profile *profile,
                                 const struct read_options *options,
@@ -425,40 +541,16 @@ static int folded_read_parallel(struct input *input, struct profile *profile,
         return 1;
     profile_add_sample_type(profile, "samples", "count");
     struct folded_reader reader = {.profile = profile, .options = options,
-                                   .statistics = statistics, .before_type = SIZE_MAX};
+                                   .statistics = statistics, .before_type = SIZE_MAX, .name_slots = NO_NAME_SLOTS};
     if (looks_sorted(data, length)) {
         /* Reusing the previous line's frames makes parsing cheap: a second
-         * thread and the merge would not pay for themselves. */
+         * thread would not pay for itself. */
         read_lines(&reader, data, length);
         free_reader(&reader);
         input_unmap(mapping, mapping_length);
         return 0;
     }
-    reader.unsorted = 1;
-    /* Split after the newline nearest past the middle. */
-    const char *middle = memchr(data + length / 2, '\n', length - length / 2);
-    size_t first_length = middle ? (size_t)(middle - data) + 1 : length;
-
-    struct half_job job = {.data = data + first_length, .length = length - first_length};
-    job.reader = (struct folded_reader){.profile = profile_create(), .options = options,
-                                        .statistics = &job.statistics, .before_type = SIZE_MAX,
-                                        .unsorted = 1};
-    profile_add_sample_type(job.reader.profile, "samples", "count");
-    pthread_t thread;
-    int threaded = pthread_create(&thread, NULL, read_half, &job) == 0;
-    read_lines(&reader, data, first_length);
-    if (threaded)
-        pthread_join(thread, NULL);
-    if (threaded && !reader.inexact && !job.reader.inexact) {
-        profile_merge(profile, job.reader.profile);
-        statistics->lines += job.statistics.lines;
-        statistics->skipped_lines += job.statistics.skipped_lines;
-        statistics->samples += job.statistics.samples;
-    } else {
-        read_lines(&reader, job.data, job.length);
-    }
-    profile_destroy(job.reader.profile);
-    free_reader(&job.reader);
+    read_unsorted_lines(&reader, data, length);
     free_reader(&reader);
     input_unmap(mapping, mapping_length);
     return 0;
@@ -471,7 +563,7 @@ static int folded_read(struct input *input, struct profile *profile,
     if (parallel <= 0)
         return parallel;
     struct folded_reader reader = {.profile = profile, .options = options,
-                                   .statistics = statistics, .before_type = SIZE_MAX};
+                                   .statistics = statistics, .before_type = SIZE_MAX, .name_slots = NO_NAME_SLOTS};
     if (profile->sample_type_count == 0)
         profile_add_sample_type(profile, "samples", "count");
     const char *line;

@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct child_slot {
-    uint64_t key;  /* parent << 32 | frame */
-    uint32_t node; /* PROFILE_NONE when empty */
-};
-
 static uint64_t frame_hash(const struct frame *frame)
 {
     uint64_t a = ((uint64_t)frame->name << 32) | frame->file;
@@ -173,11 +168,6 @@ uint32_t profile_frame_named(struct profile *profile, const char *bytes, size_t 
 
 /* ---- tree ---- */
 
-static inline uint64_t child_key(uint32_t parent, uint32_t frame)
-{
-    return ((uint64_t)parent << 32) | frame;
-}
-
 static void rehash_children(struct profile *profile)
 {
     struct child_slot *old_slots = profile->child_slots;
@@ -194,14 +184,10 @@ static void rehash_children(struct profile *profile)
     free(old_slots);
 }
 
-/* Parents with at most this many children are searched through their
- * sibling list; wider ones through the hash. */
-enum { SMALL_FANOUT = 4 };
-
 static void insert_child_slot(struct profile *profile, uint32_t parent, uint32_t frame,
                               uint32_t node)
 {
-    uint64_t key = child_key(parent, frame);
+    uint64_t key = profile_child_key(parent, frame);
     size_t position = hash_mix64(key) & profile->child_slot_mask;
     while (profile->child_slots[position].node != PROFILE_NONE)
         position = (position + 1) & profile->child_slot_mask;
@@ -211,28 +197,7 @@ static void insert_child_slot(struct profile *profile, uint32_t parent, uint32_t
         rehash_children(profile);
 }
 
-uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint32_t frame)
-{
-    const struct tree_node *parent_node = &profile->nodes[parent];
-    if (parent_node->child_count <= SMALL_FANOUT) {
-        for (uint32_t child = parent_node->first_child; child != PROFILE_NONE;
-             child = profile->nodes[child].next_sibling)
-            if (profile->nodes[child].frame == frame)
-                return child;
-        return PROFILE_NONE;
-    }
-    uint64_t key = child_key(parent, frame);
-    size_t position = hash_mix64(key) & profile->child_slot_mask;
-    for (;;) {
-        const struct child_slot *slot = &profile->child_slots[position];
-        if (slot->node == PROFILE_NONE || slot->key == key)
-            return slot->node;
-        position = (position + 1) & profile->child_slot_mask;
-    }
-}
-
-/* Adds a child that parent does not have yet. */
-static uint32_t add_new_child(struct profile *profile, uint32_t parent, uint32_t frame)
+uint32_t profile_add_new_child(struct profile *profile, uint32_t parent, uint32_t frame)
 {
     uint32_t node = (uint32_t)profile->node_count;
     if (profile->node_count == profile->node_capacity) {
@@ -254,22 +219,14 @@ static uint32_t add_new_child(struct profile *profile, uint32_t parent, uint32_t
     parent_node->first_child = node;
     parent_node->child_count++;
     profile->node_count++;
-    if (parent_node->child_count == SMALL_FANOUT + 1) {
+    if (parent_node->child_count == PROFILE_SMALL_FANOUT + 1) {
         for (uint32_t child = node; child != PROFILE_NONE;
              child = profile->nodes[child].next_sibling)
             insert_child_slot(profile, parent, profile->nodes[child].frame, child);
-    } else if (parent_node->child_count > SMALL_FANOUT + 1) {
+    } else if (parent_node->child_count > PROFILE_SMALL_FANOUT + 1) {
         insert_child_slot(profile, parent, frame, node);
     }
     return node;
-}
-
-uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
-{
-    uint32_t existing = profile_find_child(profile, parent, frame);
-    if (existing != PROFILE_NONE)
-        return existing;
-    return add_new_child(profile, parent, frame);
 }
 
 uint32_t profile_add_stack(struct profile *profile, const uint32_t *frames_root_first,
@@ -394,12 +351,12 @@ void profile_merge(struct profile *destination, const struct profile *source)
         uint32_t parent = node_map[tree_node->parent];
         uint32_t frame = frame_map[tree_node->frame];
         if (fresh[tree_node->parent]) {
-            node_map[node] = add_new_child(destination, parent, frame);
+            node_map[node] = profile_add_new_child(destination, parent, frame);
             fresh[node] = 1;
         } else {
             uint32_t existing = profile_find_child(destination, parent, frame);
             fresh[node] = existing == PROFILE_NONE;
-            node_map[node] = fresh[node] ? add_new_child(destination, parent, frame) : existing;
+            node_map[node] = fresh[node] ? profile_add_new_child(destination, parent, frame) : existing;
         }
     }
     free(fresh);

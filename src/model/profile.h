@@ -34,6 +34,7 @@
 
 #include "arena.h"
 #include "intern.h"
+#include "../util/hash.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,15 @@ struct tree_node {
     uint32_t depth;        /* root is 0 */
     uint32_t child_count;
 };
+
+/* A slot of the (parent, frame) -> child hash, used for parents with more
+ * than PROFILE_SMALL_FANOUT children; narrower parents are searched through
+ * their sibling list. */
+struct child_slot {
+    uint64_t key;  /* parent << 32 | frame */
+    uint32_t node; /* PROFILE_NONE when empty */
+};
+#define PROFILE_SMALL_FANOUT 4u
 
 struct sample_type {
     uint32_t type; /* string id, e.g. "samples", "cpu", "alloc_space" */
@@ -165,10 +175,41 @@ static inline uint32_t profile_frame_name_length(const struct profile *profile, 
     return profile_string_length(profile, profile->frames[frame].name);
 }
 
-/* Tree. */
-uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame);
+/* Tree. The lookups are inline: readers call them for every frame. */
+static inline uint64_t profile_child_key(uint32_t parent, uint32_t frame)
+{
+    return ((uint64_t)parent << 32) | frame;
+}
 /* Returns the child or PROFILE_NONE without adding it. */
-uint32_t profile_find_child(const struct profile *profile, uint32_t parent, uint32_t frame);
+static inline uint32_t profile_find_child(const struct profile *profile, uint32_t parent,
+                                          uint32_t frame)
+{
+    const struct tree_node *parent_node = &profile->nodes[parent];
+    if (parent_node->child_count <= PROFILE_SMALL_FANOUT) {
+        for (uint32_t child = parent_node->first_child; child != PROFILE_NONE;
+             child = profile->nodes[child].next_sibling)
+            if (profile->nodes[child].frame == frame)
+                return child;
+        return PROFILE_NONE;
+    }
+    uint64_t key = profile_child_key(parent, frame);
+    size_t position = hash_mix64(key) & profile->child_slot_mask;
+    for (;;) {
+        const struct child_slot *slot = &profile->child_slots[position];
+        if (slot->node == PROFILE_NONE || slot->key == key)
+            return slot->node;
+        position = (position + 1) & profile->child_slot_mask;
+    }
+}
+/* Adds a child that parent does not have yet (the caller has looked) and
+ * returns it. */
+uint32_t profile_add_new_child(struct profile *profile, uint32_t parent, uint32_t frame);
+/* The child of parent for frame, added if missing. */
+static inline uint32_t profile_child(struct profile *profile, uint32_t parent, uint32_t frame)
+{
+    uint32_t existing = profile_find_child(profile, parent, frame);
+    return existing != PROFILE_NONE ? existing : profile_add_new_child(profile, parent, frame);
+}
 /* Adds a stack given root-first and returns its leaf node. */
 uint32_t profile_add_stack(struct profile *profile, const uint32_t *frames_root_first,
                            size_t depth);

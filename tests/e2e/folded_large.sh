@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # folded_large.sh — the reader's fast path for big unsorted folded files
-# (mapped, parsed on two threads, the halves merged; no reuse of the
-# previous line) must build the same profile as the plain path that reads
-# standard input line by line: the same SVG byte for byte. Checked for
-# plain counts, two-count differential lines, and fractional counts (where
-# the second half is re-read after the first so sums keep file order). With
-# integer counts the SVG of the shuffled file must also equal the sorted
-# file's (flamegraph.pl sorts its input).
+# (mapped; one thread turns lines into frame ids and hands them in chunks
+# to a second that builds the call tree) must build the same profile as the
+# plain path that reads standard input line by line: the same SVG byte for
+# byte and the same messages. Checked for plain counts, two-count
+# differential lines, fractional counts (sums in file order), a file whose
+# differential lines start midway (the reading thread waits for the tree
+# thread before adding the BEFORE sample type), with bad, blank, CRLF and
+# empty-stack lines, and a line deeper than a chunk holds. With integer
+# counts the SVG of the shuffled file must also equal the sorted file's
+# (flamegraph.pl sorts its input).
 set -u
 source tests/lib.sh
 
@@ -45,8 +48,9 @@ for mode in plain diff fraction; do
     fi
     "$EMBER" flamegraph "$TMP/$mode.unsorted.folded" >"$TMP/$mode.unsorted.svg" 2>"$TMP/err1"
     status1=$?
-    "$EMBER" flamegraph <"$TMP/$mode.unsorted.folded" >"$TMP/$mode.stdin.svg" 2>"$TMP/err2"
-    status2=$?
+    # Through a pipe: a redirected regular file would be mapped too.
+    cat "$TMP/$mode.unsorted.folded" | "$EMBER" flamegraph >"$TMP/$mode.stdin.svg" 2>"$TMP/err2"
+    status2=${PIPESTATUS[1]}
     if [ "$status1" -eq 0 ] && [ "$status2" -eq 0 ] &&
         cmp -s "$TMP/$mode.unsorted.svg" "$TMP/$mode.stdin.svg" &&
         [ "$(grep -c '<g' "$TMP/$mode.stdin.svg")" -gt 100 ]; then
@@ -65,3 +69,47 @@ for mode in plain diff fraction; do
         note "$(diff "$TMP/$mode.unsorted.svg" "$TMP/$mode.sorted.svg" | head -10)"
     fi
 done
+
+# same_as_stdin NAME FILE: the mapped path and standard input agree on the
+# SVG, the exit status and the messages.
+same_as_stdin() {
+    local name=$1 file=$2
+    "$EMBER" flamegraph "$file" >"$TMP/$name.mapped.svg" 2>"$TMP/$name.mapped.err"
+    local status1=$?
+    cat "$file" | "$EMBER" flamegraph >"$TMP/$name.stdin.svg" 2>"$TMP/$name.stdin.err"
+    local status2=${PIPESTATUS[1]}
+    if [ "$status1" -eq "$status2" ] && cmp -s "$TMP/$name.mapped.svg" "$TMP/$name.stdin.svg" &&
+        cmp -s "$TMP/$name.mapped.err" "$TMP/$name.stdin.err" &&
+        [ "$(grep -c '<g' "$TMP/$name.stdin.svg")" -gt 50 ]; then
+        ok "$name: mapped and standard input agree (SVG, exit $status1, messages)"
+    else
+        not_ok "$name: mapped and standard input agree (SVG, exit, messages)"
+        note "exit $status1/$status2; $(head -3 "$TMP/$name.mapped.err") / $(head -3 "$TMP/$name.stdin.err")"
+        note "$(diff "$TMP/$name.mapped.svg" "$TMP/$name.stdin.svg" | head -6)"
+    fi
+}
+
+# Plain lines, then differential ones, with bad lines, blank lines, CRLF
+# endings and empty stacks among them.
+{
+    make_stacks 11 15000 plain | awk '{ if (NR % 997 == 0) print "no count here"; if (NR % 1499 == 0) print ""; if (NR % 701 == 0) printf "%s\r\n", $0; else print }'
+    echo ";; 5"
+    make_stacks 12 15000 diff | awk '{ if (NR % 883 == 0) print "bad; line x"; print }'
+} >"$TMP/mixed.folded"
+same_as_stdin mixed "$TMP/mixed.folded"
+if grep -q 'Ignored [1-9][0-9]* lines with invalid format' "$TMP/mixed.mapped.err"; then
+    ok "mixed: the skipped lines are reported"
+else
+    not_ok "mixed: the skipped lines are reported"
+    note "$(cat "$TMP/mixed.mapped.err")"
+fi
+
+# One line of 70000 frames (more than a chunk of the pipeline holds) among
+# ordinary ones, heavy enough to be drawn to its leaf.
+{
+    make_stacks 13 10000 plain | head -5000
+    awk 'BEGIN { s = "deep"; for (i = 0; i < 70000; i++) s = s ";d" (i % 50); print s " 99999999999" }'
+    make_stacks 13 10000 plain | tail -5000
+    awk 'BEGIN { s = "deep"; for (i = 0; i < 70000; i++) s = s ";d" (i % 50); print s " 5" }'
+} >"$TMP/deep.folded"
+same_as_stdin deep "$TMP/deep.folded"

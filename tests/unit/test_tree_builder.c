@@ -1,0 +1,116 @@
+/* test_tree_builder.c — the call tree built on a second thread must be the
+ * tree one thread builds with profile_add_stack: same nodes in the same
+ * order, same values, for random stacks, a stack longer than a chunk, and
+ * a sample type added midway after a drain. */
+#include <criterion/criterion.h>
+
+#include "model/profile.h"
+#include "model/tree_builder.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A deterministic pseudo-random sequence (xorshift). */
+static uint32_t builder_test_next(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state >> 16);
+}
+
+static void builder_test_same_tree(const struct profile *expected, const struct profile *actual)
+{
+    cr_assert_eq(actual->node_count, expected->node_count);
+    cr_assert_eq(actual->sample_type_count, expected->sample_type_count);
+    for (size_t node = 0; node < expected->node_count; node++) {
+        cr_assert_eq(actual->nodes[node].parent, expected->nodes[node].parent, "node %zu", node);
+        cr_assert_eq(actual->nodes[node].frame, expected->nodes[node].frame, "node %zu", node);
+        for (size_t type = 0; type < expected->sample_type_count; type++)
+            cr_assert_eq(profile_self_value(actual, (uint32_t)node, type),
+                         profile_self_value(expected, (uint32_t)node, type), "node %zu type %zu",
+                         node, type);
+    }
+}
+
+Test(tree_builder, builds_the_tree_one_thread_builds)
+{
+    struct profile *expected = profile_create();
+    struct profile *actual = profile_create();
+    profile_add_sample_type(expected, "samples", "count");
+    profile_add_sample_type(actual, "samples", "count");
+    uint32_t frames[64];
+    for (int i = 0; i < 64; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "f%d", i);
+        frames[i] = profile_frame_named(expected, name, strlen(name), FRAME_NATIVE);
+        cr_assert_eq(profile_frame_named(actual, name, strlen(name), FRAME_NATIVE), frames[i]);
+    }
+    struct tree_builder *builder = tree_builder_start(actual);
+    uint64_t state = 88172645463325252ULL;
+    uint32_t stack[64];
+    for (int line = 0; line < 40000; line++) {
+        size_t depth = builder_test_next(&state) % 40;
+        for (size_t d = 0; d < depth; d++)
+            stack[d] = frames[builder_test_next(&state) % (d < 4 ? 3 : 64)];
+        /* Fractional values: sums depend on order. */
+        double value = (builder_test_next(&state) % 1000) / 7.0;
+        uint32_t leaf = profile_add_stack(expected, stack, depth);
+        profile_add_value(expected, leaf, 0, value);
+        tree_builder_add(builder, stack, depth, &value, 1);
+    }
+    tree_builder_finish(builder);
+    builder_test_same_tree(expected, actual);
+    profile_destroy(expected);
+    profile_destroy(actual);
+}
+
+Test(tree_builder, long_stacks_and_a_sample_type_added_midway)
+{
+    struct profile *expected = profile_create();
+    struct profile *actual = profile_create();
+    profile_add_sample_type(expected, "samples", "count");
+    profile_add_sample_type(actual, "samples", "count");
+    uint32_t frames[7];
+    for (int i = 0; i < 7; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "g%d", i);
+        frames[i] = profile_frame_named(expected, name, strlen(name), FRAME_NATIVE);
+        profile_frame_named(actual, name, strlen(name), FRAME_NATIVE);
+    }
+    /* Longer than the 65536 words of a chunk, twice over. */
+    size_t long_depth = 150000;
+    uint32_t *long_stack = malloc(long_depth * sizeof *long_stack);
+    for (size_t d = 0; d < long_depth; d++)
+        long_stack[d] = frames[d % 7];
+    struct tree_builder *builder = tree_builder_start(actual);
+    for (int round = 0; round < 3; round++) {
+        size_t depth = long_depth - (size_t)round * 1000;
+        double value = 3 + round;
+        profile_add_value(expected, profile_add_stack(expected, long_stack, depth), 0, value);
+        tree_builder_add(builder, long_stack, depth, &value, 1);
+        double short_value = 1;
+        profile_add_value(expected, profile_add_stack(expected, long_stack, 5), 0, short_value);
+        tree_builder_add(builder, long_stack, 5, &short_value, 1);
+    }
+    /* A second sample type, added while the builder waits. */
+    tree_builder_drain(builder);
+    cr_assert_eq(profile_add_sample_type(actual, "before", "count"), 1);
+    cr_assert_eq(profile_add_sample_type(expected, "before", "count"), 1);
+    for (int line = 0; line < 1000; line++) {
+        double values[2] = {line % 5, line % 3};
+        size_t depth = 1 + (size_t)line % 9;
+        uint32_t leaf = profile_add_stack(expected, long_stack + line % 7, depth);
+        size_t value_count = line % 2 ? 2 : 1;
+        for (size_t type = 0; type < value_count; type++)
+            profile_add_value(expected, leaf, type, values[type]);
+        tree_builder_add(builder, long_stack + line % 7, depth, values, value_count);
+    }
+    tree_builder_finish(builder);
+    builder_test_same_tree(expected, actual);
+    free(long_stack);
+    profile_destroy(expected);
+    profile_destroy(actual);
+}
