@@ -6,8 +6,9 @@
 # prints how long its work took: the slowdown is that time under a
 # recorder over the time alone (the recorders' start-up and wrap-up are not
 # in it). Measured at 99 and 999 Hz, with frame-pointer call graphs (ember
-# --call-graph fp, perf -g) and DWARF (ember --call-graph dwarf, perf
-# --call-graph dwarf), each BENCH_RUNS times (default 3), medians reported.
+# --call-graph fp, perf -g), DWARF (ember --call-graph dwarf, perf
+# --call-graph dwarf) and ember's default (fp+dwarf), each BENCH_RUNS times
+# (default 5), the runs of all configurations interleaved, medians reported.
 #
 # End to end, from the end of the workload to a finished SVG (999 Hz, fp;
 # BENCH_E2E_ROUNDS rounds, default 4 x BENCH_RECORD_ROUNDS, some 4 s):
@@ -27,7 +28,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ember=${EMBER:-$repo/build/ember}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 rounds=${BENCH_RECORD_ROUNDS:-3000}
 e2e_rounds=${BENCH_E2E_ROUNDS:-$((rounds * 4))}
 flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
@@ -66,33 +67,46 @@ work_cpu_seconds() { sed -nE 's/^record_calls: .*\(cpu ([0-9.]+) s\)$/\1/p' "$1"
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# run_workload LABEL COMMAND...: the workload's seconds under COMMAND
-# (prefix; the workload is appended), median of $runs runs.
-run_workload() {
-    local label=$1; shift
-    local i
-    for i in $(seq "$runs"); do
-        "$@" "${workload[@]}" >/dev/null 2>"$work/$label.$i.err" || {
-            echo "bench/record.sh: $label failed: $(tail -3 "$work/$label.$i.err")" >&2; return 1; }
-        printf '%s %s\n' "$(work_seconds "$work/$label.$i.err")" "$(work_cpu_seconds "$work/$label.$i.err")"
-    done >"$work/$label.times"
-    printf '%s %s\n' "$(cut -d' ' -f1 "$work/$label.times" | median)" "$(cut -d' ' -f2 "$work/$label.times" | median)"
+# The configurations measured, each a label and a command prefix (the
+# workload is appended). Every run goes through all of them in turn
+# (interleaved), so that a change of the machine's speed over the minutes
+# the script takes (other work on the host: this is a shared VM) weighs on
+# every configuration alike instead of on whichever ran last.
+labels=() prefixes=()
+add_config() { # LABEL COMMAND...
+    labels+=("$1"); shift
+    prefixes+=("$*")
 }
+add_config alone env
+for hz in 99 999; do
+    add_config "ember record -F $hz fp" "$ember" record -F "$hz" --call-graph fp -o "$work/e.folded" --
+    add_config "perf record -F $hz fp" perf record -q -N -F "$hz" -g -o "$work/perf.data" --
+    add_config "ember record -F $hz dwarf" "$ember" record -F "$hz" --call-graph dwarf -o "$work/e.folded" --
+    add_config "perf record -F $hz dwarf" perf record -q -N -F "$hz" --call-graph dwarf -o "$work/perf.data" --
+    add_config "ember record -F $hz (default)" "$ember" record -F "$hz" -o "$work/e.folded" --
+done
+for i in $(seq "$runs"); do
+    for c in "${!labels[@]}"; do
+        read -ra prefix <<<"${prefixes[$c]}"
+        "${prefix[@]}" "${workload[@]}" >/dev/null 2>"$work/run.err" || {
+            echo "bench/record.sh: ${labels[$c]} failed: $(tail -3 "$work/run.err")" >&2; exit 1; }
+        printf '%s %s\n' "$(work_seconds "$work/run.err")" "$(work_cpu_seconds "$work/run.err")" \
+            >>"$work/config$c.times"
+    done
+done
 
-read -r plain plain_cpu <<<"$(run_workload plain env)"
-echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians)"
+echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians, runs interleaved)"
 echo "# machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# (default) is ember's default call graph, fp+dwarf: frame-pointer chains and 8 KiB user-stack copies"
 echo
 printf '%-34s %9s %7s %9s %7s\n' "slowdown of the workload" "wall s" "ratio" "cpu s" "ratio"
-printf '%-34s %9.3f %7s %9.3f %7s\n' "alone" "$plain" "1.00" "$plain_cpu" "1.00"
-for hz in 99 999; do
-    for mode in fp dwarf; do
-        if [ "$mode" = fp ]; then perf_cg=(-g); else perf_cg=(--call-graph dwarf); fi
-        read -r e e_cpu <<<"$(run_workload "ember-$hz-$mode" "$ember" record -F "$hz" --call-graph "$mode" -o "$work/e.folded" --)"
-        read -r p p_cpu <<<"$(run_workload "perf-$hz-$mode" perf record -q -N -F "$hz" "${perf_cg[@]}" -o "$work/perf.data" --)"
-        printf '%-34s %9.3f %7s %9.3f %7s\n' "ember record -F $hz $mode" "$e" "$(ratio "$e" "$plain")" "$e_cpu" "$(ratio "$e_cpu" "$plain_cpu")"
-        printf '%-34s %9.3f %7s %9.3f %7s\n' "perf record -F $hz $mode" "$p" "$(ratio "$p" "$plain")" "$p_cpu" "$(ratio "$p_cpu" "$plain_cpu")"
-    done
+plain=$(cut -d' ' -f1 "$work/config0.times" | median)
+plain_cpu=$(cut -d' ' -f2 "$work/config0.times" | median)
+for c in "${!labels[@]}"; do
+    wall=$(cut -d' ' -f1 "$work/config$c.times" | median)
+    cpu=$(cut -d' ' -f2 "$work/config$c.times" | median)
+    printf '%-34s %9.3f %7s %9.3f %7s\n' "${labels[$c]}" "$wall" "$(ratio "$wall" "$plain")" "$cpu" \
+        "$(ratio "$cpu" "$plain_cpu")"
 done
 
 # end_to_end LABEL: seconds from the workload's end to the SVG, median.
