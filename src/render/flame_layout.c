@@ -297,7 +297,8 @@ static int is_line(const struct profile *profile, const struct flame_layout_opti
 /* ---- skipping subtrees narrower than minwidth ----
  *
  * Every box inside a subtree is at most as wide as the subtree's total, so
- * when that total is below minwidth none of them is drawn, and flowing the
+ * when that total is below minwidth (zero included: the stacks only BEFORE
+ * has, in a differential graph) none of them is drawn, and flowing the
  * subtree's lines one by one only moves the clock. The walk then flows one
  * line ending at the subtree's root with the subtree's total instead (its
  * box is dropped too), which closes and opens the boxes outside exactly as
@@ -375,7 +376,7 @@ static int can_skip(const struct subtree_skip *skip, const struct flow *flow,
         return 0;
     double below = skip->totals[node] -
                    profile_self_value(profile, node, flow->options->sample_type);
-    return below > 0 && below < flow->options->min_width &&
+    return below >= 0 && below < flow->options->min_width &&
            zero_width_boxes_harmless(flow, depth);
 }
 
