@@ -10,13 +10,14 @@
 # --call-graph dwarf) and ember's default (fp+dwarf), each BENCH_RUNS times
 # (default 5), the runs of all configurations interleaved, medians reported.
 #
-# End to end, from the end of the workload to a finished SVG (999 Hz, fp;
-# BENCH_E2E_ROUNDS rounds, default 4 x BENCH_RECORD_ROUNDS, some 4 s):
-#   ember       `ember record -o out.svg`: its wall time minus the workload's
-#   perl        `perf record -g` (wall minus workload) + `perf script` +
-#               stackcollapse-perf.pl + flamegraph.pl (FLAMEGRAPH_DIR)
-#   ember-pipe  `perf record -g` (wall minus workload) +
-#               `perf script | ember collapse | ember flamegraph`
+# End to end (999 Hz, fp; BENCH_E2E_ROUNDS rounds, default 4 x
+# BENCH_RECORD_ROUNDS, some 4 s): start-up (launch to the workload's start)
+# and wrap-up (the workload's end to a finished SVG), timed from when the
+# workload's last line reaches the script:
+#   ember       `ember record -o out.svg`
+#   perl        `perf record -g` + `perf script` + stackcollapse-perf.pl +
+#               flamegraph.pl (FLAMEGRAPH_DIR)
+#   ember-pipe  `perf record -g` + `perf script | ember collapse | ember flamegraph`
 # Also the default mode (fp+dwarf) end to end, for what DWARF costs.
 #
 # Environment: EMBER (default build/ember), FLAMEGRAPH_DIR (default
@@ -57,7 +58,6 @@ if ! "$ember" record -F 999 --call-graph fp -o "$work/probe.folded" -- "$work/wo
     exit 0
 fi
 
-now() { date +%s.%N; }
 # The workload's own time, from its stderr line "record_calls: N rounds in T s".
 work_seconds() { sed -nE 's/^record_calls: [0-9]+ rounds in ([0-9.]+) s .*/\1/p' "$1" | tail -1; }
 # Its CPU time (user + system: the sampling interrupts and stack copies the
@@ -109,43 +109,64 @@ for c in "${!labels[@]}"; do
         "$(ratio "$cpu" "$plain_cpu")"
 done
 
-# end_to_end LABEL: seconds from the workload's end to the SVG, median.
+# End to end. Each recorder's standard error is read line by line, each
+# line stamped with the time it arrived ($EPOCHREALTIME): the workload's
+# last line ("record_calls: N rounds in T s") marks its end, T before it
+# its start. Start-up: the command's launch to the workload's start (ember
+# reads the kernel's symbols there, as perf does); wrap-up: the
+# workload's end to the finished SVG, the figure issue #5 compares.
 workload=("$work/workload" 0 "$e2e_rounds")
-echo
-printf '%-44s %10s\n' "end to end: workload end -> SVG (999 Hz, $e2e_rounds rounds)" "seconds"
+# (standard error reaches stamp_lines through a pipe; its end, when the
+# recorder exited, is stamped too: "TIME end")
+stamp_lines() {
+    local line
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+    printf '%s end\n' "$EPOCHREALTIME"
+}
+# e2e_times START END STAMPS: "start-up wrap-up" of one run.
+e2e_times() {
+    awk -v s="$1" -v e="$2" '/ record_calls: [0-9]+ rounds in / { stamp = $1; work = $6 }
+        END { if (stamp) printf "%.4f %.4f\n", stamp - work - s, e - stamp; else print "- -" }' "$3"
+}
 e2e_ember() { # call-graph mode
     local i start end
     for i in $(seq "$runs"); do
-        start=$(now)
-        "$ember" record -F 999 --call-graph "$1" -o "$work/out.svg" -- "${workload[@]}" >/dev/null 2>"$work/e2e.err"
-        end=$(now)
-        awk -v s="$start" -v e="$end" -v w="$(work_seconds "$work/e2e.err")" 'BEGIN { printf "%.4f\n", e - s - w }'
-    done | median
+        start=$EPOCHREALTIME
+        "$ember" record -F 999 --call-graph "$1" -o "$work/out.svg" -- "${workload[@]}" 2>&1 >/dev/null |
+            stamp_lines >"$work/e2e.stamps"
+        end=$(awk '$2 == "end" { print $1 }' "$work/e2e.stamps")
+        e2e_times "$start" "$end" "$work/e2e.stamps"
+    done >"$work/e2e.times"
+    printf '%s %s\n' "$(cut -d' ' -f1 "$work/e2e.times" | median)" "$(cut -d' ' -f2 "$work/e2e.times" | median)"
 }
 e2e_perf() { # pipeline: perl | ember
-    local i start end recorded w
+    local i start end
     for i in $(seq "$runs"); do
-        start=$(now)
-        perf record -q -N -F 999 -g -o "$work/perf.data" -- "${workload[@]}" >/dev/null 2>"$work/perf.err"
-        recorded=$(now)
+        start=$EPOCHREALTIME
+        perf record -q -N -F 999 -g -o "$work/perf.data" -- "${workload[@]}" 2>&1 >/dev/null |
+            stamp_lines >"$work/e2e.stamps"
         if [ "$1" = perl ]; then
             perf script -i "$work/perf.data" 2>/dev/null | perl "$flamegraph_dir/stackcollapse-perf.pl" |
                 perl "$flamegraph_dir/flamegraph.pl" >"$work/perf.svg"
         else
             perf script -i "$work/perf.data" 2>/dev/null | "$ember" collapse | "$ember" flamegraph >"$work/perf.svg"
         fi
-        end=$(now)
-        w=$(work_seconds "$work/perf.err")
-        awk -v s="$start" -v r="$recorded" -v e="$end" -v w="$w" 'BEGIN { printf "%.4f\n", e - s - w }'
-    done | median
+        end=$EPOCHREALTIME
+        e2e_times "$start" "$end" "$work/e2e.stamps"
+    done >"$work/e2e.times"
+    printf '%s %s\n' "$(cut -d' ' -f1 "$work/e2e.times" | median)" "$(cut -d' ' -f2 "$work/e2e.times" | median)"
 }
-ember_fp=$(e2e_ember fp)
-ember_default=$(e2e_ember fp+dwarf)
-pipe=$(e2e_perf ember)
-printf '%-44s %10.3f\n' "ember record --call-graph fp -o out.svg" "$ember_fp"
-printf '%-44s %10.3f\n' "ember record (fp+dwarf) -o out.svg" "$ember_default"
-printf '%-44s %10.3f  (%sx ember fp)\n' "perf record -g + perf script | ember collapse | ember flamegraph" "$pipe" "$(ratio "$pipe" "$ember_fp")"
+echo
+printf '%-72s %10s %10s\n' "end to end (999 Hz, $e2e_rounds rounds; medians)" "start-up s" "wrap-up s"
+read -r fp_start fp_wrap <<<"$(e2e_ember fp)"
+read -r default_start default_wrap <<<"$(e2e_ember fp+dwarf)"
+read -r pipe_start pipe_wrap <<<"$(e2e_perf ember)"
+printf '%-72s %10.3f %10.3f\n' "ember record --call-graph fp -o out.svg" "$fp_start" "$fp_wrap"
+printf '%-72s %10.3f %10.3f\n' "ember record (fp+dwarf) -o out.svg" "$default_start" "$default_wrap"
+printf '%-72s %10.3f %10.3f  (%sx ember fp)\n' "perf record -g + perf script | ember collapse | ember flamegraph" \
+    "$pipe_start" "$pipe_wrap" "$(ratio "$pipe_wrap" "$fp_wrap")"
 if [ "$have_perl" = 1 ]; then
-    perl_time=$(e2e_perf perl)
-    printf '%-44s %10.3f  (%sx ember fp)\n' "perf record -g + perf script + stackcollapse-perf.pl + flamegraph.pl" "$perl_time" "$(ratio "$perl_time" "$ember_fp")"
+    read -r perl_start perl_wrap <<<"$(e2e_perf perl)"
+    printf '%-72s %10.3f %10.3f  (%sx ember fp)\n' "perf record -g + perf script + stackcollapse-perf.pl + flamegraph.pl" \
+        "$perl_start" "$perl_wrap" "$(ratio "$perl_wrap" "$fp_wrap")"
 fi
