@@ -17,5 +17,6 @@ int command_peek(int argc, char **argv);
 int command_tree(int argc, char **argv);
 int command_view(int argc, char **argv);
 int command_record(int argc, char **argv);
+int command_dump(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct subcommand subcommands[] = {
     {"tree", command_tree, "the call tree as indented text with totals, a flame graph for the terminal"},
     {"view", command_view, "one self-contained HTML page: flame graph, table, sandwich, diff"},
     {"record", command_record, "sample a command, running processes or the system (perf_event_open) and draw"},
+    {"dump", command_dump, "print the Python stack of every thread of a running CPython process"},
 };
 
 enum { SUBCOMMAND_COUNT = sizeof subcommands / sizeof subcommands[0] };

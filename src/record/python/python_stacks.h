@@ -78,6 +78,10 @@ int python_reader_sample(struct python_reader *reader,
                          void (*visit)(const struct python_thread_stack *stack, void *context),
                          void *context, enum python_status *status);
 const struct python_reader_stats *python_reader_stats(const struct python_reader *reader);
+/* Added for `ember dump`: the file holding the interpreter (the
+ * executable or its libpython), and the name of a status. */
+const char *python_reader_binary(const struct python_reader *reader);
+const char *python_status_name(enum python_status status);
 void python_reader_close(struct python_reader *reader);
 
 #endif

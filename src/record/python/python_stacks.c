@@ -1,0 +1,748 @@
+/* python_stacks.c — the CPython stack reader (see python_stacks.h): walks
+ * interpreters -> thread states -> frames of a live process and checks
+ * every stack before reporting it.
+ *
+ * Reads per thread and sample, with the code objects cached:
+ *   1. the thread state (one window holding every field used);
+ *   2. 3.11+: the thread's live data-stack chunk, from its start to
+ *      datastack_top, in one read (3.11/3.12 read cframe->current_frame
+ *      in the same call); up to 3.10 each PyFrameObject of the f_back
+ *      chain (heap objects, one read each);
+ *   3. one validating call re-reading, as a batch: the top-frame pointer,
+ *      the frames (the chunk again, or each frame object), and the fields
+ *      of every cached code object the stack uses. A stack whose top
+ *      frame, frame links, code objects or (below the top) instruction
+ *      pointers changed in between is reported with valid = 0, as is a
+ *      chain with a cycle, an absurd depth, a frame whose code object is
+ *      not a code object or an instruction offset outside the code.
+ */
+#include "python_stacks.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "python_debug_offsets.h"
+#include "python_layout.h"
+#include "python_memory.h"
+#include "python_objects.h"
+#include "python_process.h"
+
+#define MAX_DEPTH 4096
+#define MAX_THREADS 4096
+#define MAX_INTERPRETERS 256
+#define MAX_CHUNK_COPY (8u << 20)
+#define PTHREAD_PROBE_SIZE 2048
+#define TSTATE_WINDOW_MAX 1024
+#define FRAME_WINDOW_MAX 256
+
+/* One frame as read, before it is checked and named. */
+struct raw_frame {
+    uint64_t address;
+    uint64_t previous;
+    uint64_t code;
+    int64_t instruction; /* f_lasti (<= 3.10) or the instruction pointer */
+    int entry;
+    int from_chunk;      /* decoded from the chunk copy, else read alone */
+    struct python_code *code_entry;
+    int code_fresh;      /* read during this sample: needs no validation */
+};
+
+/* One thread state found in this sample. */
+struct thread_record {
+    uint64_t address;
+    uint8_t window[TSTATE_WINDOW_MAX];
+};
+
+/* The pthread_t -> Linux tid cache of versions without native_thread_id. */
+struct tid_entry {
+    uint64_t pthread;
+    int tid;
+};
+
+struct python_reader {
+    struct remote_memory memory;
+    struct python_target target;
+    struct python_layout layout; /* the version's table, 3.13 overlaid by _Py_DebugOffsets */
+    struct python_objects *objects;
+    struct python_reader_stats stats;
+    size_t tstate_window;        /* bytes of the thread state read */
+    size_t frame_window;         /* bytes of a frame read */
+    int debug_offsets_differed;  /* 3.13: offsets where the process and the table disagree */
+
+    uint8_t *chunk, *chunk_again;
+    size_t chunk_capacity;
+    struct raw_frame *raw;
+    size_t raw_capacity;
+    struct python_frame *frames;
+    size_t frames_capacity;
+    struct thread_record *threads;
+    size_t threads_capacity;
+    struct remote_range *ranges;
+    uint8_t *range_buffer;
+    size_t ranges_capacity, range_buffer_capacity;
+    unsigned char *ranges_ok;
+
+    int tid_offset;              /* offset of the tid in glibc's struct pthread, -1 unknown */
+    int tid_attempts;
+    struct tid_entry *tids;
+    size_t tid_count, tid_capacity;
+};
+
+static int grow(void **array, size_t *capacity, size_t needed, size_t element)
+{
+    if (needed <= *capacity) return 0;
+    size_t capacity_new = *capacity ? *capacity : 16;
+    while (capacity_new < needed) capacity_new *= 2;
+    void *grown = realloc(*array, capacity_new * element);
+    if (!grown) return -1;
+    *array = grown;
+    *capacity = capacity_new;
+    return 0;
+}
+
+static uint64_t word_at(const uint8_t *bytes, int32_t offset)
+{
+    uint64_t value;
+    memcpy(&value, bytes + offset, sizeof value);
+    return value;
+}
+
+static void widen(size_t *window, int32_t offset, size_t size)
+{
+    if (offset >= 0 && (size_t)offset + size > *window) *window = (size_t)offset + size;
+}
+
+static int process_exists(int pid)
+{
+    char path[64];
+    struct stat info;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (stat(path, &info) != 0) return 0;
+    FILE *file = fopen(path, "re");
+    if (!file) return 1;
+    char line[512];
+    int alive = 1;
+    if (fgets(line, sizeof line, file)) {
+        const char *end = strrchr(line, ')');
+        if (end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X')) alive = 0;
+    }
+    fclose(file);
+    return alive;
+}
+
+static enum python_status status_of_error(const struct python_reader *reader, int error)
+{
+    if (error == EPERM || error == EACCES) return PYTHON_NO_PERMISSION;
+    if (error == ESRCH || !process_exists(reader->target.pid)) return PYTHON_NO_PROCESS;
+    return PYTHON_OK;
+}
+
+struct python_reader *python_reader_open(int pid, enum python_status *status, char *error,
+                                         size_t error_size) {
+    struct python_reader *reader = calloc(1, sizeof *reader);
+    enum python_status local_status;
+    if (!status) status = &local_status;
+    if (!reader) {
+        *status = PYTHON_NOT_FOUND;
+        snprintf(error, error_size, "out of memory");
+        return NULL;
+    }
+    reader->memory.pid = pid;
+    reader->tid_offset = -1;
+    *status = python_process_find(pid, &reader->memory, &reader->target, error, error_size);
+    if (*status != PYTHON_OK) {
+        free(reader);
+        return NULL;
+    }
+    reader->layout = *reader->target.layout;
+    if (reader->layout.debug && reader->target.runtime) {
+        uint8_t block[2048];
+        size_t size = (size_t)reader->layout.debug->size;
+        char why[256];
+        int differed = -1;
+        if (size <= sizeof block &&
+            remote_read(&reader->memory, reader->target.runtime, block, size) == 0)
+            differed = python_debug_offsets_apply(block, size, &reader->layout, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "_PyRuntime could not be read");
+        if (differed < 0) {
+            *status = PYTHON_UNSUPPORTED_VERSION;
+            snprintf(error, error_size, "process %d runs CPython %s but its _Py_DebugOffsets "
+                     "cannot be used: %s", pid, reader->target.version, why);
+            free(reader);
+            return NULL;
+        }
+        reader->debug_offsets_differed = differed;
+    }
+    const struct python_layout *layout = &reader->layout;
+    widen(&reader->tstate_window, layout->tstate_next, 8);
+    widen(&reader->tstate_window, layout->tstate_interp, 8);
+    widen(&reader->tstate_window, layout->tstate_frame, 8);
+    widen(&reader->tstate_window, layout->tstate_cframe, 8);
+    widen(&reader->tstate_window, layout->tstate_current_frame, 8);
+    widen(&reader->tstate_window, layout->tstate_thread_id, 8);
+    widen(&reader->tstate_window, layout->tstate_native_thread_id, 8);
+    widen(&reader->tstate_window, layout->tstate_datastack_chunk, 8);
+    widen(&reader->tstate_window, layout->tstate_datastack_top, 8);
+    widen(&reader->frame_window, layout->frame_back, 8);
+    widen(&reader->frame_window, layout->frame_code, 8);
+    widen(&reader->frame_window, layout->frame_lasti, 4);
+    widen(&reader->frame_window, layout->iframe_previous, 8);
+    widen(&reader->frame_window, layout->iframe_code, 8);
+    widen(&reader->frame_window, layout->iframe_instr, 8);
+    widen(&reader->frame_window, layout->iframe_owner, 1);
+    widen(&reader->frame_window, layout->iframe_is_entry, 1);
+    if (reader->tstate_window > TSTATE_WINDOW_MAX || reader->frame_window > FRAME_WINDOW_MAX) {
+        *status = PYTHON_UNSUPPORTED_VERSION;
+        snprintf(error, error_size, "CPython %s: structure offsets out of range",
+                 reader->target.version);
+        free(reader);
+        return NULL;
+    }
+    reader->objects = python_objects_create(&reader->layout, &reader->memory, reader->target.code_type);
+    if (!reader->objects) {
+        *status = PYTHON_NOT_FOUND;
+        snprintf(error, error_size, "out of memory");
+        free(reader);
+        return NULL;
+    }
+    return reader;
+}
+
+const char *python_reader_version(const struct python_reader *reader)
+{
+    return reader->target.version;
+}
+
+const struct python_reader_stats *python_reader_stats(const struct python_reader *reader)
+{
+    return &reader->stats;
+}
+
+const char *python_reader_binary(const struct python_reader *reader)
+{
+    return reader->target.binary;
+}
+
+const char *python_status_name(enum python_status status)
+{
+    switch (status) {
+    case PYTHON_OK: return "ok";
+    case PYTHON_NO_PROCESS: return "no such process";
+    case PYTHON_NO_PERMISSION: return "no permission";
+    case PYTHON_NOT_PYTHON: return "not a Python process";
+    case PYTHON_UNSUPPORTED_VERSION: return "unsupported Python version";
+    case PYTHON_NOT_FOUND: return "interpreter state not found";
+    case PYTHON_NOT_READY: return "interpreter not ready";
+    }
+    return "unknown";
+}
+
+void python_reader_close(struct python_reader *reader)
+{
+    if (!reader) return;
+    python_objects_destroy(reader->objects);
+    free(reader->chunk);
+    free(reader->chunk_again);
+    free(reader->raw);
+    free(reader->frames);
+    free(reader->threads);
+    free(reader->ranges);
+    free(reader->range_buffer);
+    free(reader->ranges_ok);
+    free(reader->tids);
+    free(reader);
+}
+
+/* ---- Linux thread ids for versions without native_thread_id ---- */
+
+/* Reads the tids of /proc/PID/task; returns the count (at most capacity). */
+static size_t read_task_ids(int pid, int *tids, size_t capacity)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", pid);
+    DIR *directory = opendir(path);
+    size_t count = 0;
+    if (!directory) return 0;
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL && count < capacity) {
+        int tid = atoi(entry->d_name);
+        if (tid > 0) tids[count++] = tid;
+    }
+    closedir(directory);
+    return count;
+}
+
+/* Finds where glibc's struct pthread (what pthread_t points at) keeps the
+ * thread's tid: the first offset at which every thread's value is one of
+ * the process's tids, all different. */
+static void find_tid_offset(struct python_reader *reader, const uint64_t *pthreads, size_t count)
+{
+    int tids[1024];
+    size_t tid_count = read_task_ids(reader->target.pid, tids, 1024);
+    if (count == 0 || tid_count == 0 || count > 64) return;
+    reader->tid_attempts++;
+    uint8_t *blocks = malloc(count * PTHREAD_PROBE_SIZE);
+    struct remote_range *ranges = malloc(count * sizeof *ranges);
+    unsigned char ok[64];
+    int error;
+    if (!blocks || !ranges) goto done;
+    for (size_t i = 0; i < count; i++)
+        ranges[i] = (struct remote_range){pthreads[i], blocks + i * PTHREAD_PROBE_SIZE, PTHREAD_PROBE_SIZE};
+    remote_read_ranges(&reader->memory, ranges, count, ok, &error);
+    for (size_t i = 0; i < count; i++)
+        if (!ok[i]) goto done;
+    for (int offset = 0; offset + 4 <= PTHREAD_PROBE_SIZE; offset += 4) {
+        int all = 1;
+        for (size_t i = 0; i < count && all; i++) {
+            int32_t value;
+            memcpy(&value, blocks + i * PTHREAD_PROBE_SIZE + offset, 4);
+            int known = 0;
+            for (size_t t = 0; t < tid_count; t++) known |= tids[t] == value;
+            for (size_t j = 0; j < i && known; j++) {
+                int32_t other;
+                memcpy(&other, blocks + j * PTHREAD_PROBE_SIZE + offset, 4);
+                if (other == value) known = 0;
+            }
+            all = known;
+        }
+        if (all) {
+            reader->tid_offset = offset;
+            break;
+        }
+    }
+done:
+    free(blocks);
+    free(ranges);
+}
+
+static int cached_tid(const struct python_reader *reader, uint64_t pthread)
+{
+    for (size_t i = 0; i < reader->tid_count; i++)
+        if (reader->tids[i].pthread == pthread) return reader->tids[i].tid;
+    return 0;
+}
+
+static void remember_tid(struct python_reader *reader, uint64_t pthread, int tid)
+{
+    for (size_t i = 0; i < reader->tid_count; i++)
+        if (reader->tids[i].pthread == pthread) {
+            reader->tids[i].tid = tid;
+            return;
+        }
+    if (reader->tid_count >= 4096) reader->tid_count = 0; /* forget old threads */
+    if (grow((void **)&reader->tids, &reader->tid_capacity, reader->tid_count + 1, sizeof *reader->tids))
+        return;
+    reader->tids[reader->tid_count++] = (struct tid_entry){pthread, tid};
+}
+
+/* ---- Walking one thread ---- */
+
+/* Adds a range to the validation batch; returns its buffer. */
+static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *buffer_used,
+                          uint64_t address, size_t size) {
+    if (grow((void **)&reader->ranges, &reader->ranges_capacity, *count + 1, sizeof *reader->ranges))
+        return NULL;
+    if (*buffer_used + size > reader->range_buffer_capacity) return NULL;
+    reader->ranges[*count] = (struct remote_range){address, reader->range_buffer + *buffer_used, size};
+    uint8_t *buffer = reader->range_buffer + *buffer_used;
+    *buffer_used += (size + 7) & ~(size_t)7;
+    (*count)++;
+    return buffer;
+}
+
+/* The frame header of frame_address: from the chunk copy when it lies
+ * there, else read from the process into scratch. NULL if unreadable. */
+static const uint8_t *frame_bytes(struct python_reader *reader, uint64_t frame_address,
+                                  uint64_t chunk_start, size_t chunk_size, uint8_t *scratch,
+                                  int *from_chunk, int *error) {
+    *from_chunk = 0;
+    if (chunk_size && frame_address >= chunk_start &&
+        frame_address + reader->frame_window <= chunk_start + chunk_size) {
+        *from_chunk = 1;
+        return reader->chunk + (frame_address - chunk_start);
+    }
+    *error = remote_read(&reader->memory, frame_address, scratch, reader->frame_window);
+    return *error ? NULL : scratch;
+}
+
+/* Walks the thread whose state window is thread->window. Fills reader->frames;
+ * returns 1 (valid), 0 (torn or invalid) or -1 with *error set when the
+ * process went away. */
+static int walk_thread(struct python_reader *reader, const struct thread_record *thread,
+                       size_t *frame_count, int *error) {
+    const struct python_layout *layout = &reader->layout;
+    const uint8_t *tstate = thread->window;
+    uint64_t top = 0, top_pointer_address = 0, chunk_start = 0;
+    size_t chunk_size = 0, depth = 0;
+    int modern = layout->iframe_previous >= 0;
+    *frame_count = 0;
+    *error = 0;
+
+    if (!modern) {
+        top_pointer_address = thread->address + (uint64_t)layout->tstate_frame;
+        top = word_at(tstate, layout->tstate_frame);
+    } else {
+        uint64_t chunk = word_at(tstate, layout->tstate_datastack_chunk);
+        uint64_t stack_top = layout->tstate_datastack_top >= 0 ? word_at(tstate, layout->tstate_datastack_top) : 0;
+        if (chunk && stack_top > chunk && stack_top - chunk <= MAX_CHUNK_COPY) {
+            chunk_start = chunk;
+            chunk_size = (size_t)(stack_top - chunk);
+            if (grow((void **)&reader->chunk, &reader->chunk_capacity, chunk_size, 1)) return 0;
+            size_t capacity = reader->chunk_capacity;
+            void *again = realloc(reader->chunk_again, capacity);
+            if (!again) return 0;
+            reader->chunk_again = again;
+        }
+        struct remote_range ranges[2];
+        size_t range_count = 0;
+        if (layout->tstate_current_frame >= 0) {
+            top_pointer_address = thread->address + (uint64_t)layout->tstate_current_frame;
+            top = word_at(tstate, layout->tstate_current_frame);
+        } else {
+            uint64_t cframe = word_at(tstate, layout->tstate_cframe);
+            if (!cframe) return 1;
+            top_pointer_address = cframe + (uint64_t)layout->cframe_current_frame;
+            ranges[range_count++] = (struct remote_range){top_pointer_address, &top, 8};
+        }
+        if (chunk_size) ranges[range_count++] = (struct remote_range){chunk_start, reader->chunk, chunk_size};
+        if (range_count) {
+            unsigned char ok[2] = {0, 0};
+            int read_error = 0;
+            remote_read_ranges(&reader->memory, ranges, range_count, ok, &read_error);
+            if (read_error == ESRCH || read_error == EPERM) {
+                *error = read_error;
+                return -1;
+            }
+            if (layout->tstate_current_frame < 0 && !ok[0]) return 0;
+            if (chunk_size && !ok[range_count - 1]) chunk_size = 0;
+        }
+    }
+    if (top == 0) return 1; /* no Python frame running: an empty, valid stack */
+
+    /* follow the chain */
+    uint64_t frame_address = top;
+    int next_is_entry = 0;
+    while (frame_address) {
+        if (depth >= MAX_DEPTH || (frame_address & 7)) return 0;
+        uint8_t scratch[FRAME_WINDOW_MAX];
+        int from_chunk = 0, read_error = 0;
+        const uint8_t *bytes = frame_bytes(reader, frame_address, chunk_start, chunk_size, scratch,
+                                           &from_chunk, &read_error);
+        if (!bytes) {
+            if (status_of_error(reader, read_error) != PYTHON_OK) {
+                *error = read_error == EPERM ? EPERM : ESRCH;
+                return -1;
+            }
+            return 0;
+        }
+        if (grow((void **)&reader->raw, &reader->raw_capacity, depth + 1, sizeof *reader->raw)) return 0;
+        struct raw_frame *raw = &reader->raw[depth];
+        memset(raw, 0, sizeof *raw);
+        raw->address = frame_address;
+        raw->from_chunk = from_chunk;
+        if (!modern) {
+            raw->previous = word_at(bytes, layout->frame_back);
+            raw->code = word_at(bytes, layout->frame_code);
+            int32_t lasti;
+            memcpy(&lasti, bytes + layout->frame_lasti, 4);
+            raw->instruction = lasti;
+            raw->entry = 1;
+        } else {
+            raw->previous = word_at(bytes, layout->iframe_previous);
+            raw->code = word_at(bytes, layout->iframe_code);
+            raw->instruction = (int64_t)word_at(bytes, layout->iframe_instr);
+            int owner = (int8_t)bytes[layout->iframe_owner];
+            if (layout->owner_cstack >= 0 && owner == layout->owner_cstack) {
+                /* a shim: the frame pushed after it (seen before it) was the entry */
+                if (depth > 0) reader->raw[depth - 1].entry = 1;
+                frame_address = raw->previous;
+                next_is_entry = 0;
+                /* keep the shim in the chain for validation, not in the stack */
+                raw->code = 0;
+                depth++;
+                continue;
+            }
+            if (layout->iframe_is_entry >= 0) raw->entry = bytes[layout->iframe_is_entry] != 0;
+        }
+        (void)next_is_entry;
+        /* a cycle? */
+        for (size_t i = 0; i < depth; i++)
+            if (reader->raw[i].address == frame_address) return 0;
+        depth++;
+        frame_address = raw->previous;
+    }
+
+    /* name the frames: code objects from the cache, or read now */
+    for (size_t i = 0; i < depth; i++) {
+        struct raw_frame *raw = &reader->raw[i];
+        if (!raw->code && modern && layout->owner_cstack >= 0) continue; /* shim */
+        raw->code_entry = python_objects_cached_code(reader->objects, raw->code);
+        if (!raw->code_entry) {
+            int read_error = 0;
+            raw->code_entry = python_objects_read_code(reader->objects, raw->code, &read_error);
+            if (!raw->code_entry) {
+                if (read_error == ESRCH || read_error == EPERM) {
+                    *error = read_error;
+                    return -1;
+                }
+                /* 3.13: f_executable may be None or another object: not a Python frame */
+                if (layout->tstate_current_frame >= 0 && read_error == 0) continue;
+                return 0;
+            }
+            raw->code_fresh = 1;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (reader->raw[j].code == raw->code && reader->raw[j].code_entry == raw->code_entry &&
+                !reader->raw[j].code_fresh)
+                raw->code_fresh = 1; /* validated through frame j */
+    }
+
+    /* the validating batch */
+    size_t range_count = 0, used = 0;
+    size_t needed = 64 + chunk_size + depth * (reader->frame_window + 8) +
+                    depth * (python_objects_validation_size(reader->objects) + 8) + 64;
+    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
+    uint8_t *top_again = add_range(reader, &range_count, &used, top_pointer_address, 8);
+    uint8_t *cframe_again = NULL;
+    if (modern && layout->tstate_current_frame < 0)
+        cframe_again = add_range(reader, &range_count, &used, thread->address + (uint64_t)layout->tstate_cframe, 8);
+    size_t chunk_range = range_count;
+    if (chunk_size) add_range(reader, &range_count, &used, chunk_start, chunk_size);
+    size_t first_frame_range = range_count;
+    for (size_t i = 0; i < depth; i++)
+        if (!reader->raw[i].from_chunk)
+            add_range(reader, &range_count, &used, reader->raw[i].address, reader->frame_window);
+    size_t first_code_range = range_count;
+    size_t validation_size = python_objects_validation_size(reader->objects);
+    size_t validation_offset = python_objects_validation_offset(reader->objects);
+    for (size_t i = 0; i < depth; i++) {
+        struct raw_frame *raw = &reader->raw[i];
+        if (raw->code_entry && !raw->code_fresh)
+            add_range(reader, &range_count, &used, raw->code + validation_offset, validation_size);
+    }
+    unsigned char *ok = realloc(reader->ranges_ok, range_count ? range_count : 1);
+    if (!ok) return 0;
+    reader->ranges_ok = ok;
+    int batch_error = 0;
+    size_t whole = remote_read_ranges(&reader->memory, reader->ranges, range_count, reader->ranges_ok, &batch_error);
+    if (batch_error == ESRCH || batch_error == EPERM) {
+        *error = batch_error;
+        return -1;
+    }
+    if (whole != range_count) return 0;
+    if (word_at(top_again, 0) != top) return 0;
+    if (cframe_again && word_at(cframe_again, 0) != word_at(tstate, layout->tstate_cframe)) return 0;
+    /* frames unchanged: links and code everywhere, instruction below the top */
+    size_t frame_range = first_frame_range;
+    for (size_t i = 0; i < depth; i++) {
+        const struct raw_frame *raw = &reader->raw[i];
+        const uint8_t *bytes;
+        if (raw->from_chunk)
+            bytes = (const uint8_t *)reader->ranges[chunk_range].buffer + (raw->address - chunk_start);
+        else
+            bytes = reader->ranges[frame_range++].buffer;
+        uint64_t previous, code;
+        int64_t instruction;
+        if (!modern) {
+            previous = word_at(bytes, layout->frame_back);
+            code = word_at(bytes, layout->frame_code);
+            int32_t lasti;
+            memcpy(&lasti, bytes + layout->frame_lasti, 4);
+            instruction = lasti;
+        } else {
+            previous = word_at(bytes, layout->iframe_previous);
+            code = word_at(bytes, layout->iframe_code);
+            instruction = (int64_t)word_at(bytes, layout->iframe_instr);
+        }
+        if (previous != raw->previous) return 0;
+        if (raw->code && code != raw->code) return 0;
+        if (i > 0 && raw->code && instruction != raw->instruction) return 0;
+    }
+    size_t code_range = first_code_range;
+    for (size_t i = 0; i < depth; i++) {
+        struct raw_frame *raw = &reader->raw[i];
+        if (raw->code_entry && !raw->code_fresh) {
+            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[code_range++].buffer))
+                return 0;
+        }
+    }
+
+    /* the frames, with their lines */
+    if (grow((void **)&reader->frames, &reader->frames_capacity, depth + 1, sizeof *reader->frames)) return 0;
+    size_t count = 0;
+    for (size_t i = 0; i < depth; i++) {
+        const struct raw_frame *raw = &reader->raw[i];
+        const struct python_code *code = raw->code_entry;
+        if (!code) continue;
+        int64_t offset;
+        if (!modern) {
+            offset = layout->line_table == PYTHON_LINES_LINETABLE && raw->instruction >= 0
+                         ? raw->instruction * 2
+                         : raw->instruction;
+        } else {
+            offset = raw->instruction - (int64_t)(code->address + (uint64_t)layout->code_code_adaptive);
+        }
+        if (offset < -2 || (code->code_bytes && offset >= (int64_t)code->code_bytes)) return 0;
+        struct python_frame *frame = &reader->frames[count++];
+        frame->file = code->file;
+        frame->function = code->function;
+        frame->line = python_objects_line(reader->objects, code, offset);
+        frame->entry = raw->entry;
+    }
+    *frame_count = count;
+    return 1;
+}
+
+/* ---- Sampling ---- */
+
+int python_reader_sample(struct python_reader *reader,
+                         void (*visit)(const struct python_thread_stack *stack, void *context),
+                         void *context, enum python_status *status) {
+    const struct python_layout *layout = &reader->layout;
+    enum python_status local_status;
+    if (!status) status = &local_status;
+    *status = PYTHON_OK;
+
+    uint64_t head = 0, gil_holder = 0;
+    int gil_known = 0;
+    struct remote_range first[2] = {
+        {python_process_interpreters_head(&reader->target, layout), &head, 8},
+    };
+    size_t first_count = 1;
+    uint64_t current_address = 0;
+    if (layout->runtime_tstate_current >= 0 && reader->target.runtime)
+        current_address = reader->target.runtime + (uint64_t)layout->runtime_tstate_current;
+    else if (reader->target.thread_state_current)
+        current_address = reader->target.thread_state_current;
+    if (current_address) first[first_count++] = (struct remote_range){current_address, &gil_holder, 8};
+    unsigned char ok[2] = {0, 0};
+    int error = 0;
+    remote_read_ranges(&reader->memory, first, first_count, ok, &error);
+    if (!ok[0]) {
+        enum python_status why = status_of_error(reader, error);
+        if (why != PYTHON_OK) {
+            *status = why;
+            return -1;
+        }
+        reader->stats.samples++;
+        return 0;
+    }
+    if (first_count > 1 && ok[1]) gil_known = 1;
+    reader->stats.samples++;
+
+    int reported = 0;
+    uint64_t interp = head;
+    for (int interp_index = 0; interp && interp_index < MAX_INTERPRETERS; interp_index++) {
+        uint64_t next_interp = 0, thread = 0, gil = 0;
+        struct remote_range interp_ranges[3] = {
+            {interp + (uint64_t)layout->interp_next, &next_interp, 8},
+            {interp + (uint64_t)layout->interp_threads_head, &thread, 8},
+        };
+        size_t interp_count = 2;
+        if (layout->interp_ceval_gil >= 0)
+            interp_ranges[interp_count++] = (struct remote_range){interp + (uint64_t)layout->interp_ceval_gil, &gil, 8};
+        unsigned char interp_ok[3] = {0, 0, 0};
+        remote_read_ranges(&reader->memory, interp_ranges, interp_count, interp_ok, &error);
+        if (!interp_ok[0] || !interp_ok[1]) {
+            enum python_status why = status_of_error(reader, error);
+            if (why != PYTHON_OK) {
+                *status = why;
+                return -1;
+            }
+            break;
+        }
+        /* 3.12+: the GIL of this interpreter */
+        int interp_gil_known = gil_known;
+        uint64_t interp_holder = gil_holder;
+        if (layout->interp_ceval_gil >= 0 && interp_ok[2] && gil) {
+            uint64_t holder = 0;
+            int32_t locked = 0;
+            struct remote_range gil_ranges[2] = {
+                {gil + (uint64_t)layout->gil_last_holder, &holder, 8},
+                {gil + (uint64_t)layout->gil_locked, &locked, 4},
+            };
+            unsigned char gil_ok[2] = {0, 0};
+            remote_read_ranges(&reader->memory, gil_ranges, 2, gil_ok, &error);
+            if (gil_ok[0] && gil_ok[1]) {
+                interp_gil_known = 1;
+                interp_holder = locked > 0 ? holder : 0;
+            }
+        }
+
+        /* the thread states of this interpreter */
+        size_t thread_count = 0;
+        while (thread && thread_count < MAX_THREADS) {
+            if (grow((void **)&reader->threads, &reader->threads_capacity, thread_count + 1, sizeof *reader->threads))
+                break;
+            struct thread_record *record = &reader->threads[thread_count];
+            record->address = thread;
+            int read_error = remote_read(&reader->memory, thread, record->window, reader->tstate_window);
+            if (read_error) {
+                enum python_status why = status_of_error(reader, read_error);
+                if (why != PYTHON_OK) {
+                    *status = why;
+                    return -1;
+                }
+                break;
+            }
+            if (word_at(record->window, layout->tstate_interp) != interp) break;
+            thread_count++;
+            thread = word_at(record->window, layout->tstate_next);
+        }
+
+        /* Linux tids where the thread state has none */
+        if (layout->tstate_native_thread_id < 0 && reader->tid_offset < 0 && reader->tid_attempts < 20 &&
+            thread_count > 0 && thread_count <= 64) {
+            uint64_t pthreads[64];
+            for (size_t i = 0; i < thread_count; i++)
+                pthreads[i] = word_at(reader->threads[i].window, layout->tstate_thread_id);
+            find_tid_offset(reader, pthreads, thread_count);
+        }
+
+        for (size_t i = 0; i < thread_count; i++) {
+            const struct thread_record *record = &reader->threads[i];
+            struct python_thread_stack stack;
+            memset(&stack, 0, sizeof stack);
+            stack.thread_id = word_at(record->window, layout->tstate_thread_id);
+            if (layout->tstate_native_thread_id >= 0) {
+                stack.native_thread_id = (int)word_at(record->window, layout->tstate_native_thread_id);
+            } else if (reader->tid_offset >= 0 && stack.thread_id) {
+                int tid = cached_tid(reader, stack.thread_id);
+                if (!tid) {
+                    int32_t value = 0;
+                    if (remote_read(&reader->memory, stack.thread_id + (uint64_t)reader->tid_offset, &value, 4) == 0 &&
+                        value > 0) {
+                        tid = value;
+                        remember_tid(reader, stack.thread_id, tid);
+                    }
+                }
+                stack.native_thread_id = tid;
+            }
+            stack.holds_gil = interp_gil_known ? (interp_holder == record->address) : -1;
+            size_t frame_count = 0;
+            int walk_error = 0;
+            int valid = walk_thread(reader, record, &frame_count, &walk_error);
+            if (valid < 0) {
+                *status = walk_error == EPERM ? PYTHON_NO_PERMISSION : PYTHON_NO_PROCESS;
+                return -1;
+            }
+            stack.valid = valid;
+            stack.frames = valid ? reader->frames : NULL;
+            stack.frame_count = valid ? frame_count : 0;
+            reader->stats.stacks++;
+            if (!valid) reader->stats.invalid_stacks++;
+            reader->stats.read_calls = reader->memory.calls;
+            if (visit) visit(&stack, context);
+            reported++;
+        }
+        interp = next_interp;
+    }
+    reader->stats.read_calls = reader->memory.calls;
+    return reported;
+}
