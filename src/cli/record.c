@@ -9,10 +9,18 @@
  * disabled, the buffers drained a last time, the session symbolizes, and
  * the output is written atomically. A launched command's exit status is
  * ember's.
+ *
+ * A Python target (the command is python, or a script whose "#!" line
+ * names it; an attached pid running python or mapping libpython; or
+ * --python) is sampled instead by src/record/python_sampler.c, which reads
+ * the interpreter's stacks from outside the process and fills the profile
+ * itself; the same filters, writers, summary and exit status follow.
  */
 #include "commands.h"
 #include "profile_filters.h"
 #include "write_profile.h"
+#include "../record/python_launch.h"
+#include "../record/python_sampler.h"
 #include "../record/sampler.h"
 #include "../record/session.h"
 #include "../util/memory.h"
@@ -76,15 +84,35 @@ static void usage(FILE *file)
             "      --addrs           unknown frames show their address\n"
             "      --inline          expand inlined functions (DWARF debug info)\n"
             "      --context         with --inline, append \":file:line\" to those frames\n"
+            "      --threads         a root frame per thread (as --tid)\n"
             "      --title TEXT      the flame graph's title (default \"Flame Graph\")\n"
-            "  -h, --help            this text\n");
+            "  -h, --help            this text\n"
+            "\n"
+            "Python (CPython 3.6 to 3.13, read from outside the process; chosen by itself\n"
+            "when the command or the attached process is python, or with --python):\n"
+            "      --python          sample Python stacks (file:function:line frames); an\n"
+            "                        error if the target is not CPython. -F default 100\n"
+            "      --idle            keep threads that are not running (default: only\n"
+            "                        threads the OS shows running, state R)\n"
+            "      --gil             only the thread holding the GIL\n"
+            "      --subprocesses    follow Python child processes (root frame per process\n"
+            "                        with --pid)\n"
+            "      --blocking        pause the target's threads (ptrace) for each sample:\n"
+            "                        stacks are never torn, the target runs slower\n"
+            "      --native          merge each thread's native stack (C extensions, libc)\n"
+            "                        with its Python frames; implies --blocking\n"
+            "      --memory          the resident set's change per sample, charged to the\n"
+            "                        thread holding the GIL (memory_allocated/_released)\n"
+            "  --pid and --tid/--threads add process and thread root frames.\n");
     profile_filter_options_usage(file);
     fprintf(file,
             "\n"
             "Examples:\n"
             "  ember record -- ./program args        # run it, write ember.svg\n"
             "  ember record -F 999 -o out.html -p 1234 -d 10\n"
-            "  sudo ember record -a -d 5 -o system.folded\n");
+            "  sudo ember record -a -d 5 -o system.folded\n"
+            "  ember record -o app.html -- python3 app.py   # Python stacks\n"
+            "  ember record -F 1000 --threads -d 10 -p $(pgrep -f server.py)\n");
 }
 
 enum option_code {
@@ -98,6 +126,14 @@ enum option_code {
     OPTION_INLINE,
     OPTION_CONTEXT,
     OPTION_TITLE,
+    OPTION_THREADS,
+    OPTION_PYTHON,
+    OPTION_IDLE,
+    OPTION_GIL,
+    OPTION_SUBPROCESSES,
+    OPTION_BLOCKING,
+    OPTION_NATIVE,
+    OPTION_MEMORY,
 };
 
 struct record_request {
@@ -108,6 +144,8 @@ struct record_request {
     const char *output_path;
     const char *title;
     int kernel_annotated;
+    struct python_sampler_options python; /* Python mode's options */
+    int python_forced;                    /* --python, or a Python-only option */
 };
 
 /* The signal state the handlers write: the only mutable statics here, as
@@ -454,6 +492,143 @@ static int record_with(const struct record_request *request, const struct profil
     return status;
 }
 
+static int all_pids_look_like_python(const pid_t *pids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!python_process_looks_like_python((int)pids[i]))
+            return 0;
+    return count > 0;
+}
+
+static void print_python_summary(const struct python_sampler_stats *stats,
+                                 const struct record_request *request, int written)
+{
+    double rate = stats->seconds > 0 ? (double)stats->rounds / stats->seconds : 0;
+    double discarded = stats->stacks_read
+                           ? 100.0 * (double)stats->invalid / (double)stats->stacks_read
+                           : 0;
+    fprintf(stderr, "ember record: Python %s, %llu samples of %llu stack%s read, %llu invalid "
+                    "(%.2f%% discarded)",
+            stats->version[0] ? stats->version : "?", (unsigned long long)stats->stacks,
+            (unsigned long long)stats->stacks_read, stats->stacks_read == 1 ? "" : "s",
+            (unsigned long long)stats->invalid, discarded);
+    if (!request->python.idle && !request->python.memory)
+        fprintf(stderr, ", %llu idle dropped", (unsigned long long)stats->idle);
+    if (stats->processes > 1)
+        fprintf(stderr, ", %llu processes", (unsigned long long)stats->processes);
+    fprintf(stderr, ", %.2f s at %.0f Hz (asked %u)", stats->seconds, rate,
+            request->python.frequency);
+    if (stats->rounds)
+        fprintf(stderr, ", %.1f us CPU per sample", stats->cpu_seconds * 1e6 / (double)stats->rounds);
+    if (stats->late_rounds)
+        fprintf(stderr, ", %llu rounds skipped (fell behind: lower -F)",
+                (unsigned long long)stats->late_rounds);
+    fprintf(stderr, ", %s %s\n", written ? "wrote" : "nothing written to", request->output_path);
+}
+
+/* Python mode: launch or attach, sample, write. Returns the exit status. */
+static int record_python(const struct record_request *request, const struct profile_filter *filter,
+                         const struct profile_destination *destination)
+{
+    char error[2048];
+    struct profile *profile = profile_create();
+    profile->keep_timeline = request->session.keep_timeline;
+    struct python_sampler *sampler = python_sampler_create(profile, &request->python);
+    install_signal_handlers();
+    int status = 0;
+    if (request->sampler.command) {
+        int exec_errno = 0;
+        if (python_sampler_launch(sampler, request->sampler.command, error, sizeof error,
+                                  &exec_errno) != 0) {
+            fprintf(stderr, "ember record: %s\n", error);
+            if (exec_errno) {
+                status = exec_failure_status(exec_errno);
+            } else {
+                /* Not Python after all (or not readable): the command is not
+                 * left running unobserved. */
+                pid_t child = python_sampler_child(sampler);
+                int child_status;
+                if (!python_sampler_child_status(sampler, &child_status) && child > 0) {
+                    kill(child, SIGTERM);
+                    while (waitpid(child, &child_status, 0) < 0 && errno == EINTR)
+                        ;
+                }
+                status = 1;
+            }
+            python_sampler_destroy(sampler);
+            profile_destroy(profile);
+            return status;
+        }
+    } else {
+        for (size_t i = 0; i < request->sampler.pid_count; i++)
+            if (python_sampler_attach(sampler, (int)request->pids[i], error, sizeof error) != 0) {
+                fprintf(stderr, "ember record: %s\n", error);
+                python_sampler_destroy(sampler);
+                profile_destroy(profile);
+                return 1;
+            }
+    }
+    enum python_sampler_end end = python_sampler_run(sampler, error, sizeof error);
+    python_sampler_detach(sampler);
+    pid_t child = python_sampler_child(sampler);
+    int child_status = 0;
+    int child_exited = python_sampler_child_status(sampler, &child_status);
+    if (child > 0 && !child_exited && stop_signal && stop_from_process)
+        kill(child, stop_signal);
+    if (end == PYTHON_SAMPLER_END_GONE)
+        fprintf(stderr, "ember record: the attached process%s exited; writing what was "
+                        "recorded\n", request->sampler.pid_count > 1 ? "es" : "");
+    const struct python_sampler_stats *stats = python_sampler_stats(sampler);
+    int written = 0;
+    if (stats->stacks == 0 || profile->node_count <= 1) {
+        const char *reason = python_sampler_reason(sampler);
+        if (stats->rounds == 0 && reason)
+            fprintf(stderr, "ember record: nothing was sampled: %s\n", reason);
+        else
+            fprintf(stderr, "ember record: no samples were recorded (%s%s)\n",
+                    request->python.memory ? "the resident set did not change while sampled"
+                    : request->python.idle ? "no Python stack was read"
+                                           : "no Python thread was running while sampled",
+                    request->python.memory || request->python.idle ? ""
+                                                                   : "; try --idle");
+    } else {
+        long sample_type = profile_sample_type_or_report(profile, NULL, "record", "recording");
+        struct profile *output = profile;
+        if (sample_type >= 0) {
+            profile_filter_options_apply(filter, &output, (size_t)sample_type, "record");
+            struct svg_options svg;
+            svg_options_init(&svg);
+            profile_label_counts(&svg, output, (size_t)sample_type);
+            svg.title = request->title;
+            written = profile_destination_write(destination, output, (size_t)sample_type, &svg) == 0;
+            profile = output;
+        }
+    }
+    print_python_summary(stats, request, written);
+    python_sampler_destroy(sampler);
+    profile_destroy(profile);
+
+    status = written ? 0 : 1;
+    if (child > 0) {
+        int terminated_by_duration = 0;
+        if (!child_exited) {
+            if (end == PYTHON_SAMPLER_END_DURATION) {
+                kill(child, SIGTERM);
+                terminated_by_duration = 1;
+            }
+            while (waitpid(child, &child_status, 0) < 0 && errno == EINTR)
+                ;
+        }
+        if (terminated_by_duration)
+            return status;
+        if (WIFEXITED(child_status) && (WEXITSTATUS(child_status) != 0 || written))
+            status = WEXITSTATUS(child_status);
+        else if (WIFSIGNALED(child_status))
+            status = 128 + WTERMSIG(child_status);
+    }
+    return status;
+}
+
 int command_record(int argc, char **argv)
 {
     static const struct option long_options[] = {
@@ -473,6 +648,14 @@ int command_record(int argc, char **argv)
         {"inline", no_argument, NULL, OPTION_INLINE},
         {"context", no_argument, NULL, OPTION_CONTEXT},
         {"title", required_argument, NULL, OPTION_TITLE},
+        {"threads", no_argument, NULL, OPTION_THREADS},
+        {"python", no_argument, NULL, OPTION_PYTHON},
+        {"idle", no_argument, NULL, OPTION_IDLE},
+        {"gil", no_argument, NULL, OPTION_GIL},
+        {"subprocesses", no_argument, NULL, OPTION_SUBPROCESSES},
+        {"blocking", no_argument, NULL, OPTION_BLOCKING},
+        {"native", no_argument, NULL, OPTION_NATIVE},
+        {"memory", no_argument, NULL, OPTION_MEMORY},
         {"help", no_argument, NULL, 'h'},
         PROFILE_FILTER_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -486,7 +669,7 @@ int command_record(int argc, char **argv)
     request.output_path = "ember.svg";
     request.pids = xcalloc((size_t)argc + 1, sizeof *request.pids);
     size_t pid_capacity = (size_t)argc + 1;
-    int system_wide = 0, attach = 0, exit_code = -1;
+    int system_wide = 0, attach = 0, exit_code = -1, frequency_given = 0;
     struct profile_filter_options filter_options;
     profile_filter_options_init(&filter_options);
     unsigned long max_rate = max_sample_rate();
@@ -510,6 +693,7 @@ int command_record(int argc, char **argv)
                 exit_code = 2;
             }
             request.sampler.frequency = (unsigned)value;
+            frequency_given = 1;
             break;
         case 'd': {
             char *end;
@@ -550,7 +734,15 @@ int command_record(int argc, char **argv)
             break;
         case OPTION_USER_ONLY: request.sampler.user_only = 1; break;
         case OPTION_PID: request.session.root_with_pid = 1; break;
-        case OPTION_TID: request.session.root_with_tid = 1; break;
+        case OPTION_TID:
+        case OPTION_THREADS: request.session.root_with_tid = 1; break;
+        case OPTION_PYTHON: request.python_forced = 1; break;
+        case OPTION_IDLE: request.python.idle = request.python_forced = 1; break;
+        case OPTION_GIL: request.python.gil = request.python_forced = 1; break;
+        case OPTION_SUBPROCESSES: request.python.subprocesses = request.python_forced = 1; break;
+        case OPTION_BLOCKING: request.python.blocking = request.python_forced = 1; break;
+        case OPTION_NATIVE: request.python.native = request.python_forced = 1; break;
+        case OPTION_MEMORY: request.python.memory = request.python_forced = 1; break;
         case OPTION_JIT: request.session.annotate_jit = 1; break;
         case OPTION_ADDRS: request.session.show_addresses = 1; break;
         case OPTION_INLINE: request.session.inline_frames = 1; break;
@@ -566,6 +758,20 @@ int command_record(int argc, char **argv)
     int has_command = optind < argc;
     if (exit_code < 0 && has_command + attach + system_wide != 1) {
         fprintf(stderr, "ember record: give exactly one of: -- COMMAND [ARGS...], -p PID, -a\n");
+        exit_code = 2;
+    }
+    int python = exit_code < 0 &&
+                 (request.python_forced ||
+                  (has_command && python_command_looks_like_python(argv[optind])) ||
+                  (attach && all_pids_look_like_python(request.pids, request.sampler.pid_count)));
+    if (python && system_wide) {
+        fprintf(stderr, "ember record: Python sampling (--python and its options) needs a "
+                        "command or -p PID, not -a\n");
+        exit_code = 2;
+    }
+    if (python && request.python.idle && request.python.gil) {
+        fprintf(stderr, "ember record: --idle and --gil contradict each other (--gil keeps "
+                        "only the GIL holder)\n");
         exit_code = 2;
     }
     if (exit_code < 0 && request.sampler.kernel_required && request.sampler.user_only) {
@@ -592,7 +798,17 @@ int command_record(int argc, char **argv)
         request.session.keep_timeline = destination.html;
         if (request.sampler.user_only)
             request.session.include_kernel = 0;
-        exit_code = record_with(&request, filter, &destination);
+        if (python) {
+            request.python.frequency =
+                frequency_given ? request.sampler.frequency : PYTHON_SAMPLER_DEFAULT_FREQUENCY;
+            request.python.duration = request.duration;
+            request.python.root_process = request.session.root_with_pid;
+            request.python.root_thread = request.session.root_with_tid;
+            request.python.stop = &stop_signal;
+            exit_code = record_python(&request, filter, &destination);
+        } else {
+            exit_code = record_with(&request, filter, &destination);
+        }
     }
     profile_filter_destroy(filter);
     free(request.pids);
