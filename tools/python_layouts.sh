@@ -158,6 +158,7 @@ int main(void) {
     F("tstate_native_thread_id", offsetof(PyThreadState, native_thread_id));
     F("tstate_datastack_chunk", offsetof(PyThreadState, datastack_chunk));
     F("tstate_datastack_top", offsetof(PyThreadState, datastack_top));
+    F("tstate_datastack_limit", offsetof(PyThreadState, datastack_limit));
     F("chunk_previous", offsetof(_PyStackChunk, previous));
     F("chunk_size", offsetof(_PyStackChunk, size));
     F("chunk_top", offsetof(_PyStackChunk, top));
@@ -166,6 +167,7 @@ int main(void) {
     F("tstate_native_thread_id", -1);
     F("tstate_datastack_chunk", -1);
     F("tstate_datastack_top", -1);
+    F("tstate_datastack_limit", -1);
     F("chunk_previous", -1);
     F("chunk_size", -1);
     F("chunk_top", -1);

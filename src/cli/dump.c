@@ -33,6 +33,11 @@ static void usage(FILE *file)
             "\n"
             "Options:\n"
             "  -p, --pid PID        the process to read\n"
+            "  -n, --count N        take N samples back to back instead and print one line\n"
+            "                       per thread and sample: TID, a tab, then the frames\n"
+            "                       innermost first joined by ';' (or '(invalid)' for a\n"
+            "                       stack that changed while being read); the reader's\n"
+            "                       counts go to standard error\n"
             "  -h, --help           this text\n"
             "\n"
             "Exit status: 0 printed, 3 no such process, 4 no permission, 5 not a Python\n"
@@ -123,23 +128,81 @@ static void sleep_ms(long milliseconds)
     nanosleep(&delay, NULL);
 }
 
+static void print_sample_line(const struct python_thread_stack *stack, void *context)
+{
+    FILE *file = context;
+    fprintf(file, "%d\t", stack->native_thread_id);
+    if (!stack->valid) {
+        fputs("(invalid)\n", file);
+        return;
+    }
+    for (size_t i = 0; i < stack->frame_count; i++)
+        fprintf(file, "%s%s (%s:%u)", i ? ";" : "", stack->frames[i].function,
+                stack->frames[i].file, stack->frames[i].line);
+    fputc('\n', file);
+}
+
+static double now_seconds(int clock)
+{
+    struct timespec time;
+    clock_gettime(clock, &time);
+    return (double)time.tv_sec + (double)time.tv_nsec / 1e9;
+}
+
+/* --count: samples back to back, one line per thread and sample. */
+static int dump_samples(struct python_reader *reader, long count, enum python_status *status)
+{
+    double wall = now_seconds(CLOCK_MONOTONIC), cpu = now_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    long taken = 0;
+    for (; taken < count; taken++) {
+        if (python_reader_sample(reader, print_sample_line, stdout, status) < 0) break;
+    }
+    wall = now_seconds(CLOCK_MONOTONIC) - wall;
+    cpu = now_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu;
+    const struct python_reader_stats *stats = python_reader_stats(reader);
+    fprintf(stderr,
+            "ember dump: %ld samples, %llu stacks, %llu invalid, %llu process_vm_readv calls "
+            "(%.2f per sample), %.1f us of CPU and %.1f us wall per sample\n",
+            taken, (unsigned long long)stats->stacks, (unsigned long long)stats->invalid_stacks,
+            (unsigned long long)stats->read_calls,
+            taken ? (double)stats->read_calls / (double)taken : 0.0,
+            taken ? cpu * 1e6 / (double)taken : 0.0, taken ? wall * 1e6 / (double)taken : 0.0);
+    if (fflush(stdout) != 0) return 1;
+    if (taken < count) {
+        fprintf(stderr, "ember dump: process stopped being readable after %ld samples (%s)\n",
+                taken, python_status_name(*status));
+        return taken ? 0 : exit_status(*status);
+    }
+    return 0;
+}
+
 int command_dump(int argc, char **argv)
 {
     static const struct option options[] = {
         {"pid", required_argument, NULL, 'p'},
+        {"count", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    long pid = -1;
+    long pid = -1, count = 0;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "p:n:h", options, NULL)) != -1) {
         switch (option) {
         case 'p': {
             char *end;
             pid = strtol(optarg, &end, 10);
             if (*end || pid <= 0 || pid > 0x3fffffff) {
                 fprintf(stderr, "ember dump: -p wants a process id, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'n': {
+            char *end;
+            count = strtol(optarg, &end, 10);
+            if (*end || count <= 0 || count > 100000000) {
+                fprintf(stderr, "ember dump: -n wants a positive count, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -169,6 +232,12 @@ int command_dump(int argc, char **argv)
     if (!reader) {
         fprintf(stderr, "ember dump: %s\n", error);
         return exit_status(status);
+    }
+
+    if (count > 0) {
+        int status_code = dump_samples(reader, count, &status);
+        python_reader_close(reader);
+        return status_code;
     }
 
     struct dump_state *state = calloc(1, sizeof *state);

@@ -25,6 +25,7 @@ const struct python_layout python_layout_3_11 = {
     .tstate_native_thread_id = 160,
     .tstate_datastack_chunk = 296,
     .tstate_datastack_top = 304,
+    .tstate_datastack_limit = 312,
     .chunk_previous = 0,
     .chunk_size = 8,
     .chunk_top = 16,

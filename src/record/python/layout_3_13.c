@@ -60,6 +60,7 @@ const struct python_layout python_layout_3_13 = {
     .tstate_native_thread_id = 160,
     .tstate_datastack_chunk = 232,
     .tstate_datastack_top = 240,
+    .tstate_datastack_limit = 248,
     .chunk_previous = 0,
     .chunk_size = 8,
     .chunk_top = 16,

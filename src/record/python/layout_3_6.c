@@ -25,6 +25,7 @@ const struct python_layout python_layout_3_6 = {
     .tstate_native_thread_id = -1,
     .tstate_datastack_chunk = -1,
     .tstate_datastack_top = -1,
+    .tstate_datastack_limit = -1,
     .chunk_previous = -1,
     .chunk_size = -1,
     .chunk_top = -1,

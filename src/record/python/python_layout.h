@@ -71,6 +71,7 @@ struct python_layout {
     int32_t tstate_native_thread_id; /* 3.11+ */
     int32_t tstate_datastack_chunk;  /* 3.11+ */
     int32_t tstate_datastack_top;    /* 3.11+: the live top of the data stack */
+    int32_t tstate_datastack_limit;  /* 3.11+: the end of the current chunk */
     int32_t tstate_size;
 
     /* _PyStackChunk (3.11+) */

@@ -31,6 +31,9 @@ struct python_code {
     uint8_t *line_table;
     size_t line_table_size;
     uint64_t code_bytes;   /* size of the bytecode in bytes (bounds instruction offsets) */
+    /* the reader's bookkeeping: the sample round in which the entry was
+     * last validated (or read), and last used */
+    uint64_t validated_round, used_round;
 };
 
 struct python_objects;

@@ -39,6 +39,7 @@
 #define PTHREAD_PROBE_SIZE 2048
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
+#define WALK_ATTEMPTS 6
 
 /* One frame as read, before it is checked and named. */
 struct raw_frame {
@@ -58,6 +59,27 @@ struct thread_record {
     uint8_t window[TSTATE_WINDOW_MAX];
 };
 
+/* A thread's frame addresses in the previous sample (up to 3.10). */
+struct thread_memory {
+    uint64_t tstate;
+    uint64_t *frames;
+    size_t count, capacity;
+    uint64_t round;
+};
+
+/* What one call read at once: a copy of the data-stack chunk (3.11+,
+ * contiguous) or the frames of the previous sample (up to 3.10). */
+struct snapshot {
+    int contiguous;
+    uint64_t start;
+    size_t size;
+    const uint8_t *bytes;
+    const uint64_t *addresses;
+    uint8_t *const *buffers;
+    const unsigned char *ok;
+    size_t count;
+};
+
 /* The pthread_t -> Linux tid cache of versions without native_thread_id. */
 struct tid_entry {
     uint64_t pthread;
@@ -74,8 +96,6 @@ struct python_reader {
     size_t frame_window;         /* bytes of a frame read */
     int debug_offsets_differed;  /* 3.13: offsets where the process and the table disagree */
 
-    uint8_t *chunk, *chunk_again;
-    size_t chunk_capacity;
     struct raw_frame *raw;
     size_t raw_capacity;
     struct python_frame *frames;
@@ -86,6 +106,16 @@ struct python_reader {
     uint8_t *range_buffer;
     size_t ranges_capacity, range_buffer_capacity;
     unsigned char *ranges_ok;
+
+    uint64_t round;              /* samples taken: code objects are validated once per round */
+    uint64_t *recent_codes;      /* code objects used by the previous sample */
+    size_t recent_count, recent_capacity;
+    struct thread_memory *memories;
+    size_t memory_count, memory_capacity;
+    uint8_t *spec_bytes;
+    uint8_t **spec_buffers;
+    unsigned char *spec_ok;
+    size_t spec_bytes_capacity, spec_capacity, spec_ok_capacity;
 
     int tid_offset;              /* offset of the tid in glibc's struct pthread, -1 unknown */
     int tid_attempts;
@@ -189,6 +219,7 @@ struct python_reader *python_reader_open(int pid, enum python_status *status, ch
     widen(&reader->tstate_window, layout->tstate_native_thread_id, 8);
     widen(&reader->tstate_window, layout->tstate_datastack_chunk, 8);
     widen(&reader->tstate_window, layout->tstate_datastack_top, 8);
+    widen(&reader->tstate_window, layout->tstate_datastack_limit, 8);
     widen(&reader->frame_window, layout->frame_back, 8);
     widen(&reader->frame_window, layout->frame_code, 8);
     widen(&reader->frame_window, layout->frame_lasti, 4);
@@ -247,8 +278,6 @@ void python_reader_close(struct python_reader *reader)
 {
     if (!reader) return;
     python_objects_destroy(reader->objects);
-    free(reader->chunk);
-    free(reader->chunk_again);
     free(reader->raw);
     free(reader->frames);
     free(reader->threads);
@@ -256,6 +285,12 @@ void python_reader_close(struct python_reader *reader)
     free(reader->range_buffer);
     free(reader->ranges_ok);
     free(reader->tids);
+    free(reader->recent_codes);
+    for (size_t i = 0; i < reader->memory_count; i++) free(reader->memories[i].frames);
+    free(reader->memories);
+    free(reader->spec_bytes);
+    free(reader->spec_buffers);
+    free(reader->spec_ok);
     free(reader);
 }
 
@@ -343,9 +378,11 @@ static void remember_tid(struct python_reader *reader, uint64_t pthread, int tid
 
 /* ---- Walking one thread ---- */
 
-/* Adds a range to the validation batch; returns its buffer. */
+/* Adds a range to the reader's batch; returns its buffer (NULL when the
+ * buffer, sized beforehand, is full). */
 static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *buffer_used,
-                          uint64_t address, size_t size) {
+                          uint64_t address, size_t size)
+{
     if (grow((void **)&reader->ranges, &reader->ranges_capacity, *count + 1, sizeof *reader->ranges))
         return NULL;
     if (*buffer_used + size > reader->range_buffer_capacity) return NULL;
@@ -356,132 +393,264 @@ static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *b
     return buffer;
 }
 
-/* The frame header of frame_address: from the chunk copy when it lies
- * there, else read from the process into scratch. NULL if unreadable. */
-static const uint8_t *frame_bytes(struct python_reader *reader, uint64_t frame_address,
-                                  uint64_t chunk_start, size_t chunk_size, uint8_t *scratch,
-                                  int *from_chunk, int *error) {
-    *from_chunk = 0;
-    if (chunk_size && frame_address >= chunk_start &&
-        frame_address + reader->frame_window <= chunk_start + chunk_size) {
-        *from_chunk = 1;
-        return reader->chunk + (frame_address - chunk_start);
+/* Runs the batch of ranges; 0 when every one was read, 1 when some were
+ * not, -1 (with *error) when the process is gone or forbids reading. */
+static int run_batch(struct python_reader *reader, size_t count, int *error)
+{
+    unsigned char *ok = realloc(reader->ranges_ok, count ? count : 1);
+    if (!ok) return 1;
+    reader->ranges_ok = ok;
+    int batch_error = 0;
+    size_t whole = remote_read_ranges(&reader->memory, reader->ranges, count, ok, &batch_error);
+    if (batch_error == ESRCH || batch_error == EPERM || batch_error == EACCES) {
+        *error = batch_error;
+        return -1;
     }
-    *error = remote_read(&reader->memory, frame_address, scratch, reader->frame_window);
-    return *error ? NULL : scratch;
+    return whole == count ? 0 : 1;
 }
 
-/* Walks the thread whose state window is thread->window. Fills reader->frames;
- * returns 1 (valid), 0 (torn or invalid) or -1 with *error set when the
- * process went away. */
-static int walk_thread(struct python_reader *reader, const struct thread_record *thread,
-                       size_t *frame_count, int *error) {
-    const struct python_layout *layout = &reader->layout;
-    const uint8_t *tstate = thread->window;
-    uint64_t top = 0, top_pointer_address = 0, chunk_start = 0;
-    size_t chunk_size = 0, depth = 0;
-    int modern = layout->iframe_previous >= 0;
-    *frame_count = 0;
-    *error = 0;
+/* The frames of the previous sample of a thread (up to 3.10, where frames
+ * are heap objects that mostly stay where they are: the deep ones live on,
+ * and a code object reuses its "zombie" frame): read speculatively in one
+ * call with the top pointer. */
+static struct thread_memory *thread_memory_for(struct python_reader *reader, uint64_t tstate)
+{
+    for (size_t i = 0; i < reader->memory_count; i++)
+        if (reader->memories[i].tstate == tstate) return &reader->memories[i];
+    if (reader->memory_count >= 256) {
+        /* forget the least recently seen thread */
+        size_t oldest = 0;
+        for (size_t i = 1; i < reader->memory_count; i++)
+            if (reader->memories[i].round < reader->memories[oldest].round) oldest = i;
+        reader->memories[oldest].tstate = tstate;
+        reader->memories[oldest].count = 0;
+        return &reader->memories[oldest];
+    }
+    if (grow((void **)&reader->memories, &reader->memory_capacity, reader->memory_count + 1,
+             sizeof *reader->memories))
+        return NULL;
+    struct thread_memory *memory = &reader->memories[reader->memory_count++];
+    memset(memory, 0, sizeof *memory);
+    memory->tstate = tstate;
+    return memory;
+}
 
-    if (!modern) {
-        top_pointer_address = thread->address + (uint64_t)layout->tstate_frame;
-        top = word_at(tstate, layout->tstate_frame);
-    } else {
-        uint64_t chunk = word_at(tstate, layout->tstate_datastack_chunk);
-        uint64_t stack_top = layout->tstate_datastack_top >= 0 ? word_at(tstate, layout->tstate_datastack_top) : 0;
-        if (chunk && stack_top > chunk && stack_top - chunk <= MAX_CHUNK_COPY) {
-            chunk_start = chunk;
-            chunk_size = (size_t)(stack_top - chunk);
-            if (grow((void **)&reader->chunk, &reader->chunk_capacity, chunk_size, 1)) return 0;
-            size_t capacity = reader->chunk_capacity;
-            void *again = realloc(reader->chunk_again, capacity);
-            if (!again) return 0;
-            reader->chunk_again = again;
-        }
-        struct remote_range ranges[2];
-        size_t range_count = 0;
-        if (layout->tstate_current_frame >= 0) {
-            top_pointer_address = thread->address + (uint64_t)layout->tstate_current_frame;
-            top = word_at(tstate, layout->tstate_current_frame);
-        } else {
-            uint64_t cframe = word_at(tstate, layout->tstate_cframe);
-            if (!cframe) return 1;
-            top_pointer_address = cframe + (uint64_t)layout->cframe_current_frame;
-            ranges[range_count++] = (struct remote_range){top_pointer_address, &top, 8};
-        }
-        if (chunk_size) ranges[range_count++] = (struct remote_range){chunk_start, reader->chunk, chunk_size};
-        if (range_count) {
-            unsigned char ok[2] = {0, 0};
-            int read_error = 0;
-            remote_read_ranges(&reader->memory, ranges, range_count, ok, &read_error);
-            if (read_error == ESRCH || read_error == EPERM) {
-                *error = read_error;
-                return -1;
-            }
-            if (layout->tstate_current_frame < 0 && !ok[0]) return 0;
-            if (chunk_size && !ok[range_count - 1]) chunk_size = 0;
+/* Where the snapshot holds the frame at address, NULL when it does not. */
+static const uint8_t *snapshot_frame(const struct python_reader *reader, const struct snapshot *snapshot,
+                                     uint64_t address, size_t *hint)
+{
+    if (snapshot->contiguous && snapshot->size && address >= snapshot->start &&
+        address + reader->frame_window <= snapshot->start + snapshot->size)
+        return snapshot->bytes + (address - snapshot->start);
+    for (size_t n = 0; n < snapshot->count; n++) {
+        size_t i = (*hint + n) % snapshot->count;
+        if (snapshot->addresses[i] == address && snapshot->ok[i]) {
+            *hint = i + 1;
+            return snapshot->buffers[i];
         }
     }
-    if (top == 0) return 1; /* no Python frame running: an empty, valid stack */
+    return NULL;
+}
+
+static void decode_frame(const struct python_layout *layout, const uint8_t *bytes, int modern,
+                         uint64_t *previous, uint64_t *code, int64_t *instruction)
+{
+    if (!modern) {
+        int32_t lasti;
+        *previous = word_at(bytes, layout->frame_back);
+        *code = word_at(bytes, layout->frame_code);
+        memcpy(&lasti, bytes + layout->frame_lasti, 4);
+        *instruction = lasti;
+    } else {
+        *previous = word_at(bytes, layout->iframe_previous);
+        *code = word_at(bytes, layout->iframe_code);
+        *instruction = (int64_t)word_at(bytes, layout->iframe_instr);
+    }
+}
+
+/* One attempt at a thread's stack: a snapshot read in one call between two
+ * reads of the top-frame pointer, then the walk. Returns 1 (valid, frames
+ * in reader->frames), 0 (changed while read, or not sane), -1 (*error:
+ * the process is gone or forbids reading). */
+static int walk_once(struct python_reader *reader, const struct thread_record *thread,
+                     size_t *frame_count, int *error)
+{
+    const struct python_layout *layout = &reader->layout;
+    const uint8_t *tstate = thread->window;
+    int modern = layout->iframe_previous >= 0;
+    uint64_t top_pointer_address, top_before = 0, top_after = 0, cframe = 0;
+    struct snapshot snapshot;
+    struct thread_memory *memory = NULL;
+    memset(&snapshot, 0, sizeof snapshot);
+    *frame_count = 0;
+
+    memory = thread_memory_for(reader, thread->address);
+    if (!modern) {
+        top_pointer_address = thread->address + (uint64_t)layout->tstate_frame;
+    } else if (layout->tstate_current_frame >= 0) {
+        top_pointer_address = thread->address + (uint64_t)layout->tstate_current_frame;
+    } else {
+        cframe = word_at(tstate, layout->tstate_cframe);
+        if (!cframe) return 1;
+        top_pointer_address = cframe + (uint64_t)layout->cframe_current_frame;
+    }
+
+    /* the snapshot: [top, frames, top(, cframe)] in one call */
+    size_t range_count = 0, used = 0, spec = memory ? memory->count : 0;
+    uint64_t chunk = 0, copy_size = 0;
+    if (modern) {
+        chunk = word_at(tstate, layout->tstate_datastack_chunk);
+        uint64_t stack_top = word_at(tstate, layout->tstate_datastack_top);
+        uint64_t limit = word_at(tstate, layout->tstate_datastack_limit);
+        if (chunk && stack_top > chunk) {
+            uint64_t end = stack_top + 1024; /* room for frames pushed since */
+            if (limit > stack_top && limit < end) end = limit;
+            if (end - chunk <= MAX_CHUNK_COPY) copy_size = end - chunk;
+        }
+    }
+    size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
+    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
+    /* [top, copy 1, top, copy 2, top (, cframe)]: the stack is taken from
+     * copy 1 walked from the middle top, and must be the same in copy 2 */
+    uint8_t *tops[3];
+    size_t first_copy[2], top_index[3];
+    top_index[0] = range_count;
+    tops[0] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+    for (int copy = 0; copy < 2; copy++) {
+        first_copy[copy] = range_count;
+        if (copy_size) add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        for (size_t i = 0; i < spec; i++)
+            add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
+        top_index[copy + 1] = range_count;
+        tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+    }
+    uint8_t *cframe_after = cframe ? add_range(reader, &range_count, &used,
+                                               thread->address + (uint64_t)layout->tstate_cframe, 8)
+                                   : NULL;
+    if (!tops[0] || !tops[1] || !tops[2] || (cframe && !cframe_after)) return 0;
+    if (run_batch(reader, range_count, error) < 0) return -1;
+    for (int i = 0; i < 3; i++)
+        if (!reader->ranges_ok[top_index[i]]) return 0;
+    top_before = word_at(tops[1], 0);
+    top_after = word_at(tops[2], 0);
+    if (word_at(tops[0], 0) != top_before || top_after != top_before) return 0;
+    if (cframe && (!reader->ranges_ok[range_count - 1] || word_at(cframe_after, 0) != cframe)) return 0;
+    struct snapshot second;
+    memset(&second, 0, sizeof second);
+    if (copy_size) {
+        snapshot.contiguous = second.contiguous = 1;
+        snapshot.start = second.start = chunk;
+        if (reader->ranges_ok[first_copy[0]] && reader->ranges_ok[first_copy[1]]) {
+            snapshot.size = second.size = (size_t)copy_size;
+            snapshot.bytes = reader->ranges[first_copy[0]].buffer;
+            second.bytes = reader->ranges[first_copy[1]].buffer;
+        }
+    }
+    if (spec) {
+        /* keep the speculative frames' buffers apart from the batch's, which
+         * the validation below reuses */
+        if (grow((void **)&reader->spec_bytes, &reader->spec_bytes_capacity, 2 * spec * reader->frame_window, 1) ||
+            grow((void **)&reader->spec_buffers, &reader->spec_capacity, 2 * spec, sizeof *reader->spec_buffers) ||
+            grow((void **)&reader->spec_ok, &reader->spec_ok_capacity, 2 * spec, 1))
+            return 0;
+        for (size_t i = 0; i < 2 * spec; i++) {
+            size_t copy = i / spec, index = first_copy[copy] + (copy_size ? 1 : 0) + i % spec;
+            memcpy(reader->spec_bytes + i * reader->frame_window, reader->ranges[index].buffer,
+                   reader->frame_window);
+            reader->spec_buffers[i] = reader->spec_bytes + i * reader->frame_window;
+            reader->spec_ok[i] = reader->ranges_ok[index];
+        }
+        snapshot.addresses = second.addresses = memory->frames;
+        snapshot.buffers = reader->spec_buffers;
+        second.buffers = reader->spec_buffers + spec;
+        snapshot.ok = reader->spec_ok;
+        second.ok = reader->spec_ok + spec;
+        snapshot.count = second.count = spec;
+    }
+    if (top_before == 0) {
+        if (memory) memory->count = 0;
+        return 1; /* no Python frame running: an empty, valid stack */
+    }
 
     /* follow the chain */
-    uint64_t frame_address = top;
-    int next_is_entry = 0;
+    uint64_t frame_address = top_before;
+    size_t depth = 0, hint = 0, outside = 0;
     while (frame_address) {
         if (depth >= MAX_DEPTH || (frame_address & 7)) return 0;
-        uint8_t scratch[FRAME_WINDOW_MAX];
-        int from_chunk = 0, read_error = 0;
-        const uint8_t *bytes = frame_bytes(reader, frame_address, chunk_start, chunk_size, scratch,
-                                           &from_chunk, &read_error);
-        if (!bytes) {
-            if (status_of_error(reader, read_error) != PYTHON_OK) {
-                *error = read_error == EPERM ? EPERM : ESRCH;
-                return -1;
-            }
-            return 0;
-        }
         if (grow((void **)&reader->raw, &reader->raw_capacity, depth + 1, sizeof *reader->raw)) return 0;
         struct raw_frame *raw = &reader->raw[depth];
         memset(raw, 0, sizeof *raw);
         raw->address = frame_address;
-        raw->from_chunk = from_chunk;
-        if (!modern) {
-            raw->previous = word_at(bytes, layout->frame_back);
-            raw->code = word_at(bytes, layout->frame_code);
-            int32_t lasti;
-            memcpy(&lasti, bytes + layout->frame_lasti, 4);
-            raw->instruction = lasti;
-            raw->entry = 1;
+        const uint8_t *bytes = snapshot_frame(reader, &snapshot, frame_address, &hint);
+        uint8_t scratch[FRAME_WINDOW_MAX];
+        if (bytes) {
+            size_t second_hint = hint ? hint - 1 : 0;
+            const uint8_t *again = snapshot_frame(reader, &second, frame_address, &second_hint);
+            if (!again || memcmp(again, bytes, reader->frame_window) != 0) {
+                /* the top frame may have moved on between the copies; no other */
+                uint64_t p1, c1, p2, c2;
+                int64_t i1, i2;
+                if (!again) return 0;
+                decode_frame(layout, bytes, modern, &p1, &c1, &i1);
+                decode_frame(layout, again, modern, &p2, &c2, &i2);
+                if (p1 != p2 || c1 != c2 || (depth > 0 && i1 != i2)) return 0;
+            }
+            raw->from_chunk = 1;
         } else {
-            raw->previous = word_at(bytes, layout->iframe_previous);
-            raw->code = word_at(bytes, layout->iframe_code);
-            raw->instruction = (int64_t)word_at(bytes, layout->iframe_instr);
+            int read_error = remote_read(&reader->memory, frame_address, scratch, reader->frame_window);
+            if (read_error) {
+                if (status_of_error(reader, read_error) != PYTHON_OK) {
+                    *error = read_error == EPERM ? EPERM : ESRCH;
+                    return -1;
+                }
+                return 0;
+            }
+            bytes = scratch;
+            outside++;
+        }
+        decode_frame(layout, bytes, modern, &raw->previous, &raw->code, &raw->instruction);
+        raw->entry = !modern;
+        if (modern) {
             int owner = (int8_t)bytes[layout->iframe_owner];
             if (layout->owner_cstack >= 0 && owner == layout->owner_cstack) {
-                /* a shim: the frame pushed after it (seen before it) was the entry */
-                if (depth > 0) reader->raw[depth - 1].entry = 1;
-                frame_address = raw->previous;
-                next_is_entry = 0;
-                /* keep the shim in the chain for validation, not in the stack */
+                /* a shim frame: the frame pushed after it (seen before it) was the entry */
+                for (size_t i = depth; i-- > 0;)
+                    if (reader->raw[i].code) {
+                        reader->raw[i].entry = 1;
+                        break;
+                    }
                 raw->code = 0;
-                depth++;
-                continue;
+            } else if (layout->iframe_is_entry >= 0) {
+                raw->entry = bytes[layout->iframe_is_entry] != 0;
             }
-            if (layout->iframe_is_entry >= 0) raw->entry = bytes[layout->iframe_is_entry] != 0;
         }
-        (void)next_is_entry;
-        /* a cycle? */
         for (size_t i = 0; i < depth; i++)
-            if (reader->raw[i].address == frame_address) return 0;
+            if (reader->raw[i].address == frame_address) return 0; /* a cycle */
         depth++;
         frame_address = raw->previous;
     }
+    if (memory) {
+        /* the next sample reads these frames speculatively: up to 3.10
+         * every frame, from 3.11 those outside the data-stack copy (3.12's
+         * entry shims on the C stack, generators' frames) */
+        if (!grow((void **)&memory->frames, &memory->capacity, depth, sizeof *memory->frames)) {
+            size_t kept = 0;
+            for (size_t i = 0; i < depth; i++) {
+                const struct raw_frame *raw = &reader->raw[i];
+                int in_copy = snapshot.contiguous && snapshot.size && raw->address >= snapshot.start &&
+                              raw->address + reader->frame_window <= snapshot.start + snapshot.size;
+                if (!in_copy) memory->frames[kept++] = raw->address;
+            }
+            memory->count = kept;
+        }
+        memory->round = reader->round;
+    }
 
-    /* name the frames: code objects from the cache, or read now */
+    /* the code objects: validated this round, else read now, else checked below */
+    size_t unvalidated = 0;
     for (size_t i = 0; i < depth; i++) {
         struct raw_frame *raw = &reader->raw[i];
-        if (!raw->code && modern && layout->owner_cstack >= 0) continue; /* shim */
+        if (!raw->code) continue; /* a shim */
         raw->code_entry = python_objects_cached_code(reader->objects, raw->code);
         if (!raw->code_entry) {
             int read_error = 0;
@@ -495,81 +664,55 @@ static int walk_thread(struct python_reader *reader, const struct thread_record 
                 if (layout->tstate_current_frame >= 0 && read_error == 0) continue;
                 return 0;
             }
-            raw->code_fresh = 1;
+            raw->code_entry->validated_round = reader->round;
         }
-        for (size_t j = 0; j < i; j++)
-            if (reader->raw[j].code == raw->code && reader->raw[j].code_entry == raw->code_entry &&
-                !reader->raw[j].code_fresh)
-                raw->code_fresh = 1; /* validated through frame j */
+        if (raw->code_entry->used_round != reader->round) {
+            raw->code_entry->used_round = reader->round;
+            if (grow((void **)&reader->recent_codes, &reader->recent_capacity, reader->recent_count + 1,
+                     sizeof *reader->recent_codes) == 0)
+                reader->recent_codes[reader->recent_count++] = raw->code;
+        }
+        if (raw->code_entry->validated_round != reader->round) unvalidated++;
     }
 
-    /* the validating batch */
-    size_t range_count = 0, used = 0;
-    size_t needed = 64 + chunk_size + depth * (reader->frame_window + 8) +
-                    depth * (python_objects_validation_size(reader->objects) + 8) + 64;
-    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
-    uint8_t *top_again = add_range(reader, &range_count, &used, top_pointer_address, 8);
-    uint8_t *cframe_again = NULL;
-    if (modern && layout->tstate_current_frame < 0)
-        cframe_again = add_range(reader, &range_count, &used, thread->address + (uint64_t)layout->tstate_cframe, 8);
-    size_t chunk_range = range_count;
-    if (chunk_size) add_range(reader, &range_count, &used, chunk_start, chunk_size);
-    size_t first_frame_range = range_count;
-    for (size_t i = 0; i < depth; i++)
-        if (!reader->raw[i].from_chunk)
-            add_range(reader, &range_count, &used, reader->raw[i].address, reader->frame_window);
-    size_t first_code_range = range_count;
-    size_t validation_size = python_objects_validation_size(reader->objects);
-    size_t validation_offset = python_objects_validation_offset(reader->objects);
-    for (size_t i = 0; i < depth; i++) {
-        struct raw_frame *raw = &reader->raw[i];
-        if (raw->code_entry && !raw->code_fresh)
-            add_range(reader, &range_count, &used, raw->code + validation_offset, validation_size);
-    }
-    unsigned char *ok = realloc(reader->ranges_ok, range_count ? range_count : 1);
-    if (!ok) return 0;
-    reader->ranges_ok = ok;
-    int batch_error = 0;
-    size_t whole = remote_read_ranges(&reader->memory, reader->ranges, range_count, reader->ranges_ok, &batch_error);
-    if (batch_error == ESRCH || batch_error == EPERM) {
-        *error = batch_error;
-        return -1;
-    }
-    if (whole != range_count) return 0;
-    if (word_at(top_again, 0) != top) return 0;
-    if (cframe_again && word_at(cframe_again, 0) != word_at(tstate, layout->tstate_cframe)) return 0;
-    /* frames unchanged: links and code everywhere, instruction below the top */
-    size_t frame_range = first_frame_range;
-    for (size_t i = 0; i < depth; i++) {
-        const struct raw_frame *raw = &reader->raw[i];
-        const uint8_t *bytes;
-        if (raw->from_chunk)
-            bytes = (const uint8_t *)reader->ranges[chunk_range].buffer + (raw->address - chunk_start);
-        else
-            bytes = reader->ranges[frame_range++].buffer;
-        uint64_t previous, code;
-        int64_t instruction;
-        if (!modern) {
-            previous = word_at(bytes, layout->frame_back);
-            code = word_at(bytes, layout->frame_code);
-            int32_t lasti;
-            memcpy(&lasti, bytes + layout->frame_lasti, 4);
-            instruction = lasti;
-        } else {
-            previous = word_at(bytes, layout->iframe_previous);
-            code = word_at(bytes, layout->iframe_code);
-            instruction = (int64_t)word_at(bytes, layout->iframe_instr);
+    /* frames read one by one, and code objects not yet validated: check
+     * them in one more call */
+    if (outside || unvalidated) {
+        size_t validation_size = python_objects_validation_size(reader->objects);
+        size_t validation_offset = python_objects_validation_offset(reader->objects);
+        range_count = used = 0;
+        needed = 16 + outside * (reader->frame_window + 8) + unvalidated * (validation_size + 8);
+        if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
+        uint8_t *top_again = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        for (size_t i = 0; i < depth; i++)
+            if (!reader->raw[i].from_chunk)
+                add_range(reader, &range_count, &used, reader->raw[i].address, reader->frame_window);
+        size_t first_code_range = range_count;
+        for (size_t i = 0; i < depth; i++) {
+            struct raw_frame *raw = &reader->raw[i];
+            if (raw->code_entry && raw->code_entry->validated_round != reader->round)
+                add_range(reader, &range_count, &used, raw->code + validation_offset, validation_size);
         }
-        if (previous != raw->previous) return 0;
-        if (raw->code && code != raw->code) return 0;
-        if (i > 0 && raw->code && instruction != raw->instruction) return 0;
-    }
-    size_t code_range = first_code_range;
-    for (size_t i = 0; i < depth; i++) {
-        struct raw_frame *raw = &reader->raw[i];
-        if (raw->code_entry && !raw->code_fresh) {
-            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[code_range++].buffer))
+        int result = run_batch(reader, range_count, error);
+        if (result < 0) return -1;
+        if (result > 0 || !top_again || word_at(top_again, 0) != top_before) return 0;
+        size_t range = 1;
+        for (size_t i = 0; i < depth; i++) {
+            const struct raw_frame *raw = &reader->raw[i];
+            if (raw->from_chunk) continue;
+            uint64_t previous, code;
+            int64_t instruction;
+            decode_frame(layout, reader->ranges[range++].buffer, modern, &previous, &code, &instruction);
+            if (previous != raw->previous || (raw->code && code != raw->code)) return 0;
+            if (i > 0 && raw->code && instruction != raw->instruction) return 0;
+        }
+        range = first_code_range;
+        for (size_t i = 0; i < depth; i++) {
+            struct raw_frame *raw = &reader->raw[i];
+            if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
+            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
                 return 0;
+            raw->code_entry->validated_round = reader->round;
         }
     }
 
@@ -599,6 +742,40 @@ static int walk_thread(struct python_reader *reader, const struct thread_record 
     return 1;
 }
 
+/* A thread's stack: up to WALK_ATTEMPTS snapshots until one is whole. */
+static int walk_thread(struct python_reader *reader, const struct thread_record *thread,
+                       size_t *frame_count, int *error)
+{
+    *error = 0;
+    for (int attempt = 0; attempt < WALK_ATTEMPTS; attempt++) {
+        int result = walk_once(reader, thread, frame_count, error);
+        if (result != 0) return result;
+    }
+    return 0;
+}
+
+/* Validates, in the sample's first call, the code objects the previous
+ * sample used: ranges for them are added to the batch; check_recent_codes
+ * reads the answers. */
+static void add_recent_code_ranges(struct python_reader *reader, size_t *count, size_t *used)
+{
+    size_t validation_size = python_objects_validation_size(reader->objects);
+    size_t validation_offset = python_objects_validation_offset(reader->objects);
+    for (size_t i = 0; i < reader->recent_count; i++)
+        add_range(reader, count, used, reader->recent_codes[i] + validation_offset, validation_size);
+}
+
+static void check_recent_codes(struct python_reader *reader, size_t first_range)
+{
+    for (size_t i = 0; i < reader->recent_count; i++) {
+        struct python_code *code = python_objects_cached_code(reader->objects, reader->recent_codes[i]);
+        if (!code || !reader->ranges_ok[first_range + i]) continue;
+        if (python_objects_validate(reader->objects, code, reader->ranges[first_range + i].buffer))
+            code->validated_round = reader->round;
+    }
+    reader->recent_count = 0;
+}
+
 /* ---- Sampling ---- */
 
 int python_reader_sample(struct python_reader *reader,
@@ -609,31 +786,40 @@ int python_reader_sample(struct python_reader *reader,
     if (!status) status = &local_status;
     *status = PYTHON_OK;
 
-    uint64_t head = 0, gil_holder = 0;
-    int gil_known = 0;
-    struct remote_range first[2] = {
-        {python_process_interpreters_head(&reader->target, layout), &head, 8},
-    };
-    size_t first_count = 1;
+    reader->round++;
     uint64_t current_address = 0;
     if (layout->runtime_tstate_current >= 0 && reader->target.runtime)
         current_address = reader->target.runtime + (uint64_t)layout->runtime_tstate_current;
     else if (reader->target.thread_state_current)
         current_address = reader->target.thread_state_current;
-    if (current_address) first[first_count++] = (struct remote_range){current_address, &gil_holder, 8};
-    unsigned char ok[2] = {0, 0};
+    size_t count = 0, used = 0;
+    size_t needed = 32 + reader->recent_count * (python_objects_validation_size(reader->objects) + 8);
+    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) {
+        *status = PYTHON_NOT_FOUND;
+        return -1;
+    }
+    uint8_t *head_bytes = add_range(reader, &count, &used, python_process_interpreters_head(&reader->target, layout), 8);
+    uint8_t *holder_bytes = current_address ? add_range(reader, &count, &used, current_address, 8) : NULL;
+    size_t first_code_range = count;
+    add_recent_code_ranges(reader, &count, &used);
     int error = 0;
-    remote_read_ranges(&reader->memory, first, first_count, ok, &error);
-    if (!ok[0]) {
+    if (run_batch(reader, count, &error) < 0 || !reader->ranges_ok[0]) {
         enum python_status why = status_of_error(reader, error);
         if (why != PYTHON_OK) {
             *status = why;
             return -1;
         }
+        reader->recent_count = 0;
         reader->stats.samples++;
         return 0;
     }
-    if (first_count > 1 && ok[1]) gil_known = 1;
+    uint64_t head = word_at(head_bytes, 0), gil_holder = 0;
+    int gil_known = 0;
+    if (holder_bytes && reader->ranges_ok[1]) {
+        gil_holder = word_at(holder_bytes, 0);
+        gil_known = 1;
+    }
+    check_recent_codes(reader, first_code_range);
     reader->stats.samples++;
 
     int reported = 0;

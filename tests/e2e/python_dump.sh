@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# python_dump.sh — the CPython stack reader end to end through `ember dump`:
+# under every installed CPython 3.6 to 3.13 (pyenv's, plus Debian's
+# /usr/bin/python3.11), tests/fixtures/python/dump_workload.py's main
+# thread must show spin <- recurse x6 <- main <- <module> with the lines of
+# the marked source lines, holding the GIL, with its tid = the pid, and its
+# second thread wait_for_event at the WAIT line. Python 2.7 must be refused
+# as an unsupported version, a shell as not Python, a missing pid as no
+# process, an unprivileged user as a permission problem. Consistency: 2000
+# back-to-back samples of busy_recursion.py on 3.8, 3.11 and 3.12 with no
+# stack reported valid but wrong (a fib frame with a callee on a line other
+# than its call line). Versions absent from the machine are skipped.
+source tests/lib.sh
+
+FIXTURES=$ROOT/tests/fixtures/python
+PYENV=${PYENV_VERSIONS:-/root/.pyenv/versions}
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# python_for MINOR: the path of pyenv's python3.MINOR, empty when absent.
+python_for() {
+    local candidate
+    for candidate in "$PYENV"/"$1".*/bin/python"$1"; do
+        [ -x "$candidate" ] && { echo "$candidate"; return; }
+    done
+}
+
+line_of() { # FILE PATTERN: the first line number matching
+    grep -n -- "$2" "$1" | head -n 1 | cut -d: -f1
+}
+
+# start PYTHON SCRIPT NAME: runs it until it prints "ready"; sets STARTED_PID.
+start() {
+    local python=$1 script=$2 name=$3 waited=0
+    "$python" "$script" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+    STARTED_PID=$!
+    PIDS+=("$STARTED_PID")
+    while ! grep -q ready "$TMP/$name.out" 2>/dev/null; do
+        if ! kill -0 "$STARTED_PID" 2>/dev/null || [ $waited -ge 200 ]; then
+            return 1
+        fi
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+}
+
+stop() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+WORKLOAD=$FIXTURES/dump_workload.py
+SPIN=$(line_of "$WORKLOAD" '# SPIN')
+LOOP_HEAD=$(line_of "$WORKLOAD" 'while True:')
+LEAF_CALL=$(line_of "$WORKLOAD" 'return spin()')
+RECURSE=$(line_of "$WORKLOAD" '# RECURSE')
+MAIN_CALL=$(line_of "$WORKLOAD" 'recurse(DEPTH)')
+MODULE=$(line_of "$WORKLOAD" '^main()')
+WAIT=$(line_of "$WORKLOAD" '# WAIT')
+{
+    echo "    spin ($WORKLOAD:$SPIN)"
+    echo "    recurse ($WORKLOAD:$LEAF_CALL)"
+    for _ in 1 2 3 4 5; do echo "    recurse ($WORKLOAD:$RECURSE)"; done
+    echo "    main ($WORKLOAD:$MAIN_CALL)"
+    echo "    <module> ($WORKLOAD:$MODULE)"
+} >"$TMP/expected_main.txt"
+
+# dump_check LABEL PYTHON MINOR
+dump_check() {
+    local label=$1 python=$2 minor=$3
+    local name
+    name=$(tr -c 'A-Za-z0-9.' _ <<<"$label")
+    if ! start "$python" "$WORKLOAD" "$name"; then
+        not_ok "$label: the workload starts"; note "$(cat "$TMP/$name.err")"
+        return
+    fi
+    local pid=$STARTED_PID status=0
+    "$EMBER" dump -p "$pid" >"$TMP/$name.dump" 2>"$TMP/$name.dump.err" || status=$?
+    stop "$pid"
+    if [ $status -ne 0 ]; then
+        not_ok "$label: ember dump -p exits 0 (exit $status)"
+        note "$(cat "$TMP/$name.dump.err" "$TMP/$name.dump")"
+        return
+    fi
+    local problems=()
+    grep -q "^Python $minor\(\.\|\$\| \)" "$TMP/$name.dump" || problems+=("no 'Python $minor' line")
+    # the main thread's block: the lines after "Thread ... (tid PID)"
+    awk -v tid="(tid $pid)" '
+        /^Thread / { inside = index($0, tid) > 0; next }
+        /^$/ { inside = 0 }
+        inside { print }' "$TMP/$name.dump" >"$TMP/$name.main"
+    grep -q "^Thread .*(tid $pid) \[GIL\]\$" "$TMP/$name.dump" ||
+        problems+=("the main thread (tid $pid) is not listed as holding the GIL")
+    # 3.13 saves the instruction pointer at the loop's backward jump, which
+    # belongs to the `while` line: either line of the loop is spin's
+    sed -i "s|^    spin ($WORKLOAD:$LOOP_HEAD)\$|    spin ($WORKLOAD:$SPIN)|" "$TMP/$name.main"
+    diff -u "$TMP/expected_main.txt" "$TMP/$name.main" >"$TMP/$name.diff" ||
+        problems+=("main thread stack differs: $(cat "$TMP/$name.diff")")
+    # the other thread: wait_for_event at the WAIT line, not holding the GIL
+    awk -v tid="(tid $pid)" '
+        /^Thread / { inside = index($0, tid) == 0; header = $0; next }
+        /^$/ { inside = 0 }
+        inside { print header " | " $0 }' "$TMP/$name.dump" >"$TMP/$name.other"
+    grep -q "| *wait_for_event ($WORKLOAD:$WAIT)\$" "$TMP/$name.other" ||
+        problems+=("no second thread in wait_for_event at line $WAIT")
+    if grep "wait_for_event" "$TMP/$name.other" | grep -q "\[GIL\]"; then
+        problems+=("the waiting thread is marked as holding the GIL")
+    fi
+    if [ ${#problems[@]} -eq 0 ]; then
+        ok "$label: ember dump shows both threads' stacks with their lines"
+    else
+        not_ok "$label: ember dump stacks"
+        for problem in "${problems[@]}"; do note "$problem"; done
+        note "$(cat "$TMP/$name.dump")"
+    fi
+}
+
+for minor in 3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
+    python=$(python_for "$minor")
+    if [ -z "$python" ]; then
+        skip "python $minor: ember dump" "no $PYENV/$minor.*/bin/python$minor on this machine"
+        continue
+    fi
+    dump_check "python $minor ($python)" "$python" "$minor"
+done
+if [ -x /usr/bin/python3.11 ]; then
+    dump_check "Debian python 3.11 (static, stripped, /usr/bin/python3.11)" /usr/bin/python3.11 3.11
+else
+    skip "Debian python 3.11: ember dump" "no /usr/bin/python3.11"
+fi
+
+# ---- errors ----
+# expect_error LABEL EXPECTED_STATUS MESSAGE_REGEX PID [RUNNER...]
+expect_error() {
+    local label=$1 expected=$2 pattern=$3 pid=$4 status=0
+    shift 4
+    "$@" "$EMBER" dump -p "$pid" >"$TMP/error.out" 2>"$TMP/error.err" || status=$?
+    if [ $status -eq "$expected" ] && grep -qE -- "$pattern" "$TMP/error.err" &&
+        ! grep -q Sanitizer "$TMP/error.err"; then
+        ok "$label: exit $expected, $(head -c 100 "$TMP/error.err")"
+    else
+        not_ok "$label: wanted exit $expected and /$pattern/, got exit $status"
+        note "$(cat "$TMP/error.err" "$TMP/error.out")"
+    fi
+}
+
+python27=$(python_for 2.7)
+if [ -n "$python27" ]; then
+    if start "$python27" "$WORKLOAD" py27; then
+        expect_error "python 2.7" 6 "unsupported version 2\.7" "$STARTED_PID"
+        stop "$STARTED_PID"
+    else
+        not_ok "python 2.7: the workload starts"; note "$(cat "$TMP/py27.err")"
+    fi
+else
+    skip "python 2.7 refused" "no python 2.7 on this machine"
+fi
+
+sleep 30 &
+sleeper=$!
+PIDS+=("$sleeper")
+sleep 0.2 # until the forked shell has exec'd sleep
+expect_error "a process that is not Python (sleep)" 5 "is not a Python process" "$sleeper"
+
+gone=$(
+    sh -c 'echo $$'
+)
+expect_error "a pid that does not exist" 3 "no process with pid $gone" "$gone"
+
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+    # EMBER may live under a directory nobody cannot enter: use a copy
+    cp "$EMBER" "$TMP/ember-copy" && chmod 755 "$TMP" "$TMP/ember-copy"
+    EMBER_SAVED=$EMBER
+    EMBER=$TMP/ember-copy
+    expect_error "another user's process (nobody reading root's sleep)" 4 \
+        "no permission.*CAP_SYS_PTRACE" "$sleeper" setpriv --reuid=65534 --regid=65534 --clear-groups
+    if grep -q "not a Python" "$TMP/error.err"; then
+        not_ok "the permission error does not say 'not a Python process'"
+    fi
+    EMBER=$EMBER_SAVED
+else
+    skip "permission error" "needs root and setpriv"
+fi
+stop "$sleeper"
+
+# ---- consistency: 2000 back-to-back samples ----
+BUSY=$FIXTURES/busy_recursion.py
+FIB_DEF=$(line_of "$BUSY" '^def fib')
+FIB_CALL=$(line_of "$BUSY" '# CALL')
+FIB_END=$FIB_CALL
+LOOP=$(line_of "$BUSY" '# LOOP')
+BUSY_MODULE=$(line_of "$BUSY" '^main()')
+for minor in 3.8 3.11 3.12; do
+    python=$(python_for "$minor")
+    if [ -z "$python" ]; then
+        skip "python $minor: 2000 consistent samples" "no python $minor on this machine"
+        continue
+    fi
+    if ! start "$python" "$BUSY" "busy$minor"; then
+        not_ok "python $minor: busy_recursion.py starts"; continue
+    fi
+    pid=$STARTED_PID
+    status=0
+    nice "$EMBER" dump -p "$pid" -n 2000 >"$TMP/samples$minor" 2>"$TMP/samples$minor.err" || status=$?
+    stop "$pid"
+    # every valid stack: fib frames with a callee on the CALL line, the
+    # innermost fib on a line of fib, main on LOOP, <module> on its call
+    wrong=$(awk -F'\t' -v file="$BUSY" -v def="$FIB_DEF" -v call="$FIB_CALL" -v end="$FIB_END" \
+        -v loop="$LOOP" -v module="$BUSY_MODULE" '
+        $2 == "(invalid)" { next }
+        {
+            n = split($2, frames, ";")
+            bad = (n == 0)
+            for (i = 1; i <= n; i++) {
+                f = frames[i]
+                if (match(f, /^fib \(/)) {
+                    line = substr(f, length("fib (" file ":") + 1) + 0
+                    if (i > 1 && line != call) bad = 1
+                    if (i == 1 && (line < def || line > end)) bad = 1
+                } else if (f != "main (" file ":" loop ")" && f != "<module> (" file ":" module ")") {
+                    bad = 1
+                }
+            }
+            if (bad) { wrong++; if (wrong <= 3) print "# " $0 > "/dev/stderr" }
+        }
+        END { print wrong + 0 }' "$TMP/samples$minor" 2>"$TMP/wrong$minor")
+    lines=$(wc -l <"$TMP/samples$minor")
+    invalid=$(grep -c '(invalid)' "$TMP/samples$minor")
+    if [ $status -eq 0 ] && [ "$lines" -eq 2000 ] && [ "$wrong" -eq 0 ] && [ "$invalid" -lt 1000 ]; then
+        ok "python $minor: 2000 back-to-back samples, none valid but wrong ($invalid marked invalid; $(sed 's/^ember dump: //' "$TMP/samples$minor.err"))"
+    else
+        not_ok "python $minor: 2000 consistent samples (exit $status, $lines lines, $wrong wrong, $invalid invalid)"
+        note "$(cat "$TMP/wrong$minor" "$TMP/samples$minor.err")"
+    fi
+done
