@@ -887,3 +887,61 @@ Test(unwind, plt_stub_cfa_expression)
     dwarf_unwinder_destroy(unwinder);
     free(maps);
 }
+
+/* ---- a return address below SP ----
+ *
+ * A frame whose CFA is rbp-based, sampled with an rbp below SP (a
+ * corrupted or foreign register value): its return address would be read
+ * below SP, where the copy has nothing. The popped-register rule above
+ * must not turn that into a frame: the chain ends at the sampled IP, in
+ * both paths (libdwfl must not guess a caller either). With a sane rbp the
+ * same function unwinds. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".type unwind_asm_framed, @function\n"
+        "unwind_asm_framed:\n"
+        ".cfi_startproc\n"
+        "pushq %rbp\n"
+        ".cfi_adjust_cfa_offset 8\n"
+        ".cfi_rel_offset %rbp, 0\n"
+        "movq %rsp, %rbp\n"
+        ".cfi_def_cfa_register %rbp\n"
+        ".globl unwind_asm_framed_body\n"
+        ".hidden unwind_asm_framed_body\n"
+        "unwind_asm_framed_body:\n"
+        "nop\n"
+        "popq %rbp\n"
+        ".cfi_def_cfa %rsp, 8\n"
+        "ret\n"
+        ".cfi_endproc\n"
+        ".size unwind_asm_framed, .-unwind_asm_framed\n");
+
+extern const char unwind_asm_framed_body[];
+
+Test(unwind, return_address_below_sp_ends_the_chain)
+{
+    char *maps = unwind_test_read_maps();
+    struct dwarf_unwinder *unwinder = dwarf_unwinder_create();
+    unwind_test_add_maps(unwinder, 14, maps, 0);
+    uint64_t sp = 0x7ff000030000ULL;
+    /* From SP: the saved rbp, the return address into unwind_asm_middle,
+     * its 200 bytes, then 0. */
+    struct unwind_test_sample sample;
+    memset(&sample, 0, sizeof sample);
+    sample.stack_size = 8 + 8 + 200 + 8;
+    sample.stack = calloc(1, sample.stack_size);
+    unwind_test_put(sample.stack, 8, (uint64_t)(uintptr_t)unwind_asm_middle_return);
+    sample.regs[PERF_REG_X86_IP] = (uint64_t)(uintptr_t)unwind_asm_framed_body;
+    sample.regs[PERF_REG_X86_SP] = sp;
+    uint64_t frames[UNWIND_TEST_MAX_FRAMES];
+    sample.regs[PERF_REG_X86_BP] = sp;
+    cr_assert_eq(unwind_test_run(unwinder, 14, &sample, sample.stack_size, frames), 2);
+    cr_assert_eq(frames[1], (uint64_t)(uintptr_t)unwind_asm_middle_return);
+    sample.regs[PERF_REG_X86_BP] = sp - 64; /* the return address at SP - 56 */
+    cr_assert_eq(unwind_test_run(unwinder, 14, &sample, sample.stack_size, frames), 1);
+    sample.regs[PERF_REG_X86_BP] = sp - 8; /* at SP: the copy's first word, 0 */
+    cr_assert_eq(unwind_test_run(unwinder, 14, &sample, sample.stack_size, frames), 1);
+    dwarf_unwinder_destroy(unwinder);
+    free(sample.stack);
+    free(maps);
+}
