@@ -321,6 +321,100 @@ enum { INLINE_FRAMES = 2 };
 
 /* ---- the reader ---- */
 
+/* The stack cache: a sample's whole stack (root frame, then the frames
+ * leaf-first) -> its tree node, so that a stack seen before costs one hash
+ * probe instead of a walk down the tree. A slot keeps only the stack's hash
+ * and frame count with the node: a candidate is confirmed by walking from
+ * the node up to the root, comparing frames (exact, whatever the hash
+ * collisions). The stacks themselves are not copied: the tree holds them
+ * already, and memory grows with the unique stacks only once. */
+struct stack_slot {
+    uint64_t hash;
+    uint32_t node;
+    uint32_t frame_count; /* UINT32_MAX when the slot is empty */
+};
+
+struct stack_cache {
+    struct stack_slot *slots;
+    size_t slot_mask, used;
+};
+
+static void stack_cache_allocate(struct stack_cache *cache, size_t slot_count)
+{
+    cache->slots = xmalloc(slot_count * sizeof *cache->slots);
+    for (size_t i = 0; i < slot_count; i++)
+        cache->slots[i].frame_count = UINT32_MAX;
+    cache->slot_mask = slot_count - 1;
+}
+
+static void stack_cache_init(struct stack_cache *cache)
+{
+    cache->used = 0;
+    stack_cache_allocate(cache, 4096);
+}
+
+static void stack_cache_free(struct stack_cache *cache)
+{
+    free(cache->slots);
+}
+
+/* Whether node's path from the root is root_frame (UINT32_MAX: none), then
+ * frames[count - 1] down to frames[0]. */
+static int stack_matches(const struct profile *profile, uint32_t node, uint32_t root_frame,
+                         const uint32_t *frames, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        if (node == PROFILE_ROOT || profile->nodes[node].frame != frames[i])
+            return 0;
+        node = profile->nodes[node].parent;
+    }
+    if (root_frame == UINT32_MAX)
+        return node == PROFILE_ROOT;
+    return node != PROFILE_ROOT && profile->nodes[node].frame == root_frame &&
+           profile->nodes[node].parent == PROFILE_ROOT;
+}
+
+/* The cached node of a stack, or PROFILE_NONE. */
+static uint32_t stack_cache_find(const struct stack_cache *cache, const struct profile *profile,
+                                 uint64_t hash, uint32_t root_frame, const uint32_t *frames,
+                                 size_t count)
+{
+    for (size_t position = hash & cache->slot_mask;; position = (position + 1) & cache->slot_mask) {
+        const struct stack_slot *slot = &cache->slots[position];
+        if (slot->frame_count == UINT32_MAX)
+            return PROFILE_NONE;
+        if (slot->hash == hash && slot->frame_count == count &&
+            stack_matches(profile, slot->node, root_frame, frames, count))
+            return slot->node;
+    }
+}
+
+static void stack_cache_place(struct stack_cache *cache, struct stack_slot slot)
+{
+    size_t position = slot.hash & cache->slot_mask;
+    while (cache->slots[position].frame_count != UINT32_MAX)
+        position = (position + 1) & cache->slot_mask;
+    cache->slots[position] = slot;
+}
+
+static void stack_cache_insert(struct stack_cache *cache, uint64_t hash, size_t count,
+                               uint32_t node)
+{
+    if (count >= UINT32_MAX)
+        return; /* not worth caching */
+    if ((cache->used + 1) * 2 > cache->slot_mask + 1) {
+        struct stack_slot *old_slots = cache->slots;
+        size_t old_count = cache->slot_mask + 1;
+        stack_cache_allocate(cache, old_count * 2);
+        for (size_t i = 0; i < old_count; i++)
+            if (old_slots[i].frame_count != UINT32_MAX)
+                stack_cache_place(cache, old_slots[i]);
+        free(old_slots);
+    }
+    stack_cache_place(cache, (struct stack_slot){hash, node, (uint32_t)count});
+    cache->used++;
+}
+
 struct perf_reader {
     struct input *input;
     struct profile *profile;
@@ -356,7 +450,7 @@ struct perf_reader {
     uint32_t *frames;       /* frames of cached lines with more than INLINE_FRAMES, and of
                                the line being built (root-first) */
     size_t frame_count, frame_capacity;
-    struct key_table stack_cache; /* root frame + leaf-first frames -> tree node */
+    struct stack_cache stack_cache; /* root frame + leaf-first frames -> tree node */
     char *scratch;          /* frame names under construction */
     size_t scratch_capacity;
     struct perf_frame_namer namer; /* frame naming rules, --inline */
@@ -693,17 +787,17 @@ static uint32_t sample_node(struct perf_reader *reader)
     const char *key = (const char *)reader->stack;
     size_t key_length = (reader->stack_count + 1) * sizeof *reader->stack;
     uint64_t hash = key_hash(key, key_length);
-    const struct key_slot *slot = key_table_find(&reader->stack_cache, key, key_length, hash);
-    if (slot)
-        return slot->values[0];
+    uint32_t root_frame = reader->stack[0];
+    uint32_t cached = stack_cache_find(&reader->stack_cache, profile, hash, root_frame,
+                                       reader->stack + 1, reader->stack_count);
+    if (cached != PROFILE_NONE)
+        return cached;
     uint32_t node = PROFILE_ROOT;
     if (reader->options->include_process_name)
         node = profile_child(profile, node, reader->root_frame);
     for (size_t i = reader->stack_count; i > 0; i--)
         node = profile_child(profile, node, reader->stack[i]);
-    uint32_t *values = key_table_insert(&reader->stack_cache, key, key_length, hash);
-    if (values)
-        values[0] = node;
+    stack_cache_insert(&reader->stack_cache, hash, reader->stack_count, node);
     return node;
 }
 
@@ -757,7 +851,7 @@ static void reader_init(struct perf_reader *reader, struct input *input, struct 
                                         : profile_add_sample_type(profile, "samples", "count");
     key_table_init(&reader->frame_caches[0]);
     key_table_init(&reader->frame_caches[1]);
-    key_table_init(&reader->stack_cache);
+    stack_cache_init(&reader->stack_cache);
     /* Continuing a multi-file stream: keep the event chosen by the first file. */
     if (statistics->first_event[0]) {
         size_t length = strnlen(statistics->first_event, sizeof statistics->first_event);
@@ -777,7 +871,7 @@ static void reader_free(struct perf_reader *reader)
 {
     key_table_free(&reader->frame_caches[0]);
     key_table_free(&reader->frame_caches[1]);
-    key_table_free(&reader->stack_cache);
+    stack_cache_free(&reader->stack_cache);
     free(reader->frames);
     free(reader->stack);
     free(reader->scratch);
