@@ -11,6 +11,7 @@
 enum { CHUNK_COUNT = 4, CHUNK_WORDS = 1 << 16 };
 #define RECORD_CONTINUES UINT32_C(0x80000000) /* the stack goes on in the next record */
 #define RECORD_FRAME_COUNT UINT32_C(0x7fffffff)
+#define RECORD_RESUME UINT32_MAX /* start word of a record that continues a stack */
 
 struct tree_builder {
     struct profile *profile;
@@ -22,21 +23,35 @@ struct tree_builder {
     size_t chunk_words[CHUNK_COUNT]; /* words used in each */
     size_t produced, consumed;       /* chunks handed over, chunks built; under lock */
     int finished;                    /* no chunk will follow; under lock */
-    uint32_t node;                   /* builder: where a continued stack goes on */
-    size_t filling_words;            /* caller: words in chunks[produced % CHUNK_COUNT] */
+    /* The builder's side: the nodes of the last stack by depth (path[0]
+     * is the root), so that a stack starts from the depth it shares with
+     * the one before; depth: where the current stack is. */
+    uint32_t *path;
+    size_t path_capacity, depth;
+    /* The caller's side. */
+    size_t filling_words;       /* words in chunks[produced % CHUNK_COUNT] */
+    uint32_t *previous;         /* the frames of the last stack added */
+    size_t previous_count, previous_capacity;
 };
 
 /* The builder's work on one chunk. */
 static void build_chunk(struct tree_builder *builder, const uint32_t *words, size_t word_count)
 {
     struct profile *profile = builder->profile;
-    uint32_t node = builder->node;
+    size_t depth = builder->depth;
     size_t i = 0;
     while (i < word_count) {
         uint32_t header = words[i++];
+        uint32_t start = words[i++];
         uint32_t frame_count = header & RECORD_FRAME_COUNT;
+        if (start != RECORD_RESUME)
+            depth = start;
+        if (depth + frame_count >= builder->path_capacity)
+            GROW(builder->path, builder->path_capacity, depth + frame_count + 1);
+        uint32_t *path = builder->path;
+        uint32_t node = path[depth];
         for (uint32_t k = 0; k < frame_count; k++)
-            node = profile_child(profile, node, words[i + k]);
+            path[++depth] = node = profile_child(profile, node, words[i + k]);
         i += frame_count;
         if (header & RECORD_CONTINUES)
             continue;
@@ -46,9 +61,8 @@ static void build_chunk(struct tree_builder *builder, const uint32_t *words, siz
             memcpy(&value, words + i, sizeof value);
             profile_add_value(profile, node, type, value);
         }
-        node = PROFILE_ROOT;
     }
-    builder->node = node;
+    builder->depth = depth;
 }
 
 static void *builder_thread(void *builder_pointer)
@@ -75,7 +89,8 @@ struct tree_builder *tree_builder_start(struct profile *profile)
 {
     struct tree_builder *builder = xcalloc(1, sizeof *builder);
     builder->profile = profile;
-    builder->node = PROFILE_ROOT;
+    GROW(builder->path, builder->path_capacity, 64);
+    builder->path[0] = PROFILE_ROOT;
     for (size_t i = 0; i < CHUNK_COUNT; i++)
         builder->chunks[i] = xmalloc(CHUNK_WORDS * sizeof *builder->chunks[i]);
     pthread_mutex_init(&builder->lock, NULL);
@@ -117,21 +132,38 @@ static uint32_t *room(struct tree_builder *builder, size_t words)
 void tree_builder_add(struct tree_builder *builder, const uint32_t *frames_root_first,
                       size_t frame_count, const double *values, size_t value_count)
 {
+    /* The frames this stack shares with the one before are not sent: the
+     * builder starts from its node at that depth. */
+    size_t shared = 0;
+    size_t limit = frame_count < builder->previous_count ? frame_count : builder->previous_count;
+    while (shared < limit && frames_root_first[shared] == builder->previous[shared])
+        shared++;
+    GROW(builder->previous, builder->previous_capacity, frame_count);
+    memcpy(builder->previous + shared, frames_root_first + shared,
+           (frame_count - shared) * sizeof *frames_root_first);
+    builder->previous_count = frame_count;
+    frames_root_first += shared;
+    frame_count -= shared;
+
     size_t trailer_words = 1 + 2 * value_count;
     /* The most frames a record holds, leaving room for any trailer. */
-    size_t most_frames = CHUNK_WORDS - 1 - trailer_words;
+    size_t most_frames = CHUNK_WORDS - 2 - trailer_words;
+    uint32_t start = (uint32_t)shared;
     while (frame_count > most_frames) {
-        uint32_t *record = room(builder, 1 + most_frames);
+        uint32_t *record = room(builder, 2 + most_frames);
         record[0] = (uint32_t)most_frames | RECORD_CONTINUES;
-        memcpy(record + 1, frames_root_first, most_frames * sizeof *frames_root_first);
+        record[1] = start;
+        memcpy(record + 2, frames_root_first, most_frames * sizeof *frames_root_first);
         frames_root_first += most_frames;
         frame_count -= most_frames;
+        start = RECORD_RESUME;
     }
-    uint32_t *record = room(builder, 1 + frame_count + trailer_words);
+    uint32_t *record = room(builder, 2 + frame_count + trailer_words);
     record[0] = (uint32_t)frame_count;
-    memcpy(record + 1, frames_root_first, frame_count * sizeof *frames_root_first);
-    record[1 + frame_count] = (uint32_t)value_count;
-    memcpy(record + 2 + frame_count, values, value_count * sizeof *values);
+    record[1] = start;
+    memcpy(record + 2, frames_root_first, frame_count * sizeof *frames_root_first);
+    record[2 + frame_count] = (uint32_t)value_count;
+    memcpy(record + 3 + frame_count, values, value_count * sizeof *values);
 }
 
 void tree_builder_drain(struct tree_builder *builder)
@@ -161,5 +193,7 @@ void tree_builder_finish(struct tree_builder *builder)
     pthread_mutex_destroy(&builder->lock);
     for (size_t i = 0; i < CHUNK_COUNT; i++)
         free(builder->chunks[i]);
+    free(builder->path);
+    free(builder->previous);
     free(builder);
 }

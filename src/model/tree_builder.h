@@ -14,10 +14,12 @@
  * order exactly as one thread would build it (floating-point sums too).
  *
  * A chunk holds records of 32-bit words: a header (frame count, and a flag
- * when the stack goes on in the next record), the frame ids, and on a
- * stack's last record the number of values and the values (doubles, two
- * words each) for sample types 0, 1, ... A stack with more frames than a
- * chunk holds goes in several records.
+ * when the stack goes on in the next record), the depth the record starts
+ * from, the frame ids, and on a stack's last record the number of values
+ * and the values (doubles, two words each) for sample types 0, 1, ... The
+ * frames a stack shares with the stack before it are not sent: it starts
+ * from that depth (the builder keeps the last stack's nodes by depth). A
+ * stack with more frames than a chunk holds goes in several records.
  *
  * Ownership and threads: between tree_builder_start() and
  * tree_builder_finish() the builder alone touches the profile's nodes and

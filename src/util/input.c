@@ -225,6 +225,12 @@ int input_map_rest(struct input *input, const char **data, size_t *length, void 
     if (map == MAP_FAILED)
         return 0;
     madvise(map, (size_t)status.st_size, MADV_SEQUENTIAL);
+#ifdef MADV_NOHUGEPAGE
+    /* Page-cache pages may otherwise be mapped 2 MiB at a time, which the
+     * reader's release every few hundred KiB cannot give back: resident
+     * memory would jump by megabytes depending on how the file was cached. */
+    madvise(map, (size_t)status.st_size, MADV_NOHUGEPAGE);
+#endif
     size_t offset = (size_t)position - buffered;
     *data = (const char *)map + offset;
     *length = (size_t)status.st_size - offset;
