@@ -507,19 +507,19 @@ static void print_python_summary(const struct python_sampler_stats *stats,
     double discarded = stats->stacks_read
                            ? 100.0 * (double)stats->invalid / (double)stats->stacks_read
                            : 0;
-    fprintf(stderr, "ember record: Python %s, %llu samples of %llu stack%s read, %llu invalid "
-                    "(%.2f%% discarded)",
+    fprintf(stderr, "ember record: Python %s, %llu samples in %llu rounds, %.2f s at %.0f Hz "
+                    "(asked %u), %llu stacks read, %llu invalid (%.2f%% discarded)",
             stats->version[0] ? stats->version : "?", (unsigned long long)stats->stacks,
-            (unsigned long long)stats->stacks_read, stats->stacks_read == 1 ? "" : "s",
-            (unsigned long long)stats->invalid, discarded);
+            (unsigned long long)stats->rounds, stats->seconds, rate, request->python.frequency,
+            (unsigned long long)stats->stacks_read, (unsigned long long)stats->invalid,
+            discarded);
     if (!request->python.idle && !request->python.memory)
         fprintf(stderr, ", %llu idle dropped", (unsigned long long)stats->idle);
     if (stats->processes > 1)
         fprintf(stderr, ", %llu processes", (unsigned long long)stats->processes);
-    fprintf(stderr, ", %.2f s at %.0f Hz (asked %u)", stats->seconds, rate,
-            request->python.frequency);
     if (stats->rounds)
-        fprintf(stderr, ", %.1f us CPU per sample", stats->cpu_seconds * 1e6 / (double)stats->rounds);
+        fprintf(stderr, ", %.1f us CPU per round",
+                stats->cpu_seconds * 1e6 / (double)stats->rounds);
     if (stats->late_rounds)
         fprintf(stderr, ", %llu rounds skipped (fell behind: lower -F)",
                 (unsigned long long)stats->late_rounds);
@@ -547,13 +547,20 @@ static int record_python(const struct record_request *request, const struct prof
                 /* Not Python after all (or not readable): the command is not
                  * left running unobserved. */
                 pid_t child = python_sampler_child(sampler);
-                int child_status;
-                if (!python_sampler_child_status(sampler, &child_status) && child > 0) {
+                int child_status = 0;
+                int exited = python_sampler_child_status(sampler, &child_status);
+                if (!exited && child > 0) {
                     kill(child, SIGTERM);
                     while (waitpid(child, &child_status, 0) < 0 && errno == EINTR)
                         ;
                 }
+                /* A command that ended before it could be read: its failure
+                 * is passed on, as when nothing was recorded in time. */
                 status = 1;
+                if (exited && WIFEXITED(child_status) && WEXITSTATUS(child_status) != 0)
+                    status = WEXITSTATUS(child_status);
+                else if (exited && WIFSIGNALED(child_status))
+                    status = 128 + WTERMSIG(child_status);
             }
             python_sampler_destroy(sampler);
             profile_destroy(profile);

@@ -86,6 +86,17 @@ int python_process_looks_like_python(int pid)
         if (python_name_is_python(target))
             return 1;
     }
+    /* Another user's process: exe and maps are closed, comm is not. */
+    char comm[64];
+    snprintf(path, sizeof path, "/proc/%d/comm", pid);
+    FILE *comm_file = fopen(path, "re");
+    if (comm_file) {
+        int named = fgets(comm, sizeof comm, comm_file) != NULL;
+        fclose(comm_file);
+        comm[strcspn(comm, "\n")] = 0;
+        if (named && python_name_is_python(comm))
+            return 1;
+    }
     snprintf(path, sizeof path, "/proc/%d/maps", pid);
     FILE *maps = fopen(path, "re");
     if (!maps)

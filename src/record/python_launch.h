@@ -17,8 +17,8 @@ int python_name_is_python(const char *name);
 /* 1 when command[0] is named like Python or is a script whose "#!" line
  * names it. */
 int python_command_looks_like_python(const char *command);
-/* 1 when the running process pid is Python by its executable's name or a
- * libpython mapping. */
+/* 1 when the running process pid is Python by its executable's name, its
+ * comm (readable even for another user's process) or a libpython mapping. */
 int python_process_looks_like_python(int pid);
 
 /* Forks and execs command (PATH searched). Returns the child's pid, or -1

@@ -207,9 +207,15 @@ static int pause_new_threads(struct python_target *target)
 static int try_open(struct python_sampler *sampler, struct python_target *target, double now)
 {
     enum python_status status = PYTHON_OK;
-    target->reader = python_reader_open(target->pid, &status, target->last_error,
-                                        sizeof target->last_error);
-    target->last_status = status;
+    char message[sizeof target->last_error];
+    message[0] = 0;
+    target->reader = python_reader_open(target->pid, &status, message, sizeof message);
+    /* A process that exited says little: the reason seen while it lived
+     * (not Python, not ready) is kept. */
+    if (status != PYTHON_NO_PROCESS || !target->last_error[0]) {
+        memcpy(target->last_error, message, sizeof message);
+        target->last_status = status;
+    }
     if (!target->reader) {
         int retry = status == PYTHON_NOT_READY || status == PYTHON_NOT_PYTHON ||
                     status == PYTHON_NOT_FOUND;

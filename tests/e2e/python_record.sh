@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# python_record.sh — `ember record` on CPython programs (issue #6), on every
+# installed CPython 3.6 to 3.13 (pyenv's /root/.pyenv/versions/*) and
+# Debian's /usr/bin/python3.11: an absent version is skipped, a present one
+# must work. Per version: launch (a recursive workload whose folded stacks
+# must have the exact shape and line numbers of tests/fixtures/python/
+# record_recursive.py), attach to a running process (which keeps running,
+# untraced, afterwards), threads (--threads roots), idle filtering (a
+# thread waiting on an event is absent by default, present with --idle),
+# --gil (a thread inside zlib.compress, which releases the GIL, drops to a
+# small share), --subprocesses (a child Python process gets its own root),
+# --native (libz's C frames under the Python frame calling
+# zlib.compress), --blocking (zero invalid stacks), exit status
+# passthrough. Then, once: errors (not Python, unsupported version, no
+# permission, no such pid), a target that exits mid-recording, SIGINT, -d,
+# other output formats, and the pyenv shim.
+source tests/lib.sh
+
+FIXTURES=$ROOT/tests/fixtures/python
+RECURSIVE=$FIXTURES/record_recursive.py
+THREADS=$FIXTURES/record_threads.py
+
+# record NAME ARGS...: `ember record ARGS`, output in $TMP/NAME.err, status in $status.
+record() {
+    local name=$1; shift
+    status=0
+    "$EMBER" record "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || status=$?
+}
+
+# total FILE [REGEX]: the samples of the folded lines matching REGEX (all by default).
+total() {
+    { grep -E -- "${2:-.}" "$1" 2>/dev/null || true; } | awk '{ sum += $NF } END { print sum + 0 }'
+}
+
+# expect DESCRIPTION CONDITION-COMMAND... : ok/not ok with the last run's output as notes.
+expect() {
+    local description=$1; shift
+    if "$@"; then ok "$description"; else
+        not_ok "$description"; note "status $status; $(tail -c 1500 "$TMP/$last.err" 2>/dev/null)"
+        note "$(sort -k2 -nr "$TMP/$last.folded" 2>/dev/null | head -8 | cut -c1-400)"
+    fi
+}
+
+# The shape of every stack through leaf(): <module>:40 -> main:36 ->
+# recurse:30 five times -> recurse:29 -> leaf on lines 21-24.
+recursive_shape_ok() {
+    local file=$1 f=$RECURSIVE
+    local leaf_total shaped all
+    all=$(total "$file")
+    leaf_total=$(total "$file" ":leaf:")
+    shaped=$(total "$file" "^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[1-4] [0-9]+\$")
+    # Every leaf stack has the shape; leaf stacks are most of the samples
+    # (the rest: start-up, main's loop test).
+    [ "$leaf_total" -gt 0 ] && [ "$shaped" -eq "$leaf_total" ] && [ $((leaf_total * 2)) -gt "$all" ]
+}
+
+run_version() { # label python
+    local label=$1 py=$2
+    local pid
+
+    # Launch: shape and line numbers.
+    last=launch-$label
+    record "$last" -F 200 -o "$TMP/$last.folded" -- "$py" "$RECURSIVE" 0.8
+    expect "$label: launch, recursive stacks with the expected shape and lines" \
+        eval '[ $status -eq 0 ] && recursive_shape_ok "$TMP/$last.folded"'
+
+    # Attach to a process started before ember; it runs on, untraced.
+    "$py" "$RECURSIVE" 30 &
+    pid=$!
+    local tries=0
+    while ! grep -q libpython "/proc/$pid/maps" 2>/dev/null && [ $tries -lt 50 ] &&
+        ! [ "$(readlink /proc/$pid/exe)" = "$(readlink -f "$py")" ]; do
+        sleep 0.02; tries=$((tries + 1))
+    done
+    sleep 0.3 # past the interpreter's start-up
+    last=attach-$label
+    record "$last" -F 200 -d 0.8 -p "$pid" -o "$TMP/$last.folded"
+    local alive=0 tracer=x
+    kill -0 "$pid" 2>/dev/null && alive=1
+    tracer=$(awk '/^TracerPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    expect "$label: attach -p, recursive stacks, the target still runs untraced" \
+        eval '[ $status -eq 0 ] && [ $alive -eq 1 ] && [ "$tracer" = 0 ] && recursive_shape_ok "$TMP/$last.folded"'
+
+    # Threads: roots per thread; the waiting thread is dropped by default.
+    last=threads-$label
+    record "$last" -F 200 --threads -o "$TMP/$last.folded" -- "$py" "$THREADS" 1
+    local roots sleeper all compressor main
+    roots=$(awk '{ split($1, f, ";"); if (f[1] ~ /-[0-9]+\/[0-9]+$/) print f[1] }' "$TMP/$last.folded" | sort -u | wc -l)
+    all=$(total "$TMP/$last.folded")
+    sleeper=$(total "$TMP/$last.folded" ":sleeper:")
+    compressor=$(total "$TMP/$last.folded" ":compressor:")
+    main=$(total "$TMP/$last.folded" ":main:")
+    expect "$label: --threads gives a root per thread (main and compressor running)" \
+        eval '[ $status -eq 0 ] && [ $roots -ge 2 ] && [ $compressor -gt 0 ] && [ $main -gt 0 ]'
+    expect "$label: the thread waiting on an event is not sampled by default ($sleeper of $all)" \
+        eval '[ $status -eq 0 ] && [ $((sleeper * 50)) -le $all ]'
+
+    last=idle-$label
+    record "$last" -F 200 --idle -o "$TMP/$last.folded" -- "$py" "$THREADS" 1
+    all=$(total "$TMP/$last.folded")
+    sleeper=$(total "$TMP/$last.folded" ":sleeper:")
+    expect "$label: --idle keeps the waiting thread ($sleeper of $all)" \
+        eval '[ $status -eq 0 ] && [ $((sleeper * 5)) -ge $all ]'
+
+    last=gil-$label
+    record "$last" -F 200 --gil -o "$TMP/$last.folded" -- "$py" "$THREADS" 1
+    all=$(total "$TMP/$last.folded")
+    compressor=$(total "$TMP/$last.folded" ":compressor:")
+    main=$(total "$TMP/$last.folded" ":main:")
+    expect "$label: --gil keeps the GIL holder, not the thread in zlib ($compressor of $all)" \
+        eval '[ $status -eq 0 ] && [ $main -gt 0 ] && [ $((compressor * 4)) -lt $all ]'
+
+    # A child Python process shows up with its own root.
+    last=subprocesses-$label
+    record "$last" -F 200 --subprocesses --pid -o "$TMP/$last.folded" -- "$py" "$FIXTURES/record_subprocess.py" 1
+    local processes child
+    processes=$(awk '{ split($1, f, ";"); print f[1] }' "$TMP/$last.folded" | sort -u | grep -cE -- '-[0-9]+$')
+    child=$(total "$TMP/$last.folded" ":child_work:")
+    expect "$label: --subprocesses samples the child process ($processes roots, $child child samples)" \
+        eval '[ $status -eq 0 ] && [ $processes -ge 2 ] && [ $child -gt 0 ]'
+
+    # Native frames of libz under the Python frame that called zlib.compress.
+    last=native-$label
+    record "$last" -F 100 --native -o "$TMP/$last.folded" -- "$py" "$FIXTURES/record_zlib.py" 1
+    local native
+    native=$(total "$TMP/$last.folded" ":compress_all:[0-9]+;([^;]*;)*(deflate|compress2?|adler32|zlib_compress|PyZlib_compress)[^;]*(;| )")
+    expect "$label: --native puts zlib's C frames under compress_all ($native samples)" \
+        eval '[ $status -eq 0 ] && [ $native -gt 0 ]'
+
+    # Paused for every sample: no stack is torn.
+    last=blocking-$label
+    record "$last" -F 200 --blocking -o "$TMP/$last.folded" -- "$py" "$RECURSIVE" 0.8
+    expect "$label: --blocking reports 0 invalid stacks and the expected shape" \
+        eval '[ $status -eq 0 ] && grep -q " 0 invalid " "$TMP/$last.err" && recursive_shape_ok "$TMP/$last.folded"'
+
+    last=exit-$label
+    record "$last" -o "$TMP/$last.folded" -- "$py" -c 'import sys; sys.exit(3)'
+    expect "$label: the command's exit status passes through" eval '[ $status -eq 3 ]'
+}
+
+VERSIONS=(3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13)
+for version in "${VERSIONS[@]}"; do
+    py=$(ls /root/.pyenv/versions/"$version".*/bin/python"$version" 2>/dev/null | head -1)
+    if [ -z "$py" ] || ! [ -x "$py" ]; then
+        skip "CPython $version" "not installed under /root/.pyenv/versions"
+        continue
+    fi
+    run_version "$version" "$py"
+done
+if [ -x /usr/bin/python3.11 ]; then
+    run_version "debian-3.11" /usr/bin/python3.11
+else
+    skip "Debian's /usr/bin/python3.11" "not installed"
+fi
+
+# ---- Once: errors, ends, formats ----
+PY=$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)
+[ -n "$PY" ] || PY=$(command -v python3.11 || command -v python3)
+
+last=not-python
+record "$last" --python -o "$TMP/$last.folded" -- sleep 0.3
+expect "--python on a program that is not Python: a clear error" \
+    eval '[ $status -eq 1 ] && grep -q "Python" "$TMP/$last.err" && [ ! -e "$TMP/$last.folded" ]'
+
+sleep 5 &
+pid=$!
+last=not-python-pid
+record "$last" --python -p "$pid" -o "$TMP/$last.folded"
+kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+expect "--python -p on a process that is not Python: says so" \
+    eval '[ $status -eq 1 ] && grep -q "not a Python process" "$TMP/$last.err"'
+
+py27=$(ls /root/.pyenv/versions/2.7.*/bin/python2.7 2>/dev/null | head -1)
+if [ -n "$py27" ]; then
+    last=unsupported
+    record "$last" -o "$TMP/$last.folded" -- "$py27" "$RECURSIVE" 0.5
+    expect "CPython 2.7: unsupported version, said so" \
+        eval '[ $status -eq 1 ] && grep -qi "unsupported version" "$TMP/$last.err"'
+else
+    skip "unsupported version error" "no CPython 2.7 installed"
+fi
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    "$PY" "$RECURSIVE" 10 &
+    pid=$!
+    sleep 0.3
+    last=permission
+    status=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$EMBER" record -p "$pid" -o "$TMP/$last.folded" \
+        >"$TMP/$last.out" 2>"$TMP/$last.err" || status=$?
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    expect "no permission: says what to change, not 'not a Python process'" \
+        eval '[ $status -eq 1 ] && grep -qi "permission" "$TMP/$last.err" && ! grep -q "not a Python process" "$TMP/$last.err"'
+else
+    skip "permission error" "needs root and setpriv to run as nobody"
+fi
+
+last=no-pid
+record "$last" --python -p 2147483000 -o "$TMP/$last.folded"
+expect "--python -p of a pid that does not exist: an error" \
+    eval '[ $status -ne 0 ] && [ $status -lt 128 ] && [ -s "$TMP/$last.err" ]'
+
+# The attached target exits mid-recording: what was recorded is written.
+"$PY" "$RECURSIVE" 0.8 &
+pid=$!
+sleep 0.3
+last=exits
+record "$last" -F 200 -d 20 -p "$pid" -o "$TMP/$last.folded"
+wait "$pid" 2>/dev/null
+expect "an attached target that exits ends the recording, partial profile written" \
+    eval '[ $status -eq 0 ] && grep -q "exited" "$TMP/$last.err" && [ "$(total "$TMP/$last.folded" ":leaf:")" -gt 0 ]'
+
+# SIGINT from another process ends it; the output is written.
+last=sigint
+status=0
+"$EMBER" record -F 200 -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 20 >"$TMP/$last.out" 2>"$TMP/$last.err" &
+ember_pid=$!
+sleep 1.5
+kill -INT "$ember_pid"
+wait "$ember_pid" || status=$?
+expect "SIGINT ends the recording and the profile is written" \
+    eval '[ "$(total "$TMP/$last.folded" ":leaf:")" -gt 0 ]'
+
+last=duration
+record "$last" -F 200 -d 0.8 -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 20
+expect "-d ends a launched command's recording: written, exit 0" \
+    eval '[ $status -eq 0 ] && [ "$(total "$TMP/$last.folded" ":leaf:")" -gt 0 ]'
+
+# Other writers: the model's Python frames go through every format.
+last=formats
+record "$last" -F 200 -o "$TMP/$last.pb.gz" -- "$PY" "$RECURSIVE" 0.6
+"$EMBER" convert "$TMP/$last.pb.gz" -o "$TMP/$last.folded" 2>>"$TMP/$last.err"
+expect "pprof output (.pb.gz) keeps the frames (converted back to folded)" \
+    eval '[ $status -eq 0 ] && recursive_shape_ok "$TMP/$last.folded"'
+record "$last-svg" -F 200 -o "$TMP/$last.svg" -- "$PY" "$RECURSIVE" 0.6
+expect "SVG output names the Python frames" \
+    eval '[ $status -eq 0 ] && grep -q "record_recursive.py:leaf:2" "$TMP/$last.svg"'
+
+# The pyenv shim execs the real interpreter later: followed.
+if [ -x /root/.pyenv/shims/python3 ]; then
+    last=shim
+    record "$last" -F 200 -o "$TMP/$last.folded" -- /root/.pyenv/shims/python3 "$RECURSIVE" 0.8
+    expect "the pyenv shim (python3 on PATH) is followed to the real interpreter" \
+        eval '[ $status -eq 0 ] && [ "$(total "$TMP/$last.folded" ":leaf:")" -gt 0 ]'
+else
+    skip "pyenv shim" "no /root/.pyenv/shims/python3"
+fi
