@@ -39,7 +39,7 @@
 #define PTHREAD_PROBE_SIZE 2048
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
-#define WALK_ATTEMPTS 6
+#define WALK_ATTEMPTS 12
 
 /* One frame as read, before it is checked and named. */
 struct raw_frame {
