@@ -4,7 +4,10 @@
 # /usr/bin/python3.11), tests/fixtures/python/dump_workload.py's main
 # thread must show spin <- recurse x6 <- main <- <module> with the lines of
 # the marked source lines, holding the GIL, with its tid = the pid, and its
-# second thread wait_for_event at the WAIT line. Python 2.7 must be refused
+# second thread wait_for_event at the WAIT line, both through the ELF
+# symbols and through the scan of writable data used when they are missing
+# (EMBER_PYTHON_SCAN=1); unicode_names.py's non-ASCII function names must
+# come out as UTF-8. Python 2.7 must be refused
 # as an unsupported version, a shell as not Python, a missing pid as no
 # process, an unprivileged user as a permission problem. Consistency: 2000
 # back-to-back samples of busy_recursion.py on 3.8, 3.11 and 3.12 with no
@@ -66,7 +69,8 @@ WAIT=$(line_of "$WORKLOAD" '# WAIT')
     echo "    <module> ($WORKLOAD:$MODULE)"
 } >"$TMP/expected_main.txt"
 
-# dump_check LABEL PYTHON MINOR
+# dump_check LABEL PYTHON MINOR: dump_workload.py read through symbols and
+# by scanning, then unicode_names.py
 dump_check() {
     local label=$1 python=$2 minor=$3
     local name
@@ -75,9 +79,32 @@ dump_check() {
         not_ok "$label: the workload starts"; note "$(cat "$TMP/$name.err")"
         return
     fi
-    local pid=$STARTED_PID status=0
-    "$EMBER" dump -p "$pid" >"$TMP/$name.dump" 2>"$TMP/$name.dump.err" || status=$?
+    local pid=$STARTED_PID
+    check_dump "$label" "$name" "$pid" "$minor"
+    EMBER_PYTHON_SCAN=1 check_dump "$label, found by scanning (EMBER_PYTHON_SCAN)" "$name.scan" "$pid" "$minor"
     stop "$pid"
+    if [ "${minor%%.*}" = 3 ] && start "$python" "$FIXTURES/unicode_names.py" "$name.unicode"; then
+        pid=$STARTED_PID
+        local status=0
+        "$EMBER" dump -p "$pid" >"$TMP/$name.unicode.dump" 2>&1 || status=$?
+        stop "$pid"
+        local method="méthode"
+        [ "${minor#3.}" -ge 11 ] && method="Ünïcödé.méthode"
+        awk '/^    / { sub(/^    /, ""); sub(/ \(.*/, ""); print }' "$TMP/$name.unicode.dump" >"$TMP/$name.unicode.names"
+        printf '%s\n' "café" "関数" "𠀀" "$method" "<module>" >"$TMP/$name.unicode.expected"
+        if [ $status -eq 0 ] && diff -u "$TMP/$name.unicode.expected" "$TMP/$name.unicode.names" >"$TMP/$name.unicode.diff"; then
+            ok "$label: non-ASCII function names (Latin-1, UCS-2, UCS-4 strings)"
+        else
+            not_ok "$label: non-ASCII function names (exit $status)"
+            note "$(cat "$TMP/$name.unicode.diff" "$TMP/$name.unicode.dump")"
+        fi
+    fi
+}
+
+# check_dump LABEL NAME PID MINOR: ember dump of the running dump_workload.py
+check_dump() {
+    local label=$1 name=$2 pid=$3 minor=$4 status=0
+    "$EMBER" dump -p "$pid" >"$TMP/$name.dump" 2>"$TMP/$name.dump.err" || status=$?
     if [ $status -ne 0 ]; then
         not_ok "$label: ember dump -p exits 0 (exit $status)"
         note "$(cat "$TMP/$name.dump.err" "$TMP/$name.dump")"
