@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# bench/python.sh — `ember record` on CPython against austin (issue #6):
+# achieved sampling rate, sampler CPU per sample and target slowdown at
+# 100 Hz, 1 kHz and 10 kHz, on the same workload and Python.
+#
+# Method (as /work/shared/reference/cpython-sampling.md §3b measured
+# austin): the workload (a recursive fib loop, ~20 frames deep, a fixed
+# amount of work; it prints the seconds it took, from perf_counter) runs
+# pinned to CPU 0; the sampler attaches to it (-p) pinned to CPU 1, with
+# /usr/bin/time giving its user + system CPU, until the workload exits.
+#   rate           ember: rounds / seconds from its summary line; austin:
+#                  sample lines / its "# duration" (one thread: one line
+#                  per sample)
+#   CPU/sample     the sampler's user + system seconds / samples taken
+#   slowdown       the workload's own time under the sampler / alone
+# Both sample every thread without pausing (ember's default CPU-only mode
+# and austin's -s are compared; austin -s reads /proc stat per sample
+# too). Medians of BENCH_RUNS runs (default 3), runs of the tools
+# interleaved so a shared machine's drift weighs on both alike.
+#
+# Environment: EMBER (default build/ember), AUSTIN (an austin 3.x binary;
+# without it only ember is measured), PYTHON (default pyenv's 3.11),
+# BENCH_RUNS, BENCH_WORK (fib(25) calls, default 150: about 3 s), BENCH_OUT (a
+# directory: python.tsv is left there).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+runs=${BENCH_RUNS:-3}
+work_amount=${BENCH_WORK:-150}
+python=${PYTHON:-$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)}
+austin=${AUSTIN:-}
+
+bench_require_ember
+bench_require_tools taskset
+[ -x /usr/bin/time ] || { echo "$bench_script: SKIP: /usr/bin/time is not installed" >&2; exit 0; }
+if [ -z "$python" ] || [ ! -x "$python" ]; then
+    echo "$bench_script: SKIP: no CPython 3.11 (set PYTHON)" >&2
+    exit 0
+fi
+if [ -n "$austin" ] && [ ! -x "$austin" ]; then
+    echo "$bench_script: AUSTIN=$austin is not executable: austin is left out" >&2
+    austin=
+fi
+[ -n "$austin" ] || echo "$bench_script: no AUSTIN: only ember is measured" >&2
+if [ "$(nproc)" -lt 2 ]; then
+    echo "$bench_script: SKIP: needs 2 CPUs (target and sampler pinned apart)" >&2
+    exit 0
+fi
+bench_workdir python
+
+cat >"$work/work.py" <<'EOF'
+import sys, time
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+time.sleep(0.3)  # the sampler attaches meanwhile
+start = time.perf_counter()
+for _ in range(int(sys.argv[1])):
+    fib(25)
+print("%.4f" % (time.perf_counter() - start))
+EOF
+
+# run TOOL RATE: one measured run; prints "seconds rate cpu_per_sample_us".
+run() {
+    local tool=$1 rate=$2
+    taskset -c 0 "$python" "$work/work.py" "$work_amount" >"$work/target.out" &
+    local pid=$!
+    sleep 0.1
+    case $tool in
+    none) ;;
+    ember)
+        taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/time" \
+            "$ember" record -F "$rate" -p "$pid" -o "$work/e.folded" 2>"$work/ember.err" || true
+        ;;
+    austin)
+        taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/time" \
+            "$austin" -s -i "$((1000000 / rate))" -p "$pid" -o "$work/a.austin" \
+            >/dev/null 2>"$work/austin.err" || true
+        ;;
+    esac
+    wait "$pid"
+    local seconds achieved=- per_sample=-
+    seconds=$(cat "$work/target.out")
+    case $tool in
+    ember)
+        # "... N samples in R rounds, S s at H Hz ..."
+        read -r rounds duration < <(sed -nE 's/.* in ([0-9]+) rounds, ([0-9.]+) s at.*/\1 \2/p' "$work/ember.err")
+        achieved=$(awk -v r="$rounds" -v d="$duration" 'BEGIN { printf "%.0f", r / d }')
+        per_sample=$(awk -v r="$rounds" '{ printf "%.1f", ($1 + $2) * 1e6 / r }' "$work/time")
+        ;;
+    austin)
+        local samples micros
+        samples=$(grep -c '^P' "$work/a.austin" || true)
+        micros=$(sed -nE 's/^# duration: ([0-9]+).*/\1/p' "$work/a.austin" | tail -1)
+        achieved=$(awk -v s="$samples" -v d="$micros" 'BEGIN { printf "%.0f", (d > 0 ? s * 1e6 / d : 0) }')
+        per_sample=$(awk -v s="$samples" '{ printf "%.1f", (s > 0 ? ($1 + $2) * 1e6 / s : 0) }' "$work/time")
+        ;;
+    esac
+    echo "$seconds $achieved $per_sample"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+tools="none ember"
+[ -n "$austin" ] && tools="$tools austin"
+: >"$work/results"
+for rate in 100 1000 10000; do
+    for ((i = 0; i < runs; i++)); do
+        for tool in $tools; do
+            [ "$tool" = none ] && [ "$rate" != 100 ] && continue
+            echo "$tool $rate $(run "$tool" "$rate")" >>"$work/results"
+        done
+    done
+done
+
+baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
+{
+    printf 'tool\tasked Hz\tachieved Hz\tCPU per sample (us)\ttarget s\tslowdown\n'
+    printf 'none\t-\t-\t-\t%s\t1.000\n' "$baseline"
+    for rate in 100 1000 10000; do
+        for tool in $tools; do
+            [ "$tool" = none ] && continue
+            achieved=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $4 }' "$work/results" | median)
+            per_sample=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | median)
+            seconds=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $3 }' "$work/results" | median)
+            slowdown=$(awk -v s="$seconds" -v b="$baseline" 'BEGIN { printf "%.3f", s / b }')
+            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$per_sample" "$seconds" "$slowdown"
+        done
+    done
+} >"$work/python.tsv"
+echo "$bench_script: $python, $runs runs each, target on CPU 0, sampler on CPU 1 (medians)"
+column -t -s $'\t' "$work/python.tsv"
+if [ -n "${BENCH_OUT:-}" ]; then
+    mkdir -p "$BENCH_OUT"
+    cp "$work/python.tsv" "$BENCH_OUT/python.tsv"
+fi
