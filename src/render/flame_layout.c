@@ -270,14 +270,6 @@ struct walk_level {
     int duplicate_names; /* two children share a name: no subtree skipping here */
 };
 
-static int has_value(const struct profile *profile, const struct flame_layout_options *options,
-                     uint32_t node)
-{
-    return profile_self_value(profile, node, options->sample_type) != 0 ||
-           (options->before_type >= 0 &&
-            profile_self_value(profile, node, (size_t)options->before_type) != 0);
-}
-
 static void line_values(const struct profile *profile, const struct flame_layout_options *options,
                         uint32_t node, double *value, double *delta)
 {
@@ -285,13 +277,6 @@ static void line_values(const struct profile *profile, const struct flame_layout
     *delta = options->before_type >= 0
                  ? *value - profile_self_value(profile, node, (size_t)options->before_type)
                  : 0;
-}
-
-/* Whether node is a line of the input (it ends a stack). */
-static int is_line(const struct profile *profile, const struct flame_layout_options *options,
-                   uint32_t node)
-{
-    return profile->nodes[node].first_child == PROFILE_NONE || has_value(profile, options, node);
 }
 
 /* ---- skipping subtrees narrower than minwidth ----
@@ -312,39 +297,71 @@ static int is_line(const struct profile *profile, const struct flame_layout_opti
  * largest |delta| of the differential colour scale is
  * taken over every line beforehand, as flamegraph.pl reads it from every
  * input line. */
-struct subtree_skip {
-    double *totals; /* per node, NULL when skipping does not apply */
+/* What the sorted walk reads of every node, in one array: a node's values
+ * and its subtree's total are one cache line away instead of three (on a
+ * big tree each is a cache miss). */
+struct node_summary {
+    double total;  /* of the drawn sample type over the subtree */
+    double value;  /* the node's own value of the drawn sample type */
+    double before; /* its own BEFORE value (differential), else 0 */
 };
 
+struct subtree_skip {
+    struct node_summary *nodes; /* per node */
+    int enabled;                /* subtrees may be flowed as one line */
+};
+
+static int summary_has_value(const struct node_summary *summary)
+{
+    return summary->value != 0 || summary->before != 0;
+}
+
+static void summary_line_values(const struct node_summary *summary,
+                                const struct flame_layout_options *options, double *value,
+                                double *delta)
+{
+    *value = summary->value;
+    *delta = options->before_type >= 0 ? summary->value - summary->before : 0;
+}
+
+/* Fills the summaries in one pass from the last node back (a node's
+ * children come after it, so their totals are complete when it is
+ * reached), and decides whether subtrees may be skipped. */
 static void subtree_skip_init(struct subtree_skip *skip, struct flow *flow,
                               const struct profile *profile,
                               const struct flame_layout_options *options)
 {
-    skip->totals = NULL;
     int differential = options->before_type >= 0;
+    struct node_summary *summaries = xcalloc(profile->node_count, sizeof *summaries);
     double max_delta = flow->layout->max_delta;
     int whole = 1;
-    for (uint32_t node = 1; node < profile->node_count; node++) {
-        double value = profile_self_value(profile, node, options->sample_type);
+    for (size_t node = profile->node_count; node-- > 0;) {
+        struct node_summary *summary = &summaries[node];
+        double value = profile_self_value(profile, (uint32_t)node, options->sample_type);
+        summary->value = value;
+        summary->before =
+            differential ? profile_self_value(profile, (uint32_t)node, (size_t)options->before_type)
+                         : 0;
+        summary->total += value;
+        if (node == PROFILE_ROOT)
+            break;
+        summaries[profile->nodes[node].parent].total += summary->total;
         if (value < 0 || value != floor(value))
             whole = 0;
-        if (differential && is_line(profile, options, node)) {
+        if (differential && (profile->nodes[node].first_child == PROFILE_NONE ||
+                             summary_has_value(summary))) {
             double line_value, delta;
-            line_values(profile, options, node, &line_value, &delta);
+            summary_line_values(summary, options, &line_value, &delta);
             if (fabs(delta) > max_delta)
                 max_delta = fabs(delta);
         }
     }
     flow->layout->max_delta = max_delta;
-    if (!whole || options->chain || !(options->min_width > 0) || profile->node_count < 2)
-        return;
-    double *totals = xmalloc(profile->node_count * sizeof *totals);
-    profile_total_values(profile, options->sample_type, totals);
-    if (!(totals[PROFILE_ROOT] < 9007199254740992.0)) { /* 2^53: sums stay exact */
-        free(totals);
-        return;
-    }
-    skip->totals = totals;
+    skip->nodes = summaries;
+    /* Sums of whole numbers below 2^53 are exact in any order. */
+    skip->enabled = whole && !options->chain && options->min_width > 0 &&
+                    profile->node_count >= 2 &&
+                    summaries[PROFILE_ROOT].total < 9007199254740992.0;
 }
 
 /* Whether the zero-width boxes a subtree entered now at depth may start
@@ -372,10 +389,9 @@ static int can_skip(const struct subtree_skip *skip, const struct flow *flow,
                     const struct profile *profile, const struct walk_level *level, uint32_t node,
                     size_t depth)
 {
-    if (!skip->totals || level->duplicate_names)
+    if (!skip->enabled || level->duplicate_names)
         return 0;
-    double below = skip->totals[node] -
-                   profile_self_value(profile, node, flow->options->sample_type);
+    double below = skip->nodes[node].total - skip->nodes[node].value;
     return below >= 0 && below < flow->options->min_width &&
            zero_width_boxes_harmless(flow, depth);
 }
@@ -415,7 +431,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
             GROW(items, item_capacity, item_count + 2);
             if (has_children)
                 items[item_count++] = (struct order_item){child, 0};
-            if (!has_children || has_value(profile, options, child))
+            if (!has_children || summary_has_value(&skip.nodes[child]))
                 items[item_count++] = (struct order_item){child, 1};
         }
         if (item_count - begin > 1)
@@ -423,7 +439,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         GROW(levels, level_capacity, level_count + 1);
         levels[level_count++] = (struct walk_level){
             node, begin, item_count, begin,
-            skip.totals && has_duplicate_names(profile, items + begin, item_count - begin)};
+            skip.enabled && has_duplicate_names(profile, items + begin, item_count - begin)};
 
         /* Advance to the next subtree to enter, emitting lines on the way. */
         node = PROFILE_NONE;
@@ -442,7 +458,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
                 unchanged_depth = depth;
             if (item.ends) {
                 double value, delta;
-                line_values(profile, options, item.node, &value, &delta);
+                summary_line_values(&skip.nodes[item.node], options, &value, &delta);
                 /* The path above depth is the one the last line flowed. */
                 flow->known_same = unchanged_depth;
                 unchanged_depth = SIZE_MAX;
@@ -450,8 +466,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
             } else if (can_skip(&skip, flow, profile, level, item.node, depth)) {
                 /* item.node's own line, if any, was its "ends" item, already
                  * flowed: this flows the lines below it, as one. */
-                double below = skip.totals[item.node] -
-                               profile_self_value(profile, item.node, options->sample_type);
+                double below = skip.nodes[item.node].total - skip.nodes[item.node].value;
                 flow->known_same = unchanged_depth;
                 unchanged_depth = SIZE_MAX;
                 flow_line(flow, flow->names, flow->flags, depth + 1, below, differential, 0);
@@ -462,7 +477,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         if (node == PROFILE_NONE)
             break;
     }
-    free(skip.totals);
+    free(skip.nodes);
     free(items);
     free(levels);
 }

@@ -810,8 +810,10 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
     const struct profile *profile = reversed ? reversed : source;
     writer.profile = profile;
 
-    if (options->sample_type >= profile->sample_type_count ||
-        profile_grand_total(profile, options->sample_type) == 0) {
+    double time = options->sample_type < profile->sample_type_count
+                      ? profile_grand_total(profile, options->sample_type)
+                      : 0;
+    if (time == 0) {
         fprintf(stderr, "ERROR: No stack counts found\n");
         writer.image_width = options->width;
         write_error_svg(&writer);
@@ -834,7 +836,6 @@ int svg_write(FILE *file, const struct profile *source, const struct svg_options
                                   ? options->min_width / 100
                                   : options->min_width / (options->width - 2 * writer.xpad),
     };
-    double time = profile_grand_total(profile, options->sample_type);
     double time_max = options->total;
     if (time_max > 0 && time_max < time) {
         if (time_max / time > 0.02)
