@@ -130,6 +130,27 @@ static enum python_native_class class_of(struct python_native *native, uint32_t 
     return klass;
 }
 
+/* A frame without a symbol inside a known file is named "[file's base
+ * name]" (stackcollapse-perf.pl's naming of unknown symbols), so that the
+ * static functions of a stripped library make one stable frame rather than
+ * one per address. */
+static uint32_t module_frame(struct python_native *native, uint32_t frame)
+{
+    struct profile *profile = native->profile;
+    const struct frame *record = &profile->frames[frame];
+    const char *name = profile_string(profile, record->name);
+    if (record->file == PROFILE_NONE || name[0] != '0' || name[1] != 'x')
+        return frame;
+    const char *path = profile_string(profile, record->file);
+    const char *slash = strrchr(path, '/');
+    char bracketed[512];
+    int length = snprintf(bracketed, sizeof bracketed, "[%s]", slash ? slash + 1 : path);
+    if (length < 0 || (size_t)length >= sizeof bracketed)
+        return frame;
+    return profile_frame(profile, profile_intern(profile, bracketed, (size_t)length),
+                         record->file, 0, FRAME_NATIVE);
+}
+
 size_t python_native_stack(struct python_native *native, int tid, double now,
                            struct python_merge_native *out, size_t capacity)
 {
@@ -162,7 +183,7 @@ size_t python_native_stack(struct python_native *native, int tid, double now,
     const char *names[NATIVE_MAX_FRAMES];
     for (size_t i = 0; i < count; i++) {
         uint64_t lookup = i == 0 ? addresses[i] : addresses[i] - 1;
-        frames[i] = native_frames_get(&native->frames, lookup, addresses[i]);
+        frames[i] = module_frame(native, native_frames_get(&native->frames, lookup, addresses[i]));
         if (native->profile->frames[frames[i]].file == PROFILE_NONE)
             native->reload_wanted = 1;
         names[i] = profile_frame_name(native->profile, frames[i]);
