@@ -333,13 +333,10 @@ enum python_status python_process_find(int pid, struct remote_memory *memory,
                                               error_size);
             return PYTHON_NO_PERMISSION;
         }
-        if (errno == ENOENT && stat(proc_path, &status_info) != 0 && errno == ENOENT &&
-            access(proc_path + 0, F_OK) != 0) {
-            snprintf(proc_path, sizeof proc_path, "/proc/%d", pid);
-            if (stat(proc_path, &status_info) != 0) {
-                snprintf(error, error_size, "no process with pid %d (it exited)", pid);
-                return PYTHON_NO_PROCESS;
-            }
+        snprintf(proc_path, sizeof proc_path, "/proc/%d", pid);
+        if (stat(proc_path, &status_info) != 0) {
+            snprintf(error, error_size, "no process with pid %d (it exited)", pid);
+            return PYTHON_NO_PROCESS;
         }
         snprintf(error, error_size,
                  "process %d is not a Python process: it has no executable (a kernel thread or "

@@ -106,6 +106,7 @@ struct python_reader {
     uint8_t *range_buffer;
     size_t ranges_capacity, range_buffer_capacity;
     unsigned char *ranges_ok;
+    size_t ranges_ok_capacity;
 
     uint64_t round;              /* samples taken: code objects are validated once per round */
     uint64_t *recent_codes;      /* code objects used by the previous sample */
@@ -397,9 +398,8 @@ static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *b
  * not, -1 (with *error) when the process is gone or forbids reading. */
 static int run_batch(struct python_reader *reader, size_t count, int *error)
 {
-    unsigned char *ok = realloc(reader->ranges_ok, count ? count : 1);
-    if (!ok) return 1;
-    reader->ranges_ok = ok;
+    if (grow((void **)&reader->ranges_ok, &reader->ranges_ok_capacity, count ? count : 1, 1)) return 1;
+    unsigned char *ok = reader->ranges_ok;
     int batch_error = 0;
     size_t whole = remote_read_ranges(&reader->memory, reader->ranges, count, ok, &batch_error);
     if (batch_error == ESRCH || batch_error == EPERM || batch_error == EACCES) {
