@@ -5,7 +5,7 @@
  *
  * Design: every field is a byte offset into the named structure, or -1
  * when the version has no such field (3.6 has no _PyRuntime, 3.11 has no
- * current_frame in the thread state, ...). The walker (python_walk.c)
+ * current_frame in the thread state, ...). The walker (python_stacks.c)
  * picks what to follow from which fields are present, plus the few
  * version facts that are not offsets (the line-table format, whether the
  * frame's instruction pointer points at the current or previous
