@@ -550,14 +550,15 @@ static int record_python(const struct record_request *request, const struct prof
                 int child_status = 0;
                 int exited = python_sampler_child_status(sampler, &child_status);
                 if (!exited && child > 0) {
-                    kill(child, SIGTERM);
+                    kill(child, SIGTERM); /* nothing if it has exited already */
                     while (waitpid(child, &child_status, 0) < 0 && errno == EINTR)
                         ;
                 }
                 /* A command that ended before it could be read: its failure
-                 * is passed on, as when nothing was recorded in time. */
+                 * is passed on, as when nothing was recorded in time (our
+                 * SIGTERM is not its failure). */
                 status = 1;
-                if (exited && WIFEXITED(child_status) && WEXITSTATUS(child_status) != 0)
+                if (WIFEXITED(child_status) && WEXITSTATUS(child_status) != 0)
                     status = WEXITSTATUS(child_status);
                 else if (exited && WIFSIGNALED(child_status))
                     status = 128 + WTERMSIG(child_status);
