@@ -852,20 +852,35 @@ static uint64_t unwind_test_plt(uint64_t *size)
     return 0;
 }
 
-Test(unwind, plt_stub_cfa_expression)
+/* A stand-in for a PLT entry with ld's CFA expression (the real .plt of
+ * this program is tested too when it has one): 16 bytes at a 16-byte
+ * boundary, DW_CFA_def_cfa_expression (DW_OP_breg7 8; DW_OP_breg16 0;
+ * DW_OP_lit15; DW_OP_and; DW_OP_lit11; DW_OP_ge; DW_OP_lit3; DW_OP_shl;
+ * DW_OP_plus). Never executed. */
+__asm__(".text\n"
+        ".p2align 4\n"
+        ".globl unwind_asm_plt_entry\n"
+        ".hidden unwind_asm_plt_entry\n"
+        ".type unwind_asm_plt_entry, @function\n"
+        "unwind_asm_plt_entry:\n"
+        ".cfi_startproc\n"
+        ".cfi_escape 0x0f, 11, 0x77, 8, 0x80, 0, 0x3f, 0x1a, 0x3b, 0x2a, 0x33, 0x24, 0x22\n"
+        ".fill 16, 1, 0x90\n"
+        ".cfi_endproc\n"
+        ".size unwind_asm_plt_entry, .-unwind_asm_plt_entry\n");
+
+extern const char unwind_asm_plt_entry[];
+
+/* Samples at offsets 0 and 6 (SP + 8) and 11 (SP + 16: the index pushed)
+ * of the entry at entry; each unwinds to the return address above. */
+static void unwind_test_plt_entry(struct dwarf_unwinder *unwinder, int pid, uint64_t entry)
 {
-    uint64_t plt_size = 0, plt = unwind_test_plt(&plt_size);
-    if (!plt || plt_size < 32)
-        cr_skip_test("this program has no .plt");
-    char *maps = unwind_test_read_maps();
-    struct dwarf_unwinder *unwinder = dwarf_unwinder_create();
-    unwind_test_add_maps(unwinder, 13, maps, 0);
     /* Above the stub's part: the return address into unwind_asm_middle,
      * its 200 bytes, then 0 (the end). */
     uint64_t middle_return = (uint64_t)(uintptr_t)unwind_asm_middle_return;
     struct {
-        unsigned offset;  /* in the second entry (the first is the resolver's) */
-        size_t pushed;    /* bytes the stub pushed */
+        unsigned offset;
+        size_t pushed; /* bytes the stub pushed */
     } cases[] = {{0, 0}, {6, 0}, {11, 8}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         struct unwind_test_sample sample;
@@ -875,15 +890,30 @@ Test(unwind, plt_stub_cfa_expression)
         if (cases[c].pushed)
             unwind_test_put(sample.stack, 0, 5); /* the relocation index */
         unwind_test_put(sample.stack, cases[c].pushed, middle_return);
-        sample.regs[PERF_REG_X86_IP] = plt + 16 + cases[c].offset;
+        sample.regs[PERF_REG_X86_IP] = entry + cases[c].offset;
         sample.regs[PERF_REG_X86_SP] = 0x7ff000020000ULL;
         uint64_t frames[UNWIND_TEST_MAX_FRAMES];
-        size_t count = unwind_test_run(unwinder, 13, &sample, sample.stack_size, frames);
-        cr_assert_eq(count, 2, "PLT entry + %u: %zu frames", cases[c].offset, count);
-        cr_assert_eq(frames[0], plt + 16 + cases[c].offset);
-        cr_assert_eq(frames[1], middle_return, "PLT entry + %u", cases[c].offset);
+        size_t count = unwind_test_run(unwinder, pid, &sample, sample.stack_size, frames);
+        cr_assert_eq(count, 2, "entry %#" PRIx64 " + %u: %zu frames", entry, cases[c].offset,
+                     count);
+        cr_assert_eq(frames[0], entry + cases[c].offset);
+        cr_assert_eq(frames[1], middle_return, "entry %#" PRIx64 " + %u", entry,
+                     cases[c].offset);
         free(sample.stack);
     }
+}
+
+Test(unwind, plt_stub_cfa_expression)
+{
+    char *maps = unwind_test_read_maps();
+    struct dwarf_unwinder *unwinder = dwarf_unwinder_create();
+    unwind_test_add_maps(unwinder, 13, maps, 0);
+    unwind_test_plt_entry(unwinder, 13, (uint64_t)(uintptr_t)unwind_asm_plt_entry);
+    /* This program's own .plt (its second entry: the first is the
+     * resolver's), when the linker made one. */
+    uint64_t plt_size = 0, plt = unwind_test_plt(&plt_size);
+    if (plt && plt_size >= 32)
+        unwind_test_plt_entry(unwinder, 13, plt + 16);
     dwarf_unwinder_destroy(unwinder);
     free(maps);
 }
