@@ -73,9 +73,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # the script takes (other work on the host: this is a shared VM) weighs on
 # every configuration alike instead of on whichever ran last.
 labels=() prefixes=()
-add_config() { # LABEL COMMAND...
+add_config() { # LABEL COMMAND... (kept shell-quoted: paths may hold spaces)
     labels+=("$1"); shift
-    prefixes+=("$*")
+    prefixes+=("$(printf '%q ' "$@")")
 }
 add_config alone env
 for hz in 99 999; do
@@ -87,7 +87,7 @@ for hz in 99 999; do
 done
 for i in $(seq "$runs"); do
     for c in "${!labels[@]}"; do
-        read -ra prefix <<<"${prefixes[$c]}"
+        eval "prefix=(${prefixes[$c]})"
         "${prefix[@]}" "${workload[@]}" >/dev/null 2>"$work/run.err" || {
             echo "bench/record.sh: ${labels[$c]} failed: $(tail -3 "$work/run.err")" >&2; exit 1; }
         printf '%s %s\n' "$(work_seconds "$work/run.err")" "$(work_cpu_seconds "$work/run.err")" \
