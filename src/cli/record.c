@@ -425,6 +425,11 @@ static int record_with(const struct record_request *request, const struct profil
         return 1;
     }
     install_signal_handlers();
+    /* The kernel's symbols are read before the command starts (as perf
+     * does): /proc/kallsyms costs tens of milliseconds of CPU, which would
+     * otherwise be taken beside the workload, from it when the machine is
+     * busy. */
+    record_session_wait_kernel_symbols(session);
     if (sampler_enable(sampler) != 0) {
         int status = 1;
         if (sampler_exec_errno(sampler)) {

@@ -405,6 +405,15 @@ void record_session_name_event(struct record_session *session, uint64_t id, cons
             }
 }
 
+void record_session_wait_kernel_symbols(struct record_session *session)
+{
+    if (session->kernel_thread_running) {
+        pthread_join(session->kernel_thread, NULL);
+        session->kernel_thread_running = 0;
+        session->kernel_symbols_read = 1;
+    }
+}
+
 void record_session_add_build_id(struct record_session *session, int pid, const char *path,
                                  const uint8_t *build_id, size_t build_id_size)
 {
@@ -1509,7 +1518,18 @@ int record_session_finish(struct record_session *session)
         case PERF_RECORD_UNTHROTTLE:
             session->stats.unthrottles++;
             break;
-        default: /* EXIT keeps the thread: its last samples may come later */
+        case PERF_RECORD_EXIT: {
+            /* The process table keeps the thread (its name is still needed
+             * for samples already ordered before this record), but the
+             * unwinder forgets an exited process's mappings: its pid may be
+             * reused. Replay is in time order: its samples came before. */
+            struct perf_task task;
+            if (session->unwinder && perf_task_parse(record, &task, &error) == 0 &&
+                task.pid == task.tid)
+                dwarf_unwinder_forget(session->unwinder, (int)task.pid);
+            break;
+        }
+        default:
             break;
         }
     }

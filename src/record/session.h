@@ -75,6 +75,14 @@ void record_session_name_event(struct record_session *session, uint64_t id, cons
 void record_session_add_build_id(struct record_session *session, int pid, const char *path,
                                  const uint8_t *build_id, size_t build_id_size);
 
+/* Added (ember record): returns once the kernel's symbols are read, when a
+ * thread of the session is reading them (it starts at
+ * record_session_add_event for an event that samples the kernel). ember
+ * record calls it before the command starts, so that the tens of
+ * milliseconds /proc/kallsyms costs are spent before the workload runs, not
+ * beside it (on a busy machine they would take its CPU), as perf does. */
+void record_session_wait_kernel_symbols(struct record_session *session);
+
 /* One record as the kernel wrote it (header.size bytes); copied as needed.
  * Records from several ring buffers may come out of time order: the
  * session orders them by time itself. Returns 0, or -1 after printing a

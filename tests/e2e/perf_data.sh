@@ -122,10 +122,10 @@ dwarf_compare() {
         not_ok "collapse dwarf.data: stacks perf script | ember collapse does not print"
         note "$unknown stacks, e.g. $example"
     fi
-    if [ -n "$total" ] && [ "$total" -gt 0 ] && [ $((same * 100)) -ge $((total * 80)) ]; then
+    if [ -n "$total" ] && [ "$total" -gt 0 ] && [ $((same * 100)) -ge $((total * 99)) ]; then
         ok "collapse dwarf.data: $same of $total sample weight on identical stacks"
     else
-        not_ok "collapse dwarf.data: identical stacks for 80% of the samples ($same of $total)"
+        not_ok "collapse dwarf.data: identical stacks for 99% of the samples ($same of $total)"
         note "$(diff "$TMP/dwarf.direct" "$TMP/dwarf.text" | head -10)"
     fi
 }
