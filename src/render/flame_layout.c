@@ -234,6 +234,10 @@ static int compare_items(const void *left, const void *right, void *context_poin
 {
     const struct order_context *context = context_pointer;
     const struct order_item *a = left, *b = right;
+    /* A node's own line and the lines through it: same name, then " COUNT"
+     * against ";", and ' ' sorts before ';'. */
+    if (a->node == b->node)
+        return (int)b->ends - (int)a->ends;
     const struct profile *profile = context->profile;
     uint32_t frame_a = profile->nodes[a->node].frame, frame_b = profile->nodes[b->node].frame;
     const char *name_a = profile_frame_name(profile, frame_a);
@@ -270,6 +274,14 @@ struct walk_level {
     int duplicate_names; /* two children share a name: no subtree skipping here */
 };
 
+static int has_value(const struct profile *profile, const struct flame_layout_options *options,
+                     uint32_t node)
+{
+    return profile_self_value(profile, node, options->sample_type) != 0 ||
+           (options->before_type >= 0 &&
+            profile_self_value(profile, node, (size_t)options->before_type) != 0);
+}
+
 static void line_values(const struct profile *profile, const struct flame_layout_options *options,
                         uint32_t node, double *value, double *delta)
 {
@@ -277,6 +289,13 @@ static void line_values(const struct profile *profile, const struct flame_layout
     *delta = options->before_type >= 0
                  ? *value - profile_self_value(profile, node, (size_t)options->before_type)
                  : 0;
+}
+
+/* Whether node is a line of the input (it ends a stack). */
+static int is_line(const struct profile *profile, const struct flame_layout_options *options,
+                   uint32_t node)
+{
+    return profile->nodes[node].first_child == PROFILE_NONE || has_value(profile, options, node);
 }
 
 /* ---- skipping subtrees narrower than minwidth ----
@@ -297,71 +316,44 @@ static void line_values(const struct profile *profile, const struct flame_layout
  * largest |delta| of the differential colour scale is
  * taken over every line beforehand, as flamegraph.pl reads it from every
  * input line. */
-/* What the sorted walk reads of every node, in one array: a node's values
- * and its subtree's total are one cache line away instead of three (on a
- * big tree each is a cache miss). */
-struct node_summary {
-    double total;  /* of the drawn sample type over the subtree */
-    double value;  /* the node's own value of the drawn sample type */
-    double before; /* its own BEFORE value (differential), else 0 */
-};
-
 struct subtree_skip {
-    struct node_summary *nodes; /* per node */
-    int enabled;                /* subtrees may be flowed as one line */
+    double *totals; /* per node, NULL when skipping does not apply */
 };
 
-static int summary_has_value(const struct node_summary *summary)
-{
-    return summary->value != 0 || summary->before != 0;
-}
-
-static void summary_line_values(const struct node_summary *summary,
-                                const struct flame_layout_options *options, double *value,
-                                double *delta)
-{
-    *value = summary->value;
-    *delta = options->before_type >= 0 ? summary->value - summary->before : 0;
-}
-
-/* Fills the summaries in one pass from the last node back (a node's
- * children come after it, so their totals are complete when it is
- * reached), and decides whether subtrees may be skipped. */
+/* One pass from the last node back (a node's children come after it, so
+ * their totals are in by the time it is reached): subtree totals, whether
+ * every count is whole, and the largest |delta| of a line. */
 static void subtree_skip_init(struct subtree_skip *skip, struct flow *flow,
                               const struct profile *profile,
                               const struct flame_layout_options *options)
 {
+    skip->totals = NULL;
     int differential = options->before_type >= 0;
-    struct node_summary *summaries = xcalloc(profile->node_count, sizeof *summaries);
     double max_delta = flow->layout->max_delta;
     int whole = 1;
-    for (size_t node = profile->node_count; node-- > 0;) {
-        struct node_summary *summary = &summaries[node];
-        double value = profile_self_value(profile, (uint32_t)node, options->sample_type);
-        summary->value = value;
-        summary->before =
-            differential ? profile_self_value(profile, (uint32_t)node, (size_t)options->before_type)
-                         : 0;
-        summary->total += value;
-        if (node == PROFILE_ROOT)
-            break;
-        summaries[profile->nodes[node].parent].total += summary->total;
+    double *totals = xcalloc(profile->node_count, sizeof *totals);
+    for (uint32_t node = (uint32_t)profile->node_count - 1; node >= 1; node--) {
+        double value = profile_self_value(profile, node, options->sample_type);
+        totals[node] += value;
+        totals[profile->nodes[node].parent] += totals[node];
         if (value < 0 || value != floor(value))
             whole = 0;
-        if (differential && (profile->nodes[node].first_child == PROFILE_NONE ||
-                             summary_has_value(summary))) {
+        if (differential && is_line(profile, options, node)) {
             double line_value, delta;
-            summary_line_values(summary, options, &line_value, &delta);
+            line_values(profile, options, node, &line_value, &delta);
             if (fabs(delta) > max_delta)
                 max_delta = fabs(delta);
         }
     }
+    totals[PROFILE_ROOT] += profile_self_value(profile, PROFILE_ROOT, options->sample_type);
     flow->layout->max_delta = max_delta;
-    skip->nodes = summaries;
     /* Sums of whole numbers below 2^53 are exact in any order. */
-    skip->enabled = whole && !options->chain && options->min_width > 0 &&
-                    profile->node_count >= 2 &&
-                    summaries[PROFILE_ROOT].total < 9007199254740992.0;
+    if (!whole || options->chain || !(options->min_width > 0) || profile->node_count < 2 ||
+        !(totals[PROFILE_ROOT] < 9007199254740992.0)) {
+        free(totals);
+        return;
+    }
+    skip->totals = totals;
 }
 
 /* Whether the zero-width boxes a subtree entered now at depth may start
@@ -389,9 +381,10 @@ static int can_skip(const struct subtree_skip *skip, const struct flow *flow,
                     const struct profile *profile, const struct walk_level *level, uint32_t node,
                     size_t depth)
 {
-    if (!skip->enabled || level->duplicate_names)
+    if (!skip->totals || level->duplicate_names)
         return 0;
-    double below = skip->nodes[node].total - skip->nodes[node].value;
+    double below = skip->totals[node] -
+                   profile_self_value(profile, node, flow->options->sample_type);
     return below >= 0 && below < flow->options->min_width &&
            zero_width_boxes_harmless(flow, depth);
 }
@@ -431,7 +424,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
             GROW(items, item_capacity, item_count + 2);
             if (has_children)
                 items[item_count++] = (struct order_item){child, 0};
-            if (!has_children || summary_has_value(&skip.nodes[child]))
+            if (!has_children || has_value(profile, options, child))
                 items[item_count++] = (struct order_item){child, 1};
         }
         if (item_count - begin > 1)
@@ -439,7 +432,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         GROW(levels, level_capacity, level_count + 1);
         levels[level_count++] = (struct walk_level){
             node, begin, item_count, begin,
-            skip.enabled && has_duplicate_names(profile, items + begin, item_count - begin)};
+            skip.totals && has_duplicate_names(profile, items + begin, item_count - begin)};
 
         /* Advance to the next subtree to enter, emitting lines on the way. */
         node = PROFILE_NONE;
@@ -458,7 +451,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
                 unchanged_depth = depth;
             if (item.ends) {
                 double value, delta;
-                summary_line_values(&skip.nodes[item.node], options, &value, &delta);
+                line_values(profile, options, item.node, &value, &delta);
                 /* The path above depth is the one the last line flowed. */
                 flow->known_same = unchanged_depth;
                 unchanged_depth = SIZE_MAX;
@@ -466,7 +459,8 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
             } else if (can_skip(&skip, flow, profile, level, item.node, depth)) {
                 /* item.node's own line, if any, was its "ends" item, already
                  * flowed: this flows the lines below it, as one. */
-                double below = skip.nodes[item.node].total - skip.nodes[item.node].value;
+                double below = skip.totals[item.node] -
+                               profile_self_value(profile, item.node, options->sample_type);
                 flow->known_same = unchanged_depth;
                 unchanged_depth = SIZE_MAX;
                 flow_line(flow, flow->names, flow->flags, depth + 1, below, differential, 0);
@@ -477,7 +471,7 @@ static void walk_sorted(struct flow *flow, const struct profile *profile,
         if (node == PROFILE_NONE)
             break;
     }
-    free(skip.nodes);
+    free(skip.totals);
     free(items);
     free(levels);
 }
