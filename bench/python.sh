@@ -12,7 +12,11 @@
 #                  sample lines / its "# duration" (one thread: one line
 #                  per sample)
 #   CPU/sample     the sampler's user + system seconds / samples taken
+#   valid Hz       the same, counting only stacks recorded (ember: valid
+#                  stacks; austin: sample lines without :INVALID:)
 #   slowdown       the workload's own time under the sampler / alone
+#   invalid %      stacks discarded as torn (ember) / :INVALID: lines (austin)
+#   reads/round    process_vm_readv calls per round (ember's summary)
 # Both sample every thread without pausing (ember's default CPU-only mode
 # and austin's -s are compared; austin -s reads /proc stat per sample
 # too). Medians of BENCH_RUNS runs (default 3), runs of the tools
@@ -20,7 +24,7 @@
 #
 # Environment: EMBER (default build/ember), AUSTIN (an austin 3.x binary;
 # without it only ember is measured), PYTHON (default pyenv's 3.11),
-# BENCH_RUNS, BENCH_WORK (fib(25) calls, default 150: about 3 s), BENCH_OUT (a
+# BENCH_RUNS, BENCH_RATES (default "100 1000 10000"), BENCH_WORK (fib(25) calls, default 150: about 3 s), BENCH_OUT (a
 # directory: python.tsv is left there).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -59,7 +63,8 @@ for _ in range(int(sys.argv[1])):
 print("%.4f" % (time.perf_counter() - start))
 EOF
 
-# run TOOL RATE: one measured run; prints "seconds rate cpu_per_sample_us".
+# run TOOL RATE: one measured run; prints "seconds rate cpu_per_sample_us
+# discarded_percent reads_per_round valid_rate".
 run() {
     local tool=$1 rate=$2
     taskset -c 0 "$python" "$work/work.py" "$work_amount" >"$work/target.out" &
@@ -78,32 +83,41 @@ run() {
         ;;
     esac
     wait "$pid"
-    local seconds achieved=- per_sample=-
+    local seconds achieved=- per_sample=- discarded=- reads=- valid_rate=-
     seconds=$(cat "$work/target.out")
     case $tool in
     ember)
-        # "... N samples in R rounds, S s at H Hz ..."
-        read -r rounds duration < <(sed -nE 's/.* in ([0-9]+) rounds, ([0-9.]+) s at.*/\1 \2/p' "$work/ember.err")
+        # "... N samples in R rounds, S s at H Hz ..., X invalid (P% discarded) ...
+        # Q process_vm_readv per round"
+        local samples rounds duration
+        read -r samples rounds duration < <(sed -nE 's/.*, ([0-9]+) samples in ([0-9]+) rounds, ([0-9.]+) s at.*/\1 \2 \3/p' "$work/ember.err")
         achieved=$(awk -v r="$rounds" -v d="$duration" 'BEGIN { printf "%.0f", r / d }')
+        valid_rate=$(awk -v s="$samples" -v d="$duration" 'BEGIN { printf "%.0f", s / d }')
         per_sample=$(awk -v r="$rounds" '{ printf "%.1f", ($1 + $2) * 1e6 / r }' "$work/time")
+        discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$work/ember.err")
+        reads=$(sed -nE 's/.* ([0-9.]+) process_vm_readv per round.*/\1/p' "$work/ember.err")
         ;;
     austin)
-        local samples micros
+        local samples invalid micros
         samples=$(grep -c '^P' "$work/a.austin" || true)
+        invalid=$(grep -c '^P.*INVALID' "$work/a.austin" || true)
         micros=$(sed -nE 's/^# duration: ([0-9]+).*/\1/p' "$work/a.austin" | tail -1)
         achieved=$(awk -v s="$samples" -v d="$micros" 'BEGIN { printf "%.0f", (d > 0 ? s * 1e6 / d : 0) }')
+        valid_rate=$(awk -v s="$samples" -v i="$invalid" -v d="$micros" 'BEGIN { printf "%.0f", (d > 0 ? (s - i) * 1e6 / d : 0) }')
         per_sample=$(awk -v s="$samples" '{ printf "%.1f", (s > 0 ? ($1 + $2) * 1e6 / s : 0) }' "$work/time")
+        discarded=$(awk -v s="$samples" -v i="$invalid" 'BEGIN { printf "%.2f", (s > 0 ? 100 * i / s : 0) }')
         ;;
     esac
-    echo "$seconds $achieved $per_sample"
+    echo "$seconds $achieved $per_sample ${discarded:--} ${reads:--} $valid_rate"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 tools="none ember"
 [ -n "$austin" ] && tools="$tools austin"
 : >"$work/results"
-for rate in 100 1000 10000; do
+rates=${BENCH_RATES:-100 1000 10000}
+for rate in $rates; do
     for ((i = 0; i < runs; i++)); do
         for tool in $tools; do
             [ "$tool" = none ] && [ "$rate" != 100 ] && continue
@@ -114,16 +128,20 @@ done
 
 baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
 {
-    printf 'tool\tasked Hz\tachieved Hz\tCPU per sample (us)\ttarget s\tslowdown\n'
-    printf 'none\t-\t-\t-\t%s\t1.000\n' "$baseline"
-    for rate in 100 1000 10000; do
+    printf 'tool\tasked Hz\tachieved Hz\tvalid Hz\tCPU per sample (us)\ttarget s\tslowdown\tinvalid %%\treads/round\n'
+    printf 'none\t-\t-\t-\t-\t%s\t1.000\t-\t-\n' "$baseline"
+    for rate in $rates; do
         for tool in $tools; do
             [ "$tool" = none ] && continue
             achieved=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $4 }' "$work/results" | median)
             per_sample=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | median)
             seconds=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $3 }' "$work/results" | median)
             slowdown=$(awk -v s="$seconds" -v b="$baseline" 'BEGIN { printf "%.3f", s / b }')
-            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$per_sample" "$seconds" "$slowdown"
+            discarded=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $6 != "-" { print $6 }' "$work/results" | median)
+            reads=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $7 != "-" { print $7 }' "$work/results" | median)
+            valid=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $8 }' "$work/results" | median)
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$valid" "$per_sample" \
+                "$seconds" "$slowdown" "${discarded:--}" "${reads:--}"
         done
     done
 } >"$work/python.tsv"
@@ -132,4 +150,5 @@ column -t -s $'\t' "$work/python.tsv"
 if [ -n "${BENCH_OUT:-}" ]; then
     mkdir -p "$BENCH_OUT"
     cp "$work/python.tsv" "$BENCH_OUT/python.tsv"
+    cp "$work/results" "$BENCH_OUT/python-runs.txt"
 fi

@@ -12,7 +12,10 @@
 # process, an unprivileged user as a permission problem. Consistency: 2000
 # back-to-back samples of busy_recursion.py on 3.8, 3.11 and 3.12 (more when
 # fewer than 100 come out valid) with no stack reported valid but wrong (a
-# fib frame with a callee on a line other than its call line). Versions absent from the machine are skipped.
+# fib frame with a callee on a line other than its call line), and 2000 of
+# busy_call_sites.py on 3.8, 3.11, 3.12 and 3.13 with no caller paired
+# with a callee it was not calling (each call site calls its own function
+# on its own line). Versions absent from the machine are skipped.
 source tests/lib.sh
 
 FIXTURES=$ROOT/tests/fixtures/python
@@ -266,5 +269,70 @@ for minor in 3.8 3.11 3.12; do
     else
         not_ok "python $minor: 2000 consistent samples (exit $status, $lines lines, $wrong wrong, $invalid invalid)"
         note "$(cat "$TMP/wrong$minor" "$TMP/samples$minor.err")"
+    fi
+done
+
+# ---- consistency: call sites that each call their own function ----
+# busy_call_sites.py: fib calls left on LEFT and right on RIGHT, left and
+# right call fib on their CALL lines. A caller paired with a callee it was
+# not calling (frames copied at different moments: a caller's state from
+# one call, its callee from another) is wrong even when every line is a
+# call line; only the innermost frame may be anywhere in its function.
+SITES=$FIXTURES/busy_call_sites.py
+SITE_LEFT=$(line_of "$SITES" '# LEFT$')
+SITE_RIGHT=$(line_of "$SITES" '# RIGHT$')
+SITE_LEFT_CALL=$(line_of "$SITES" '# LEFT_CALL')
+SITE_RIGHT_CALL=$(line_of "$SITES" '# RIGHT_CALL')
+SITE_LOOP=$(line_of "$SITES" '# LOOP')
+SITE_MODULE=$(line_of "$SITES" '^main()')
+for minor in 3.8 3.11 3.12 3.13; do
+    python=$(python_for "$minor")
+    if [ -z "$python" ]; then
+        skip "python $minor: 2000 consistent samples of call sites" "no python $minor on this machine"
+        continue
+    fi
+    if ! start "$python" "$SITES" "sites$minor"; then
+        not_ok "python $minor: busy_call_sites.py starts"; continue
+    fi
+    pid=$STARTED_PID
+    status=0
+    nice "$EMBER" dump -p "$pid" -n 2000 >"$TMP/sites$minor" 2>"$TMP/sites$minor.err" || status=$?
+    if [ "$(grep -vc '(invalid)' "$TMP/sites$minor")" -lt 100 ]; then
+        nice "$EMBER" dump -p "$pid" -n 30000 >>"$TMP/sites$minor" 2>>"$TMP/sites$minor.err" || status=$?
+    fi
+    stop "$pid"
+    # caller -> the line it must be on, given its callee's function
+    wrong=$(awk -F'\t' -v file="$SITES" -v left="$SITE_LEFT" -v right="$SITE_RIGHT" \
+        -v lcall="$SITE_LEFT_CALL" -v rcall="$SITE_RIGHT_CALL" -v loop="$SITE_LOOP" \
+        -v module="$SITE_MODULE" '
+        function at(name, line) { return name " (" file ":" line ")" }
+        $2 == "(invalid)" { next }
+        {
+            n = split($2, frames, ";")
+            bad = (n == 0)
+            for (i = 2; i <= n && !bad; i++) {
+                caller = frames[i]
+                callee = frames[i - 1]
+                sub(/ \(.*/, "", callee)
+                if (caller ~ /^fib \(/)
+                    bad = !((callee == "left" && caller == at("fib", left)) ||
+                            (callee == "right" && caller == at("fib", right)))
+                else if (caller ~ /^left \(/) bad = callee != "fib" || caller != at("left", lcall)
+                else if (caller ~ /^right \(/) bad = callee != "fib" || caller != at("right", rcall)
+                else if (caller ~ /^main \(/) bad = callee != "fib" || caller != at("main", loop)
+                else if (caller ~ /^<module> \(/) bad = callee != "main" || caller != at("<module>", module)
+                else bad = 1
+            }
+            if (bad) { wrong++; if (wrong <= 3) print "# " $0 > "/dev/stderr" }
+        }
+        END { print wrong + 0 }' "$TMP/sites$minor" 2>"$TMP/sites_wrong$minor")
+    lines=$(wc -l <"$TMP/sites$minor")
+    invalid=$(grep -c '(invalid)' "$TMP/sites$minor")
+    valid=$((lines - invalid))
+    if [ $status -eq 0 ] && [ "$lines" -ge 2000 ] && [ "$wrong" -eq 0 ] && [ "$valid" -ge 100 ]; then
+        ok "python $minor: $lines back-to-back samples of call sites, no caller paired with a callee it was not calling ($valid valid, $invalid discarded; $(sed 's/^ember dump: //' "$TMP/sites$minor.err" | tr '\n' ' '))"
+    else
+        not_ok "python $minor: 2000 consistent samples of call sites (exit $status, $lines lines, $wrong wrong, $invalid invalid)"
+        note "$(cat "$TMP/sites_wrong$minor" "$TMP/sites$minor.err")"
     fi
 done

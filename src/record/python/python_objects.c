@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "python_line_table.h"
+#include "python_opcodes.h"
 
 #define STRING_WINDOW 256       /* bytes read at a str object at first */
 #define LINE_TABLE_WINDOW 1024  /* bytes read at a bytes object at first */
 #define MAX_STRING_CHARS 4096   /* longer names are cut */
 #define MAX_LINE_TABLE (1u << 20)
+#define MAX_BYTECODE (4u << 20)
 
 struct intern_slot {
     uint64_t hash;
@@ -86,6 +88,8 @@ static void free_code(struct python_code *code)
 {
     if (!code) return;
     free(code->line_table);
+    free(code->return_points);
+    free(code->callees);
     free(code);
 }
 
@@ -339,6 +343,29 @@ static int store_code(struct python_objects *objects, struct python_code *code)
     return 0;
 }
 
+/* 3.11+: the code's bytecode, read once, decoded into its return points
+ * (NULL when unreadable: callers suspended in this code then fail the
+ * reader's check, their stacks are discarded rather than trusted). */
+static uint8_t *read_return_points(struct python_objects *objects, const struct python_code *code,
+                                   int *error)
+{
+    const struct python_layout *layout = objects->layout;
+    size_t size = (size_t)code->code_bytes & ~(size_t)1;
+    uint8_t *bytecode = malloc(size);
+    uint8_t *kinds = calloc(size / 2 + 1, 1);
+    int read_error = bytecode && kinds
+                         ? remote_read(objects->memory, code->address + (uint64_t)layout->code_code_adaptive,
+                                       bytecode, size)
+                         : ENOMEM;
+    if (read_error || python_opcodes_return_points(layout->major, layout->minor, bytecode, size, kinds) < 0) {
+        *error = read_error;
+        free(kinds);
+        kinds = NULL;
+    }
+    free(bytecode);
+    return kinds;
+}
+
 struct python_code *python_objects_read_code(struct python_objects *objects, uint64_t address,
                                              int *error) {
     const struct python_layout *layout = objects->layout;
@@ -421,6 +448,14 @@ struct python_code *python_objects_read_code(struct python_objects *objects, uin
         code->code_bytes = bytes ? word_at(bytes, layout->var_size) : 0;
     }
     free(windows);
+    if (layout->code_code_adaptive >= 0 && python_opcodes_supported(layout->major, layout->minor) &&
+        code->code_bytes >= 2 && code->code_bytes <= MAX_BYTECODE)
+        code->return_points = read_return_points(objects, code, error);
+    if (*error == ESRCH || *error == EPERM) {
+        free_code(code);
+        return NULL;
+    }
+    *error = 0;
     if (store_code(objects, code) < 0) {
         free_code(code);
         return NULL;
@@ -452,6 +487,35 @@ int python_objects_validate(struct python_objects *objects, struct python_code *
      * again (the entry stays in place: the probe chains stay intact) */
     if (!same) code->type = 0;
     return same;
+}
+
+static struct python_callee *find_callee(const struct python_code *code, uint32_t unit, uint64_t function)
+{
+    for (size_t i = 0; i < code->callee_count; i++)
+        if (code->callees[i].unit == unit && code->callees[i].function == function) return &code->callees[i];
+    return NULL;
+}
+
+int python_objects_callee_known(const struct python_code *code, uint32_t unit, uint64_t function)
+{
+    const struct python_callee *callee = find_callee(code, unit, function);
+    return callee && callee->seen >= 2;
+}
+
+void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function)
+{
+    if (!function) return;
+    struct python_callee *callee = find_callee(code, unit, function);
+    if (callee) {
+        if (callee->seen < UINT32_MAX) callee->seen++;
+        return;
+    }
+    if (code->callee_count >= PYTHON_MAX_CALLEES) return;
+    if (!code->callees) {
+        code->callees = malloc(PYTHON_MAX_CALLEES * sizeof *code->callees);
+        if (!code->callees) return;
+    }
+    code->callees[code->callee_count++] = (struct python_callee){unit, 1, function};
 }
 
 uint32_t python_objects_line(const struct python_objects *objects, const struct python_code *code,

@@ -22,6 +22,15 @@
 #include "python_layout.h"
 #include "python_memory.h"
 
+/* A callee function seen called from a return point of a code object in
+ * a stack read twice the same (python_stacks.c): what that call site
+ * calls. */
+struct python_callee {
+    uint32_t unit;      /* the caller's return point (code unit) */
+    uint32_t seen;      /* times learnt (trusted from 2) */
+    uint64_t function;  /* the callee's function object */
+};
+
 struct python_code {
     uint64_t address;
     uint64_t type, filename_object, name_object, qualname_object, linetable_object;
@@ -31,10 +40,18 @@ struct python_code {
     uint8_t *line_table;
     size_t line_table_size;
     uint64_t code_bytes;   /* size of the bytecode in bytes (bounds instruction offsets) */
+    /* 3.11+: per code unit, whether a caller that pushed a frame inline
+     * is suspended there (enum python_return_point, python_opcodes.h);
+     * NULL on other versions or when the bytecode could not be read */
+    uint8_t *return_points;
+    struct python_callee *callees; /* learnt call sites, at most PYTHON_MAX_CALLEES */
+    size_t callee_count;
     /* the reader's bookkeeping: the sample round in which the entry was
      * last validated (or read), and last used */
     uint64_t validated_round, used_round;
 };
+
+#define PYTHON_MAX_CALLEES 64
 
 struct python_objects;
 
@@ -66,6 +83,13 @@ int python_objects_validate(struct python_objects *objects, struct python_code *
 /* The line of the instruction at byte_offset in code (0 when unknown). */
 uint32_t python_objects_line(const struct python_objects *objects, const struct python_code *code,
                              int64_t byte_offset);
+
+/* Whether function was seen called from return point unit of code (in
+ * at least two stacks). */
+int python_objects_callee_known(const struct python_code *code, uint32_t unit, uint64_t function);
+/* Records that function is called from return point unit of code (up to
+ * PYTHON_MAX_CALLEES pairs per code object; later ones are not kept). */
+void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function);
 
 /* Interns text (length bytes): the same pointer for the same text. */
 const char *python_objects_intern(struct python_objects *objects, const char *text, size_t length);

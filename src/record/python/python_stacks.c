@@ -30,6 +30,7 @@
 #include "python_layout.h"
 #include "python_memory.h"
 #include "python_objects.h"
+#include "python_opcodes.h"
 #include "python_process.h"
 
 #define MAX_DEPTH 4096
@@ -39,7 +40,9 @@
 #define PTHREAD_PROBE_SIZE 2048
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
-#define WALK_ATTEMPTS 12
+#define WALK_ATTEMPTS 8
+#define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
+#define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
 
 /* One frame as read, before it is checked and named. */
 struct raw_frame {
@@ -47,8 +50,14 @@ struct raw_frame {
     uint64_t previous;
     uint64_t code;
     int64_t instruction; /* f_lasti (<= 3.10) or the instruction pointer */
+    int32_t stacktop;    /* 3.11+: >= 0 in a caller suspended by an inline call (3.12+) */
+    uint64_t function;   /* 3.11+: f_func / f_funcobj */
+    uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
+    int consumed_known;
     int entry;
     int from_chunk;      /* decoded from the chunk copy, else read alone */
+    int stable;          /* the same in both copies (or checked again by re-reading) */
+    uint64_t function_again; /* the function as the second copy has it */
     struct python_code *code_entry;
     int code_fresh;      /* read during this sample: needs no validation */
 };
@@ -78,6 +87,13 @@ struct snapshot {
     uint8_t *const *buffers;
     const unsigned char *ok;
     size_t count;
+};
+
+/* A function object's code (3.11+), read in the current round. */
+struct function_entry {
+    uint64_t address, code;
+    uint64_t round;      /* read (or re-read) in this sampling round */
+    uint64_t used_round; /* listed in recent_functions for this round */
 };
 
 /* The pthread_t -> Linux tid cache of versions without native_thread_id. */
@@ -111,6 +127,9 @@ struct python_reader {
     uint64_t round;              /* samples taken: code objects are validated once per round */
     uint64_t *recent_codes;      /* code objects used by the previous sample */
     size_t recent_count, recent_capacity;
+    struct function_entry *functions; /* FUNCTION_CACHE_SIZE entries */
+    uint64_t *recent_functions;  /* functions checked in the previous sample: re-read in the next's first call */
+    size_t recent_function_count, recent_function_capacity;
     struct thread_memory *memories;
     size_t memory_count, memory_capacity;
     uint8_t *spec_bytes;
@@ -227,6 +246,7 @@ struct python_reader *python_reader_open(int pid, enum python_status *status, ch
     widen(&reader->frame_window, layout->iframe_previous, 8);
     widen(&reader->frame_window, layout->iframe_code, 8);
     widen(&reader->frame_window, layout->iframe_instr, 8);
+    if (layout->iframe_instr >= 0) widen(&reader->frame_window, layout->iframe_instr + 8, 4); /* stacktop */
     widen(&reader->frame_window, layout->iframe_owner, 1);
     widen(&reader->frame_window, layout->iframe_is_entry, 1);
     if (reader->tstate_window > TSTATE_WINDOW_MAX || reader->frame_window > FRAME_WINDOW_MAX) {
@@ -237,7 +257,10 @@ struct python_reader *python_reader_open(int pid, enum python_status *status, ch
         return NULL;
     }
     reader->objects = python_objects_create(&reader->layout, &reader->memory, reader->target.code_type);
-    if (!reader->objects) {
+    reader->functions = calloc(FUNCTION_CACHE_SIZE, sizeof *reader->functions);
+    if (!reader->objects || !reader->functions) {
+        python_objects_destroy(reader->objects);
+        free(reader->functions);
         *status = PYTHON_NOT_FOUND;
         snprintf(error, error_size, "out of memory");
         free(reader);
@@ -287,6 +310,8 @@ void python_reader_close(struct python_reader *reader)
     free(reader->ranges_ok);
     free(reader->tids);
     free(reader->recent_codes);
+    free(reader->functions);
+    free(reader->recent_functions);
     for (size_t i = 0; i < reader->memory_count; i++) free(reader->memories[i].frames);
     free(reader->memories);
     free(reader->spec_bytes);
@@ -452,6 +477,39 @@ static const uint8_t *snapshot_frame(const struct python_reader *reader, const s
     return NULL;
 }
 
+/* stacktop follows the instruction pointer in every _PyInterpreterFrame
+ * (3.11 prev_instr, 3.12 prev_instr, 3.13 instr_ptr; Include/internal/
+ * pycore_frame.h); the generated layouts do not list it. */
+static int32_t frame_stacktop(const struct python_layout *layout, const uint8_t *bytes)
+{
+    int32_t stacktop;
+    memcpy(&stacktop, bytes + layout->iframe_instr + 8, 4);
+    return stacktop;
+}
+
+/* Where _PyInterpreterFrame keeps the function: 3.11 f_func is its first
+ * field, 3.12 and 3.13 f_funcobj follows f_code/f_executable and previous
+ * (Include/internal/pycore_frame.h). */
+static int32_t frame_function_offset(const struct python_layout *layout)
+{
+    return layout->iframe_is_entry >= 0 ? 0 : layout->iframe_previous + 8;
+}
+
+/* The caller's stack slots a call consumed (the callable and self or
+ * NULL, in either order): at localsplus[stacktop] and the next one, when
+ * they lie in the copy. */
+static void read_consumed(const struct python_reader *reader, const struct snapshot *snapshot,
+                          struct raw_frame *raw)
+{
+    const struct python_layout *layout = &reader->layout;
+    raw->consumed_known = 0;
+    if (raw->stacktop < 0 || raw->stacktop > (1 << 20) || layout->iframe_size <= 0) return;
+    uint64_t slot = raw->address + (uint64_t)layout->iframe_size + 8 * (uint64_t)raw->stacktop;
+    if (slot < snapshot->start || slot + 16 > snapshot->start + snapshot->size) return;
+    memcpy(raw->consumed, snapshot->bytes + (slot - snapshot->start), 16);
+    raw->consumed_known = 1;
+}
+
 static void decode_frame(const struct python_layout *layout, const uint8_t *bytes, int modern,
                          uint64_t *previous, uint64_t *code, int64_t *instruction)
 {
@@ -466,6 +524,97 @@ static void decode_frame(const struct python_layout *layout, const uint8_t *byte
         *code = word_at(bytes, layout->iframe_code);
         *instruction = (int64_t)word_at(bytes, layout->iframe_instr);
     }
+}
+
+/* Whether the call that suspended caller consumed function: the two
+ * stack slots at its stacktop held (3.11, 3.12) the method or NULL, then
+ * the callable or self: the function is the first, or the second after a
+ * NULL; (3.13) the callable, then self or NULL: the function is the first.
+ * Anything else there (a return value pushed since, a later call's
+ * operands) means the frame was copied in pieces from different moments:
+ * the copy reads cache lines in no fixed order. */
+static int consumed_callable(const struct python_reader *reader, const struct raw_frame *caller,
+                             uint64_t function)
+{
+    if (!function) return 0;
+    if (caller->consumed[0] == function) return 1;
+    return reader->layout.instr_is_current == 0 && caller->consumed[0] == 0 &&
+           caller->consumed[1] == function;
+}
+
+static struct function_entry *function_slot(struct python_reader *reader, uint64_t address)
+{
+    uint64_t hash = (address >> 4) * 0x9e3779b97f4a7c15ull;
+    return &reader->functions[hash >> 54 & (FUNCTION_CACHE_SIZE - 1)];
+}
+
+/* The code of the function object at address as of this round (read now
+ * unless the round's first call re-read it); 0 when unreadable. */
+static uint64_t function_code(struct python_reader *reader, uint64_t address)
+{
+    struct function_entry *entry = function_slot(reader, address);
+    if (entry->address != address || entry->round != reader->round) {
+        uint64_t code = 0;
+        if (remote_read(&reader->memory, address + FUNCTION_CODE_OFFSET, &code, 8) != 0) return 0;
+        *entry = (struct function_entry){address, code, reader->round, 0};
+    }
+    if (entry->used_round != reader->round &&
+        grow((void **)&reader->recent_functions, &reader->recent_function_capacity,
+             reader->recent_function_count + 1, sizeof *reader->recent_functions) == 0) {
+        entry->used_round = reader->round;
+        reader->recent_functions[reader->recent_function_count++] = address;
+    }
+    return entry->code;
+}
+
+/* Whether caller, the frame below callee, was suspended in the call that
+ * pushed callee when it was copied. Only inline calls leave a mark: a
+ * callee entered from C (3.11 is_entry, a 3.12+ shim between them) or a
+ * shim itself says nothing about its caller, which may be anywhere. The
+ * caller's instruction pointer must be at a return point of its code
+ * (python_opcodes.h): a frame copied while it ran, or after it returned
+ * (stale memory the live stack has shrunk below), is elsewhere. 3.12+
+ * also mark a suspended caller with stacktop >= 0, a running frame having
+ * -1 (_PyFrame_GetStackPointer). At a call, the callee's function must be
+ * the callable left in the caller's consumed stack slots: the kernel's
+ * copy does not read memory in a strict order, so a callee frame can be
+ * from another call of the same caller (a returned sibling's leftover),
+ * or half written (f_func written, f_code not yet): its code must be its
+ * function's. */
+static int suspended_caller(struct python_reader *reader, const struct raw_frame *caller,
+                            const struct raw_frame *callee)
+{
+    const struct python_layout *layout = &reader->layout;
+    if (!caller->code || !callee->code || callee->entry) return 1;
+    if (layout->iframe_is_entry < 0 && caller->stacktop < 0) return 0;
+    struct python_code *code = caller->code_entry;
+    if (!code) return 0;
+    int64_t offset = caller->instruction - (int64_t)(code->address + (uint64_t)layout->code_code_adaptive);
+    if (offset < 0 || (offset & 1)) return 0;
+    int kind = python_opcodes_point_kind(code->return_points, (size_t)(code->code_bytes / 2), offset / 2);
+    if (kind == PYTHON_NO_RETURN_POINT) return 0;
+    /* a call: the callee must be what this call called (not a frame of
+     * another call of the same caller, copied before or after) */
+    if (kind == PYTHON_RETURN_POINT_CALL && caller->consumed_known && callee->from_chunk) {
+        if (!consumed_callable(reader, caller, callee->function)) return 0;
+        /* and the callee frame must be whole: a frame copied while it was
+         * being pushed can hold the new function with the old code */
+        if (function_code(reader, callee->function) != callee->code) return 0;
+    }
+    /* The call site must be known to call this function: learnt from
+     * pairs whose caller and callee were the same in both copies (the
+     * callee, copied in between, was then the caller's callee; learnt
+     * twice before it is trusted), trusted in pairs whose caller
+     * moved on between the copies (its callee returned: the common case
+     * on a busy recursion, where the top frames live tens of ns). What
+     * this rules out: a caller copied in one state and its stack slots
+     * and callee in a later one (the copy stalled inside the frame). */
+    uint32_t unit = (uint32_t)(offset / 2);
+    if (caller->stable && callee->stable && callee->function && callee->function == callee->function_again) {
+        python_objects_learn_callee(caller->code_entry, unit, callee->function);
+        return 1;
+    }
+    return python_objects_callee_known(code, unit, callee->function);
 }
 
 /* One attempt at a thread's stack: a snapshot read in one call between two
@@ -503,26 +652,55 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         uint64_t stack_top = word_at(tstate, layout->tstate_datastack_top);
         uint64_t limit = word_at(tstate, layout->tstate_datastack_limit);
         if (chunk && stack_top > chunk) {
-            uint64_t end = stack_top + 1024; /* room for frames pushed since */
+            uint64_t end = stack_top + 4096; /* room for frames pushed since */
             if (limit > stack_top && limit < end) end = limit;
             if (end - chunk <= MAX_CHUNK_COPY) copy_size = end - chunk;
         }
     }
+    /* 3.11+ with a data-stack chunk: [copy, top, copy], callers equal in
+     * both copies and checked by markers (see suspended_caller); up to
+     * 3.10 (and 3.11+ without a chunk): [top, copy, top, copy, top]. */
+    int single = modern && copy_size > 0;
     size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
-    /* [top, copy 1, top, copy 2, top (, cframe)]: the stack is taken from
-     * copy 1 walked from the middle top, and must be the same in copy 2 */
     uint8_t *tops[3];
-    size_t first_copy[2], top_index[3];
-    top_index[0] = range_count;
-    tops[0] = add_range(reader, &range_count, &used, top_pointer_address, 8);
-    for (int copy = 0; copy < 2; copy++) {
-        first_copy[copy] = range_count;
-        if (copy_size) add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+    size_t first_spec[2], top_index[3], copy_index[2] = {0, 0};
+    if (single) {
+        /* [frames outside the chunk, chunk, top, chunk, frames outside
+         * again]: one top read, between the copies. The kernel's copy
+         * reads cache lines in no fixed order, so neither copy alone is a
+         * snapshot; but every read of the first precedes the top read,
+         * which precedes every read of the second: a caller the same in
+         * both was in that state when the top was read, its callee
+         * included. The top itself may move on in between (a busy
+         * recursion moves it every few tens of ns): frames above it are
+         * not looked at, and the top frame's instruction may differ. */
+        first_spec[0] = range_count;
         for (size_t i = 0; i < spec; i++)
             add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
-        top_index[copy + 1] = range_count;
-        tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        copy_index[0] = range_count;
+        add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        top_index[0] = top_index[1] = top_index[2] = range_count;
+        tops[0] = tops[1] = tops[2] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        copy_index[1] = range_count;
+        add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        first_spec[1] = range_count;
+        for (size_t i = 0; i < spec; i++)
+            add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
+    } else {
+        /* [top, copy 1, top, copy 2, top]: the stack is taken from copy 1
+         * walked from the middle top, and must be the same in copy 2 */
+        top_index[0] = range_count;
+        tops[0] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        for (int copy = 0; copy < 2; copy++) {
+            copy_index[copy] = range_count;
+            if (copy_size) add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+            first_spec[copy] = range_count;
+            for (size_t i = 0; i < spec; i++)
+                add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
+            top_index[copy + 1] = range_count;
+            tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        }
     }
     uint8_t *cframe_after = cframe ? add_range(reader, &range_count, &used,
                                                thread->address + (uint64_t)layout->tstate_cframe, 8)
@@ -538,12 +716,14 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     struct snapshot second;
     memset(&second, 0, sizeof second);
     if (copy_size) {
-        snapshot.contiguous = second.contiguous = 1;
-        snapshot.start = second.start = chunk;
-        if (reader->ranges_ok[first_copy[0]] && reader->ranges_ok[first_copy[1]]) {
+        snapshot.contiguous = 1;
+        snapshot.start = chunk;
+        if (reader->ranges_ok[copy_index[0]] && reader->ranges_ok[copy_index[1]]) {
             snapshot.size = second.size = (size_t)copy_size;
-            snapshot.bytes = reader->ranges[first_copy[0]].buffer;
-            second.bytes = reader->ranges[first_copy[1]].buffer;
+            snapshot.bytes = reader->ranges[copy_index[0]].buffer;
+            second.contiguous = 1;
+            second.start = chunk;
+            second.bytes = reader->ranges[copy_index[1]].buffer;
         }
     }
     if (spec) {
@@ -554,7 +734,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             grow((void **)&reader->spec_ok, &reader->spec_ok_capacity, 2 * spec, 1))
             return 0;
         for (size_t i = 0; i < 2 * spec; i++) {
-            size_t copy = i / spec, index = first_copy[copy] + (copy_size ? 1 : 0) + i % spec;
+            size_t index = first_spec[i / spec] + i % spec;
             memcpy(reader->spec_bytes + i * reader->frame_window, reader->ranges[index].buffer,
                    reader->frame_window);
             reader->spec_buffers[i] = reader->spec_bytes + i * reader->frame_window;
@@ -583,7 +763,16 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         raw->address = frame_address;
         const uint8_t *bytes = snapshot_frame(reader, &snapshot, frame_address, &hint);
         uint8_t scratch[FRAME_WINDOW_MAX];
-        if (bytes) {
+        int in_chunk = snapshot.contiguous && snapshot.size && frame_address >= snapshot.start &&
+                       frame_address + reader->frame_window <= snapshot.start + snapshot.size;
+        if (bytes && single && in_chunk) {
+            /* whether the frame is the same in both copies decides how its
+             * pair is checked (suspended_caller), not whether it is kept */
+            const uint8_t *again = second.bytes + (frame_address - second.start);
+            raw->stable = memcmp(again, bytes, reader->frame_window) == 0;
+            raw->function_again = word_at(again, frame_function_offset(layout));
+            raw->from_chunk = 1;
+        } else if (bytes) {
             size_t second_hint = hint ? hint - 1 : 0;
             const uint8_t *again = snapshot_frame(reader, &second, frame_address, &second_hint);
             if (!again || memcmp(again, bytes, reader->frame_window) != 0) {
@@ -596,6 +785,8 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
                 if (p1 != p2 || c1 != c2 || (depth > 0 && i1 != i2)) return 0;
             }
             raw->from_chunk = 1;
+            raw->stable = 1;
+            if (modern) raw->function_again = word_at(again, frame_function_offset(layout));
         } else {
             int read_error = remote_read(&reader->memory, frame_address, scratch, reader->frame_window);
             if (read_error) {
@@ -607,8 +798,25 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             }
             bytes = scratch;
             outside++;
+            raw->stable = 1; /* checked again below, or the stack is dropped */
         }
         decode_frame(layout, bytes, modern, &raw->previous, &raw->code, &raw->instruction);
+        if (modern) {
+            raw->stacktop = frame_stacktop(layout, bytes);
+            raw->function = word_at(bytes, frame_function_offset(layout));
+            if (!raw->from_chunk) raw->function_again = raw->function;
+            if (single && in_chunk) {
+                /* a caller's consumed slots too must be the same in both */
+                read_consumed(reader, &snapshot, raw);
+                if (raw->consumed_known) {
+                    struct raw_frame again = *raw;
+                    read_consumed(reader, &second, &again);
+                    if (!again.consumed_known || again.consumed[0] != raw->consumed[0] ||
+                        again.consumed[1] != raw->consumed[1])
+                        raw->stable = 0;
+                }
+            }
+        }
         raw->entry = !modern;
         if (modern) {
             int owner = (int8_t)bytes[layout->iframe_owner];
@@ -716,6 +924,13 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         }
     }
 
+    /* one copy: every caller must have been suspended in its call when
+     * copied (a frame copied while it ran, then shown with a callee copied
+     * a moment later, is a torn stack) */
+    if (single)
+        for (size_t i = 1; i < depth; i++)
+            if (!suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1])) return 0;
+
     /* the frames, with their lines */
     if (grow((void **)&reader->frames, &reader->frames_capacity, depth + 1, sizeof *reader->frames)) return 0;
     size_t count = 0;
@@ -793,7 +1008,8 @@ int python_reader_sample(struct python_reader *reader,
     else if (reader->target.thread_state_current)
         current_address = reader->target.thread_state_current;
     size_t count = 0, used = 0;
-    size_t needed = 32 + reader->recent_count * (python_objects_validation_size(reader->objects) + 8);
+    size_t needed = 32 + reader->recent_count * (python_objects_validation_size(reader->objects) + 8) +
+                    reader->recent_function_count * 8;
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) {
         *status = PYTHON_NOT_FOUND;
         return -1;
@@ -802,6 +1018,9 @@ int python_reader_sample(struct python_reader *reader,
     uint8_t *holder_bytes = current_address ? add_range(reader, &count, &used, current_address, 8) : NULL;
     size_t first_code_range = count;
     add_recent_code_ranges(reader, &count, &used);
+    size_t first_function_range = count;
+    for (size_t i = 0; i < reader->recent_function_count; i++)
+        add_range(reader, &count, &used, reader->recent_functions[i] + FUNCTION_CODE_OFFSET, 8);
     int error = 0;
     if (run_batch(reader, count, &error) < 0 || !reader->ranges_ok[0]) {
         enum python_status why = status_of_error(reader, error);
@@ -810,6 +1029,7 @@ int python_reader_sample(struct python_reader *reader,
             return -1;
         }
         reader->recent_count = 0;
+        reader->recent_function_count = 0;
         reader->stats.samples++;
         return 0;
     }
@@ -820,6 +1040,14 @@ int python_reader_sample(struct python_reader *reader,
         gil_known = 1;
     }
     check_recent_codes(reader, first_code_range);
+    for (size_t i = 0; i < reader->recent_function_count; i++) {
+        uint64_t address = reader->recent_functions[i];
+        struct function_entry *entry = function_slot(reader, address);
+        if (reader->ranges_ok[first_function_range + i])
+            *entry = (struct function_entry){address, word_at(reader->ranges[first_function_range + i].buffer, 0),
+                                             reader->round, 0};
+    }
+    reader->recent_function_count = 0;
     reader->stats.samples++;
 
     int reported = 0;
