@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Four chunks of 256 KiB circulate: the caller fills one while the builder
- * works through another. */
-enum { CHUNK_COUNT = 4, CHUNK_WORDS = 1 << 16 };
+/* Four chunks of 64 KiB circulate: the caller fills one while the builder
+ * works through another. Small, so that little is left to build once the
+ * caller is done (the wait that follows); big enough that handing one over
+ * (a lock and a wake-up) costs nothing beside building it. */
+enum { CHUNK_COUNT = 4, CHUNK_WORDS = 1 << 14 };
 #define RECORD_CONTINUES UINT32_C(0x80000000) /* the stack goes on in the next record */
 #define RECORD_FRAME_COUNT UINT32_C(0x7fffffff)
 #define RECORD_RESUME UINT32_MAX /* start word of a record that continues a stack */

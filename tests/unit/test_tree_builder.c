@@ -80,7 +80,7 @@ Test(tree_builder, long_stacks_and_a_sample_type_added_midway)
         frames[i] = profile_frame_named(expected, name, strlen(name), FRAME_NATIVE);
         profile_frame_named(actual, name, strlen(name), FRAME_NATIVE);
     }
-    /* Longer than the 65536 words of a chunk, twice over. */
+    /* Longer than a chunk (16384 words) many times over. */
     size_t long_depth = 150000;
     uint32_t *long_stack = malloc(long_depth * sizeof *long_stack);
     for (size_t d = 0; d < long_depth; d++)
