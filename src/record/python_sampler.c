@@ -35,6 +35,12 @@
 #define __WALL 0x40000000
 #endif
 
+/* CPU-only mode: a thread holding the GIL runs Python code, so while its
+ * last /proc stat said R it is taken as running, its stat re-read only
+ * every GIL_STATE_ROUNDS rounds (the pread and the kernel formatting the
+ * stat line were 10% of the sampler's CPU at 10 kHz); other threads'
+ * states are read every round. */
+#define GIL_STATE_ROUNDS 8
 /* How long a process that is not (yet) a readable Python is retried. */
 #define LAUNCH_WAIT_SECONDS 10.0
 #define CHILD_WAIT_SECONDS 2.0
@@ -88,6 +94,7 @@ struct python_sampler {
     /* The round being visited. */
     struct python_target *current;
     double now;
+    unsigned long long round;      /* rounds started, from 1 */
 };
 
 static double monotonic_now(void)
@@ -387,8 +394,16 @@ static void visit_stack(const struct python_thread_stack *stack, void *context)
     char name[32] = "?";
     if (tid > 0) {
         struct python_thread *thread = python_threads_get(&target->threads, tid);
-        if (!thread->state && !(target->pausing && python_pause_is_stopped(&target->pause, tid)))
-            python_thread_read_state(thread);
+        int need_state = !options->idle || options->memory;
+        int stopped = target->pausing && python_pause_is_stopped(&target->pause, tid);
+        if (need_state && !stopped && thread->state_round != sampler->round) {
+            int holder_running = stack->holds_gil == 1 && thread->state == 'R' &&
+                                 sampler->round - thread->state_round < GIL_STATE_ROUNDS;
+            if (!holder_running) {
+                python_thread_read_state(thread);
+                thread->state_round = sampler->round;
+            }
+        }
         state = thread->state;
         memcpy(name, thread->name, sizeof name);
     }
@@ -458,9 +473,13 @@ static void visit_stack(const struct python_thread_stack *stack, void *context)
 static int sample_target(struct python_sampler *sampler, struct python_target *target)
 {
     const struct python_sampler_options *options = &sampler->options;
-    /* Thread states before pausing (paused threads are all "t"). */
-    if (!options->idle || options->memory)
+    /* Thread states before pausing (paused threads are all "t");
+     * without pausing, each reported thread's when it is visited. */
+    if (target->pausing && (!options->idle || options->memory)) {
         python_threads_read_states(&target->threads);
+        for (size_t i = 0; i < target->threads.count; i++)
+            target->threads.threads[i].state_round = sampler->round;
+    }
     if (target->pausing)
         python_pause_stop(&target->pause);
     long resident = options->memory ? read_resident_pages(target->statm_fd) : -1;
@@ -543,10 +562,15 @@ static void housekeeping(struct python_sampler *sampler, double now)
             if (result < 0)
                 target->state = TARGET_GONE;
         } else if (target->state == TARGET_OPEN) {
-            if (target->pausing)
+            if (target->pausing) {
                 pause_new_threads(target);
-            else
+            } else {
+                /* states are read only for threads that report stacks:
+                 * read all once here, so that exited ones are seen
+                 * (gone) and dropped by the scan */
+                python_threads_read_states(&target->threads);
                 python_threads_scan(&target->threads);
+            }
         }
     }
 }
@@ -619,6 +643,7 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
             }
         }
         int any_open = 0;
+        sampler->round++;
         for (size_t i = 0; i < sampler->target_count; i++) {
             struct python_target *target = &sampler->targets[i];
             if (target->state != TARGET_OPEN)

@@ -18,6 +18,7 @@ struct python_thread {
     int stat_fd;     /* -1 when it could not be opened */
     char name[32];   /* comm, "?" when unreadable */
     char state;      /* last state letter read, 0 when unknown */
+    unsigned long long state_round; /* the caller's round of that read (0: none; python_sampler.c) */
     int gone;        /* its stat could not be read: exited */
 };
 

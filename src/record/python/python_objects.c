@@ -518,8 +518,9 @@ void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64
     code->callees[code->callee_count++] = (struct python_callee){unit, 1, function};
 }
 
-uint32_t python_objects_line(const struct python_objects *objects, const struct python_code *code,
-                             int64_t byte_offset) {
+static uint32_t decode_line(const struct python_objects *objects, const struct python_code *code,
+                            int64_t byte_offset)
+{
     if (byte_offset < 0) return code->first_line > 0 ? (uint32_t)code->first_line : 0;
     switch (objects->layout->line_table) {
     case PYTHON_LINES_LNOTAB:
@@ -533,4 +534,15 @@ uint32_t python_objects_line(const struct python_objects *objects, const struct 
                                           code->first_line, (uint64_t)byte_offset);
     }
     return 0;
+}
+
+uint32_t python_objects_line(const struct python_objects *objects, struct python_code *code,
+                             int64_t byte_offset)
+{
+    size_t slot = (size_t)((uint64_t)byte_offset >> 1) & 3;
+    if (code->line_offsets[slot] == byte_offset + 3) return code->lines[slot];
+    uint32_t line = decode_line(objects, code, byte_offset);
+    code->line_offsets[slot] = byte_offset + 3;
+    code->lines[slot] = line;
+    return line;
 }

@@ -127,6 +127,13 @@ struct python_reader {
     uint64_t round;              /* samples taken: code objects are validated once per round */
     uint64_t *recent_codes;      /* code objects used by the previous sample */
     size_t recent_count, recent_capacity;
+    /* The first interpreter, its GIL structure (3.12+) and its thread
+     * states as last seen: read speculatively in the sample's first call
+     * (they seldom change), so that a steady process costs that call plus
+     * one per thread. */
+    uint64_t spec_interp, spec_gil;
+    uint64_t *spec_threads;
+    size_t spec_thread_count, spec_thread_capacity;
     struct function_entry *functions; /* FUNCTION_CACHE_SIZE entries */
     uint64_t *recent_functions;  /* functions checked in the previous sample: re-read in the next's first call */
     size_t recent_function_count, recent_function_capacity;
@@ -312,6 +319,7 @@ void python_reader_close(struct python_reader *reader)
     free(reader->recent_codes);
     free(reader->functions);
     free(reader->recent_functions);
+    free(reader->spec_threads);
     for (size_t i = 0; i < reader->memory_count; i++) free(reader->memories[i].frames);
     free(reader->memories);
     free(reader->spec_bytes);
@@ -936,7 +944,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     size_t count = 0;
     for (size_t i = 0; i < depth; i++) {
         const struct raw_frame *raw = &reader->raw[i];
-        const struct python_code *code = raw->code_entry;
+        struct python_code *code = raw->code_entry;
         if (!code) continue;
         int64_t offset;
         if (!modern) {
@@ -1009,7 +1017,8 @@ int python_reader_sample(struct python_reader *reader,
         current_address = reader->target.thread_state_current;
     size_t count = 0, used = 0;
     size_t needed = 32 + reader->recent_count * (python_objects_validation_size(reader->objects) + 8) +
-                    reader->recent_function_count * 8;
+                    reader->recent_function_count * 8 + 64 +
+                    reader->spec_thread_count * (reader->tstate_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) {
         *status = PYTHON_NOT_FOUND;
         return -1;
@@ -1021,6 +1030,21 @@ int python_reader_sample(struct python_reader *reader,
     size_t first_function_range = count;
     for (size_t i = 0; i < reader->recent_function_count; i++)
         add_range(reader, &count, &used, reader->recent_functions[i] + FUNCTION_CODE_OFFSET, 8);
+    /* the interpreter, GIL and thread states of the last sample, again */
+    size_t first_spec_range = count;
+    uint64_t spec_interp = reader->spec_interp, spec_gil = reader->spec_gil;
+    if (spec_interp) {
+        add_range(reader, &count, &used, spec_interp + (uint64_t)layout->interp_next, 8);
+        add_range(reader, &count, &used, spec_interp + (uint64_t)layout->interp_threads_head, 8);
+        if (layout->interp_ceval_gil >= 0)
+            add_range(reader, &count, &used, spec_interp + (uint64_t)layout->interp_ceval_gil, 8);
+        if (spec_gil) {
+            add_range(reader, &count, &used, spec_gil + (uint64_t)layout->gil_last_holder, 8);
+            add_range(reader, &count, &used, spec_gil + (uint64_t)layout->gil_locked, 4);
+        }
+        for (size_t i = 0; i < reader->spec_thread_count; i++)
+            add_range(reader, &count, &used, reader->spec_threads[i], reader->tstate_window);
+    }
     int error = 0;
     if (run_batch(reader, count, &error) < 0 || !reader->ranges_ok[0]) {
         enum python_status why = status_of_error(reader, error);
@@ -1039,6 +1063,14 @@ int python_reader_sample(struct python_reader *reader,
         gil_holder = word_at(holder_bytes, 0);
         gil_known = 1;
     }
+    /* what the speculation gave: NULL where it does not hold */
+    const struct remote_range *spec_ranges = NULL;
+    const unsigned char *spec_ok = NULL;
+    if (spec_interp && head == spec_interp) {
+        spec_ranges = reader->ranges + first_spec_range;
+        spec_ok = reader->ranges_ok + first_spec_range;
+    }
+    reader->spec_interp = 0;
     check_recent_codes(reader, first_code_range);
     for (size_t i = 0; i < reader->recent_function_count; i++) {
         uint64_t address = reader->recent_functions[i];
@@ -1062,7 +1094,18 @@ int python_reader_sample(struct python_reader *reader,
         if (layout->interp_ceval_gil >= 0)
             interp_ranges[interp_count++] = (struct remote_range){interp + (uint64_t)layout->interp_ceval_gil, &gil, 8};
         unsigned char interp_ok[3] = {0, 0, 0};
-        remote_read_ranges(&reader->memory, interp_ranges, interp_count, interp_ok, &error);
+        /* the first interpreter's fields may have come with the first call */
+        const struct remote_range *prefetched = interp_index == 0 ? spec_ranges : NULL;
+        size_t prefetched_next = 0;
+        if (prefetched) {
+            for (size_t i = 0; i < interp_count; i++) {
+                interp_ok[i] = spec_ok[i];
+                if (spec_ok[i]) memcpy(interp_ranges[i].buffer, prefetched[i].buffer, 8);
+            }
+            prefetched_next = interp_count;
+        } else {
+            remote_read_ranges(&reader->memory, interp_ranges, interp_count, interp_ok, &error);
+        }
         if (!interp_ok[0] || !interp_ok[1]) {
             enum python_status why = status_of_error(reader, error);
             if (why != PYTHON_OK) {
@@ -1082,21 +1125,38 @@ int python_reader_sample(struct python_reader *reader,
                 {gil + (uint64_t)layout->gil_locked, &locked, 4},
             };
             unsigned char gil_ok[2] = {0, 0};
-            remote_read_ranges(&reader->memory, gil_ranges, 2, gil_ok, &error);
+            if (prefetched && spec_gil && gil == spec_gil) {
+                for (size_t i = 0; i < 2; i++) {
+                    gil_ok[i] = spec_ok[prefetched_next + i];
+                    if (gil_ok[i]) memcpy(gil_ranges[i].buffer, prefetched[prefetched_next + i].buffer, gil_ranges[i].size);
+                }
+            } else {
+                remote_read_ranges(&reader->memory, gil_ranges, 2, gil_ok, &error);
+            }
             if (gil_ok[0] && gil_ok[1]) {
                 interp_gil_known = 1;
                 interp_holder = locked > 0 ? holder : 0;
             }
         }
 
-        /* the thread states of this interpreter */
+        if (prefetched && spec_gil) prefetched_next += 2;
+        /* the thread states of this interpreter (the ones read with the
+         * first call while the list is as it was) */
         size_t thread_count = 0;
+        int list_as_before = prefetched != NULL;
         while (thread && thread_count < MAX_THREADS) {
             if (grow((void **)&reader->threads, &reader->threads_capacity, thread_count + 1, sizeof *reader->threads))
                 break;
             struct thread_record *record = &reader->threads[thread_count];
             record->address = thread;
-            int read_error = remote_read(&reader->memory, thread, record->window, reader->tstate_window);
+            list_as_before = list_as_before && thread_count < reader->spec_thread_count &&
+                             reader->spec_threads[thread_count] == thread &&
+                             spec_ok[prefetched_next + thread_count];
+            int read_error = 0;
+            if (list_as_before)
+                memcpy(record->window, prefetched[prefetched_next + thread_count].buffer, reader->tstate_window);
+            else
+                read_error = remote_read(&reader->memory, thread, record->window, reader->tstate_window);
             if (read_error) {
                 enum python_status why = status_of_error(reader, read_error);
                 if (why != PYTHON_OK) {
@@ -1108,6 +1168,17 @@ int python_reader_sample(struct python_reader *reader,
             if (word_at(record->window, layout->tstate_interp) != interp) break;
             thread_count++;
             thread = word_at(record->window, layout->tstate_next);
+        }
+        if (interp_index == 0) {
+            /* for the next sample's first call */
+            reader->spec_interp = interp;
+            reader->spec_gil = gil;
+            reader->spec_thread_count = 0;
+            if (thread_count <= 64 && grow((void **)&reader->spec_threads, &reader->spec_thread_capacity,
+                                           thread_count + 1, sizeof *reader->spec_threads) == 0) {
+                for (size_t i = 0; i < thread_count; i++) reader->spec_threads[i] = reader->threads[i].address;
+                reader->spec_thread_count = thread_count;
+            }
         }
 
         /* Linux tids where the thread state has none */
