@@ -523,8 +523,9 @@ static void print_python_summary(const struct python_sampler_stats *stats,
     if (stats->processes > 1)
         fprintf(stderr, ", %llu processes", (unsigned long long)stats->processes);
     if (stats->rounds)
-        fprintf(stderr, ", %.1f us CPU per round",
-                stats->cpu_seconds * 1e6 / (double)stats->rounds);
+        fprintf(stderr, ", %.1f us CPU and %.1f process_vm_readv per round",
+                stats->cpu_seconds * 1e6 / (double)stats->rounds,
+                (double)stats->read_calls / (double)stats->rounds);
     if (stats->late_rounds)
         fprintf(stderr, ", %llu rounds skipped (fell behind: lower -F)",
                 (unsigned long long)stats->late_rounds);

@@ -178,6 +178,7 @@ static void close_target(struct python_sampler *sampler, struct python_target *t
         target->native_ready = 0;
     }
     if (target->reader) {
+        sampler->stats.read_calls += python_reader_stats(target->reader)->read_calls;
         python_reader_close(target->reader);
         target->reader = NULL;
         /* Its interned strings are gone: cached pointers could be reused. */
@@ -675,6 +676,10 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
     }
     sampler->stats.seconds = monotonic_now() - sampler->start;
     sampler->stats.cpu_seconds = cpu_now() - cpu_start;
+    /* the open readers' calls so far (closed ones were added on closing) */
+    for (size_t i = 0; i < sampler->target_count; i++)
+        if (sampler->targets[i].reader)
+            sampler->stats.read_calls += python_reader_stats(sampler->targets[i].reader)->read_calls;
     (void)error;
     (void)error_size;
     return end;

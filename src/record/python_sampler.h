@@ -66,6 +66,7 @@ struct python_sampler_stats {
     uint64_t processes;       /* processes sampled at least once */
     double seconds;           /* from the first round to the end */
     double cpu_seconds;       /* ember's own CPU time while sampling */
+    uint64_t read_calls;      /* process_vm_readv calls of the readers */
     char version[32];         /* the first target's Python version */
 };
 
