@@ -55,6 +55,25 @@ static int split_trailing_count(const char *line, size_t length, size_t *stack_l
 {
     size_t end = length;
     size_t start = end;
+    /* The usual case, digits only (an integer): read while scanning back. */
+    uint64_t scanned = 0, place = 1;
+    while (start > 0 && is_digit((unsigned char)line[start - 1])) {
+        start--;
+        if (end - start <= 15) {
+            scanned += (uint64_t)(line[start] - '0') * place;
+            place *= 10;
+        }
+    }
+    if (start > 0 && line[start - 1] != '.') {
+        if (start == end || !is_perl_space((unsigned char)line[start - 1]))
+            return 0;
+        if (end - start <= 15) {
+            *count = (double)scanned;
+            *stack_length = start - 1;
+            return 1;
+        }
+    }
+    start = end;
     while (start > 0 && (is_digit((unsigned char)line[start - 1]) || line[start - 1] == '.'))
         start--;
     if (start == end || start == 0 || !is_perl_space((unsigned char)line[start - 1]))
