@@ -906,3 +906,20 @@ for my $part (['record', '`ember record` against `perf record` (bench/record.sh)
         print "Not measured: ", script_note($name), ".\n";
     }
 }
+
+# ---- issue #6: CPython sampling ---------------------------------------------------
+print "\n## Python: ember record on CPython against austin (issue #6)\n";
+for my $part (['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
+              ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']) {
+    my ($name, $title) = @$part;
+    print "\n### $title\n\n";
+    my $log = "$work/formats/$name.log";
+    if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
+        open my $fh, '<', $log or die "$log: $!";
+        my @lines = <$fh>;
+        close $fh;
+        print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
+    } else {
+        print "Not measured: ", script_note($name), ".\n";
+    }
+}
