@@ -494,12 +494,20 @@ static void read_unsorted_line(struct folded_reader *reader, struct tree_builder
     reader->statistics->samples++;
 }
 
-/* Parses unsorted mapped data[0, length), the call tree built on a second
- * thread (see tree_builder.h). */
-static void read_unsorted_lines(struct folded_reader *reader, const char *data, size_t length)
+struct unsorted_input {
+    struct folded_reader *reader;
+    const char *data;
+    size_t length;
+};
+
+/* The producer of read_unsorted_lines: reads the lines into frame ids and
+ * counts for the tree builder. */
+static void produce_unsorted_lines(struct tree_builder *builder, void *input_pointer)
 {
-    struct tree_builder *builder = tree_builder_start(reader->profile);
-    const char *end = data + length;
+    struct unsorted_input *input = input_pointer;
+    struct folded_reader *reader = input->reader;
+    const char *data = input->data;
+    const char *end = data + input->length;
     const char *released = data;
     while (data < end) {
         if ((size_t)(data - released) >= RELEASE_EVERY) {
@@ -513,7 +521,14 @@ static void read_unsorted_lines(struct folded_reader *reader, const char *data, 
             read_unsorted_line(reader, builder, data, line_length);
         data += line_length + 1;
     }
-    tree_builder_finish(builder);
+}
+
+/* Parses unsorted mapped data[0, length): the lines read on a second
+ * thread, the call tree built on this one (see tree_builder.h). */
+static void read_unsorted_lines(struct folded_reader *reader, const char *data, size_t length)
+{
+    struct unsorted_input input = {reader, data, length};
+    tree_builder_run(reader->profile, produce_unsorted_lines, &input);
 }
 
 /* Inputs at least this big are read by the paths below. */

@@ -19,7 +19,6 @@ struct tree_builder {
     struct profile *profile;
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    pthread_t thread;
     int threaded;                  /* else chunks are built when handed over */
     uint32_t *chunks[CHUNK_COUNT];
     size_t chunk_words[CHUNK_COUNT]; /* words used in each */
@@ -67,9 +66,10 @@ static void build_chunk(struct tree_builder *builder, const uint32_t *words, siz
     builder->depth = depth;
 }
 
-static void *builder_thread(void *builder_pointer)
+/* The builder's loop: builds chunks as they are handed over, until the
+ * producer has finished and everything is built. */
+static void build_handed_chunks(struct tree_builder *builder)
 {
-    struct tree_builder *builder = builder_pointer;
     pthread_mutex_lock(&builder->lock);
     for (;;) {
         while (builder->consumed == builder->produced && !builder->finished)
@@ -84,10 +84,9 @@ static void *builder_thread(void *builder_pointer)
         pthread_cond_broadcast(&builder->changed);
     }
     pthread_mutex_unlock(&builder->lock);
-    return NULL;
 }
 
-struct tree_builder *tree_builder_start(struct profile *profile)
+static struct tree_builder *create_builder(struct profile *profile)
 {
     struct tree_builder *builder = xcalloc(1, sizeof *builder);
     builder->profile = profile;
@@ -97,7 +96,6 @@ struct tree_builder *tree_builder_start(struct profile *profile)
         builder->chunks[i] = xmalloc(CHUNK_WORDS * sizeof *builder->chunks[i]);
     pthread_mutex_init(&builder->lock, NULL);
     pthread_cond_init(&builder->changed, NULL);
-    builder->threaded = pthread_create(&builder->thread, NULL, builder_thread, builder) == 0;
     return builder;
 }
 
@@ -180,16 +178,48 @@ void tree_builder_drain(struct tree_builder *builder)
     pthread_mutex_unlock(&builder->lock);
 }
 
-void tree_builder_finish(struct tree_builder *builder)
+struct producer_job {
+    struct tree_builder *builder;
+    void (*produce)(struct tree_builder *builder, void *context);
+    void *context;
+};
+
+/* Hands over what is left and tells the builder nothing follows. */
+static void finish_producing(struct tree_builder *builder)
 {
     if (builder->filling_words)
         hand_over(builder);
-    if (builder->threaded) {
-        pthread_mutex_lock(&builder->lock);
-        builder->finished = 1;
-        pthread_cond_broadcast(&builder->changed);
-        pthread_mutex_unlock(&builder->lock);
-        pthread_join(builder->thread, NULL);
+    if (!builder->threaded)
+        return;
+    pthread_mutex_lock(&builder->lock);
+    builder->finished = 1;
+    pthread_cond_broadcast(&builder->changed);
+    pthread_mutex_unlock(&builder->lock);
+}
+
+static void *producer_thread(void *job_pointer)
+{
+    struct producer_job *job = job_pointer;
+    job->produce(job->builder, job->context);
+    finish_producing(job->builder);
+    return NULL;
+}
+
+void tree_builder_run(struct profile *profile,
+                      void (*produce)(struct tree_builder *builder, void *context),
+                      void *context)
+{
+    struct tree_builder *builder = create_builder(profile);
+    struct producer_job job = {builder, produce, context};
+    pthread_t thread;
+    builder->threaded = 1;
+    if (pthread_create(&thread, NULL, producer_thread, &job) == 0) {
+        build_handed_chunks(builder);
+        pthread_join(thread, NULL);
+    } else {
+        builder->threaded = 0; /* chunks are built as they are handed over */
+        produce(builder, context);
+        finish_producing(builder);
     }
     pthread_cond_destroy(&builder->changed);
     pthread_mutex_destroy(&builder->lock);

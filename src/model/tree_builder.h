@@ -1,4 +1,4 @@
-/* tree_builder.h — builds a profile's call tree on a thread of its own.
+/* tree_builder.h — builds a profile's call tree while another thread reads.
  *
  * Design
  * ------
@@ -7,11 +7,12 @@
  * turning its text into a frame id (hashing, a table the size of the
  * distinct names, in cache) and finding the child of the current node for
  * that frame (a tree of hundreds of thousands of nodes: a cache miss). A
- * tree builder takes the second half to another thread: the reading thread
- * hands it stacks as frame ids with their values, in chunks, and the
- * builder walks and grows the tree. Each thread keeps its own data in its
- * own cache, nothing is merged afterwards, and the tree is built in input
- * order exactly as one thread would build it (floating-point sums too).
+ * tree builder splits the two halves between two threads: the reading
+ * thread (the producer) hands stacks as frame ids with their values, in
+ * chunks, to the builder, which walks and grows the tree. Each thread keeps
+ * its own data in its own cache, nothing is merged afterwards, and the tree
+ * is built in input order exactly as one thread would build it
+ * (floating-point sums too).
  *
  * A chunk holds records of 32-bit words: a header (frame count, and a flag
  * when the stack goes on in the next record), the depth the record starts
@@ -21,12 +22,11 @@
  * from that depth (the builder keeps the last stack's nodes by depth). A
  * stack with more frames than a chunk holds goes in several records.
  *
- * Ownership and threads: between tree_builder_start() and
- * tree_builder_finish() the builder alone touches the profile's nodes and
- * values, and the caller alone everything else (strings, frames). The
+ * Ownership and threads: during tree_builder_run() the builder (the
+ * calling thread) alone touches the profile's nodes and values, and the
+ * producer (a thread of its own) everything else (strings, frames). The
  * sample types (which re-lay the values) may change only after
  * tree_builder_drain(), which waits until the builder has nothing to do.
- * If no thread can be started, chunks are built on the caller's thread.
  */
 #ifndef EMBER_TREE_BUILDER_H
 #define EMBER_TREE_BUILDER_H
@@ -38,14 +38,23 @@
 
 struct tree_builder;
 
-struct tree_builder *tree_builder_start(struct profile *profile);
-/* Queues a stack (root first) whose leaf gets values[t] added for sample
- * type t, t < value_count (value_count <= the profile's sample types). */
+/* Builds profile's tree from the stacks produce() adds: produce runs on a
+ * new thread (the producer: it alone touches the profile's strings and
+ * frames meanwhile) while this thread builds the tree (so the tree is in
+ * this thread's caches afterwards, for whatever reads it next). Returns
+ * when everything produced is in the tree. If no thread can be started,
+ * produce runs here and each chunk is built when handed over. */
+void tree_builder_run(struct profile *profile,
+                      void (*produce)(struct tree_builder *builder, void *context),
+                      void *context);
+/* For produce: queues a stack (root first) whose leaf gets values[t] added
+ * for sample type t, t < value_count (value_count <= the profile's sample
+ * types). */
 void tree_builder_add(struct tree_builder *builder, const uint32_t *frames_root_first,
                       size_t frame_count, const double *values, size_t value_count);
-/* Returns once every stack queued so far is in the tree. */
+/* For produce: returns once every stack queued so far is in the tree and
+ * the builder waits for more; then produce may change the profile's sample
+ * types. */
 void tree_builder_drain(struct tree_builder *builder);
-/* Builds what is queued, stops the thread and frees the builder. */
-void tree_builder_finish(struct tree_builder *builder);
 
 #endif
