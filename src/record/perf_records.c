@@ -220,10 +220,14 @@ int perf_sample_parse(const struct perf_event_attr *attr, const struct perf_even
         if (take64(&cursor, &count, "sample cut short in BRANCH_STACK") == 0) {
             if (attr->branch_sample_type & PERF_SAMPLE_BRANCH_HW_INDEX)
                 skip(&cursor, 8, "sample cut short in BRANCH_STACK");
+            const uint8_t *entries = NULL;
             if (count > (1u << 16))
                 cursor.error = "sample's branch stack too large";
-            else
-                skip(&cursor, count * 24, "sample's branch stack longer than the record");
+            else if (take_bytes(&cursor, &entries, count * 24,
+                                "sample's branch stack longer than the record") == 0) {
+                sample->branches = (const uint64_t *)(const void *)entries;
+                sample->branch_count = count;
+            }
         }
     }
     if (type & PERF_SAMPLE_REGS_USER) {

@@ -28,6 +28,11 @@ struct perf_sample {
     const uint64_t *regs;         /* one per bit of regs_mask, bit order */
     const uint8_t *stack;         /* user stack copy from SP up */
     uint64_t stack_size;          /* bytes valid (dyn_size) */
+    /* PERF_SAMPLE_BRANCH_STACK: branch_count entries of three words
+     * {from, to, flags}, most recent first (an LBR call stack: one per
+     * active call, from = the call instruction, to = the callee). */
+    const uint64_t *branches;
+    uint64_t branch_count;
 };
 
 /* What sample_id_all appends to the other records. */

@@ -126,7 +126,8 @@ struct frame_slot {
 /* A sample's chain as recorded -> the profile node it named, valid while
  * no MMAP/COMM/FORK has changed what its addresses mean (generation).
  * words[first ..) holds the key: pid << 32 | root frame, then java |
- * starting in the kernel << 1, then the callchain words (or the IP). */
+ * starting in the kernel << 1 | callchain length << 2, then the callchain
+ * words (or the IP), then an LBR call stack's branch entries. */
 struct chain_slot {
     uint64_t hash;
     uint32_t first, word_count; /* word_count 0 = empty */
@@ -1222,6 +1223,42 @@ struct chain_entry {
     int kernel, dwarf;
 };
 
+/* Whether an event's samples carry an LBR call stack
+ * (`perf record --call-graph lbr`): branch entries recorded as a call
+ * stack beside the callchain. */
+static int lbr_call_stack(const struct event *event)
+{
+    return (event->attr.sample_type & PERF_SAMPLE_CALLCHAIN) &&
+           (event->attr.sample_type & PERF_SAMPLE_BRANCH_STACK) &&
+           (event->attr.branch_sample_type & PERF_SAMPLE_BRANCH_CALL_STACK);
+}
+
+/* perf's rule for an LBR call stack (its resolve_lbr_callchain_sample):
+ * when the callchain has a user part (a PERF_CONTEXT_USER marker), the
+ * callchain is used up to that marker (the kernel part) and the user part
+ * comes from the branch entries instead: the first entry's target (the
+ * leaf function, where the last call went), then every entry's source
+ * (the call instructions, innermost first); addresses as they are (calls,
+ * not return addresses). Returns 1 when the rule applies, with
+ * *chain_used the callchain words to use (the marker included); else 0
+ * (no marker: perf then reads the callchain alone). */
+static int lbr_user_part(const struct event *event, const struct perf_sample *sample,
+                         uint64_t *chain_used)
+{
+    *chain_used = sample->callchain_count;
+    if (!lbr_call_stack(event) || !sample->branches)
+        return 0;
+    for (uint64_t i = 0; i < sample->callchain_count; i++) {
+        uint64_t word;
+        memcpy(&word, sample->callchain + i, sizeof word);
+        if (word == (uint64_t)PERF_CONTEXT_USER) {
+            *chain_used = i + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The profile node of a sample's stack: its addresses named (each
  * through the frame cache) under the thread's root frame. kernel: the
  * sample was taken in the kernel. */
@@ -1235,9 +1272,12 @@ static uint32_t name_chain(struct record_session *session, const struct event *e
     /* The addresses, leaf first, with their context. */
     struct chain_entry entries[MAX_FRAMES];
     size_t entry_count = 0, user_from = SIZE_MAX;
+    int from_lbr = 0;
     if (event->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
         int context_valid = 1;
-        for (uint64_t i = 0; i < sample.callchain_count && entry_count < MAX_FRAMES; i++) {
+        uint64_t chain_used;
+        from_lbr = lbr_user_part(event, &sample, &chain_used);
+        for (uint64_t i = 0; i < chain_used && entry_count < MAX_FRAMES; i++) {
             uint64_t address;
             memcpy(&address, sample.callchain + i, sizeof address);
             if (address >= (uint64_t)PERF_CONTEXT_MAX) {
@@ -1261,15 +1301,32 @@ static uint32_t name_chain(struct record_session *session, const struct event *e
                 user_from = entry_count;
             entries[entry_count++] = (struct chain_entry){address, kernel, 0};
         }
-        if (!context_valid)
+        if (!context_valid) {
             entry_count = 0, user_from = SIZE_MAX;
+            from_lbr = 0;
+        }
+        /* The user part from the LBR call stack: the last call's target,
+         * then each call's source. (With no entries perf 6.1 reads an
+         * entry past the stack; nothing is shown here.) */
+        for (uint64_t i = 0; from_lbr && sample.branch_count && i <= sample.branch_count &&
+                             entry_count < MAX_FRAMES;
+             i++) {
+            uint64_t address;
+            if (i == 0)
+                memcpy(&address, sample.branches + 1, sizeof address); /* entries[0].to */
+            else
+                memcpy(&address, sample.branches + (i - 1) * 3, sizeof address); /* .from */
+            if (user_from == SIZE_MAX)
+                user_from = entry_count;
+            entries[entry_count++] = (struct chain_entry){address, 0, 0};
+        }
     } else if (!(kernel && !session->options.include_kernel)) {
         entries[entry_count++] = (struct chain_entry){sample.ip, kernel, 0};
         if (!kernel)
             user_from = 0;
     }
     /* A copied user stack: the unwound chain when it reaches further. */
-    if (session->unwinder && sample.stack && sample.regs && sample.regs_abi) {
+    if (session->unwinder && sample.stack && sample.regs && sample.regs_abi && !from_lbr) {
         uint64_t frames[MAX_DWARF_FRAMES];
         size_t unwound = dwarf_unwind(session->unwinder, (int)sample.pid, sample.regs_mask,
                                       sample.regs, sample.stack, (size_t)sample.stack_size,
@@ -1305,11 +1362,15 @@ static uint32_t name_chain(struct record_session *session, const struct event *e
 enum { CHAIN_KEY_HEADER = 2, CHAIN_SLOT_LIMIT = 1 << 21 };
 
 /* The key of a sample's chain (see struct chain_slot): the two header
- * words, then words[0 .. count). */
+ * words, then words[0 .. count), then extra[0 .. extra_count) (an LBR
+ * call stack's branch entries; the header holds count, so the split is
+ * part of the key). */
 struct chain_key {
     uint64_t header[CHAIN_KEY_HEADER];
     const uint64_t *words;
     size_t count;
+    const uint64_t *extra;
+    size_t extra_count;
     uint64_t hash;
 };
 
@@ -1318,31 +1379,43 @@ static void chain_key_make(struct chain_key *key, const struct event *event,
                            int kernel)
 {
     key->header[0] = (uint64_t)sample->pid << 32 | thread->root_frame;
-    key->header[1] = (uint64_t)(thread->java != 0) | (uint64_t)(kernel != 0) << 1;
+    key->extra = NULL;
+    key->extra_count = 0;
     if (event->attr.sample_type & PERF_SAMPLE_CALLCHAIN) {
         key->words = sample->callchain;
         key->count = (size_t)sample->callchain_count;
+        if (lbr_call_stack(event) && sample->branches) {
+            key->extra = sample->branches;
+            key->extra_count = (size_t)sample->branch_count * 3;
+        }
     } else {
         key->words = &sample->ip;
         key->count = 1;
     }
+    key->header[1] = (uint64_t)(thread->java != 0) | (uint64_t)(kernel != 0) << 1 |
+                     (uint64_t)key->count << 2;
     uint64_t hash = key->header[0] * 0x9e3779b97f4a7c15u ^ key->header[1];
-    for (size_t i = 0; i < key->count; i++) {
+    for (size_t i = 0; i < key->count + key->extra_count; i++) {
         uint64_t word;
-        memcpy(&word, key->words + i, sizeof word);
+        memcpy(&word, i < key->count ? key->words + i : key->extra + (i - key->count),
+               sizeof word);
         hash = ((hash << 7 | hash >> 57) ^ word) * 0x9e3779b97f4a7c15u;
     }
-    key->hash = hash_mix64(hash ^ key->count);
+    key->hash = hash_mix64(hash ^ (key->count + key->extra_count));
 }
 
 static int chain_slot_matches(const struct record_session *session, const struct chain_slot *slot,
                               const struct chain_key *key)
 {
-    if (slot->hash != key->hash || slot->word_count != CHAIN_KEY_HEADER + key->count)
+    if (slot->hash != key->hash ||
+        slot->word_count != CHAIN_KEY_HEADER + key->count + key->extra_count)
         return 0;
     const uint64_t *words = session->chain_words + slot->first;
     return words[0] == key->header[0] && words[1] == key->header[1] &&
-           memcmp(words + CHAIN_KEY_HEADER, key->words, key->count * sizeof *words) == 0;
+           memcmp(words + CHAIN_KEY_HEADER, key->words, key->count * sizeof *words) == 0 &&
+           (key->extra_count == 0 ||
+            memcmp(words + CHAIN_KEY_HEADER + key->count, key->extra,
+                   key->extra_count * sizeof *words) == 0);
 }
 
 /* The slot of key: its own, or the empty one where it would go. */
@@ -1382,7 +1455,7 @@ static void chain_slot_store(struct record_session *session, struct chain_slot *
                              const struct chain_key *key, uint32_t node)
 {
     if (slot->word_count == 0) {
-        size_t words = CHAIN_KEY_HEADER + key->count;
+        size_t words = CHAIN_KEY_HEADER + key->count + key->extra_count;
         if (session->chain_slot_used >= CHAIN_SLOT_LIMIT || words > UINT32_MAX ||
             session->chain_word_count + words > UINT32_MAX)
             return; /* enough remembered: the rest are named each time */
@@ -1392,6 +1465,9 @@ static void chain_slot_store(struct record_session *session, struct chain_slot *
         uint64_t *stored = session->chain_words + session->chain_word_count;
         memcpy(stored, key->header, sizeof key->header);
         memcpy(stored + CHAIN_KEY_HEADER, key->words, key->count * sizeof *stored);
+        if (key->extra_count)
+            memcpy(stored + CHAIN_KEY_HEADER + key->count, key->extra,
+                   key->extra_count * sizeof *stored);
         slot->hash = key->hash;
         slot->first = (uint32_t)session->chain_word_count;
         slot->word_count = (uint32_t)words;

@@ -79,6 +79,51 @@ Test(perf_records, sample_fields_in_sample_type_order)
     cr_assert_str_eq(error, "sample cut short in STACK_USER's dyn_size");
 }
 
+Test(perf_records, lbr_branch_stack_after_the_callchain)
+{
+    /* perf record --call-graph lbr: CALLCHAIN, then BRANCH_STACK with
+     * hw_idx (HW_INDEX), then {from, to, flags} entries. */
+    struct perf_event_attr attr;
+    memset(&attr, 0, sizeof attr);
+    attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_CALLCHAIN |
+                       PERF_SAMPLE_BRANCH_STACK;
+    attr.branch_sample_type = PERF_SAMPLE_BRANCH_USER | PERF_SAMPLE_BRANCH_CALL_STACK |
+                              PERF_SAMPLE_BRANCH_HW_INDEX;
+    uint64_t words[24] = {0};
+    size_t n = 1;
+    words[n++] = 0x401004;                    /* ip */
+    words[n++] = (uint64_t)5 << 32 | 5;       /* pid 5, tid 5 */
+    words[n++] = 2;                           /* callchain */
+    words[n++] = (uint64_t)PERF_CONTEXT_USER;
+    words[n++] = 0x401004;
+    words[n++] = 2;                           /* two branch entries */
+    words[n++] = 1;                           /* hw_idx */
+    words[n++] = 0x402010;                    /* from (call in the caller) */
+    words[n++] = 0x401000;                    /* to (the leaf) */
+    words[n++] = 0;                           /* flags */
+    words[n++] = 0x403020;
+    words[n++] = 0x402000;
+    words[n++] = 0;
+    const struct perf_event_header *record = records_header(words, n, PERF_RECORD_SAMPLE, 0);
+    struct perf_sample sample;
+    const char *error = NULL;
+    cr_assert_eq(perf_sample_parse(&attr, record, &sample, &error), 0, "%s", error);
+    cr_assert_eq(sample.callchain_count, 2);
+    cr_assert_eq(sample.branch_count, 2);
+    cr_assert_eq(sample.branches[0], 0x402010);
+    cr_assert_eq(sample.branches[1], 0x401000);
+    cr_assert_eq(sample.branches[3], 0x403020);
+    /* Without HW_INDEX the entries start right after the count. */
+    attr.branch_sample_type &= ~(uint64_t)PERF_SAMPLE_BRANCH_HW_INDEX;
+    cr_assert_eq(perf_sample_parse(&attr, record, &sample, &error), 0, "%s", error);
+    cr_assert_eq(sample.branches[0], 1);
+    /* Two entries need six words after the count: five are too few. */
+    attr.branch_sample_type |= PERF_SAMPLE_BRANCH_HW_INDEX;
+    record = records_header(words, n - 1, PERF_RECORD_SAMPLE, 0);
+    cr_assert_eq(perf_sample_parse(&attr, record, &sample, &error), -1);
+    cr_assert_str_eq(error, "sample's branch stack longer than the record");
+}
+
 Test(perf_records, mmap2_with_build_id_and_trailer)
 {
     struct perf_event_attr attr;
