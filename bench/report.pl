@@ -891,35 +891,27 @@ if (@targets4) {
 # These scripts print their own tables; they are shown as printed (their
 # logs, standard output and error together).
 print "\n## ember record, perf.data, DWARF unwinding (issue #5)\n";
-for my $part (['record', '`ember record` against `perf record` (bench/record.sh)'],
-              ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
-              ['unwind', 'DWARF unwinding cost per sample (bench/unwind.sh)']) {
-    my ($name, $title) = @$part;
-    print "\n### $title\n\n";
-    my $log = "$work/formats/$name.log";
-    if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
-        open my $fh, '<', $log or die "$log: $!";
-        my @lines = grep { !/^\s*$/ || 1 } <$fh>;
-        close $fh;
-        print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
-    } else {
-        print "Not measured: ", script_note($name), ".\n";
+# print_script_logs([NAME, TITLE]...): each script's log as it printed it.
+sub print_script_logs {
+    for my $part (@_) {
+        my ($name, $title) = @$part;
+        print "\n### $title\n\n";
+        my $log = "$work/formats/$name.log";
+        if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
+            open my $fh, '<', $log or die "$log: $!";
+            my @lines = <$fh>;
+            close $fh;
+            print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
+        } else {
+            print "Not measured: ", script_note($name), ".\n";
+        }
     }
 }
+print_script_logs(['record', '`ember record` against `perf record` (bench/record.sh)'],
+                  ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
+                  ['unwind', 'DWARF unwinding cost per sample (bench/unwind.sh)']);
 
 # ---- issue #6: CPython sampling ---------------------------------------------------
 print "\n## Python: ember record on CPython against austin (issue #6)\n";
-for my $part (['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
-              ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']) {
-    my ($name, $title) = @$part;
-    print "\n### $title\n\n";
-    my $log = "$work/formats/$name.log";
-    if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
-        open my $fh, '<', $log or die "$log: $!";
-        my @lines = <$fh>;
-        close $fh;
-        print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
-    } else {
-        print "Not measured: ", script_note($name), ".\n";
-    }
-}
+print_script_logs(['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
+                  ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']);

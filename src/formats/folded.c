@@ -440,9 +440,14 @@ static void free_reader(struct folded_reader *reader)
 /* Inputs mapped into memory give their pages back every this many bytes. */
 enum { RELEASE_EVERY = 2 << 20 };
 
+static void read_unsorted_line(struct folded_reader *reader, struct tree_builder *builder,
+                               const char *line, size_t length);
+
 /* Parses the lines of mapped data[0, length) as folded_read does lines from
- * an input, releasing the pages it is done with. */
-static void read_lines(struct folded_reader *reader, const char *data, size_t length)
+ * an input (or, given a builder, as unsorted lines for it), releasing the
+ * pages it is done with. */
+static void read_lines(struct folded_reader *reader, const char *data, size_t length,
+                       struct tree_builder *builder)
 {
     const char *end = data + length;
     const char *released = data;
@@ -454,7 +459,10 @@ static void read_lines(struct folded_reader *reader, const char *data, size_t le
         const char *newline = memchr(data, '\n', (size_t)(end - data));
         size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
         reader->statistics->lines++;
-        if (!(line_length == 0 || (line_length == 1 && data[0] == '\r')))
+        int blank = line_length == 0 || (line_length == 1 && data[0] == '\r');
+        if (!blank && builder)
+            read_unsorted_line(reader, builder, data, line_length);
+        else if (!blank)
             folded_read_line(reader, data, line_length);
         data += line_length + 1;
     }
@@ -505,22 +513,7 @@ struct unsorted_input {
 static void produce_unsorted_lines(struct tree_builder *builder, void *input_pointer)
 {
     struct unsorted_input *input = input_pointer;
-    struct folded_reader *reader = input->reader;
-    const char *data = input->data;
-    const char *end = data + input->length;
-    const char *released = data;
-    while (data < end) {
-        if ((size_t)(data - released) >= RELEASE_EVERY) {
-            input_release_mapped(released, data);
-            released = data;
-        }
-        const char *newline = memchr(data, '\n', (size_t)(end - data));
-        size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
-        reader->statistics->lines++;
-        if (!(line_length == 0 || (line_length == 1 && data[0] == '\r')))
-            read_unsorted_line(reader, builder, data, line_length);
-        data += line_length + 1;
-    }
+    read_lines(input->reader, input->data, input->length, builder);
 }
 
 /* Parses unsorted mapped data[0, length): the lines read on a second
@@ -579,7 +572,7 @@ static int folded_read_parallel(struct input *input, struct profile *profile,
     if (looks_sorted(data, length)) {
         /* Reusing the previous line's frames makes parsing cheap: a second
          * thread would not pay for itself. */
-        read_lines(&reader, data, length);
+        read_lines(&reader, data, length, NULL);
         free_reader(&reader);
         input_unmap(mapping, mapping_length);
         return 0;
