@@ -338,6 +338,10 @@ int perf_mmap_parse(const struct perf_event_attr *attr, const struct perf_event_
             size_t size = identity[0];
             mmap_record->build_id = identity + 4;
             mmap_record->build_id_size = size <= 20 ? size : 20;
+        } else if (identity) { /* u32 maj, u32 min, u64 ino, u64 ino_generation */
+            memcpy(&mmap_record->major, identity, 4);
+            memcpy(&mmap_record->minor, identity + 4, 4);
+            memcpy(&mmap_record->inode, identity + 8, 8);
         }
         mmap_record->executable = (mmap_record->prot & 4 /* PROT_EXEC */) != 0;
     } else {

@@ -49,6 +49,8 @@ struct perf_mmap {
     int executable;                  /* MMAP: !(misc & MMAP_DATA); MMAP2: PROT_EXEC */
     const uint8_t *build_id;         /* MMAP2 with PERF_RECORD_MISC_MMAP_BUILD_ID */
     size_t build_id_size;
+    uint32_t major, minor;           /* MMAP2 without a build id: the file's */
+    uint64_t inode;                  /* device and inode (0 when unknown) */
     const char *path;                /* NUL-terminated inside the record */
 };
 

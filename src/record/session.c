@@ -88,6 +88,8 @@ struct module {
     struct symbol_table jit;    /* KIND_JIT */
     uint8_t build_id[20];
     size_t build_id_size;
+    struct symbol_file_identity identity; /* KIND_FILE: device and inode, when recorded */
+    int has_identity;
 };
 
 struct mapping {
@@ -697,9 +699,37 @@ static int is_anonymous(const char *path)
            strncmp(path, "/dev/zero", 9) == 0 || strncmp(path, "/anon_hugepage", 14) == 0;
 }
 
+/* The identity MMAP2 (or /proc/PID/maps) recorded for a mapping; NULL
+ * when unknown (MMAP, MMAP2 with a build id instead, anonymous memory). */
+static const struct symbol_file_identity *mapping_identity(const struct perf_mmap *record,
+                                                           struct symbol_file_identity *buffer)
+{
+    if (record->inode == 0)
+        return NULL;
+    *buffer = (struct symbol_file_identity){record->major, record->minor, record->inode};
+    return buffer;
+}
+
+/* Whether a module of the right path is the file described: two files of
+ * one path differ (containers: one path in two mount namespaces) when
+ * their build ids, else their devices and inodes, say so. */
+static int module_is_file(const struct module *module, const uint8_t *build_id,
+                          size_t build_id_size, const struct symbol_file_identity *identity)
+{
+    if (build_id_size && module->build_id_size)
+        return module->build_id_size == (build_id_size < 20 ? build_id_size : 20) &&
+               memcmp(module->build_id, build_id, module->build_id_size) == 0;
+    if (identity && module->has_identity)
+        return module->identity.major == identity->major &&
+               module->identity.minor == identity->minor &&
+               module->identity.inode == identity->inode;
+    return 1;
+}
+
 static uint32_t module_for_mapping(struct record_session *session, struct process *process,
                                    const char *path, int executable, const uint8_t *build_id,
-                                   size_t build_id_size)
+                                   size_t build_id_size,
+                                   const struct symbol_file_identity *identity)
 {
     if (is_anonymous(path)) {
         if (!executable)
@@ -714,11 +744,12 @@ static uint32_t module_for_mapping(struct record_session *session, struct proces
     enum module_kind kind = strcmp(path, "[vdso]") == 0 ? KIND_VDSO
                             : path[0] == '[' || strncmp(path, "/SYSV", 5) == 0 ? KIND_PSEUDO
                                                                                 : KIND_FILE;
-    /* Modules are shared by path (the recent ones first: a file mapped
-     * again by the next process is usually the last one added). */
+    /* Modules are shared by path and file (the recent ones first: a file
+     * mapped again by the next process is usually the last one added). */
     for (size_t i = session->module_count, looked = 0; i-- > 0 && looked < 64; looked++) {
         struct module *module = &session->modules[i];
-        if (module->kind == kind && strcmp(module->path, path) == 0)
+        if (module->kind == kind && strcmp(module->path, path) == 0 &&
+            (kind != KIND_FILE || module_is_file(module, build_id, build_id_size, identity)))
             return (uint32_t)(FIRST_MODULE + i);
     }
     uint32_t id = add_module(session, kind, path, process->pid);
@@ -726,6 +757,10 @@ static uint32_t module_for_mapping(struct record_session *session, struct proces
     if (build_id_size) {
         module->build_id_size = build_id_size < sizeof module->build_id ? build_id_size : 20;
         memcpy(module->build_id, build_id, module->build_id_size);
+    }
+    if (identity && kind == KIND_FILE) {
+        module->identity = *identity;
+        module->has_identity = 1;
     }
     return id;
 }
@@ -742,8 +777,9 @@ static void resolve_live_file(struct record_session *session, const struct perf_
         return;
     char open_path[4096 + 32];
     rooted_path(open_path, sizeof open_path, (int)mapping->pid, mapping->path);
+    struct symbol_file_identity identity;
     symbol_file_cache_get(session->files, mapping->path, open_path, 1, mapping->build_id,
-                          mapping->build_id_size);
+                          mapping->build_id_size, mapping_identity(mapping, &identity));
 }
 
 static void resolve_module(struct record_session *session, struct module *module)
@@ -772,7 +808,8 @@ static void resolve_module(struct record_session *session, struct module *module
         else
             rooted_path(open_path, sizeof open_path, module->pid, module->path);
         module->file = symbol_file_cache_get(session->files, module->path, open_path, 0, build_id,
-                                             build_id_size);
+                                             build_id_size,
+                                             module->has_identity ? &module->identity : NULL);
     }
 }
 
@@ -795,8 +832,10 @@ static void apply_mmap(struct record_session *session, const struct perf_mmap *r
     if (record->length == 0 || record->start + record->length < record->start)
         return;
     struct process *process = get_process(session, (int)record->pid);
+    struct symbol_file_identity identity;
     uint32_t module = module_for_mapping(session, process, record->path, record->executable,
-                                         record->build_id, record->build_id_size);
+                                         record->build_id, record->build_id_size,
+                                         mapping_identity(record, &identity));
     uint64_t file_offset = record->file_offset;
     struct module *described = module >= FIRST_MODULE ? &session->modules[module - FIRST_MODULE]
                                                       : NULL;
@@ -850,7 +889,8 @@ static void apply_fork(struct record_session *session, const struct perf_task *r
             for (size_t i = 0; i < source->mapping_count; i++) {
                 struct mapping mapping = source->mappings[i];
                 if (mapping.module == source->jit_module) /* the child's own map file */
-                    mapping.module = module_for_mapping(session, child, "//anon", 1, NULL, 0);
+                    mapping.module = module_for_mapping(session, child, "//anon", 1, NULL, 0,
+                                                        NULL);
                 child->mappings[child->mapping_count++] = mapping;
             }
         }
@@ -1700,15 +1740,26 @@ int record_session_add_existing_process(struct record_session *session, int pid)
         char *newline = strchr(line, '\n');
         if (newline)
             *newline = '\0';
-        unsigned long long start, end, offset;
+        unsigned long long start, end, offset, inode = 0;
+        unsigned major = 0, minor = 0;
         char permissions[8];
         int path_at = 0;
-        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, permissions, &offset,
-                   &path_at) >= 4 &&
+        if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, permissions, &offset,
+                   &major, &minor, &inode, &path_at) >= 4 &&
             strlen(permissions) >= 3 && permissions[2] == 'x') {
             const char *file = path_at > 0 ? line + path_at : "";
-            struct perf_mmap mapping = {(uint32_t)pid, (uint32_t)pid, start, end - start, offset,
-                                        5, 0, 1, NULL, 0, file[0] ? file : "//anon"};
+            struct perf_mmap mapping;
+            memset(&mapping, 0, sizeof mapping);
+            mapping.pid = mapping.tid = (uint32_t)pid;
+            mapping.start = start;
+            mapping.length = end - start;
+            mapping.file_offset = offset;
+            mapping.prot = 5; /* PROT_READ | PROT_EXEC */
+            mapping.executable = 1;
+            mapping.major = major;
+            mapping.minor = minor;
+            mapping.inode = path_at > 0 ? inode : 0;
+            mapping.path = file[0] ? file : "//anon";
             apply_mmap(session, &mapping);
             if (!session->options.from_file)
                 resolve_live_file(session, &mapping);

@@ -381,9 +381,11 @@ struct symbol_file {
     const void *image;      /* in-memory ELF (the vDSO), else NULL */
     size_t image_size;
     struct symbol_table symbols;
-    dev_t device;
+    dev_t device;           /* stat() of open_path */
     ino_t inode;
     int have_identity;
+    struct symbol_file_identity recorded; /* the kernel's, when known */
+    int have_recorded;
 };
 
 struct symbol_file_cache {
@@ -439,14 +441,37 @@ static struct symbol_file *new_symbol_file(const char *path, const char *open_pa
     return file;
 }
 
+/* Whether file is the one described: by build id when both have one,
+ * else by the recorded identity when both have one; -1 when neither
+ * decides. */
+static int same_recorded_file(const struct symbol_file *file, const uint8_t *build_id,
+                              size_t build_id_size, const struct symbol_file_identity *identity)
+{
+    if (build_id && build_id_size && file->build_id_size)
+        return file->build_id_size == build_id_size &&
+               memcmp(file->build_id, build_id, build_id_size) == 0;
+    if (identity && file->have_recorded)
+        return file->recorded.major == identity->major &&
+               file->recorded.minor == identity->minor && file->recorded.inode == identity->inode;
+    return -1;
+}
+
 struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const char *path,
                                           const char *open_path, int keep_open,
-                                          const uint8_t *build_id, size_t build_id_size)
+                                          const uint8_t *build_id, size_t build_id_size,
+                                          const struct symbol_file_identity *identity)
 {
+    if (build_id_size > 20) /* as much as a symbol_file keeps */
+        build_id_size = 20;
     struct stat status;
     int have_identity = stat(open_path, &status) == 0 && S_ISREG(status.st_mode);
     for (size_t i = cache->file_count; i-- > 0;) {
         struct symbol_file *file = cache->files[i];
+        int same = same_recorded_file(file, build_id, build_id_size, identity);
+        if (same == 1)
+            return file;
+        if (same == 0)
+            continue;
         /* Without a file to stat (its process is gone), the file opened
          * under the same path when the process was alive. */
         if (have_identity ? (file->have_identity && file->device == status.st_dev &&
@@ -458,6 +483,10 @@ struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const
             return file;
     }
     struct symbol_file *file = new_symbol_file(path, open_path);
+    if (identity) {
+        file->recorded = *identity;
+        file->have_recorded = 1;
+    }
     if (have_identity) {
         file->have_identity = 1;
         file->device = status.st_dev;

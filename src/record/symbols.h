@@ -68,15 +68,28 @@ struct symbol_file_cache *symbol_file_cache_create(void);
 /* Frees every file and name; NULL is allowed. */
 void symbol_file_cache_destroy(struct symbol_file_cache *cache);
 
+/* A mapped file's identity as the kernel records it (MMAP2's maj, min,
+ * ino; /proc/PID/maps' device and inode columns): the same path in two
+ * mount namespaces (containers) can be two different files. */
+struct symbol_file_identity {
+    uint32_t major, minor;
+    uint64_t inode;
+};
+
 /* The file mapped as path; open_path is where to read it (path itself,
  * or /proc/PID/root/path for a live process in another mount namespace).
  * keep_open: open it now (a short-lived process's files vanish with its
  * /proc entry), else on the first lookup. build_id (may be NULL) is the
- * id the kernel or perf.data recorded, used to find debug info. Never
- * NULL: a file that cannot be read simply has no symbols. */
+ * id the kernel or perf.data recorded, used to find debug info. Files are
+ * the same when their build ids are (both known), else when their
+ * recorded identities are (identity may be NULL: unknown), else when
+ * open_path's device and inode are (stat), else when a file of the same
+ * path was opened before (its process is gone). Never NULL: a file that
+ * cannot be read simply has no symbols. */
 struct symbol_file *symbol_file_cache_get(struct symbol_file_cache *cache, const char *path,
                                           const char *open_path, int keep_open,
-                                          const uint8_t *build_id, size_t build_id_size);
+                                          const uint8_t *build_id, size_t build_id_size,
+                                          const struct symbol_file_identity *identity);
 /* The kernel's vDSO image of this machine (the [vdso] mapping), read from
  * ember's own process; NULL when it cannot be found. */
 struct symbol_file *symbol_file_cache_vdso(struct symbol_file_cache *cache);

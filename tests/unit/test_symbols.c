@@ -87,3 +87,30 @@ Test(symbols, finds_own_function_through_live_mappings)
     free(maps);
     cr_assert_eq(symbols_test_target(1), 4);
 }
+
+Test(symbols, file_cache_tells_files_of_one_path_apart)
+{
+    /* One path, two files (two containers): the recorded device and inode
+     * decide; build ids decide before them (when both files have one);
+     * with neither, the path. */
+    struct symbol_file_cache *cache = symbol_file_cache_create();
+    const char *path = "/nonexistent/ember-test/app";
+    struct symbol_file_identity first = {0, 0x27, 2}, second = {0, 0x28, 2};
+    struct symbol_file *a = symbol_file_cache_get(cache, path, path, 0, NULL, 0, &first);
+    struct symbol_file *b = symbol_file_cache_get(cache, path, path, 0, NULL, 0, &second);
+    cr_assert_neq(a, b);
+    cr_assert_eq(symbol_file_cache_get(cache, path, path, 0, NULL, 0, &first), a);
+    cr_assert_eq(symbol_file_cache_get(cache, path, path, 0, NULL, 0, &second), b);
+    /* Unknown identity: the last file of that path. */
+    cr_assert_eq(symbol_file_cache_get(cache, path, path, 0, NULL, 0, NULL), b);
+    symbol_file_cache_destroy(cache);
+    cache = symbol_file_cache_create();
+    static const uint8_t id_one[20] = {1, 2, 3}, id_two[20] = {4, 5, 6};
+    struct symbol_file *c = symbol_file_cache_get(cache, path, path, 0, id_one, 20, NULL);
+    struct symbol_file *d = symbol_file_cache_get(cache, path, path, 0, id_two, 20, NULL);
+    cr_assert_neq(c, d);
+    cr_assert_eq(symbol_file_cache_get(cache, "/elsewhere/app", "/elsewhere/app", 0, id_one, 20,
+                                       NULL),
+                 c);
+    symbol_file_cache_destroy(cache);
+}
