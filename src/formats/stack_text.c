@@ -53,7 +53,7 @@ void previous_stack_free(struct previous_stack *previous)
 
 /* Sorted folded lines share long prefixes (hundreds of bytes): compared
  * 16 bytes at a time where SSE2 is there (every x86-64), else 8. */
-static size_t common_prefix_length(const char *a, size_t length_a, const char *b, size_t length_b)
+size_t stack_common_prefix(const char *a, size_t length_a, const char *b, size_t length_b)
 {
     size_t limit = length_a < length_b ? length_a : length_b;
     size_t i = 0;
@@ -87,7 +87,7 @@ size_t previous_stack_shared(const struct previous_stack *previous, const char *
     *offset = 0;
     if (previous->depth == 0 || length == 0)
         return 0;
-    size_t common = common_prefix_length(stack, length, previous->text, previous->length);
+    size_t common = stack_common_prefix(stack, length, previous->text, previous->length);
     size_t shared = 0;
     while (shared < previous->depth) {
         size_t end = previous->ends[shared];

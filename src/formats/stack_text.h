@@ -33,6 +33,10 @@ uint32_t frame_cache_find(struct frame_cache *cache, const char *text, size_t le
                           uint32_t *text_id);
 void frame_cache_store(struct frame_cache *cache, uint32_t text_id, uint32_t frame);
 
+/* The length of the common prefix of a and b: 16 bytes at a time where
+ * SSE2 is there. */
+size_t stack_common_prefix(const char *a, size_t length_a, const char *b, size_t length_b);
+
 /* The previous line's stack text, with the tree node reached after each of
  * its frames and the offset where each frame ends. */
 struct previous_stack {
