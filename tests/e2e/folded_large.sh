@@ -4,7 +4,8 @@
 # to a second that builds the call tree) must build the same profile as the
 # plain path that reads standard input line by line: the same SVG byte for
 # byte and the same messages. Checked for plain counts, two-count
-# differential lines, fractional counts (sums in file order), a file whose
+# differential lines, fractional counts and counts too big to add exactly
+# in any order (both: sums in file order), a file whose
 # differential lines start midway (the reading thread waits for the tree
 # thread before adding the BEFORE sample type), with bad, blank, CRLF and
 # empty-stack lines, and a line deeper than a chunk holds. With integer
@@ -103,6 +104,11 @@ else
     not_ok "mixed: the skipped lines are reported"
     note "$(cat "$TMP/mixed.mapped.err")"
 fi
+
+# Counts so big that their sum leaves the range where doubles add exactly
+# in any order: from there on the lines must go on in file order.
+make_stacks 17 30000 plain | awk '{ $NF = sprintf("%.0f", 1125899906842624 + NR * 3); print }' >"$TMP/huge.folded"
+same_as_stdin huge "$TMP/huge.folded"
 
 # One line of 70000 frames (more than a chunk of the pipeline holds) among
 # ordinary ones, heavy enough to be drawn to its leaf.
