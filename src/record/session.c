@@ -35,6 +35,10 @@
  *    ("COMM TID ..."; no pid), matched as stackcollapse-perf.pl matches it:
  *    so --pid gives "comm-?" and --tid "comm-?/TID", exactly as the text
  *    pipeline does.
+ *  - LBR (`perf record --call-graph lbr`): the callchain's kernel part,
+ *    then the user part from the branch entries (lbr_user_part()).
+ *  - Modules are shared by path and file: build id, else the recorded
+ *    device and inode, tell two files of one path apart (containers).
  *  - DWARF: when an event samples the user stack, the unwinder
  *    (unwind.h) follows every mapping change, and a sample's user part is
  *    its unwound stack when that reaches further than the chain's user part
