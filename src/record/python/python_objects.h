@@ -27,7 +27,9 @@
  * calls. */
 struct python_callee {
     uint32_t unit;      /* the caller's return point (code unit) */
-    uint32_t seen;      /* times learnt (trusted from 2) */
+    uint32_t seen_whole;  /* seen in one read of the caller (trusted from 2) */
+    uint32_t seen_steady; /* seen the same in two copies (trusted from 32, and
+                           * from an eighth of the site's most seen callee) */
     uint64_t function;  /* the callee's function object */
 };
 
@@ -88,12 +90,13 @@ int python_objects_validate(struct python_objects *objects, struct python_code *
 uint32_t python_objects_line(const struct python_objects *objects, struct python_code *code,
                              int64_t byte_offset);
 
-/* Whether function was seen called from return point unit of code (in
- * at least two stacks). */
+/* Whether function is trusted to be called from return point unit of
+ * code (see struct python_callee). */
 int python_objects_callee_known(const struct python_code *code, uint32_t unit, uint64_t function);
-/* Records that function is called from return point unit of code (up to
+/* Records that function was seen called from return point unit of code,
+ * in one read of the caller (whole) or in two equal copies (up to
  * PYTHON_MAX_CALLEES pairs per code object; later ones are not kept). */
-void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function);
+void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function, int whole);
 
 /* Interns text (length bytes): the same pointer for the same text. */
 const char *python_objects_intern(struct python_objects *objects, const char *text, size_t length);

@@ -2,19 +2,26 @@
  * interpreters -> thread states -> frames of a live process and checks
  * every stack before reporting it.
  *
- * Reads per thread and sample, with the code objects cached:
- *   1. the thread state (one window holding every field used);
- *   2. 3.11+: the thread's live data-stack chunk, from its start to
- *      datastack_top, in one read (3.11/3.12 read cframe->current_frame
- *      in the same call); up to 3.10 each PyFrameObject of the f_back
- *      chain (heap objects, one read each);
- *   3. one validating call re-reading, as a batch: the top-frame pointer,
- *      the frames (the chunk again, or each frame object), and the fields
- *      of every cached code object the stack uses. A stack whose top
- *      frame, frame links, code objects or (below the top) instruction
- *      pointers changed in between is reported with valid = 0, as is a
- *      chain with a cycle, an absurd depth, a frame whose code object is
- *      not a code object or an instruction offset outside the code.
+ * Reads per sample, with the code objects cached:
+ *   1. one call: the interpreter head, the GIL holder, the identifying
+ *      fields of the code objects (and functions' code) the previous
+ *      sample used, and, at the previous sample's addresses, the first
+ *      interpreter, its GIL (3.12+) and its thread states (each a window
+ *      holding every field used): used while the thread list is as it was;
+ *   2. per thread, 3.11+: one call [chunk, top pointer] (a second copy
+ *      of the chunk after the top while the thread's stacks need it; the
+ *      frames outside the data-stack chunk seen last time before and
+ *      after), walked in the first copy and checked pair by pair
+ *      (suspended_caller: return points, stacktop, the call's callable,
+ *      the callee's code, learnt call sites); up to 3.10: one call [top, frames, top, frames,
+ *      top] that must agree (heap frames, speculatively at the previous
+ *      sample's addresses);
+ *   3. when needed, one more call re-reading frames read one by one and
+ *      code objects not yet validated in this sample.
+ * A stack that fails is read again (up to WALK_ATTEMPTS), then reported
+ * with valid = 0, as is a chain with a cycle, an absurd depth, a frame
+ * whose code object is not a code object or an instruction offset outside
+ * the code.
  */
 #include "python_stacks.h"
 
@@ -54,6 +61,7 @@ struct raw_frame {
     uint64_t function;   /* 3.11+: f_func / f_funcobj */
     uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
     int consumed_known;
+    int consumed_with_instr; /* the slots and the instruction pointer share one cache line */
     int entry;
     int from_chunk;      /* decoded from the chunk copy, else read alone */
     int stable;          /* the same in both copies (or checked again by re-reading) */
@@ -74,6 +82,7 @@ struct thread_memory {
     uint64_t *frames;
     size_t count, capacity;
     uint64_t round;
+    int two_copies;   /* 3.11+: the last stack needed frames seen the same in two copies */
 };
 
 /* What one call read at once: a copy of the data-stack chunk (3.11+,
@@ -125,6 +134,9 @@ struct python_reader {
     size_t ranges_ok_capacity;
 
     uint64_t round;              /* samples taken: code objects are validated once per round */
+    int one_copy;                /* the walk under way has a single chunk copy */
+    int pairs_wanted;            /* it met a pair only two copies can vouch for */
+    int pairs_used;              /* a pair was vouched for by two copies */
     uint64_t *recent_codes;      /* code objects used by the previous sample */
     size_t recent_count, recent_capacity;
     /* The first interpreter, its GIL structure (3.12+) and its thread
@@ -516,6 +528,8 @@ static void read_consumed(const struct python_reader *reader, const struct snaps
     if (slot < snapshot->start || slot + 16 > snapshot->start + snapshot->size) return;
     memcpy(raw->consumed, snapshot->bytes + (slot - snapshot->start), 16);
     raw->consumed_known = 1;
+    uint64_t instr_line = (raw->address + (uint64_t)layout->iframe_instr) / 64;
+    raw->consumed_with_instr = instr_line == slot / 64 && instr_line == (slot + 15) / 64;
 }
 
 static void decode_frame(const struct python_layout *layout, const uint8_t *bytes, int modern,
@@ -577,8 +591,9 @@ static uint64_t function_code(struct python_reader *reader, uint64_t address)
 
 /* Whether caller, the frame below callee, was suspended in the call that
  * pushed callee when it was copied. Only inline calls leave a mark: a
- * callee entered from C (3.11 is_entry, a 3.12+ shim between them) or a
- * shim itself says nothing about its caller, which may be anywhere. The
+ * callee entered from C (3.11 is_entry, a 3.12+ shim between them) says
+ * nothing about its caller, which may be anywhere: that caller must be
+ * the same in both copies. The
  * caller's instruction pointer must be at a return point of its code
  * (python_opcodes.h): a frame copied while it ran, or after it returned
  * (stale memory the live stack has shrunk below), is elsewhere. 3.12+
@@ -593,7 +608,15 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
                             const struct raw_frame *callee)
 {
     const struct python_layout *layout = &reader->layout;
-    if (!caller->code || !callee->code || callee->entry) return 1;
+    if (!caller->code) return 1; /* a shim: its caller is checked with it as callee */
+    /* a callee entered from C (3.11 is_entry) or a shim (3.12+): the
+     * caller is in a C call, anywhere in its code; it must have stayed
+     * the same in both copies (C calls last long: seldom a discard) */
+    if (!callee->code || callee->entry) {
+        reader->pairs_wanted |= reader->one_copy;
+        reader->pairs_used = 1;
+        return caller->stable;
+    }
     if (layout->iframe_is_entry < 0 && caller->stacktop < 0) return 0;
     struct python_code *code = caller->code_entry;
     if (!code) return 0;
@@ -603,26 +626,36 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
     if (kind == PYTHON_NO_RETURN_POINT) return 0;
     /* a call: the callee must be what this call called (not a frame of
      * another call of the same caller, copied before or after) */
+    int call_checked = 0;
     if (kind == PYTHON_RETURN_POINT_CALL && caller->consumed_known && callee->from_chunk) {
         if (!consumed_callable(reader, caller, callee->function)) return 0;
         /* and the callee frame must be whole: a frame copied while it was
          * being pushed can hold the new function with the old code */
         if (function_code(reader, callee->function) != callee->code) return 0;
+        call_checked = 1;
     }
-    /* The call site must be known to call this function: learnt from
-     * pairs whose caller and callee were the same in both copies (the
-     * callee, copied in between, was then the caller's callee; learnt
-     * twice before it is trusted), trusted in pairs whose caller
-     * moved on between the copies (its callee returned: the common case
-     * on a busy recursion, where the top frames live tens of ns). What
-     * this rules out: a caller copied in one state and its stack slots
-     * and callee in a later one (the copy stalled inside the frame). */
+    /* The call site must be known to call this function. The copy does
+     * not read memory in one instant: cache lines the target is writing
+     * come up to hundreds of nanoseconds apart, so a caller's instruction
+     * pointer (one line) can be from one call and its stack slots and
+     * callee (later lines) from the next call of the same frame, every
+     * check above passing. Where the instruction pointer and the consumed
+     * slots share a cache line they were read together: such a call
+     * vouches for its site and callee function (twice: trusted). A pair
+     * the same in two copies vouches less: a recursion cycling through the
+     * same states reads the same in both (seen: both call sites of fib
+     * learnt both callees, now and then); see python_objects_callee_known. */
     uint32_t unit = (uint32_t)(offset / 2);
-    if (caller->stable && callee->stable && callee->function && callee->function == callee->function_again) {
-        python_objects_learn_callee(caller->code_entry, unit, callee->function);
-        return 1;
+    int whole = kind == PYTHON_RETURN_POINT_CALL && call_checked && caller->consumed_with_instr;
+    int steady = caller->stable && callee->stable && callee->function &&
+                 callee->function == callee->function_again;
+    if (whole || steady) {
+        python_objects_learn_callee(caller->code_entry, unit, callee->function, whole);
+        reader->pairs_used |= !whole;
     }
-    return python_objects_callee_known(code, unit, callee->function);
+    if (python_objects_callee_known(code, unit, callee->function)) return 1;
+    reader->pairs_wanted |= reader->one_copy;
+    return 0;
 }
 
 /* One attempt at a thread's stack: a snapshot read in one call between two
@@ -660,7 +693,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         uint64_t stack_top = word_at(tstate, layout->tstate_datastack_top);
         uint64_t limit = word_at(tstate, layout->tstate_datastack_limit);
         if (chunk && stack_top > chunk) {
-            uint64_t end = stack_top + 4096; /* room for frames pushed since */
+            uint64_t end = stack_top + 1024; /* room for frames pushed since */
             if (limit > stack_top && limit < end) end = limit;
             if (end - chunk <= MAX_CHUNK_COPY) copy_size = end - chunk;
         }
@@ -669,6 +702,12 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
      * both copies and checked by markers (see suspended_caller); up to
      * 3.10 (and 3.11+ without a chunk): [top, copy, top, copy, top]. */
     int single = modern && copy_size > 0;
+    /* the second copy only vouches for pairs the markers cannot (a call
+     * site not learnt yet, a call through C): read when the thread's last
+     * stack had some (the reads disturb the target: its hot stack lines,
+     * once copied, cost it a cache miss when it writes them again) */
+    reader->one_copy = single && memory && !memory->two_copies;
+    reader->pairs_wanted = reader->pairs_used = 0;
     size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
     uint8_t *tops[3];
@@ -690,8 +729,11 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
         top_index[0] = top_index[1] = top_index[2] = range_count;
         tops[0] = tops[1] = tops[2] = add_range(reader, &range_count, &used, top_pointer_address, 8);
-        copy_index[1] = range_count;
-        add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        copy_index[1] = copy_index[0];
+        if (!reader->one_copy) {
+            copy_index[1] = range_count;
+            add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        }
         first_spec[1] = range_count;
         for (size_t i = 0; i < spec; i++)
             add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
@@ -731,7 +773,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             snapshot.bytes = reader->ranges[copy_index[0]].buffer;
             second.contiguous = 1;
             second.start = chunk;
-            second.bytes = reader->ranges[copy_index[1]].buffer;
+            second.bytes = reader->ranges[copy_index[1]].buffer; /* the same when one copy */
         }
     }
     if (spec) {
@@ -777,7 +819,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             /* whether the frame is the same in both copies decides how its
              * pair is checked (suspended_caller), not whether it is kept */
             const uint8_t *again = second.bytes + (frame_address - second.start);
-            raw->stable = memcmp(again, bytes, reader->frame_window) == 0;
+            raw->stable = !reader->one_copy && memcmp(again, bytes, reader->frame_window) == 0;
             raw->function_again = word_at(again, frame_function_offset(layout));
             raw->from_chunk = 1;
         } else if (bytes) {
@@ -806,7 +848,9 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             }
             bytes = scratch;
             outside++;
-            raw->stable = 1; /* checked again below, or the stack is dropped */
+            /* checked again below, or the stack is dropped; but read after
+             * the snapshot, it cannot vouch for a pair with a frame of it */
+            raw->stable = 0;
         }
         decode_frame(layout, bytes, modern, &raw->previous, &raw->code, &raw->instruction);
         if (modern) {
@@ -970,8 +1014,13 @@ static int walk_thread(struct python_reader *reader, const struct thread_record 
                        size_t *frame_count, int *error)
 {
     *error = 0;
+    struct thread_memory *memory = thread_memory_for(reader, thread->address);
     for (int attempt = 0; attempt < WALK_ATTEMPTS; attempt++) {
         int result = walk_once(reader, thread, frame_count, error);
+        if (memory) {
+            if (reader->pairs_wanted) memory->two_copies = 1;               /* again, with two */
+            else if (result > 0 && !reader->pairs_used) memory->two_copies = 0; /* one will do */
+        }
         if (result != 0) return result;
     }
     return 0;
