@@ -338,16 +338,18 @@ static inline void keep_frame(struct folded_reader *reader, size_t index, uint32
 
 /* The frame ids of a stack (stack_length > 0, not ending in ';') into
  * reader->line_frames; returns how many. The frames it shares with the
- * stack read before it (same bytes up to a ';') keep that stack's ids; the
+ * stack read before it (same bytes up to a ';'; common is the length of
+ * their common prefix when known, else SIZE_MAX) keep that stack's ids; the
  * ';' after them are found 16 bytes at a time where SSE2 is there (every
  * x86-64). */
 static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
-                                size_t stack_length)
+                                size_t stack_length, size_t common)
 {
     size_t count = 0;
     if (reader->previous_stack_text) {
-        size_t common = stack_common_prefix(stack, stack_length, reader->previous_stack_text,
-                                            reader->previous_stack_length);
+        if (common == SIZE_MAX)
+            common = stack_common_prefix(stack, stack_length, reader->previous_stack_text,
+                                         reader->previous_stack_length);
         /* A frame of the previous stack that ends before the common prefix
          * does is followed by ';' in both. */
         while (count < reader->previous_frame_count && reader->line_frame_ends[count] < common)
@@ -513,6 +515,10 @@ struct pending_line {
 
 struct line_window {
     struct pending_line lines[WINDOW_LINES];
+    /* The lines in the order handed on, the common prefix of each with the
+     * one before, and room for sorting. */
+    struct pending_line *order[WINDOW_LINES], *spare[WINDOW_LINES];
+    size_t common[WINDOW_LINES], spare_common[WINDOW_LINES];
     size_t count;
     int in_file_order;
 };
@@ -552,17 +558,19 @@ static int parse_unsorted_line(struct folded_reader *reader, const char *text, s
     return 1;
 }
 
-/* Hands one parsed line to the tree builder. */
+/* Hands one parsed line to the tree builder; common: the length of the
+ * common prefix of its stack and the previous line's, SIZE_MAX if unknown. */
 static void add_unsorted_line(struct folded_reader *reader, struct tree_builder *builder,
-                              const struct pending_line *line)
+                              const struct pending_line *line, size_t common)
 {
     if (line->differential && reader->before_type == SIZE_MAX) {
         tree_builder_drain(builder);
         reader->before_type = profile_add_sample_type(reader->profile, "before", "count");
         reader->profile->differential = 1;
     }
-    size_t frame_count =
-        line->stack_length > 0 ? collect_frame_ids(reader, line->stack, line->stack_length) : 0;
+    size_t frame_count = line->stack_length > 0
+                             ? collect_frame_ids(reader, line->stack, line->stack_length, common)
+                             : 0;
     /* Sample type 0 is the count; the BEFORE type is 1 (this path starts
      * from a profile without sample types). */
     double values[2] = {line->count, line->before};
@@ -571,23 +579,108 @@ static void add_unsorted_line(struct folded_reader *reader, struct tree_builder 
     reader->statistics->samples++;
 }
 
-static int compare_pending_lines(const void *left, const void *right)
+/* Whether line a sorts before line b, h being the length of their stacks'
+ * common prefix (a stack that is a prefix of the other first). */
+static int sorts_before(const struct pending_line *a, const struct pending_line *b, size_t h)
 {
-    const struct pending_line *a = left, *b = right;
-    size_t common = a->stack_length < b->stack_length ? a->stack_length : b->stack_length;
-    int order = memcmp(a->stack, b->stack, common);
-    if (order)
-        return order;
-    return (a->stack_length > b->stack_length) - (a->stack_length < b->stack_length);
+    if (h == a->stack_length)
+        return a->stack_length < b->stack_length;
+    if (h == b->stack_length)
+        return 0;
+    return (unsigned char)a->stack[h] < (unsigned char)b->stack[h];
+}
+
+/* The length of the common prefix of a's and b's stacks, known to be at
+ * least from. */
+static size_t common_from(const struct pending_line *a, const struct pending_line *b, size_t from)
+{
+    size_t limit = a->stack_length < b->stack_length ? a->stack_length : b->stack_length;
+    return from + stack_common_prefix(a->stack + from, limit - from, b->stack + from, limit - from);
+}
+
+/* Sorts lines[0, n) by their stacks' bytes and sets common[i] to the length
+ * of the common prefix of lines[i - 1]'s and lines[i]'s stacks (common[0]
+ * is 0): a merge sort that remembers common prefixes (Ng and Kakehi's LCP
+ * merge), so that the long prefixes unsorted stacks share are compared
+ * about once instead of once per comparison. spare and spare_common hold n
+ * entries. */
+static void sort_lines(struct pending_line **lines, size_t *common, size_t n,
+                       struct pending_line **spare, size_t *spare_common)
+{
+    if (n < 2) {
+        if (n == 1)
+            common[0] = 0;
+        return;
+    }
+    size_t middle = n / 2;
+    sort_lines(lines, common, middle, spare, spare_common);
+    sort_lines(lines + middle, common + middle, n - middle, spare, spare_common);
+    /* Merge. left_common / right_common: the common prefix of the next
+     * line of each run with the last line merged. */
+    size_t left = 0, right = middle, out = 0;
+    size_t left_common, right_common;
+    size_t first = common_from(lines[left], lines[right], 0);
+    if (sorts_before(lines[left], lines[right], first)) {
+        spare[out] = lines[left++];
+        right_common = first;
+        left_common = left < middle ? common[left] : 0;
+    } else {
+        spare[out] = lines[right++];
+        left_common = first;
+        right_common = right < n ? common[right] : 0;
+    }
+    spare_common[out++] = 0;
+    while (left < middle && right < n) {
+        int take_left;
+        if (left_common != right_common) {
+            /* The one sharing more with the last line merged is smaller. */
+            take_left = left_common > right_common;
+        } else {
+            size_t h = common_from(lines[left], lines[right], left_common);
+            take_left = sorts_before(lines[left], lines[right], h);
+            if (take_left)
+                right_common = h;
+            else
+                left_common = h;
+        }
+        if (take_left) {
+            spare_common[out] = left_common;
+            spare[out++] = lines[left++];
+            if (left < middle)
+                left_common = common[left];
+        } else {
+            spare_common[out] = right_common;
+            spare[out++] = lines[right++];
+            if (right < n)
+                right_common = common[right];
+        }
+    }
+    for (int first_rest = 1; left < middle; first_rest = 0) {
+        spare_common[out] = first_rest ? left_common : common[left];
+        spare[out++] = lines[left++];
+    }
+    for (int first_rest = 1; right < n; first_rest = 0) {
+        spare_common[out] = first_rest ? right_common : common[right];
+        spare[out++] = lines[right++];
+    }
+    memcpy(lines, spare, n * sizeof *lines);
+    memcpy(common, spare_common, n * sizeof *common);
 }
 
 static void flush_window(struct folded_reader *reader, struct tree_builder *builder,
                          struct line_window *window)
 {
-    if (!window->in_file_order)
-        qsort(window->lines, window->count, sizeof *window->lines, compare_pending_lines);
     for (size_t i = 0; i < window->count; i++)
-        add_unsorted_line(reader, builder, &window->lines[i]);
+        window->order[i] = &window->lines[i];
+    if (window->in_file_order) {
+        for (size_t i = 0; i < window->count; i++)
+            add_unsorted_line(reader, builder, window->order[i], SIZE_MAX);
+    } else {
+        sort_lines(window->order, window->common, window->count, window->spare,
+                   window->spare_common);
+        for (size_t i = 0; i < window->count; i++)
+            add_unsorted_line(reader, builder, window->order[i], i ? window->common[i] : SIZE_MAX);
+    }
     window->count = 0;
     window->in_file_order = reader->keep_file_order;
 }
