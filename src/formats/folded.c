@@ -337,13 +337,14 @@ static inline void keep_frame(struct folded_reader *reader, size_t index, uint32
 }
 
 /* The frame ids of a stack (stack_length > 0, not ending in ';') into
- * reader->line_frames; returns how many. The frames it shares with the
+ * reader->line_frames; returns how many, and in *shared how many of them are
+ * the previous stack's. The frames it shares with the
  * stack read before it (same bytes up to a ';'; common is the length of
  * their common prefix when known, else SIZE_MAX) keep that stack's ids; the
  * ';' after them are found 16 bytes at a time where SSE2 is there (every
  * x86-64). */
 static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
-                                size_t stack_length, size_t common)
+                                size_t stack_length, size_t common, size_t *shared)
 {
     size_t count = 0;
     if (reader->previous_stack_text) {
@@ -351,10 +352,18 @@ static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
             common = stack_common_prefix(stack, stack_length, reader->previous_stack_text,
                                          reader->previous_stack_length);
         /* A frame of the previous stack that ends before the common prefix
-         * does is followed by ';' in both. */
-        while (count < reader->previous_frame_count && reader->line_frame_ends[count] < common)
-            count++;
+         * does is followed by ';' in both: count them (the ends ascend). */
+        size_t low = 0, high = reader->previous_frame_count;
+        while (low < high) {
+            size_t middle = (low + high) / 2;
+            if (reader->line_frame_ends[middle] < common)
+                low = middle + 1;
+            else
+                high = middle;
+        }
+        count = low;
     }
+    *shared = count;
     size_t begin = count ? reader->line_frame_ends[count - 1] + 1 : 0;
     reader->previous_stack_text = stack;
     reader->previous_stack_length = stack_length;
@@ -568,13 +577,15 @@ static void add_unsorted_line(struct folded_reader *reader, struct tree_builder 
         reader->before_type = profile_add_sample_type(reader->profile, "before", "count");
         reader->profile->differential = 1;
     }
-    size_t frame_count = line->stack_length > 0
-                             ? collect_frame_ids(reader, line->stack, line->stack_length, common)
-                             : 0;
+    size_t shared = 0;
+    size_t frame_count =
+        line->stack_length > 0
+            ? collect_frame_ids(reader, line->stack, line->stack_length, common, &shared)
+            : 0;
     /* Sample type 0 is the count; the BEFORE type is 1 (this path starts
      * from a profile without sample types). */
     double values[2] = {line->count, line->before};
-    tree_builder_add(builder, reader->line_frames, frame_count, values,
+    tree_builder_add(builder, reader->line_frames, frame_count, shared, values,
                      line->differential ? 2 : 1);
     reader->statistics->samples++;
 }

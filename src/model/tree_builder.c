@@ -29,10 +29,8 @@ struct tree_builder {
      * the one before; depth: where the current stack is. */
     uint32_t *path;
     size_t path_capacity, depth;
-    /* The caller's side. */
-    size_t filling_words;       /* words in chunks[produced % CHUNK_COUNT] */
-    uint32_t *previous;         /* the frames of the last stack added */
-    size_t previous_count, previous_capacity;
+    /* The caller's side: words in chunks[produced % CHUNK_COUNT]. */
+    size_t filling_words;
 };
 
 /* The builder's work on one chunk. */
@@ -130,18 +128,11 @@ static uint32_t *room(struct tree_builder *builder, size_t words)
 }
 
 void tree_builder_add(struct tree_builder *builder, const uint32_t *frames_root_first,
-                      size_t frame_count, const double *values, size_t value_count)
+                      size_t frame_count, size_t shared, const double *values,
+                      size_t value_count)
 {
     /* The frames this stack shares with the one before are not sent: the
      * builder starts from its node at that depth. */
-    size_t shared = 0;
-    size_t limit = frame_count < builder->previous_count ? frame_count : builder->previous_count;
-    while (shared < limit && frames_root_first[shared] == builder->previous[shared])
-        shared++;
-    GROW(builder->previous, builder->previous_capacity, frame_count);
-    memcpy(builder->previous + shared, frames_root_first + shared,
-           (frame_count - shared) * sizeof *frames_root_first);
-    builder->previous_count = frame_count;
     frames_root_first += shared;
     frame_count -= shared;
 
@@ -226,6 +217,5 @@ void tree_builder_run(struct profile *profile,
     for (size_t i = 0; i < CHUNK_COUNT; i++)
         free(builder->chunks[i]);
     free(builder->path);
-    free(builder->previous);
     free(builder);
 }

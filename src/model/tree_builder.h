@@ -19,7 +19,8 @@
  * from, the frame ids, and on a stack's last record the number of values
  * and the values (doubles, two words each) for sample types 0, 1, ... The
  * frames a stack shares with the stack before it are not sent: it starts
- * from that depth (the builder keeps the last stack's nodes by depth). A
+ * from that depth (the builder keeps, for every depth, the node the last
+ * stack to reach it had there). A
  * stack with more frames than a chunk holds goes in several records.
  *
  * Ownership and threads: during tree_builder_run() the builder (the
@@ -49,9 +50,12 @@ void tree_builder_run(struct profile *profile,
                       void *context);
 /* For produce: queues a stack (root first) whose leaf gets values[t] added
  * for sample type t, t < value_count (value_count <= the profile's sample
- * types). */
+ * types). Its first shared frames (shared <= frame_count) are the same as
+ * those of the stack that last reached that depth, as the producer knows
+ * from the text (0 is always right): they are not sent again. */
 void tree_builder_add(struct tree_builder *builder, const uint32_t *frames_root_first,
-                      size_t frame_count, const double *values, size_t value_count);
+                      size_t frame_count, size_t shared, const double *values,
+                      size_t value_count);
 /* For produce: returns once every stack queued so far is in the tree and
  * the builder waits for more; then produce may change the profile's sample
  * types. */

@@ -40,11 +40,28 @@ static void builder_test_same_tree(const struct profile *expected, const struct 
  * on the producer thread: no assertions there). */
 struct builder_test_job {
     struct profile *expected, *actual;
+    uint32_t previous[64]; /* the first frames of the last stack added */
+    size_t previous_depth;
     uint32_t frames[64];
     uint32_t *long_stack;
     size_t long_depth;
     size_t before_type_expected, before_type_actual;
 };
+
+/* How many first frames of a stack are the last stack's (as a producer
+ * knows them; every fifth stack claims none, which is always right). */
+static size_t builder_test_shared(struct builder_test_job *job, const uint32_t *stack,
+                                  size_t depth, int line)
+{
+    size_t shared = 0;
+    while (line % 5 != 0 && shared < depth && shared < job->previous_depth &&
+           stack[shared] == job->previous[shared])
+        shared++;
+    for (size_t d = 0; d < depth && d < 64; d++)
+        job->previous[d] = stack[d];
+    job->previous_depth = depth < 64 ? depth : 64;
+    return shared;
+}
 
 static void builder_test_random_stacks(struct tree_builder *builder, void *job_pointer)
 {
@@ -59,7 +76,8 @@ static void builder_test_random_stacks(struct tree_builder *builder, void *job_p
         double value = (builder_test_next(&state) % 1000) / 7.0;
         uint32_t leaf = profile_add_stack(job->expected, stack, depth);
         profile_add_value(job->expected, leaf, 0, value);
-        tree_builder_add(builder, stack, depth, &value, 1);
+        tree_builder_add(builder, stack, depth, builder_test_shared(job, stack, depth, line),
+                         &value, 1);
     }
 }
 
@@ -89,11 +107,11 @@ static void builder_test_long_stacks(struct tree_builder *builder, void *job_poi
         double value = 3 + round;
         profile_add_value(job->expected, profile_add_stack(job->expected, job->long_stack, depth),
                           0, value);
-        tree_builder_add(builder, job->long_stack, depth, &value, 1);
+        tree_builder_add(builder, job->long_stack, depth, round ? 5 : 0, &value, 1);
         double short_value = 1;
         profile_add_value(job->expected, profile_add_stack(job->expected, job->long_stack, 5), 0,
                           short_value);
-        tree_builder_add(builder, job->long_stack, 5, &short_value, 1);
+        tree_builder_add(builder, job->long_stack, 5, 5, &short_value, 1);
     }
     /* A second sample type, added while the builder waits. */
     tree_builder_drain(builder);
@@ -106,7 +124,7 @@ static void builder_test_long_stacks(struct tree_builder *builder, void *job_poi
         size_t value_count = line % 2 ? 2 : 1;
         for (size_t type = 0; type < value_count; type++)
             profile_add_value(job->expected, leaf, type, values[type]);
-        tree_builder_add(builder, job->long_stack + line % 7, depth, values, value_count);
+        tree_builder_add(builder, job->long_stack + line % 7, depth, 0, values, value_count);
     }
 }
 
