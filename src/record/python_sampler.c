@@ -86,6 +86,9 @@ struct python_sampler {
     size_t python_capacity;
     struct python_merge_native *native;
     size_t native_capacity;
+    /* Pausing: the tids stopped for the round being read. */
+    int *stopped;
+    size_t stopped_capacity;
     /* Memory mode: the stack the round's RSS change is charged to. */
     uint32_t *charged;
     size_t charged_depth, charged_capacity;
@@ -481,15 +484,25 @@ static int sample_target(struct python_sampler *sampler, struct python_target *t
         for (size_t i = 0; i < target->threads.count; i++)
             target->threads.threads[i].state_round = sampler->round;
     }
-    if (target->pausing)
+    if (target->pausing) {
         python_pause_stop(&target->pause);
+        /* the reader may take one copy of a stopped thread's stack as whole */
+        GROW(sampler->stopped, sampler->stopped_capacity, target->pause.count + 1);
+        size_t stopped = 0;
+        for (size_t i = 0; i < target->pause.count; i++)
+            if (target->pause.threads[i].stopped)
+                sampler->stopped[stopped++] = target->pause.threads[i].tid;
+        python_reader_set_stopped(target->reader, sampler->stopped, stopped);
+    }
     long resident = options->memory ? read_resident_pages(target->statm_fd) : -1;
     sampler->current = target;
     sampler->charged_rank = 0;
     enum python_status status = PYTHON_OK;
     int threads = python_reader_sample(target->reader, visit_stack, sampler, &status);
-    if (target->pausing)
+    if (target->pausing) {
+        python_reader_set_stopped(target->reader, NULL, 0);
         python_pause_resume(&target->pause);
+    }
     if (threads >= 0 && !target->sampled) {
         target->sampled = 1;
         sampler->stats.processes++;
@@ -733,5 +746,6 @@ void python_sampler_destroy(struct python_sampler *sampler)
     free(sampler->python);
     free(sampler->native);
     free(sampler->charged);
+    free(sampler->stopped);
     free(sampler);
 }

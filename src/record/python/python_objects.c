@@ -499,20 +499,10 @@ static struct python_callee *find_callee(const struct python_code *code, uint32_
 int python_objects_callee_known(const struct python_code *code, uint32_t unit, uint64_t function)
 {
     const struct python_callee *callee = find_callee(code, unit, function);
-    if (!callee) return 0;
-    if (callee->seen_whole >= 2) return 1;
-    if (callee->seen_steady < 32) return 0;
-    /* a pairing seen steady only now and then, beside a site's usual
-     * callee, is more likely a recursion read at moments when it looked
-     * the same than a real call */
-    uint32_t most = 0;
-    for (size_t i = 0; i < code->callee_count; i++)
-        if (code->callees[i].unit == unit && code->callees[i].seen_steady > most)
-            most = code->callees[i].seen_steady;
-    return (uint64_t)callee->seen_steady * 8 >= most;
+    return callee && callee->seen >= 2;
 }
 
-void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function, int whole)
+void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function)
 {
     if (!function) return;
     struct python_callee *callee = find_callee(code, unit, function);
@@ -523,10 +513,9 @@ void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64
             if (!code->callees) return;
         }
         callee = &code->callees[code->callee_count++];
-        *callee = (struct python_callee){unit, 0, 0, function};
+        *callee = (struct python_callee){unit, 0, function};
     }
-    uint32_t *count = whole ? &callee->seen_whole : &callee->seen_steady;
-    if (*count < UINT32_MAX) (*count)++;
+    if (callee->seen < UINT32_MAX) callee->seen++;
 }
 
 static uint32_t decode_line(const struct python_objects *objects, const struct python_code *code,

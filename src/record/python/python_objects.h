@@ -22,14 +22,12 @@
 #include "python_layout.h"
 #include "python_memory.h"
 
-/* A callee function seen called from a return point of a code object in
- * a stack read twice the same (python_stacks.c): what that call site
- * calls. */
+/* A callee function seen called from a return point of a code object,
+ * in a read of the caller that could not be torn (python_stacks.c): what
+ * that call site calls. */
 struct python_callee {
     uint32_t unit;      /* the caller's return point (code unit) */
-    uint32_t seen_whole;  /* seen in one read of the caller (trusted from 2) */
-    uint32_t seen_steady; /* seen the same in two copies (trusted from 32, and
-                           * from an eighth of the site's most seen callee) */
+    uint32_t seen;      /* times seen (trusted from 2) */
     uint64_t function;  /* the callee's function object */
 };
 
@@ -90,13 +88,13 @@ int python_objects_validate(struct python_objects *objects, struct python_code *
 uint32_t python_objects_line(const struct python_objects *objects, struct python_code *code,
                              int64_t byte_offset);
 
-/* Whether function is trusted to be called from return point unit of
- * code (see struct python_callee). */
+/* Whether function was seen called from return point unit of code (at
+ * least twice). */
 int python_objects_callee_known(const struct python_code *code, uint32_t unit, uint64_t function);
-/* Records that function was seen called from return point unit of code,
- * in one read of the caller (whole) or in two equal copies (up to
- * PYTHON_MAX_CALLEES pairs per code object; later ones are not kept). */
-void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function, int whole);
+/* Records that function was seen called from return point unit of code
+ * (up to PYTHON_MAX_CALLEES pairs per code object; later ones are not
+ * kept). */
+void python_objects_learn_callee(struct python_code *code, uint32_t unit, uint64_t function);
 
 /* Interns text (length bytes): the same pointer for the same text. */
 const char *python_objects_intern(struct python_objects *objects, const char *text, size_t length);

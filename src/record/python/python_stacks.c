@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "python_debug_offsets.h"
 #include "python_layout.h"
@@ -48,6 +49,8 @@
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
 #define WALK_ATTEMPTS 8
+#define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
+#define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
 #define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
 
@@ -66,6 +69,7 @@ struct raw_frame {
     int from_chunk;      /* decoded from the chunk copy, else read alone */
     int stable;          /* the same in both copies (or checked again by re-reading) */
     uint64_t function_again; /* the function as the second copy has it */
+    int same_frame;      /* code, previous and function the same in both copies (steady tops) */
     struct python_code *code_entry;
     int code_fresh;      /* read during this sample: needs no validation */
 };
@@ -76,6 +80,14 @@ struct thread_record {
     uint8_t window[TSTATE_WINDOW_MAX];
 };
 
+/* A caller as a thread's last valid stack had it. */
+struct settled_caller {
+    uint64_t address;
+    int64_t instruction;
+    uint64_t consumed[2];
+    uint64_t callee_function;
+};
+
 /* A thread's frame addresses in the previous sample (up to 3.10). */
 struct thread_memory {
     uint64_t tstate;
@@ -83,6 +95,10 @@ struct thread_memory {
     size_t count, capacity;
     uint64_t round;
     int two_copies;   /* 3.11+: the last stack needed frames seen the same in two copies */
+    /* 3.11+: the callers of its last valid stack (deep pairs are trusted
+     * only if their caller was read the same then) */
+    struct settled_caller *settled;
+    size_t settled_count, settled_capacity;
 };
 
 /* What one call read at once: a copy of the data-stack chunk (3.11+,
@@ -135,6 +151,12 @@ struct python_reader {
 
     uint64_t round;              /* samples taken: code objects are validated once per round */
     int one_copy;                /* the walk under way has a single chunk copy */
+    int stack_steady;            /* every frame of it the same in both copies (the top's instruction aside) */
+    struct thread_memory *walk_memory; /* the thread being walked's */
+    double copy_ns;              /* 3.11+: a snapshot call's usual duration (moving average) */
+    int *stopped_tids;           /* threads the caller keeps stopped (python_reader_set_stopped) */
+    size_t stopped_count, stopped_capacity;
+    int thread_stopped;          /* the thread being walked is one of them */
     int pairs_wanted;            /* it met a pair only two copies can vouch for */
     int pairs_used;              /* a pair was vouched for by two copies */
     uint64_t *recent_codes;      /* code objects used by the previous sample */
@@ -303,6 +325,15 @@ const char *python_reader_binary(const struct python_reader *reader)
     return reader->target.binary;
 }
 
+void python_reader_set_stopped(struct python_reader *reader, const int *tids, size_t count)
+{
+    reader->stopped_count = 0;
+    if (count && grow((void **)&reader->stopped_tids, &reader->stopped_capacity, count, sizeof *reader->stopped_tids))
+        return;
+    if (count) memcpy(reader->stopped_tids, tids, count * sizeof *tids);
+    reader->stopped_count = count;
+}
+
 const char *python_status_name(enum python_status status)
 {
     switch (status) {
@@ -332,7 +363,11 @@ void python_reader_close(struct python_reader *reader)
     free(reader->functions);
     free(reader->recent_functions);
     free(reader->spec_threads);
-    for (size_t i = 0; i < reader->memory_count; i++) free(reader->memories[i].frames);
+    free(reader->stopped_tids);
+    for (size_t i = 0; i < reader->memory_count; i++) {
+        free(reader->memories[i].frames);
+        free(reader->memories[i].settled);
+    }
     free(reader->memories);
     free(reader->spec_bytes);
     free(reader->spec_buffers);
@@ -604,8 +639,39 @@ static uint64_t function_code(struct python_reader *reader, uint64_t address)
  * from another call of the same caller (a returned sibling's leftover),
  * or half written (f_func written, f_code not yet): its code must be its
  * function's. */
+/* Whether caller, with callee above it, is as the thread's last valid
+ * stack had it. */
+static int caller_settled(const struct thread_memory *memory, const struct raw_frame *caller,
+                          const struct raw_frame *callee)
+{
+    if (!memory) return 0;
+    for (size_t i = 0; i < memory->settled_count; i++) {
+        const struct settled_caller *settled = &memory->settled[i];
+        if (settled->address == caller->address)
+            return settled->instruction == caller->instruction &&
+                   settled->consumed[0] == caller->consumed[0] && settled->consumed[1] == caller->consumed[1] &&
+                   settled->callee_function == callee->function;
+    }
+    return 0;
+}
+
+/* Remembers the callers of a valid stack for caller_settled. */
+static void settle_callers(struct python_reader *reader, struct thread_memory *memory, size_t depth)
+{
+    if (!memory || grow((void **)&memory->settled, &memory->settled_capacity, depth + 1, sizeof *memory->settled))
+        return;
+    memory->settled_count = 0;
+    for (size_t i = 1; i < depth; i++) {
+        const struct raw_frame *caller = &reader->raw[i];
+        if (!caller->consumed_known) continue;
+        memory->settled[memory->settled_count++] = (struct settled_caller){
+            caller->address, caller->instruction, {caller->consumed[0], caller->consumed[1]},
+            reader->raw[i - 1].function};
+    }
+}
+
 static int suspended_caller(struct python_reader *reader, const struct raw_frame *caller,
-                            const struct raw_frame *callee)
+                            const struct raw_frame *callee, size_t below_top)
 {
     const struct python_layout *layout = &reader->layout;
     if (!caller->code) return 1; /* a shim: its caller is checked with it as callee */
@@ -627,33 +693,48 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
     /* a call: the callee must be what this call called (not a frame of
      * another call of the same caller, copied before or after) */
     int call_checked = 0;
-    if (kind == PYTHON_RETURN_POINT_CALL && caller->consumed_known && callee->from_chunk) {
-        if (!consumed_callable(reader, caller, callee->function)) return 0;
-        /* and the callee frame must be whole: a frame copied while it was
+    if (kind == PYTHON_RETURN_POINT_CALL) {
+        /* the callee frame must be whole: a frame copied while it was
          * being pushed can hold the new function with the old code */
-        if (function_code(reader, callee->function) != callee->code) return 0;
-        call_checked = 1;
+        if (!callee->function || function_code(reader, callee->function) != callee->code) return 0;
+        if (caller->consumed_known && callee->from_chunk) {
+            if (!consumed_callable(reader, caller, callee->function)) return 0;
+            call_checked = 1;
+        }
     }
-    /* The call site must be known to call this function. The copy does
-     * not read memory in one instant: cache lines the target is writing
-     * come up to hundreds of nanoseconds apart, so a caller's instruction
-     * pointer (one line) can be from one call and its stack slots and
-     * callee (later lines) from the next call of the same frame, every
-     * check above passing. Where the instruction pointer and the consumed
-     * slots share a cache line they were read together: such a call
-     * vouches for its site and callee function (twice: trusted). A pair
-     * the same in two copies vouches less: a recursion cycling through the
-     * same states reads the same in both (seen: both call sites of fib
-     * learnt both callees, now and then); see python_objects_callee_known. */
+    /* The pairing itself. The copy does not read memory in one instant:
+     * cache lines the target is writing come up to hundreds of ns apart,
+     * so a caller's instruction pointer (one line) can be from one call
+     * and its stack slots and callee (later lines) from the next call of
+     * the same frame, every check above passing. A pair is taken when:
+     * - its call site is known to call this function: learnt from calls
+     *   whose instruction pointer and consumed slots share a cache line
+     *   (read together; trusted when seen twice; the site is the code's,
+     *   so frames of that code at other addresses learn it);
+     * - or the caller is CALL_TRUSTED_DEPTH frames or more below the top
+     *   and read the same (instruction, consumed slots, callee function)
+     *   in the thread's last valid stack: such a frame changes only when
+     *   the stack unwinds to it, far slower than the copy reads two
+     *   adjacent lines, unless the copy was paused (an interrupt, a
+     *   preemption): then it is not what it was (and a copy much slower
+     *   than usual is discarded anyway, STALL_FACTOR);
+     * - or the whole stack is the same in two copies read around the top
+     *   pointer, the top the same before, between and after (the 3.10
+     *   scheme's check; per pair it let a recursion cycling through the
+     *   same states through, about once in 50000 samples; not learnt
+     *   from either: it taught fib's call sites each other's callee). */
     uint32_t unit = (uint32_t)(offset / 2);
-    int whole = kind == PYTHON_RETURN_POINT_CALL && call_checked && caller->consumed_with_instr;
-    int steady = caller->stable && callee->stable && callee->function &&
-                 callee->function == callee->function_again;
-    if (whole || steady) {
-        python_objects_learn_callee(caller->code_entry, unit, callee->function, whole);
-        reader->pairs_used |= !whole;
-    }
+    int whole = reader->thread_stopped ||
+                (kind == PYTHON_RETURN_POINT_CALL && call_checked && caller->consumed_with_instr);
+    if (whole) python_objects_learn_callee(caller->code_entry, unit, callee->function);
     if (python_objects_callee_known(code, unit, callee->function)) return 1;
+    if (kind == PYTHON_RETURN_POINT_CALL && call_checked && below_top >= CALL_TRUSTED_DEPTH &&
+        caller_settled(reader->walk_memory, caller, callee))
+        return 1;
+    if (reader->stack_steady) {
+        reader->pairs_used = 1;
+        return 1;
+    }
     reader->pairs_wanted |= reader->one_copy;
     return 0;
 }
@@ -706,12 +787,13 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
      * site not learnt yet, a call through C): read when the thread's last
      * stack had some (the reads disturb the target: its hot stack lines,
      * once copied, cost it a cache miss when it writes them again) */
-    reader->one_copy = single && memory && !memory->two_copies;
+    reader->one_copy = single && memory && (!memory->two_copies || reader->thread_stopped);
+    reader->walk_memory = memory;
     reader->pairs_wanted = reader->pairs_used = 0;
     size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
     uint8_t *tops[3];
-    size_t first_spec[2], top_index[3], copy_index[2] = {0, 0};
+    size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
     if (single) {
         /* [frames outside the chunk, chunk, top, chunk, frames outside
          * again]: one top read, between the copies. The kernel's copy
@@ -721,7 +803,15 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
          * both was in that state when the top was read, its callee
          * included. The top itself may move on in between (a busy
          * recursion moves it every few tens of ns): frames above it are
-         * not looked at, and the top frame's instruction may differ. */
+         * not looked at, and the top frame's instruction may differ.
+         * With two copies the top is also read first and last: frames the
+         * same in both copies vouch for their pairs only if the three
+         * agree (a recursion cycling through the same states can read the
+         * same twice; all three too is much rarer). */
+        if (!reader->one_copy) {
+            steady_index[0] = range_count;
+            add_range(reader, &range_count, &used, top_pointer_address, 8);
+        }
         first_spec[0] = range_count;
         for (size_t i = 0; i < spec; i++)
             add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
@@ -733,6 +823,8 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         if (!reader->one_copy) {
             copy_index[1] = range_count;
             add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+            steady_index[1] = range_count;
+            add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
         first_spec[1] = range_count;
         for (size_t i = 0; i < spec; i++)
@@ -756,12 +848,30 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
                                                thread->address + (uint64_t)layout->tstate_cframe, 8)
                                    : NULL;
     if (!tops[0] || !tops[1] || !tops[2] || (cframe && !cframe_after)) return 0;
+    struct timespec call_start, call_end;
+    clock_gettime(CLOCK_MONOTONIC, &call_start);
     if (run_batch(reader, range_count, error) < 0) return -1;
+    clock_gettime(CLOCK_MONOTONIC, &call_end);
+    if (single) {
+        /* a call much slower than usual was interrupted or preempted
+         * while copying: the frames copied before and after the pause are
+         * from different moments, deep ones included */
+        double ns = (double)(call_end.tv_sec - call_start.tv_sec) * 1e9 +
+                    (double)(call_end.tv_nsec - call_start.tv_nsec);
+        double usual = reader->copy_ns;
+        reader->copy_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
+        if (usual > 0 && ns > usual * STALL_FACTOR) return 0;
+    }
     for (int i = 0; i < 3; i++)
         if (!reader->ranges_ok[top_index[i]]) return 0;
     top_before = word_at(tops[1], 0);
     top_after = word_at(tops[2], 0);
     if (word_at(tops[0], 0) != top_before || top_after != top_before) return 0;
+    int tops_steady = 0;
+    if (single && !reader->one_copy)
+        tops_steady = reader->ranges_ok[steady_index[0]] && reader->ranges_ok[steady_index[1]] &&
+                      word_at(reader->ranges[steady_index[0]].buffer, 0) == top_before &&
+                      word_at(reader->ranges[steady_index[1]].buffer, 0) == top_before;
     if (cframe && (!reader->ranges_ok[range_count - 1] || word_at(cframe_after, 0) != cframe)) return 0;
     struct snapshot second;
     memset(&second, 0, sizeof second);
@@ -819,8 +929,15 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             /* whether the frame is the same in both copies decides how its
              * pair is checked (suspended_caller), not whether it is kept */
             const uint8_t *again = second.bytes + (frame_address - second.start);
-            raw->stable = !reader->one_copy && memcmp(again, bytes, reader->frame_window) == 0;
+            raw->stable = reader->thread_stopped ||
+                          (tops_steady && memcmp(again, bytes, reader->frame_window) == 0);
             raw->function_again = word_at(again, frame_function_offset(layout));
+            uint64_t p1, c1, p2, c2;
+            int64_t i1, i2;
+            decode_frame(layout, bytes, modern, &p1, &c1, &i1);
+            decode_frame(layout, again, modern, &p2, &c2, &i2);
+            raw->same_frame = reader->thread_stopped ||
+                              (tops_steady && p1 == p2 && c1 == c2 && raw->function_again == word_at(bytes, frame_function_offset(layout)));
             raw->from_chunk = 1;
         } else if (bytes) {
             size_t second_hint = hint ? hint - 1 : 0;
@@ -979,9 +1096,14 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     /* one copy: every caller must have been suspended in its call when
      * copied (a frame copied while it ran, then shown with a callee copied
      * a moment later, is a torn stack) */
-    if (single)
+    if (single) {
+        reader->stack_steady = depth > 0 && reader->raw[0].same_frame;
+        for (size_t i = 1; i < depth && reader->stack_steady; i++)
+            reader->stack_steady = reader->raw[i].stable;
         for (size_t i = 1; i < depth; i++)
-            if (!suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1])) return 0;
+            if (!suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1], i)) return 0;
+        settle_callers(reader, memory, depth);
+    }
 
     /* the frames, with their lines */
     if (grow((void **)&reader->frames, &reader->frames_capacity, depth + 1, sizeof *reader->frames)) return 0;
@@ -1259,6 +1381,9 @@ int python_reader_sample(struct python_reader *reader,
                 stack.native_thread_id = tid;
             }
             stack.holds_gil = interp_gil_known ? (interp_holder == record->address) : -1;
+            reader->thread_stopped = 0;
+            for (size_t t = 0; t < reader->stopped_count && stack.native_thread_id > 0; t++)
+                reader->thread_stopped |= reader->stopped_tids[t] == stack.native_thread_id;
             size_t frame_count = 0;
             int walk_error = 0;
             int valid = walk_thread(reader, record, &frame_count, &walk_error);

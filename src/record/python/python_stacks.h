@@ -78,6 +78,13 @@ int python_reader_sample(struct python_reader *reader,
                          void (*visit)(const struct python_thread_stack *stack, void *context),
                          void *context, enum python_status *status);
 const struct python_reader_stats *python_reader_stats(const struct python_reader *reader);
+/* Added for `ember record --blocking`: the Linux tids of the threads the
+ * caller keeps stopped during the next samples (count 0: none). Their
+ * memory does not change, so one copy of a stopped thread's stack is
+ * whole: pairs the torn-read checks would discard until they learn a call
+ * site are kept. Only tids the version records (3.11+ native_thread_id,
+ * or found for older ones) are matched. */
+void python_reader_set_stopped(struct python_reader *reader, const int *tids, size_t count);
 /* Added for `ember dump`: the file holding the interpreter (the
  * executable or its libpython), and the name of a status. */
 const char *python_reader_binary(const struct python_reader *reader);
