@@ -76,6 +76,44 @@ static uint64_t symbol_in_table(Elf *elf, Elf64_Word type, const char *name, uin
     return 0;
 }
 
+/* Fills values[i] (still 0) of the names found in tables of type, in one
+ * pass; returns how many are still missing. */
+static size_t symbols_in_table(Elf *elf, Elf64_Word type, const char *const *names, uint64_t *values,
+                               size_t count, size_t missing)
+{
+    Elf_Scn *section = NULL;
+    while (missing && (section = elf_nextscn(elf, section)) != NULL) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(section, &header) || header.sh_type != type || header.sh_entsize == 0)
+            continue;
+        Elf_Data *data = elf_getdata(section, NULL);
+        if (!data) continue;
+        size_t total = header.sh_size / header.sh_entsize;
+        for (size_t i = 0; i < total && missing; i++) {
+            GElf_Sym symbol;
+            if (!gelf_getsym(data, (int)i, &symbol) || symbol.st_value == 0 ||
+                symbol.st_shndx == SHN_UNDEF)
+                continue;
+            const char *symbol_name = elf_strptr(elf, header.sh_link, symbol.st_name);
+            if (!symbol_name) continue;
+            for (size_t n = 0; n < count; n++)
+                if (!values[n] && symbol_name[0] == names[n][0] && strcmp(symbol_name, names[n]) == 0) {
+                    values[n] = symbol.st_value;
+                    missing--;
+                    break;
+                }
+        }
+    }
+    return missing;
+}
+
+void python_elf_symbols(struct python_elf *elf, const char *const *names, uint64_t *values, size_t count)
+{
+    for (size_t n = 0; n < count; n++) values[n] = 0;
+    size_t missing = symbols_in_table(elf->elf, SHT_DYNSYM, names, values, count, count);
+    symbols_in_table(elf->elf, SHT_SYMTAB, names, values, count, missing);
+}
+
 uint64_t python_elf_symbol(struct python_elf *elf, const char *name, uint64_t *size)
 {
     uint64_t value = symbol_in_table(elf->elf, SHT_DYNSYM, name, size);

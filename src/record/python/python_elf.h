@@ -19,6 +19,10 @@ void python_elf_close(struct python_elf *elf);
 /* The link-time value of the named symbol (any type) or 0; *size gets its
  * size when size is not NULL. */
 uint64_t python_elf_symbol(struct python_elf *elf, const char *name, uint64_t *size);
+/* Looks up count names at once (.dynsym, then .symtab for the rest: one
+ * pass over each): values[i] = the address of names[i] in the file, 0 when
+ * absent. */
+void python_elf_symbols(struct python_elf *elf, const char *const *names, uint64_t *values, size_t count);
 
 /* The load bias of the file given one of its mappings (start address and
  * file offset): run-time address = link-time address + bias. Returns 0

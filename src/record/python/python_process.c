@@ -134,13 +134,17 @@ static int open_interpreter_file(int pid, const struct map_list *maps, const cha
             lowest = &maps->entries[i];
     if (!lowest || python_elf_load_bias(file->elf, lowest->start, lowest->offset, &file->bias) < 0)
         return ENOEXEC;
-    uint64_t value;
-    if ((value = python_elf_symbol(file->elf, "_PyRuntime", NULL))) file->runtime = value + file->bias;
-    if ((value = python_elf_symbol(file->elf, "Py_Version", NULL))) file->py_version = value + file->bias;
-    if ((value = python_elf_symbol(file->elf, "interp_head", NULL))) file->interp_head = value + file->bias;
-    if ((value = python_elf_symbol(file->elf, "_PyThreadState_Current", NULL)))
-        file->thread_state_current = value + file->bias;
-    if ((value = python_elf_symbol(file->elf, "PyCode_Type", NULL))) file->code_type = value + file->bias;
+    /* in one pass: absent ones (interp_head after 3.6, ...) cost a scan
+     * of a large .symtab each when looked up one by one */
+    static const char *const names[5] = {"_PyRuntime", "Py_Version", "interp_head",
+                                         "_PyThreadState_Current", "PyCode_Type"};
+    uint64_t values[5];
+    python_elf_symbols(file->elf, names, values, 5);
+    if (values[0]) file->runtime = values[0] + file->bias;
+    if (values[1]) file->py_version = values[1] + file->bias;
+    if (values[2]) file->interp_head = values[2] + file->bias;
+    if (values[3]) file->thread_state_current = values[3] + file->bias;
+    if (values[4]) file->code_type = values[4] + file->bias;
     file->name_major = file->name_minor = -1;
     version_from_name(path, &file->name_major, &file->name_minor);
     return 0;

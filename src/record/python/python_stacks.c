@@ -48,7 +48,7 @@
 #define PTHREAD_PROBE_SIZE 2048
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
-#define WALK_ATTEMPTS 8
+#define WALK_ATTEMPTS 12
 #define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
