@@ -210,6 +210,15 @@ static inline uint64_t name_key_hash(struct name_key key)
     return state ^ (state >> 32);
 }
 
+/* The key of the frame stack[begin, end): a frame that ends 8 or more
+ * bytes into its stack (every one but the first) is read without a
+ * variable-length copy. */
+static inline struct name_key frame_key(const char *stack, size_t begin, size_t end)
+{
+    return end >= 8 ? name_key_with_room(stack + begin, end - begin)
+                    : name_key(stack + begin, end - begin);
+}
+
 /* The length of the frame at bytes: up to the first ';' or limit. Reads
  * only bytes[0, limit). */
 static inline size_t frame_length(const char *bytes, size_t limit)
@@ -370,23 +379,20 @@ static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
 #ifdef __SSE2__
     const __m128i separators = _mm_set1_epi8(';');
     for (size_t block = begin; block < stack_length; block += 16) {
-        unsigned mask;
+        __m128i bytes;
         if (block + 16 <= stack_length) {
-            __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)(stack + block));
-            mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, separators));
+            bytes = _mm_loadu_si128((const __m128i *)(const void *)(stack + block));
         } else {
             char tail[16] = {0};
             memcpy(tail, stack + block, stack_length - block);
-            __m128i bytes = _mm_loadu_si128((const __m128i *)(const void *)tail);
-            mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, separators));
+            bytes = _mm_loadu_si128((const __m128i *)(const void *)tail);
         }
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, separators));
         while (mask) {
             size_t end = block + (size_t)__builtin_ctz(mask);
             mask &= mask - 1;
-            /* Every frame but the first ends 8 or more bytes into the stack. */
-            struct name_key key = end >= 8 ? name_key_with_room(stack + begin, end - begin)
-                                           : name_key(stack + begin, end - begin);
-            keep_frame(reader, count++, named_frame(reader, stack + begin, key), end);
+            keep_frame(reader, count++,
+                       named_frame(reader, stack + begin, frame_key(stack, begin, end)), end);
             begin = end + 1;
         }
     }
@@ -401,72 +407,97 @@ static size_t collect_frame_ids(struct folded_reader *reader, const char *stack,
         begin += length + 1;
     }
 #endif
-    struct name_key key = stack_length >= 8
-                              ? name_key_with_room(stack + begin, stack_length - begin)
-                              : name_key(stack + begin, stack_length - begin);
-    keep_frame(reader, count++, named_frame(reader, stack + begin, key), stack_length);
+    keep_frame(reader, count++,
+               named_frame(reader, stack + begin, frame_key(stack, begin, stack_length)),
+               stack_length);
     reader->previous_frame_count = count;
     return count;
 }
 
-static void add_line(struct folded_reader *reader, const char *stack, size_t stack_length,
-                     double count, int differential, double before)
-{
-    struct profile *profile = reader->profile;
-    /* perl's split drops trailing empty fields: ";;" is the empty stack. */
-    while (stack_length > 0 && stack[stack_length - 1] == ';')
-        stack_length--;
-    uint32_t node = PROFILE_ROOT;
-    size_t begin = 0;
-    {
-        size_t depth =
-            previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
-        if (stack_length > 0 && begin < stack_length) {
-            for (;;) {
-                size_t end = begin + frame_length(stack + begin, stack_length - begin);
-                struct name_key key = end >= 8
-                                          ? name_key_with_room(stack + begin, end - begin)
-                                          : name_key(stack + begin, end - begin);
-                node = profile_child(profile, node, named_frame(reader, stack + begin, key));
-                previous_stack_record(&reader->previous, depth++, node, end);
-                if (end == stack_length)
-                    break;
-                begin = end + 1;
-            }
-        }
-        previous_stack_keep(&reader->previous, stack, stack_length, depth);
-    }
+/* A line parsed: its stack (trailing ';' dropped) and counts. */
+struct parsed_line {
+    const char *stack;
+    size_t stack_length;
+    double count, before;
+    int differential;
+};
 
-    profile_add_value(profile, node, 0, count);
-    if (differential) {
-        if (reader->before_type == SIZE_MAX) {
-            reader->before_type = profile_add_sample_type(profile, "before", "count");
-            profile->differential = 1;
-        }
-        profile_add_value(profile, node, reader->before_type, before);
-    }
-    if (reader->options && reader->options->keep_timeline)
-        profile_timeline_append(profile, NAN, PROFILE_NONE, node, count);
-    reader->statistics->samples++;
-}
-
-static int folded_read_line(struct folded_reader *reader, const char *line, size_t length)
+/* Parses one line (counts, stack) into line; returns 0 for a line that
+ * does not parse (counted as skipped). */
+static int parse_line(struct folded_reader *reader, const char *text, size_t length,
+                      struct parsed_line *line)
 {
-    if (length && line[length - 1] == '\r')
+    if (length && text[length - 1] == '\r')
         length--;
     size_t stack_length;
-    double count;
-    if (memchr(line, '\0', length) || !split_trailing_count(line, length, &stack_length, &count)) {
+    if (memchr(text, '\0', length) ||
+        !split_trailing_count(text, length, &stack_length, &line->count)) {
         reader->statistics->skipped_lines++;
         return 0;
     }
     size_t inner_length;
-    double first;
-    if (split_trailing_count(line, stack_length, &inner_length, &first)) {
-        add_line(reader, line, inner_length, count, 1, first);
-        return 1;
+    line->before = 0;
+    line->differential = split_trailing_count(text, stack_length, &inner_length, &line->before);
+    if (line->differential)
+        stack_length = inner_length;
+    /* perl's split drops trailing empty fields: ";;" is the empty stack. */
+    while (stack_length > 0 && text[stack_length - 1] == ';')
+        stack_length--;
+    line->stack = text;
+    line->stack_length = stack_length;
+    /* Sums of whole numbers are exact in any order while the total stays
+     * below 2^53 (what the unsorted path needs to know to sort lines). */
+    const double limit = 4503599627370496.0; /* 2^52: two counts fit below 2^53 */
+    if (!(line->count == floor(line->count) && line->count < limit) ||
+        !(line->before == floor(line->before) && line->before < limit))
+        reader->keep_file_order = 1;
+    else if ((reader->count_sum += (uint64_t)line->count + (uint64_t)line->before) >=
+             (UINT64_C(1) << 53))
+        reader->keep_file_order = 1;
+    return 1;
+}
+
+static void add_line(struct folded_reader *reader, const struct parsed_line *line)
+{
+    struct profile *profile = reader->profile;
+    const char *stack = line->stack;
+    size_t stack_length = line->stack_length;
+    uint32_t node = PROFILE_ROOT;
+    size_t begin = 0;
+    size_t depth =
+        previous_stack_shared(&reader->previous, stack, stack_length, ';', &node, &begin);
+    if (stack_length > 0 && begin < stack_length) {
+        for (;;) {
+            size_t end = begin + frame_length(stack + begin, stack_length - begin);
+            node = profile_child(profile, node,
+                                 named_frame(reader, stack + begin, frame_key(stack, begin, end)));
+            previous_stack_record(&reader->previous, depth++, node, end);
+            if (end == stack_length)
+                break;
+            begin = end + 1;
+        }
     }
-    add_line(reader, line, stack_length, count, 0, 0);
+    previous_stack_keep(&reader->previous, stack, stack_length, depth);
+
+    profile_add_value(profile, node, 0, line->count);
+    if (line->differential) {
+        if (reader->before_type == SIZE_MAX) {
+            reader->before_type = profile_add_sample_type(profile, "before", "count");
+            profile->differential = 1;
+        }
+        profile_add_value(profile, node, reader->before_type, line->before);
+    }
+    if (reader->options && reader->options->keep_timeline)
+        profile_timeline_append(profile, NAN, PROFILE_NONE, node, line->count);
+    reader->statistics->samples++;
+}
+
+static int folded_read_line(struct folded_reader *reader, const char *text, size_t length)
+{
+    struct parsed_line line;
+    if (!parse_line(reader, text, length, &line))
+        return 0;
+    add_line(reader, &line);
     return 1;
 }
 
@@ -515,62 +546,21 @@ static void read_lines(struct folded_reader *reader, const char *data, size_t le
  * (exact in any order): otherwise the lines go on in file order. */
 enum { WINDOW_LINES = 1024 };
 
-struct pending_line {
-    const char *stack;
-    size_t stack_length;
-    double count, before;
-    int differential;
-};
-
 struct line_window {
-    struct pending_line lines[WINDOW_LINES];
+    struct parsed_line lines[WINDOW_LINES];
     /* The lines in the order handed on, the common prefix of each with the
      * one before, and room for sorting. */
-    struct pending_line *order[WINDOW_LINES], *spare[WINDOW_LINES];
+    struct parsed_line *order[WINDOW_LINES], *spare[WINDOW_LINES];
     size_t common[WINDOW_LINES], spare_common[WINDOW_LINES];
     size_t count;
     int in_file_order;
 };
 
-/* Parses one line (counts, stack) into line; returns 0 for a line that
- * does not parse (counted as skipped). */
-static int parse_unsorted_line(struct folded_reader *reader, const char *text, size_t length,
-                               struct pending_line *line)
-{
-    if (length && text[length - 1] == '\r')
-        length--;
-    size_t stack_length;
-    if (memchr(text, '\0', length) ||
-        !split_trailing_count(text, length, &stack_length, &line->count)) {
-        reader->statistics->skipped_lines++;
-        return 0;
-    }
-    size_t inner_length;
-    line->before = 0;
-    line->differential = split_trailing_count(text, stack_length, &inner_length, &line->before);
-    if (line->differential)
-        stack_length = inner_length;
-    /* perl's split drops trailing empty fields: ";;" is the empty stack. */
-    while (stack_length > 0 && text[stack_length - 1] == ';')
-        stack_length--;
-    line->stack = text;
-    line->stack_length = stack_length;
-    /* Sums of whole numbers are exact in any order while the total stays
-     * below 2^53. */
-    const double limit = 4503599627370496.0; /* 2^52: two counts fit below 2^53 */
-    if (!(line->count == floor(line->count) && line->count < limit) ||
-        !(line->before == floor(line->before) && line->before < limit))
-        reader->keep_file_order = 1;
-    else if ((reader->count_sum += (uint64_t)line->count + (uint64_t)line->before) >=
-             (UINT64_C(1) << 53))
-        reader->keep_file_order = 1;
-    return 1;
-}
 
 /* Hands one parsed line to the tree builder; common: the length of the
  * common prefix of its stack and the previous line's, SIZE_MAX if unknown. */
 static void add_unsorted_line(struct folded_reader *reader, struct tree_builder *builder,
-                              const struct pending_line *line, size_t common)
+                              const struct parsed_line *line, size_t common)
 {
     if (line->differential && reader->before_type == SIZE_MAX) {
         tree_builder_drain(builder);
@@ -592,7 +582,7 @@ static void add_unsorted_line(struct folded_reader *reader, struct tree_builder 
 
 /* Whether line a sorts before line b, h being the length of their stacks'
  * common prefix (a stack that is a prefix of the other first). */
-static int sorts_before(const struct pending_line *a, const struct pending_line *b, size_t h)
+static int sorts_before(const struct parsed_line *a, const struct parsed_line *b, size_t h)
 {
     if (h == a->stack_length)
         return a->stack_length < b->stack_length;
@@ -603,7 +593,7 @@ static int sorts_before(const struct pending_line *a, const struct pending_line 
 
 /* The length of the common prefix of a's and b's stacks, known to be at
  * least from. */
-static size_t common_from(const struct pending_line *a, const struct pending_line *b, size_t from)
+static size_t common_from(const struct parsed_line *a, const struct parsed_line *b, size_t from)
 {
     size_t limit = a->stack_length < b->stack_length ? a->stack_length : b->stack_length;
     return from + stack_common_prefix(a->stack + from, limit - from, b->stack + from, limit - from);
@@ -615,8 +605,8 @@ static size_t common_from(const struct pending_line *a, const struct pending_lin
  * merge), so that the long prefixes unsorted stacks share are compared
  * about once instead of once per comparison. spare and spare_common hold n
  * entries. */
-static void sort_lines(struct pending_line **lines, size_t *common, size_t n,
-                       struct pending_line **spare, size_t *spare_common)
+static void sort_lines(struct parsed_line **lines, size_t *common, size_t n,
+                       struct parsed_line **spare, size_t *spare_common)
 {
     if (n < 2) {
         if (n == 1)
@@ -719,7 +709,7 @@ static void produce_unsorted_lines(struct tree_builder *builder, void *input_poi
         size_t line_length = newline ? (size_t)(newline - data) : (size_t)(end - data);
         reader->statistics->lines++;
         if (!(line_length == 0 || (line_length == 1 && data[0] == '\r')) &&
-            parse_unsorted_line(reader, data, line_length, &window->lines[window->count])) {
+            parse_line(reader, data, line_length, &window->lines[window->count])) {
             if (reader->keep_file_order)
                 window->in_file_order = 1;
             if (++window->count == WINDOW_LINES) {
