@@ -145,7 +145,12 @@ temporary directory. Each task is one hyperfine invocation (`-w 1`, 5 to 30
 runs: more for the short tasks; each run starts without the previous run's
 output file, whose freeing would be the same fixed cost for every tool)
 holding ember and every available anchor, so
-ratios compare runs on the same machine at the same time. Wall is
+ratios compare runs on the same machine at the same time; ember then runs as
+many times again, right after the anchors, and its figures are taken over
+both sets (bench/merge_runs.pl): its own runs take a second or two where the
+anchors' take minutes, and this machine's speed drifts over minutes (the
+same binary on the same file has measured 75 ms and 110 ms a minute apart),
+so ember's runs span the anchors' time. Wall is
 hyperfine's mean ± standard deviation and its median; CPU is mean user +
 system time; peak RSS is `/usr/bin/time -f %M` in a separate single run.
 MB/s is input bytes (10^6) per second of median wall time. "Speed-up" is the
