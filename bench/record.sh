@@ -8,7 +8,9 @@
 # in it). Measured at 99 and 999 Hz, with frame-pointer call graphs (ember
 # --call-graph fp, perf -g), DWARF (ember --call-graph dwarf, perf
 # --call-graph dwarf) and ember's default (fp+dwarf), each BENCH_RUNS times
-# (default 5), the runs of all configurations interleaved, medians reported.
+# (default 7), the runs of all configurations interleaved, each right after
+# a run alone; medians reported, and the median of each recorder's ratios
+# to the run alone before it (the slowdown).
 #
 # End to end (999 Hz, fp; BENCH_E2E_ROUNDS rounds, default 4 x
 # BENCH_RECORD_ROUNDS, some 4 s): start-up (launch to the workload's start)
@@ -29,7 +31,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ember=${EMBER:-$repo/build/ember}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-7}
 rounds=${BENCH_RECORD_ROUNDS:-3000}
 e2e_rounds=${BENCH_E2E_ROUNDS:-$((rounds * 4))}
 flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
@@ -85,28 +87,49 @@ for hz in 99 999; do
     add_config "perf record -F $hz dwarf" perf record -q -N -F "$hz" --call-graph dwarf -o "$work/perf.data" --
     add_config "ember record -F $hz (default)" "$ember" record -F "$hz" -o "$work/e.folded" --
 done
+# run_config C: one run of configuration C, its "wall cpu" appended to
+# $work/configC.times and left in $last.
+run_config() {
+    local c=$1
+    eval "prefix=(${prefixes[$c]})"
+    "${prefix[@]}" "${workload[@]}" >/dev/null 2>"$work/run.err" || {
+        echo "bench/record.sh: ${labels[$c]} failed: $(tail -3 "$work/run.err")" >&2; exit 1; }
+    last="$(work_seconds "$work/run.err") $(work_cpu_seconds "$work/run.err")"
+    printf '%s\n' "$last" >>"$work/config$c.times"
+}
+# The machine's speed also changes from one second to the next (the same
+# run alone has taken 0.42 s and 0.66 s in one minute): each recorder's run
+# is paired with a run alone right before it, and the slowdown is the
+# median of the pairs' ratios.
 for i in $(seq "$runs"); do
     for c in "${!labels[@]}"; do
-        eval "prefix=(${prefixes[$c]})"
-        "${prefix[@]}" "${workload[@]}" >/dev/null 2>"$work/run.err" || {
-            echo "bench/record.sh: ${labels[$c]} failed: $(tail -3 "$work/run.err")" >&2; exit 1; }
-        printf '%s %s\n' "$(work_seconds "$work/run.err")" "$(work_cpu_seconds "$work/run.err")" \
-            >>"$work/config$c.times"
+        [ "$c" -eq 0 ] && continue
+        run_config 0
+        alone_run=$last
+        run_config "$c"
+        awk -v a="$alone_run" -v r="$last" 'BEGIN { split(a, x, " "); split(r, y, " ");
+            printf "%.4f %.4f\n", y[1] / x[1], y[2] / x[2] }' >>"$work/config$c.pairs"
     done
 done
 
-echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians, runs interleaved)"
+echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians, runs interleaved,"
+echo "# each run of a recorder right after a run alone; 'paired' is the median of their ratios, the slowdown)"
 echo "# machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# (default) is ember's default call graph, fp+dwarf: frame-pointer chains and 8 KiB user-stack copies"
 echo
-printf '%-34s %9s %7s %9s %7s\n' "slowdown of the workload" "wall s" "ratio" "cpu s" "ratio"
+printf '%-34s %9s %7s %7s %9s %7s %7s\n' "slowdown of the workload" "wall s" "ratio" "paired" "cpu s" "ratio" "paired"
 plain=$(cut -d' ' -f1 "$work/config0.times" | median)
 plain_cpu=$(cut -d' ' -f2 "$work/config0.times" | median)
 for c in "${!labels[@]}"; do
     wall=$(cut -d' ' -f1 "$work/config$c.times" | median)
     cpu=$(cut -d' ' -f2 "$work/config$c.times" | median)
-    printf '%-34s %9.3f %7s %9.3f %7s\n' "${labels[$c]}" "$wall" "$(ratio "$wall" "$plain")" "$cpu" \
-        "$(ratio "$cpu" "$plain_cpu")"
+    paired="1.00" paired_cpu="1.00"
+    if [ "$c" -gt 0 ]; then
+        paired=$(cut -d' ' -f1 "$work/config$c.pairs" | median | awk '{ printf "%.2f", $1 }')
+        paired_cpu=$(cut -d' ' -f2 "$work/config$c.pairs" | median | awk '{ printf "%.2f", $1 }')
+    fi
+    printf '%-34s %9.3f %7s %7s %9.3f %7s %7s\n' "${labels[$c]}" "$wall" "$(ratio "$wall" "$plain")" "$paired" \
+        "$cpu" "$(ratio "$cpu" "$plain_cpu")" "$paired_cpu"
 done
 
 # End to end. Each recorder's standard error is read line by line, each
