@@ -14,13 +14,15 @@
 #   CPU/sample     the sampler's user + system seconds / samples taken
 #   valid Hz       the same, counting only stacks recorded (ember: valid
 #                  stacks; austin: sample lines without :INVALID:)
-#   slowdown       the workload's own time under the sampler / alone
+#   slowdown       the workload's own time under the sampler / its time in
+#                  the run alone right before (median of these ratios)
 #   invalid %      stacks discarded as torn (ember) / :INVALID: lines (austin)
 #   reads/round    process_vm_readv calls per round (ember's summary)
 # Both sample every thread without pausing (ember's default CPU-only mode
 # and austin's -s are compared; austin -s reads /proc stat per sample
 # too). Medians of BENCH_RUNS runs (default 3), runs of the tools
-# interleaved so a shared machine's drift weighs on both alike.
+# interleaved so a shared machine's drift weighs on both alike, each run
+# of a sampler paired with a run alone right before it.
 #
 # Environment: EMBER (default build/ember), AUSTIN (an austin 3.x binary;
 # without it only ember is measured), PYTHON (default pyenv's 3.11),
@@ -117,11 +119,18 @@ tools="none ember"
 [ -n "$austin" ] && tools="$tools austin"
 : >"$work/results"
 rates=${BENCH_RATES:-100 1000 10000}
+# The machine's speed changes from one second to the next: every sampler's
+# run comes right after a run alone, and the slowdown is the median of
+# their ratios (column 9 of results; the runs alone are "none").
 for rate in $rates; do
     for ((i = 0; i < runs; i++)); do
         for tool in $tools; do
-            [ "$tool" = none ] && [ "$rate" != 100 ] && continue
-            echo "$tool $rate $(run "$tool" "$rate")" >>"$work/results"
+            [ "$tool" = none ] && continue
+            alone=$(run none "$rate")
+            echo "none $rate $alone" >>"$work/results"
+            measured=$(run "$tool" "$rate")
+            echo "$tool $rate $measured $(awk -v a="${alone%% *}" -v m="${measured%% *}" 'BEGIN { printf "%.4f", m / a }')" \
+                >>"$work/results"
         done
     done
 done
@@ -136,7 +145,8 @@ baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
             achieved=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $4 }' "$work/results" | median)
             per_sample=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | median)
             seconds=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $3 }' "$work/results" | median)
-            slowdown=$(awk -v s="$seconds" -v b="$baseline" 'BEGIN { printf "%.3f", s / b }')
+            slowdown=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $9 }' "$work/results" | median |
+                awk '{ printf "%.3f", $1 }')
             discarded=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $6 != "-" { print $6 }' "$work/results" | median)
             reads=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $7 != "-" { print $7 }' "$work/results" | median)
             valid=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $8 }' "$work/results" | median)
