@@ -54,6 +54,7 @@ struct python_target {
     enum python_status last_status;
     char last_error[512];
     struct python_reader *reader;
+    uint64_t read_calls_counted; /* of its reader's calls, those already in the stats */
     struct python_threads threads;
     struct python_pause pause;
     int pausing;                   /* pause is initialised */
@@ -181,7 +182,9 @@ static void close_target(struct python_sampler *sampler, struct python_target *t
         target->native_ready = 0;
     }
     if (target->reader) {
-        sampler->stats.read_calls += python_reader_stats(target->reader)->read_calls;
+        sampler->stats.read_calls +=
+            python_reader_stats(target->reader)->read_calls - target->read_calls_counted;
+        target->read_calls_counted = 0;
         python_reader_close(target->reader);
         target->reader = NULL;
         /* Its interned strings are gone: cached pointers could be reused. */
@@ -690,9 +693,14 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
     sampler->stats.seconds = monotonic_now() - sampler->start;
     sampler->stats.cpu_seconds = cpu_now() - cpu_start;
     /* the open readers' calls so far (closed ones were added on closing) */
-    for (size_t i = 0; i < sampler->target_count; i++)
-        if (sampler->targets[i].reader)
-            sampler->stats.read_calls += python_reader_stats(sampler->targets[i].reader)->read_calls;
+    for (size_t i = 0; i < sampler->target_count; i++) {
+        struct python_target *target = &sampler->targets[i];
+        if (target->reader) {
+            uint64_t calls = python_reader_stats(target->reader)->read_calls;
+            sampler->stats.read_calls += calls - target->read_calls_counted;
+            target->read_calls_counted = calls;
+        }
+    }
     (void)error;
     (void)error_size;
     return end;
