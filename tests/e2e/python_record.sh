@@ -11,10 +11,11 @@
 # small share), --subprocesses (a child Python process gets its own root),
 # --native (libz's C frames under the Python frame calling
 # zlib.compress), --blocking (zero invalid stacks), exit status
-# passthrough. Then, once: the process_vm_readv count against strace,
-# errors (not Python, unsupported version, no permission, no such pid), a
-# target that exits mid-recording, SIGINT, -d, other output formats, and
-# the pyenv shim.
+# passthrough. Then, once: --memory (growth and release charged to the
+# functions that mapped and unmapped), the process_vm_readv count against
+# strace, errors (not Python, unsupported version, no permission, no such
+# pid), a target that exits mid-recording, SIGINT, -d, other output
+# formats, and the pyenv shim.
 source tests/lib.sh
 
 FIXTURES=$ROOT/tests/fixtures/python
@@ -246,6 +247,26 @@ if command -v strace >/dev/null; then
 else
     skip "process_vm_readv count" "no strace"
 fi
+
+# --memory: the resident set's growth is charged to the stack running
+# when it grew (memory_allocated), its shrinking to the one running when
+# it shrank (memory_released). record_memory.py maps 48 blocks of 4 MiB in
+# grow() and unmaps them in shrink().
+last=memory
+MEMORY=$FIXTURES/record_memory.py
+record "$last" --memory -F 100 -o "$TMP/$last.pb.gz" -- "$PY" "$MEMORY"
+"$EMBER" convert "$TMP/$last.pb.gz" -o "$TMP/$last.folded" 2>>"$TMP/$last.err"
+"$EMBER" convert --sample-type memory_released "$TMP/$last.pb.gz" -o "$TMP/$last-released.folded" \
+    2>>"$TMP/$last.err"
+blocks=$((48 * 4 * 1024 * 1024))
+grown=$(total "$TMP/$last.folded" "record_memory.py:main:[0-9]+;[^ ]*record_memory.py:grow:")
+released=$(total "$TMP/$last-released.folded" "record_memory.py:main:[0-9]+;[^ ]*record_memory.py:shrink:")
+expect "--memory: the 192 MiB grow() maps are charged to grow ($grown bytes), their release to shrink ($released bytes)" \
+    eval '[ $status -eq 0 ] && awk -v g="$grown" -v r="$released" -v b="$blocks" \
+        "BEGIN { exit !(g >= 0.9 * b && g <= 1.1 * b && r >= 0.9 * b && r <= 1.1 * b) }"'
+allocated_all=$(total "$TMP/$last.folded")
+expect "--memory: grow() holds at least 90% of all memory_allocated ($grown of $allocated_all)" \
+    eval 'awk -v g="$grown" -v a="$allocated_all" "BEGIN { exit !(a > 0 && g >= 0.9 * a) }"'
 
 # Other writers: the model's Python frames go through every format.
 last=formats
