@@ -1,5 +1,6 @@
-/* python_opcodes.c — inline-call return points in CPython 3.11-3.13
- * bytecode (see python_opcodes.h).
+/* python_opcodes.c — return points in CPython bytecode (see
+ * python_opcodes.h): inline calls in 3.11-3.13, calls through C in
+ * 3.6-3.10 (at the end of this file).
  *
  * The tables were computed once from each version's own headers
  * (Include/internal/pycore_opcode.h of 3.11.7 and 3.12.1 compiled with
@@ -125,4 +126,104 @@ int python_opcodes_point_kind(const uint8_t *kinds, size_t units, int64_t unit)
 {
     if (!kinds || unit < 0 || (uint64_t)unit >= units) return PYTHON_NO_RETURN_POINT;
     return kinds[unit];
+}
+
+/* ---- 3.6-3.10: calls through C ----
+ * Opcode numbers from each version's Lib/opcode.py (opcode.opmap of
+ * 3.6.15, 3.7.16, 3.8.18, 3.9.18 and 3.10.13, the source of its
+ * Include/opcode.h), by name. Calls: CALL_FUNCTION, CALL_FUNCTION_KW,
+ * CALL_FUNCTION_EX, CALL_METHOD (3.7+). Instructions that reach Python
+ * code through a type slot: UNARY_*, BINARY_*, INPLACE_*, STORE_SUBSCR,
+ * DELETE_SUBSCR, COMPARE_OP, CONTAINS_OP, LOAD_ATTR, STORE_ATTR,
+ * DELETE_ATTR, LOAD_METHOD, GET_ITER, GET_YIELD_FROM_ITER, FOR_ITER,
+ * YIELD_FROM, UNPACK_SEQUENCE, UNPACK_EX, GET_AWAITABLE, GET_AITER,
+ * GET_ANEXT, BEFORE_ASYNC_WITH, END_ASYNC_FOR, SETUP_WITH,
+ * SETUP_ASYNC_WITH, WITH_CLEANUP_START, WITH_EXCEPT_START, IMPORT_NAME,
+ * IMPORT_FROM, IMPORT_STAR, FORMAT_VALUE, PRINT_EXPR, POP_JUMP_IF_FALSE,
+ * POP_JUMP_IF_TRUE, JUMP_IF_FALSE_OR_POP, JUMP_IF_TRUE_OR_POP (__bool__),
+ * BUILD_MAP, BUILD_CONST_KEY_MAP, BUILD_SET, MAP_ADD, SET_ADD (__hash__,
+ * __eq__), LIST_EXTEND, SET_UPDATE, DICT_UPDATE, DICT_MERGE and the
+ * BUILD_*_UNPACK family (iteration, keys()), LOAD_NAME, STORE_NAME,
+ * DELETE_NAME, LOAD_GLOBAL, LOAD_CLASSDEREF (custom namespaces: a class
+ * body under __prepare__), RAISE_VARARGS (an exception class's __init__),
+ * SETUP_ANNOTATIONS, GET_LEN, MATCH_CLASS, MATCH_KEYS,
+ * COPY_DICT_WITHOUT_KEYS (3.10), each where the version has it. */
+#define HEAP_EXTENDED_ARG 144 /* 3.6-3.10 */
+
+static const uint8_t heap_calls_3_6[] = {131, 141, 142};
+static const uint8_t heap_calls_3_7[] = {131, 141, 142, 161}; /* 3.7-3.10 */
+
+static const uint8_t heap_slots_3_6[] = {
+    10, 11, 12, 15, 16, 17, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 50, 51, 52, 55,
+    56, 57, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 75, 76, 77, 78,
+    79, 81, 84, 85, 90, 91, 92, 93, 94, 95, 96, 101, 104, 105, 106, 107, 108, 109, 111, 112,
+    114, 115, 116, 130, 143, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 158};
+static const uint8_t heap_slots_3_7[] = {
+    10, 11, 12, 15, 16, 17, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 50, 51, 52, 55,
+    56, 57, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 75, 76, 77, 78,
+    79, 81, 84, 85, 90, 91, 92, 93, 94, 95, 96, 101, 104, 105, 106, 107, 108, 109, 111, 112,
+    114, 115, 116, 130, 143, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 158, 160};
+static const uint8_t heap_slots_3_8[] = {
+    10, 11, 12, 15, 16, 17, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 50, 51, 52, 54,
+    55, 56, 57, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 75, 76, 77,
+    78, 79, 81, 84, 85, 90, 91, 92, 93, 94, 95, 96, 101, 104, 105, 106, 107, 108, 109, 111,
+    112, 114, 115, 116, 130, 143, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 158, 160};
+static const uint8_t heap_slots_3_9[] = {
+    10, 11, 12, 15, 16, 17, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 49, 50, 51, 52,
+    54, 55, 56, 57, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72, 73, 75, 76,
+    77, 78, 79, 84, 85, 90, 91, 92, 93, 94, 95, 96, 101, 104, 105, 106, 107, 108, 109, 111,
+    112, 114, 115, 116, 118, 130, 143, 146, 147, 148, 154, 155, 156, 160, 162, 163, 164, 165};
+static const uint8_t heap_slots_3_10[] = {
+    10, 11, 12, 15, 16, 17, 19, 20, 22, 23, 24, 25, 26, 27, 28, 29, 30, 33, 34, 49,
+    50, 51, 52, 54, 55, 56, 57, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 72,
+    73, 75, 76, 77, 78, 79, 84, 85, 90, 91, 92, 93, 94, 95, 96, 101, 104, 105, 106, 107,
+    108, 109, 111, 112, 114, 115, 116, 118, 130, 143, 146, 147, 148, 152, 154, 155, 156, 160, 162, 163,
+    164, 165};
+
+struct heap_table {
+    const uint8_t *calls, *slots;
+    size_t call_count, slot_count;
+};
+
+#define HEAP_TABLE(calls, slots) {calls, slots, sizeof calls, sizeof slots}
+
+static int heap_table_for(int major, int minor, struct heap_table *table)
+{
+    static const struct heap_table tables[5] = {
+        HEAP_TABLE(heap_calls_3_6, heap_slots_3_6),  HEAP_TABLE(heap_calls_3_7, heap_slots_3_7),
+        HEAP_TABLE(heap_calls_3_7, heap_slots_3_8),  HEAP_TABLE(heap_calls_3_7, heap_slots_3_9),
+        HEAP_TABLE(heap_calls_3_7, heap_slots_3_10),
+    };
+    if (major != 3 || minor < 6 || minor > 10) return 0;
+    *table = tables[minor - 6];
+    return 1;
+}
+
+int python_opcodes_heap_supported(int major, int minor)
+{
+    struct heap_table table;
+    return heap_table_for(major, minor, &table);
+}
+
+long python_opcodes_call_points(int major, int minor, const uint8_t *bytecode, size_t size,
+                                uint8_t *kinds)
+{
+    struct heap_table table;
+    if (!heap_table_for(major, minor, &table)) return -1;
+    uint8_t kind_of[256] = {0};
+    for (size_t i = 0; i < table.slot_count; i++) kind_of[table.slots[i]] = PYTHON_RETURN_POINT;
+    for (size_t i = 0; i < table.call_count; i++) kind_of[table.calls[i]] = PYTHON_RETURN_POINT_CALL;
+    size_t units = size / 2, unit = 0;
+    long count = 0;
+    while (unit < units) {
+        size_t first = unit; /* where f_lasti points: the first prefix */
+        while (unit + 1 < units && bytecode[2 * unit] == HEAP_EXTENDED_ARG) unit++;
+        uint8_t opcode = bytecode[2 * unit];
+        if (opcode != HEAP_EXTENDED_ARG && kind_of[opcode]) {
+            kinds[first] = kind_of[opcode];
+            count++;
+        }
+        unit++;
+    }
+    return count;
 }
