@@ -13,9 +13,10 @@
  *      frames outside the data-stack chunk seen last time before and
  *      after), walked in the first copy and checked pair by pair
  *      (suspended_caller: return points, stacktop, the call's callable,
- *      the callee's code, learnt call sites); up to 3.10: one call [top, frames, top, frames,
- *      top] that must agree (heap frames, speculatively at the previous
- *      sample's addresses);
+ *      the callee's code, learnt call sites); up to 3.10: one call
+ *      [frames, top pointer, frames] (heap frames at the addresses the
+ *      thread's recent stacks used, a range per page), checked frame by
+ *      frame across the two copies (walk_heap_once);
  *   3. when needed, one more call re-reading frames read one by one and
  *      code objects not yet validated in this sample.
  * A stack that fails is read again (up to WALK_ATTEMPTS), then reported
@@ -53,6 +54,11 @@
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
 #define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
+#define HEAP_SLOT_AGE 256        /* samples a frame address not seen again is still read (up to 3.10) */
+#define HEAP_SLOTS_MAX (2 * MAX_DEPTH)
+#define HEAP_BYTECODE_MAX (1u << 20)
+#define HEAP_PAGE 4096
+#define HEAP_LOCALS 16           /* a frame's locals (and value stack) slots read and compared */
 
 /* One frame as read, before it is checked and named. */
 struct raw_frame {
@@ -60,6 +66,8 @@ struct raw_frame {
     uint64_t previous;
     uint64_t code;
     int64_t instruction; /* f_lasti (<= 3.10) or the instruction pointer */
+    int64_t instruction_before; /* up to 3.10: f_lasti in the first copy (instruction: the second's) */
+    uint32_t group;      /* up to 3.10: the heap_group it was read in */
     int32_t stacktop;    /* 3.11+: >= 0 in a caller suspended by an inline call (3.12+) */
     uint64_t function;   /* 3.11+: f_func / f_funcobj */
     uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
@@ -88,11 +96,32 @@ struct settled_caller {
     uint64_t callee_function;
 };
 
-/* A thread's frame addresses in the previous sample (up to 3.10). */
+/* Up to 3.10: a frame address a thread's recent stacks used, read
+ * speculatively around the top pointer (walk_heap_once). */
+struct heap_slot {
+    uint64_t address;
+    uint32_t depth;      /* frames below it when last seen (outermost: 0) */
+    uint32_t group;      /* the heap_group it is read with */
+    uint64_t round;      /* the sample that last saw it */
+};
+
+/* Up to 3.10: the slots in one page, read as one range (a range costs
+ * about as much as a page). */
+struct heap_group {
+    uint64_t page, start, end;
+    uint32_t depth;      /* the deepest of its slots: groups are read outermost first */
+};
+
+/* What the reader remembers of a thread between samples. */
 struct thread_memory {
     uint64_t tstate;
-    uint64_t *frames;
+    uint64_t *frames;    /* 3.11+: frames outside the data-stack chunk in its last stack */
     size_t count, capacity;
+    struct heap_slot *slots; /* up to 3.10, sorted by depth */
+    size_t slot_count, slot_capacity;
+    struct heap_group *groups; /* up to 3.10, sorted by depth */
+    size_t group_count, group_capacity;
+    int narrow;          /* up to 3.10: a range failed: frames read without their locals */
     uint64_t round;
     int two_copies;   /* 3.11+: the last stack needed frames seen the same in two copies */
     /* 3.11+: the callers of its last valid stack (deep pairs are trusted
@@ -367,6 +396,8 @@ void python_reader_close(struct python_reader *reader)
     for (size_t i = 0; i < reader->memory_count; i++) {
         free(reader->memories[i].frames);
         free(reader->memories[i].settled);
+        free(reader->memories[i].slots);
+        free(reader->memories[i].groups);
     }
     free(reader->memories);
     free(reader->spec_bytes);
@@ -489,10 +520,8 @@ static int run_batch(struct python_reader *reader, size_t count, int *error)
     return whole == count ? 0 : 1;
 }
 
-/* The frames of the previous sample of a thread (up to 3.10, where frames
- * are heap objects that mostly stay where they are: the deep ones live on,
- * and a code object reuses its "zombie" frame): read speculatively in one
- * call with the top pointer. */
+/* What the reader remembers of the thread whose state is at tstate (a
+ * slot reused for another when 256 are remembered). */
 static struct thread_memory *thread_memory_for(struct python_reader *reader, uint64_t tstate)
 {
     for (size_t i = 0; i < reader->memory_count; i++)
@@ -504,6 +533,10 @@ static struct thread_memory *thread_memory_for(struct python_reader *reader, uin
             if (reader->memories[i].round < reader->memories[oldest].round) oldest = i;
         reader->memories[oldest].tstate = tstate;
         reader->memories[oldest].count = 0;
+        reader->memories[oldest].slot_count = 0;
+        reader->memories[oldest].group_count = 0;
+        reader->memories[oldest].narrow = 0;
+        reader->memories[oldest].settled_count = 0;
         return &reader->memories[oldest];
     }
     if (grow((void **)&reader->memories, &reader->memory_capacity, reader->memory_count + 1,
@@ -739,6 +772,543 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
     return 0;
 }
 
+/* The code objects of the walked frames (reader->raw[0 .. depth)): cached
+ * (to be validated this round) or read now (validated by the reading).
+ * Returns 1 (*unvalidated: how many cached ones still need validating),
+ * 0 when a frame's code object is not one, -1 (*error) when the process
+ * is gone or forbids reading. */
+static int resolve_codes(struct python_reader *reader, size_t depth, size_t *unvalidated, int *error)
+{
+    *unvalidated = 0;
+    for (size_t i = 0; i < depth; i++) {
+        struct raw_frame *raw = &reader->raw[i];
+        if (!raw->code) continue; /* a shim */
+        raw->code_entry = python_objects_cached_code(reader->objects, raw->code);
+        if (!raw->code_entry) {
+            int read_error = 0;
+            raw->code_entry = python_objects_read_code(reader->objects, raw->code, &read_error);
+            if (!raw->code_entry) {
+                if (read_error == ESRCH || read_error == EPERM) {
+                    *error = read_error;
+                    return -1;
+                }
+                /* 3.13: f_executable may be None or another object: not a Python frame */
+                if (reader->layout.tstate_current_frame >= 0 && read_error == 0) continue;
+                return 0;
+            }
+            raw->code_entry->validated_round = reader->round;
+        }
+        if (raw->code_entry->used_round != reader->round) {
+            raw->code_entry->used_round = reader->round;
+            if (grow((void **)&reader->recent_codes, &reader->recent_capacity, reader->recent_count + 1,
+                     sizeof *reader->recent_codes) == 0)
+                reader->recent_codes[reader->recent_count++] = raw->code;
+        }
+        if (raw->code_entry->validated_round != reader->round) (*unvalidated)++;
+    }
+    return 1;
+}
+
+/* The walked frames (reader->raw[0 .. depth)) named, with their lines,
+ * into reader->frames; 0 when an instruction lies outside its code. */
+static int name_frames(struct python_reader *reader, size_t depth, size_t *frame_count)
+{
+    const struct python_layout *layout = &reader->layout;
+    int modern = layout->iframe_previous >= 0;
+    if (grow((void **)&reader->frames, &reader->frames_capacity, depth + 1, sizeof *reader->frames)) return 0;
+    size_t count = 0;
+    for (size_t i = 0; i < depth; i++) {
+        const struct raw_frame *raw = &reader->raw[i];
+        struct python_code *code = raw->code_entry;
+        if (!code) continue;
+        int64_t offset;
+        if (!modern) {
+            offset = layout->line_table == PYTHON_LINES_LINETABLE && raw->instruction >= 0
+                         ? raw->instruction * 2
+                         : raw->instruction;
+        } else {
+            offset = raw->instruction - (int64_t)(code->address + (uint64_t)layout->code_code_adaptive);
+        }
+        if (offset < -2 || (code->code_bytes && offset >= (int64_t)code->code_bytes)) return 0;
+        struct python_frame *frame = &reader->frames[count++];
+        frame->file = code->file;
+        frame->function = code->function;
+        frame->line = python_objects_line(reader->objects, code, offset);
+        frame->entry = raw->entry;
+    }
+    *frame_count = count;
+    return 1;
+}
+
+/* ---- Up to 3.10: frames on the heap ---- */
+
+/* offsetof(PyFrameObject, f_localsplus) in CPython 3.6-3.10's
+ * frameobject.h (probed as tools/python_layouts.sh does: 376 in 3.6, 360
+ * in 3.7-3.9, 352 in 3.10): a frame is that and ob_size slots of locals,
+ * cells, free variables and value stack. */
+static size_t heap_localsplus_offset(const struct python_layout *layout)
+{
+    return layout->minor == 6 ? 376 : layout->minor == 10 ? 352 : 360;
+}
+
+/* The bytes of a frame read: its header and first HEAP_LOCALS slots. */
+static size_t heap_window(const struct python_layout *layout, size_t frame_window)
+{
+    size_t bytes = heap_localsplus_offset(layout) + 8 * HEAP_LOCALS;
+    return bytes > frame_window ? bytes : frame_window;
+}
+
+/* Where address sits in memory's slots (searched downward from *hint,
+ * which it then points at), -1 when it is not there. */
+static ptrdiff_t heap_slot_index(const struct thread_memory *memory, uint64_t address, size_t *hint)
+{
+    size_t count = memory->slot_count;
+    for (size_t k = 0; k < count; k++) {
+        size_t i = (*hint + count - k) % count;
+        if (memory->slots[i].address == address) {
+            *hint = i;
+            return (ptrdiff_t)i;
+        }
+    }
+    return -1;
+}
+
+static int heap_slot_by_round(const void *a, const void *b)
+{
+    const struct heap_slot *left = a, *right = b;
+    return left->round < right->round ? 1 : left->round > right->round ? -1 : 0;
+}
+
+/* Groups memory's slots by page, outermost first (each group one range
+ * of the batch, covering window bytes of each of its slots). */
+static void heap_regroup(struct thread_memory *memory, size_t window)
+{
+    memory->group_count = 0;
+    if (grow((void **)&memory->groups, &memory->group_capacity, memory->slot_count + 1, sizeof *memory->groups)) {
+        memory->slot_count = 0;
+        return;
+    }
+    for (size_t i = 0; i < memory->slot_count; i++) {
+        const struct heap_slot *slot = &memory->slots[i];
+        uint64_t page = slot->address / HEAP_PAGE;
+        size_t g = memory->group_count;
+        while (g > 0 && memory->groups[g - 1].page != page) g--;
+        if (g == 0) {
+            memory->groups[memory->group_count++] =
+                (struct heap_group){page, slot->address, slot->address + window, slot->depth};
+            continue;
+        }
+        struct heap_group *group = &memory->groups[g - 1];
+        if (slot->address < group->start) group->start = slot->address;
+        if (slot->address + window > group->end) group->end = slot->address + window;
+        group->depth = slot->depth;
+    }
+    for (size_t i = 1; i < memory->group_count; i++) {
+        struct heap_group group = memory->groups[i];
+        size_t j = i;
+        for (; j > 0 && memory->groups[j - 1].depth > group.depth; j--) memory->groups[j] = memory->groups[j - 1];
+        memory->groups[j] = group;
+    }
+    for (size_t i = 0; i < memory->slot_count; i++) {
+        uint64_t page = memory->slots[i].address / HEAP_PAGE;
+        size_t g = 0;
+        while (memory->groups[g].page != page) g++;
+        memory->slots[i].group = (uint32_t)g;
+    }
+}
+
+/* Records the chain reader->raw[0 .. count) (innermost first) in
+ * memory's slots, forgets addresses not seen for HEAP_SLOT_AGE samples
+ * (the oldest first beyond HEAP_SLOTS_MAX) and sorts the rest by depth. */
+static void heap_remember(struct python_reader *reader, struct thread_memory *memory, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        size_t hint = memory->slot_count ? memory->slot_count - 1 : 0;
+        ptrdiff_t i = memory->slot_count ? heap_slot_index(memory, reader->raw[k].address, &hint) : -1;
+        if (i < 0) {
+            if (grow((void **)&memory->slots, &memory->slot_capacity, memory->slot_count + 1, sizeof *memory->slots))
+                break;
+            i = (ptrdiff_t)memory->slot_count++;
+            memory->slots[i].address = reader->raw[k].address;
+        }
+        memory->slots[i].depth = (uint32_t)(count - 1 - k);
+        memory->slots[i].round = reader->round;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < memory->slot_count; i++)
+        if (reader->round - memory->slots[i].round <= HEAP_SLOT_AGE) memory->slots[kept++] = memory->slots[i];
+    memory->slot_count = kept;
+    if (kept > HEAP_SLOTS_MAX) {
+        qsort(memory->slots, kept, sizeof *memory->slots, heap_slot_by_round);
+        memory->slot_count = HEAP_SLOTS_MAX;
+    }
+    for (size_t i = 1; i < memory->slot_count; i++) { /* insertion sort: mostly in order already */
+        struct heap_slot slot = memory->slots[i];
+        size_t j = i;
+        for (; j > 0 && memory->slots[j - 1].depth > slot.depth; j--) memory->slots[j] = memory->slots[j - 1];
+        memory->slots[j] = slot;
+    }
+    heap_regroup(memory, memory->narrow ? reader->frame_window : heap_window(&reader->layout, reader->frame_window));
+}
+
+/* A frame of the chain was not among the addresses read: follows the
+ * chain from it one frame at a time (reader->raw[depth ..]) so that the
+ * next attempt reads them all. Returns 0, or -1 (*error) when the process
+ * is gone or forbids reading. */
+static int heap_discover(struct python_reader *reader, struct thread_memory *memory, size_t depth,
+                         uint64_t address, int *error)
+{
+    uint8_t bytes[FRAME_WINDOW_MAX];
+    while (address && depth < MAX_DEPTH && !(address & 7)) {
+        for (size_t i = 0; i < depth; i++)
+            if (reader->raw[i].address == address) return 0; /* a cycle: torn */
+        int read_error = remote_read(&reader->memory, address, bytes, reader->frame_window);
+        if (read_error) {
+            if (status_of_error(reader, read_error) != PYTHON_OK) {
+                *error = read_error == EPERM ? EPERM : ESRCH;
+                return -1;
+            }
+            break;
+        }
+        if (grow((void **)&reader->raw, &reader->raw_capacity, depth + 1, sizeof *reader->raw)) break;
+        memset(&reader->raw[depth], 0, sizeof reader->raw[depth]);
+        reader->raw[depth++].address = address;
+        address = word_at(bytes, reader->layout.frame_back);
+    }
+    if (memory) heap_remember(reader, memory, depth);
+    return 0;
+}
+
+/* 3.6-3.10: the return points of code (python_opcodes_call_points), from
+ * its co_code read once; NULL when unreadable. The array is the code
+ * entry's (python_objects frees it with the entry). */
+static const uint8_t *heap_return_points(struct python_reader *reader, struct python_code *code)
+{
+    const struct python_layout *layout = &reader->layout;
+    if (code->return_points) return code->return_points;
+    if (code->code_bytes < 2 || code->code_bytes > HEAP_BYTECODE_MAX || layout->code_code < 0) return NULL;
+    size_t size = (size_t)code->code_bytes & ~(size_t)1;
+    uint64_t co_code = 0;
+    if (remote_read(&reader->memory, code->address + (uint64_t)layout->code_code, &co_code, 8) != 0) return NULL;
+    uint8_t *bytecode = malloc(size);
+    uint8_t *kinds = calloc(size / 2, 1);
+    if (!bytecode || !kinds ||
+        remote_read(&reader->memory, co_code + (uint64_t)layout->bytes_sval, bytecode, size) != 0 ||
+        python_opcodes_call_points(layout->major, layout->minor, bytecode, size, kinds) < 0) {
+        free(bytecode);
+        free(kinds);
+        return NULL;
+    }
+    free(bytecode);
+    code->return_points = kinds;
+    return kinds;
+}
+
+/* The return-point kind of f_lasti instruction in code (*unit: its code unit). */
+static int heap_return_point(struct python_reader *reader, struct python_code *code, int64_t instruction,
+                             int64_t *unit)
+{
+    const uint8_t *kinds = heap_return_points(reader, code);
+    int in_units = reader->layout.line_table == PYTHON_LINES_LINETABLE; /* 3.10: f_lasti in code units */
+    if (!kinds || instruction < 0 || (!in_units && (instruction & 1))) return PYTHON_NO_RETURN_POINT;
+    *unit = in_units ? instruction : instruction / 2;
+    return python_opcodes_point_kind(kinds, (size_t)(code->code_bytes / 2), *unit);
+}
+
+/* Whether callee_code may be what caller's return point unit called:
+ * yes unless that site has learnt callees (trusted ones, seen twice) and
+ * it is none of them. */
+static int heap_site_allows(const struct python_code *caller, uint32_t unit, uint64_t callee_code)
+{
+    int learnt = 0;
+    for (size_t i = 0; i < caller->callee_count; i++) {
+        const struct python_callee *site = &caller->callees[i];
+        if (site->unit != unit || site->seen < 2) continue;
+        if (site->function == callee_code) return 1;
+        learnt = 1;
+    }
+    return !learnt;
+}
+
+/* Check 2 of walk_heap_once: whether caller was suspended in a call to
+ * callee when read. */
+static int heap_caller_ok(struct python_reader *reader, struct raw_frame *caller, const struct raw_frame *callee)
+{
+    struct python_code *code = caller->code_entry;
+    if (!code || !callee->code) return 0;
+    int64_t unit;
+    if (caller->instruction == caller->instruction_before) {
+        int kind = heap_return_point(reader, code, caller->instruction, &unit);
+        if (kind == PYTHON_NO_RETURN_POINT) return 0;
+        if (python_objects_callee_known(code, (uint32_t)unit, callee->code)) return 1;
+        /* not known: a call, to a callee read the same in both copies,
+         * unless the site is known to call other functions; never an
+         * instruction reaching Python code through a slot (an operator,
+         * ...), nor a top taken from one copy (whose fields may come from
+         * lines copied at different moments) */
+        return kind == PYTHON_RETURN_POINT_CALL && callee->same_frame &&
+               heap_site_allows(code, (uint32_t)unit, callee->code);
+    }
+    /* it moved on between the copies (two calls of one life, or two lives
+     * of the frame for calls from one caller): taken when both are call
+     * sites known to call callee's code, on one line */
+    const int64_t candidates[2] = {caller->instruction_before, caller->instruction};
+    int in_units = reader->layout.line_table == PYTHON_LINES_LINETABLE;
+    uint32_t lines[2];
+    for (int i = 0; i < 2; i++) {
+        if (heap_return_point(reader, code, candidates[i], &unit) == PYTHON_NO_RETURN_POINT ||
+            !python_objects_callee_known(code, (uint32_t)unit, callee->code))
+            return 0;
+        lines[i] = python_objects_line(reader->objects, code, in_units ? candidates[i] * 2 : candidates[i]);
+    }
+    return lines[0] == lines[1];
+}
+
+/* Walks the chain from the top at address through the batch of
+ * walk_heap_once (copy 1 in ranges [0, top_index), copy 2 after it) into
+ * reader->raw, with checks 1 and 3 of walk_heap_once: a top not the same
+ * in both copies is taken from copy top_copy (1 or 2), or with top_copy 0
+ * makes it return 2. Returns 1 (*depth frames), 0 (torn; *unreadable set
+ * when a range could not be read), -1 when a frame is not among the slots
+ * (its address in reader->raw[*depth]). */
+static int heap_walk_chain(struct python_reader *reader, const struct thread_memory *memory, uint64_t address,
+                           size_t top_index, int top_copy, size_t *depth, int *unreadable)
+{
+    const struct python_layout *layout = &reader->layout;
+    size_t window = reader->frame_window, groups = memory ? memory->group_count : 0;
+    size_t slots = memory ? memory->slot_count : 0, hint = slots ? slots - 1 : 0;
+    size_t compare_window = memory && !memory->narrow ? heap_window(layout, window) : window;
+    int top_ordered = 0; /* its caller must be read before the top in copy 1 and after it in copy 2 */
+    *depth = 0;
+    while (address) {
+        if (*depth >= MAX_DEPTH || (address & 7)) return 0;
+        for (size_t i = 0; i < *depth; i++)
+            if (reader->raw[i].address == address) return 0; /* a cycle */
+        if (grow((void **)&reader->raw, &reader->raw_capacity, *depth + 1, sizeof *reader->raw)) return 0;
+        struct raw_frame *raw = &reader->raw[*depth];
+        memset(raw, 0, sizeof *raw);
+        raw->address = address;
+        ptrdiff_t slot = slots ? heap_slot_index(memory, address, &hint) : -1;
+        if (slot < 0) return -1;
+        uint32_t group_index = memory->slots[slot].group;
+        const struct heap_group *group = &memory->groups[group_index];
+        size_t first = group_index, second = top_index + groups - first;
+        if (!reader->ranges_ok[first] || !reader->ranges_ok[second]) {
+            *unreadable = 1;
+            return 0;
+        }
+        const uint8_t *before = reader->ranges[first].buffer + (address - group->start);
+        const uint8_t *after = reader->ranges[second].buffer + (address - group->start);
+        int64_t references_before = (int64_t)word_at(before, 0), references_after = (int64_t)word_at(after, 0);
+        uint64_t previous_before, code_before;
+        int64_t instruction_before;
+        decode_frame(layout, before, 0, &previous_before, &code_before, &instruction_before);
+        decode_frame(layout, after, 0, &raw->previous, &raw->code, &raw->instruction);
+        raw->same_frame = references_before > 0 && references_after > 0 && previous_before == raw->previous &&
+                          code_before == raw->code;
+        raw->instruction_before = instruction_before;
+        raw->group = group_index;
+        raw->entry = 1;
+        raw->from_chunk = 1;
+        /* all of it but the reference count (a callee's f_back holds one),
+         * its first locals (arguments first) included */
+        uint64_t slots_before = word_at(before, layout->var_size), slots_after = word_at(after, layout->var_size);
+        size_t compared = compare_window;
+        if (slots_after < (compare_window - heap_localsplus_offset(layout)) / 8)
+            compared = heap_localsplus_offset(layout) + 8 * slots_after;
+        if (compared < window) compared = window;
+        raw->stable = raw->same_frame && slots_before == slots_after && memcmp(before + 8, after + 8, compared - 8) == 0;
+        if (*depth == 0 && !raw->same_frame) {
+            /* the top from one copy, alive there, with a caller: the same
+             * in both copies, or read before it in copy 1 and after it in
+             * copy 2 */
+            if (!top_copy) return 2;
+            if ((top_copy == 1 ? references_before : references_after) <= 0) return 0;
+            top_ordered = previous_before != raw->previous;
+            if (top_copy == 1) {
+                raw->previous = previous_before;
+                raw->code = code_before;
+                raw->instruction = instruction_before;
+            }
+            if (!raw->previous) return 0;
+        } else if (!raw->same_frame || (raw->instruction == instruction_before && !raw->stable)) {
+            return 0;
+        } else if (*depth == 1 && top_ordered && group_index > reader->raw[0].group) {
+            return 0;
+        }
+        if (*depth == 0) raw->instruction_before = raw->instruction; /* the top's own, from one moment */
+        (*depth)++;
+        address = raw->previous;
+    }
+    return 1;
+}
+
+/* One attempt at a thread's stack up to 3.10. Returns 1 (valid), 0
+ * (changed while read, or not sane), -1 (*error: the process is gone or
+ * forbids reading).
+ *
+ * Up to 3.10 frames are PyFrameObjects on the heap, linked by f_back from
+ * tstate->frame; a running frame writes f_lasti at every instruction, and
+ * a frame comes back from its code's "zombie" frame or a LIFO free list,
+ * so a recursion keeps reusing a few addresses, at any depth. A busy
+ * recursion changes its top frames every ~70 ns while one range of a
+ * process_vm_readv call costs ~400 ns here: no read of a stack is a
+ * snapshot (reading the whole stack twice between three equal tops kept
+ * 0.1% of a busy recursion's stacks on separate CPUs).
+ *
+ * Reads: the thread's slots (the frame addresses its stacks used in the
+ * last HEAP_SLOT_AGE samples), grouped by page, each group one range
+ * covering the header and first HEAP_LOCALS slots of its frames, in one
+ * call: [copy 1, the groups outermost first; the top pointer; copy 2,
+ * innermost first]. The kernel copies the ranges in order, taking and
+ * dropping the mm lock (a full barrier) between them: every read of copy 1
+ * precedes the top pointer's, which precedes every read of copy 2 (inside
+ * a range the order is not defined). A frame not among the slots is
+ * followed alone (heap_discover) and the attempt made again.
+ *
+ * Checks, walking from the frame the top pointer held at its read, t:
+ * 1. Every frame below the top is alive (ob_refcnt > 0; a frame in the
+ *    free list or a zombie has 0) in both copies, with the same f_back
+ *    and f_code, so (but for the reuse below) the same life of the frame
+ *    over an interval holding t; a frame holds its caller (f_back holds a
+ *    reference), and a caller stays suspended in its call while the
+ *    callee lives: the chain is the one at t. A caller whose f_lasti is
+ *    the same in both copies must be the same whole (header and first
+ *    locals, but ob_refcnt): suspended throughout, at that instruction.
+ * 2. A caller's f_lasti is at a return point (python_opcodes_call_points):
+ *    a call, or an instruction reaching Python code through a type slot
+ *    (an operator, an attribute, iteration, ...); the latter only at a
+ *    site known to call the callee's code (4). A caller whose f_lasti
+ *    moved between the copies (it returned and called again, or the frame
+ *    was reused for another call from the same caller) is kept only when
+ *    both are sites known to call the callee's code, on one line.
+ * 3. The top needs f_back and f_code the same in both copies (its f_lasti
+ *    moves, and is the second copy's). A top that lived for less than the
+ *    interval (a leaf of a busy recursion lives ~100 ns) is taken from one
+ *    copy, in which it is alive, with a caller: if its f_back differs
+ *    between the copies, that caller must be in an earlier or the same
+ *    range (read before it in copy 1 and after it in copy 2: its life
+ *    holds the moment the top was copied). Its fields may then come from
+ *    cache lines copied at different moments (a frame being set up): its
+ *    code must be one its caller's site is known to call.
+ * 4. Call sites learn their callees (python_objects_learn_callee, trusted
+ *    when seen twice) from callees that passed 1, read in the same range
+ *    as their caller whose f_lasti did not move (so the caller stayed in
+ *    that call), or from threads the caller keeps stopped. A site that has
+ *    learnt callees rejects any other callee.
+ *
+ * Guaranteed, unless a frame's address was reused as below: the frames,
+ * their code and their order are the thread's at t (the top's f_lasti
+ * from a moment of the interval, maybe of another call of that function
+ * by the same caller); each caller's line is the call it was in at t,
+ * but where it moved (2): then a line of that function calling the
+ * callee's function. Not guaranteed: a frame freed and reused, between the
+ * copies, for a frame of the same code called by the same caller at the
+ * same instruction with the same first locals (in a recursion the same
+ * call is made again at the same addresses), and another life in
+ * between, at t, is not seen; stacks through a site not yet learnt are
+ * discarded rather than guessed (2, 3). Measured on separate CPUs (tests/
+ * e2e/python_dump.sh's fixtures, 3.6-3.10, 1 million samples):
+ * busy_recursion.py 90-100% kept (was 0.1%), busy_call_sites.py 57-96%,
+ * none wrong; on a recursion whose every caller/callee pair can be
+ * checked from their lines, all calls going to one function, 6 callers
+ * shown at another of their calls to it in 560 000 stacks (the reuse
+ * above; 3.11+'s one-copy checks: 1 in 20 000). */
+static int walk_heap_once(struct python_reader *reader, const struct thread_record *thread,
+                          size_t *frame_count, int *error)
+{
+    const struct python_layout *layout = &reader->layout;
+    struct thread_memory *memory = thread_memory_for(reader, thread->address);
+    uint64_t top_pointer_address = thread->address + (uint64_t)layout->tstate_frame;
+    size_t groups = memory ? memory->group_count : 0;
+    *frame_count = 0;
+    reader->pairs_wanted = reader->pairs_used = 0;
+
+    /* [copy 1 outermost first, top, copy 2 innermost first] in one call */
+    size_t count = 0, used = 0, needed = 16;
+    for (size_t g = 0; g < groups; g++) needed += 2 * ((memory->groups[g].end - memory->groups[g].start + 7) & ~(uint64_t)7);
+    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
+    for (size_t g = 0; g < groups; g++)
+        add_range(reader, &count, &used, memory->groups[g].start, memory->groups[g].end - memory->groups[g].start);
+    size_t top_index = count;
+    uint8_t *top_bytes = add_range(reader, &count, &used, top_pointer_address, 8);
+    for (size_t g = groups; g-- > 0;)
+        add_range(reader, &count, &used, memory->groups[g].start, memory->groups[g].end - memory->groups[g].start);
+    if (!top_bytes || count != 2 * groups + 1) return 0;
+    if (run_batch(reader, count, error) < 0) return -1;
+    if (!reader->ranges_ok[top_index]) return 0;
+    uint64_t address = word_at(top_bytes, 0);
+    if (!address) {
+        if (memory) heap_remember(reader, memory, 0);
+        return 1; /* no Python frame running: an empty, valid stack */
+    }
+
+    /* the chain from the top, each frame the same in both copies */
+    size_t depth = 0;
+    int whole = reader->thread_stopped;
+    int unreadable = 0;
+    int walked = heap_walk_chain(reader, memory, address, top_index, 0, &depth, &unreadable);
+    if (walked == 2) {
+        walked = heap_walk_chain(reader, memory, address, top_index, 2, &depth, &unreadable);
+        if (walked == 0) walked = heap_walk_chain(reader, memory, address, top_index, 1, &depth, &unreadable);
+    }
+    if (walked < 0) return heap_discover(reader, memory, depth, reader->raw[depth].address, error);
+    if (unreadable && memory && !memory->narrow) {
+        /* a frame's locals ran into unmapped memory: read headers only */
+        memory->narrow = 1;
+        heap_regroup(memory, reader->frame_window);
+    }
+    if (walked == 0) return 0;
+    for (size_t i = 0; i < depth; i++) whole = whole && reader->raw[i].stable;
+    if (memory) heap_remember(reader, memory, depth);
+
+    /* the code objects, validated this round or in one more call */
+    size_t unvalidated = 0;
+    int resolved = resolve_codes(reader, depth, &unvalidated, error);
+    if (resolved <= 0) return resolved;
+    if (unvalidated) {
+        size_t validation_size = python_objects_validation_size(reader->objects);
+        size_t validation_offset = python_objects_validation_offset(reader->objects);
+        count = used = 0;
+        if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
+                 unvalidated * (validation_size + 8), 1))
+            return 0;
+        for (size_t i = 0; i < depth; i++) {
+            const struct raw_frame *raw = &reader->raw[i];
+            if (raw->code_entry && raw->code_entry->validated_round != reader->round)
+                add_range(reader, &count, &used, raw->code + validation_offset, validation_size);
+        }
+        int result = run_batch(reader, count, error);
+        if (result < 0) return -1;
+        if (result > 0) return 0;
+        size_t range = 0;
+        for (size_t i = 0; i < depth; i++) {
+            struct raw_frame *raw = &reader->raw[i];
+            if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
+            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
+                return 0;
+            raw->code_entry->validated_round = reader->round;
+        }
+    }
+
+    /* call sites learn their callees from callees alive and the same in
+     * both copies (their callers stayed in that call meanwhile), read in
+     * the same range as their caller, which had not moved; then every
+     * caller must be suspended in a call to a callee its site may call */
+    for (size_t i = 1; i < depth; i++) {
+        const struct raw_frame *caller = &reader->raw[i], *callee = &reader->raw[i - 1];
+        int64_t unit;
+        if ((whole || (callee->same_frame && caller->instruction == caller->instruction_before &&
+                       caller->group == callee->group)) &&
+            caller->code_entry && callee->code &&
+            heap_return_point(reader, caller->code_entry, caller->instruction, &unit) != PYTHON_NO_RETURN_POINT)
+            python_objects_learn_callee(caller->code_entry, (uint32_t)unit, callee->code);
+    }
+    for (size_t i = 1; i < depth; i++)
+        if (!heap_caller_ok(reader, &reader->raw[i], &reader->raw[i - 1])) return 0;
+    return name_frames(reader, depth, frame_count);
+}
+
 /* One attempt at a thread's stack: a snapshot read in one call between two
  * reads of the top-frame pointer, then the walk. Returns 1 (valid, frames
  * in reader->frames), 0 (changed while read, or not sane), -1 (*error:
@@ -755,10 +1325,9 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     memset(&snapshot, 0, sizeof snapshot);
     *frame_count = 0;
 
+    if (!modern) return walk_heap_once(reader, thread, frame_count, error);
     memory = thread_memory_for(reader, thread->address);
-    if (!modern) {
-        top_pointer_address = thread->address + (uint64_t)layout->tstate_frame;
-    } else if (layout->tstate_current_frame >= 0) {
+    if (layout->tstate_current_frame >= 0) {
         top_pointer_address = thread->address + (uint64_t)layout->tstate_current_frame;
     } else {
         cframe = word_at(tstate, layout->tstate_cframe);
@@ -1025,32 +1594,8 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
 
     /* the code objects: validated this round, else read now, else checked below */
     size_t unvalidated = 0;
-    for (size_t i = 0; i < depth; i++) {
-        struct raw_frame *raw = &reader->raw[i];
-        if (!raw->code) continue; /* a shim */
-        raw->code_entry = python_objects_cached_code(reader->objects, raw->code);
-        if (!raw->code_entry) {
-            int read_error = 0;
-            raw->code_entry = python_objects_read_code(reader->objects, raw->code, &read_error);
-            if (!raw->code_entry) {
-                if (read_error == ESRCH || read_error == EPERM) {
-                    *error = read_error;
-                    return -1;
-                }
-                /* 3.13: f_executable may be None or another object: not a Python frame */
-                if (layout->tstate_current_frame >= 0 && read_error == 0) continue;
-                return 0;
-            }
-            raw->code_entry->validated_round = reader->round;
-        }
-        if (raw->code_entry->used_round != reader->round) {
-            raw->code_entry->used_round = reader->round;
-            if (grow((void **)&reader->recent_codes, &reader->recent_capacity, reader->recent_count + 1,
-                     sizeof *reader->recent_codes) == 0)
-                reader->recent_codes[reader->recent_count++] = raw->code;
-        }
-        if (raw->code_entry->validated_round != reader->round) unvalidated++;
-    }
+    int resolved = resolve_codes(reader, depth, &unvalidated, error);
+    if (resolved <= 0) return resolved;
 
     /* frames read one by one, and code objects not yet validated: check
      * them in one more call */
@@ -1106,29 +1651,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     }
 
     /* the frames, with their lines */
-    if (grow((void **)&reader->frames, &reader->frames_capacity, depth + 1, sizeof *reader->frames)) return 0;
-    size_t count = 0;
-    for (size_t i = 0; i < depth; i++) {
-        const struct raw_frame *raw = &reader->raw[i];
-        struct python_code *code = raw->code_entry;
-        if (!code) continue;
-        int64_t offset;
-        if (!modern) {
-            offset = layout->line_table == PYTHON_LINES_LINETABLE && raw->instruction >= 0
-                         ? raw->instruction * 2
-                         : raw->instruction;
-        } else {
-            offset = raw->instruction - (int64_t)(code->address + (uint64_t)layout->code_code_adaptive);
-        }
-        if (offset < -2 || (code->code_bytes && offset >= (int64_t)code->code_bytes)) return 0;
-        struct python_frame *frame = &reader->frames[count++];
-        frame->file = code->file;
-        frame->function = code->function;
-        frame->line = python_objects_line(reader->objects, code, offset);
-        frame->entry = raw->entry;
-    }
-    *frame_count = count;
-    return 1;
+    return name_frames(reader, depth, frame_count);
 }
 
 /* A thread's stack: up to WALK_ATTEMPTS snapshots until one is whole. */
