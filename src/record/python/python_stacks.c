@@ -1131,7 +1131,7 @@ static int heap_walk_chain(struct python_reader *reader, const struct thread_mem
                 raw->instruction = instruction_before;
             }
             if (!raw->previous) return 0;
-        } else if (!raw->same_frame || (raw->instruction == instruction_before && !raw->stable)) {
+        } else if (!raw->same_frame || (*depth > 0 && raw->instruction == instruction_before && !raw->stable)) {
             return 0;
         } else if (*depth == 1 && top_ordered && group_index > reader->raw[0].group) {
             return 0;
