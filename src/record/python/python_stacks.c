@@ -59,6 +59,8 @@
 #define HEAP_BYTECODE_MAX (1u << 20)
 #define HEAP_PAGE 4096
 #define HEAP_LOCALS 16           /* a frame's locals (and value stack) slots read and compared */
+#define HEAP_FUNCTION_CODE_OFFSET 16 /* PyFunctionObject.func_code, 3.6-3.10 */
+#define HEAP_VALUESTACK_OFFSET 64    /* PyFrameObject.f_valuestack, 3.6-3.10 */
 
 /* One frame as read, before it is checked and named. */
 struct raw_frame {
@@ -68,6 +70,10 @@ struct raw_frame {
     int64_t instruction; /* f_lasti (<= 3.10) or the instruction pointer */
     int64_t instruction_before; /* up to 3.10: f_lasti in the first copy (instruction: the second's) */
     uint32_t group;      /* up to 3.10: the heap_group it was read in */
+    int pair_seen;       /* up to 3.10: it was so over the same callee in the thread's previous walk */
+    uint32_t local_count; /* up to 3.10: its first locals and value stack slots, as read */
+    uint32_t stack_start; /* up to 3.10: where its value stack starts among them */
+    uint64_t locals[HEAP_LOCALS];
     int32_t stacktop;    /* 3.11+: >= 0 in a caller suspended by an inline call (3.12+) */
     uint64_t function;   /* 3.11+: f_func / f_funcobj */
     uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
@@ -112,6 +118,13 @@ struct heap_group {
     uint32_t depth;      /* the deepest of its slots: groups are read outermost first */
 };
 
+/* Up to 3.10: a caller/callee pair as the thread's last walked chain had
+ * it. */
+struct heap_pair {
+    uint64_t caller, callee, callee_code;
+    int64_t instruction; /* the caller's f_lasti */
+};
+
 /* What the reader remembers of a thread between samples. */
 struct thread_memory {
     uint64_t tstate;
@@ -122,6 +135,8 @@ struct thread_memory {
     struct heap_group *groups; /* up to 3.10, sorted by depth */
     size_t group_count, group_capacity;
     int narrow;          /* up to 3.10: a range failed: frames read without their locals */
+    struct heap_pair *pairs; /* up to 3.10: the pairs of its last walked chain */
+    size_t pair_count, pair_capacity;
     uint64_t round;
     int two_copies;   /* 3.11+: the last stack needed frames seen the same in two copies */
     /* 3.11+: the callers of its last valid stack (deep pairs are trusted
@@ -398,6 +413,7 @@ void python_reader_close(struct python_reader *reader)
         free(reader->memories[i].settled);
         free(reader->memories[i].slots);
         free(reader->memories[i].groups);
+        free(reader->memories[i].pairs);
     }
     free(reader->memories);
     free(reader->spec_bytes);
@@ -536,6 +552,7 @@ static struct thread_memory *thread_memory_for(struct python_reader *reader, uin
         reader->memories[oldest].slot_count = 0;
         reader->memories[oldest].group_count = 0;
         reader->memories[oldest].narrow = 0;
+        reader->memories[oldest].pair_count = 0;
         reader->memories[oldest].settled_count = 0;
         return &reader->memories[oldest];
     }
@@ -1015,24 +1032,62 @@ static int heap_return_point(struct python_reader *reader, struct python_code *c
     return python_opcodes_point_kind(kinds, (size_t)(code->code_bytes / 2), *unit);
 }
 
-/* Whether callee_code may be what caller's return point unit called:
- * yes unless that site has learnt callees (trusted ones, seen twice) and
- * it is none of them. */
-static int heap_site_allows(const struct python_code *caller, uint32_t unit, uint64_t callee_code)
+/* Whether a slot of caller's value stack (among those read) holds a
+ * function whose code is callee_code: at a call, the callable stays on
+ * the caller's value stack until the call returns (3.6-3.10:
+ * PyFunctionObject.func_code follows the object header). One call reads
+ * the candidates' func_code. */
+static int heap_callable_on_stack(struct python_reader *reader, const struct raw_frame *caller,
+                                  uint64_t callee_code)
 {
-    int learnt = 0;
-    for (size_t i = 0; i < caller->callee_count; i++) {
-        const struct python_callee *site = &caller->callees[i];
-        if (site->unit != unit || site->seen < 2) continue;
-        if (site->function == callee_code) return 1;
-        learnt = 1;
+    uint64_t codes[HEAP_LOCALS];
+    struct remote_range ranges[HEAP_LOCALS];
+    unsigned char ok[HEAP_LOCALS];
+    size_t count = 0;
+    for (uint32_t i = caller->stack_start; i < caller->local_count && i < HEAP_LOCALS; i++) {
+        uint64_t object = caller->locals[i];
+        if (object && !(object & 7)) {
+            codes[count] = 0;
+            ranges[count] = (struct remote_range){object + HEAP_FUNCTION_CODE_OFFSET, &codes[count], 8};
+            count++;
+        }
     }
-    return !learnt;
+    int error = 0;
+    if (count) remote_read_ranges(&reader->memory, ranges, count, ok, &error);
+    for (size_t i = 0; i < count; i++)
+        if (ok[i] && codes[i] == callee_code) return 1;
+    return 0;
+}
+
+/* Whether callee's first local (its first argument, at the call) is on
+ * caller's value stack (among the slots read): arguments stay there until
+ * the call returns. */
+static int heap_argument_on_stack(const struct raw_frame *caller, const struct raw_frame *callee)
+{
+    if (!callee->local_count || !callee->locals[0]) return 0;
+    for (uint32_t i = caller->stack_start; i < caller->local_count && i < HEAP_LOCALS; i++)
+        if (caller->locals[i] == callee->locals[0]) return 1;
+    return 0;
+}
+
+/* Whether code's call site unit is the only line of code known to call
+ * callee_code. */
+static int heap_site_alone(struct python_reader *reader, struct python_code *code, uint32_t unit,
+                           uint64_t callee_code)
+{
+    uint32_t line = python_objects_line(reader->objects, code, 2 * (int64_t)unit);
+    for (size_t i = 0; i < code->callee_count; i++) {
+        const struct python_callee *site = &code->callees[i];
+        if (site->function == callee_code && site->unit != unit &&
+            python_objects_line(reader->objects, code, 2 * (int64_t)site->unit) != line)
+            return 0;
+    }
+    return 1;
 }
 
 /* Check 2 of walk_heap_once: whether caller was suspended in a call to
  * callee when read. */
-static int heap_caller_ok(struct python_reader *reader, struct raw_frame *caller, const struct raw_frame *callee)
+static int heap_caller_ok(struct python_reader *reader, const struct raw_frame *caller, const struct raw_frame *callee)
 {
     struct python_code *code = caller->code_entry;
     if (!code || !callee->code) return 0;
@@ -1040,14 +1095,28 @@ static int heap_caller_ok(struct python_reader *reader, struct raw_frame *caller
     if (caller->instruction == caller->instruction_before) {
         int kind = heap_return_point(reader, code, caller->instruction, &unit);
         if (kind == PYTHON_NO_RETURN_POINT) return 0;
+        /* a caller read before its callee in copy 1 and after it in copy 2
+         * is not pinned by the callee's life while read: a recursion can
+         * reuse its frame for the same call between the copies while, in
+         * between, it made another call to the same function (the callee
+         * seen) from another line. Kept when the pair stays put, when the
+         * callee's first local (its first argument) is on the caller's
+         * value stack, or when no other line of the caller is known to
+         * call that function. */
+        if (caller->group < callee->group && !caller->pair_seen && !heap_argument_on_stack(caller, callee) &&
+            !heap_site_alone(reader, code, (uint32_t)unit, callee->code))
+            return 0;
         if (python_objects_callee_known(code, (uint32_t)unit, callee->code)) return 1;
-        /* not known: a call, to a callee read the same in both copies,
-         * unless the site is known to call other functions; never an
-         * instruction reaching Python code through a slot (an operator,
-         * ...), nor a top taken from one copy (whose fields may come from
-         * lines copied at different moments) */
-        return kind == PYTHON_RETURN_POINT_CALL && callee->same_frame &&
-               heap_site_allows(code, (uint32_t)unit, callee->code);
+        /* not known: a call to a callee read the same in both copies,
+         * whose function is still on the caller's value stack (then the
+         * site learns it); never an instruction reaching Python code
+         * through a slot (an operator, ...), nor a top taken from one copy
+         * (whose fields may come from lines copied at different moments) */
+        if (kind != PYTHON_RETURN_POINT_CALL || !callee->same_frame ||
+            !heap_callable_on_stack(reader, caller, callee->code))
+            return 0;
+        python_objects_learn_callee(code, (uint32_t)unit, callee->code);
+        return 1;
     }
     /* it moved on between the copies (two calls of one life, or two lives
      * of the frame for calls from one caller): taken when both are call
@@ -1118,6 +1187,14 @@ static int heap_walk_chain(struct python_reader *reader, const struct thread_mem
             compared = heap_localsplus_offset(layout) + 8 * slots_after;
         if (compared < window) compared = window;
         raw->stable = raw->same_frame && slots_before == slots_after && memcmp(before + 8, after + 8, compared - 8) == 0;
+        raw->local_count = compared > heap_localsplus_offset(layout)
+                               ? (uint32_t)((compared - heap_localsplus_offset(layout)) / 8)
+                               : 0;
+        memcpy(raw->locals, after + heap_localsplus_offset(layout), 8 * (size_t)raw->local_count);
+        uint64_t valuestack = word_at(after, HEAP_VALUESTACK_OFFSET), locals = address + heap_localsplus_offset(layout);
+        raw->stack_start = valuestack >= locals && valuestack - locals < 8 * (uint64_t)HEAP_LOCALS
+                               ? (uint32_t)((valuestack - locals) / 8)
+                               : HEAP_LOCALS;
         if (*depth == 0 && !raw->same_frame) {
             /* the top from one copy, alive there, with a caller: the same
              * in both copies, or read before it in copy 1 and after it in
@@ -1141,6 +1218,30 @@ static int heap_walk_chain(struct python_reader *reader, const struct thread_mem
         address = raw->previous;
     }
     return 1;
+}
+
+/* Whether the thread's last walked chain had caller, at the same
+ * f_lasti, over callee with the same code. */
+static int heap_pair_seen(const struct thread_memory *memory, const struct raw_frame *caller,
+                          const struct raw_frame *callee)
+{
+    for (size_t i = 0; memory && i < memory->pair_count; i++) {
+        const struct heap_pair *pair = &memory->pairs[i];
+        if (pair->caller == caller->address)
+            return pair->instruction == caller->instruction && pair->callee == callee->address &&
+                   pair->callee_code == callee->code;
+    }
+    return 0;
+}
+
+/* Remembers the pairs of a walked chain (raw[0 .. depth)) for heap_pair_seen. */
+static void heap_remember_pairs(struct thread_memory *memory, const struct raw_frame *raw, size_t depth)
+{
+    if (!memory || grow((void **)&memory->pairs, &memory->pair_capacity, depth + 1, sizeof *memory->pairs)) return;
+    memory->pair_count = 0;
+    for (size_t i = 1; i < depth; i++)
+        memory->pairs[memory->pair_count++] =
+            (struct heap_pair){raw[i].address, raw[i - 1].address, raw[i - 1].code, raw[i].instruction};
 }
 
 /* One attempt at a thread's stack up to 3.10. Returns 1 (valid), 0
@@ -1177,43 +1278,60 @@ static int heap_walk_chain(struct python_reader *reader, const struct thread_mem
  *    locals, but ob_refcnt): suspended throughout, at that instruction.
  * 2. A caller's f_lasti is at a return point (python_opcodes_call_points):
  *    a call, or an instruction reaching Python code through a type slot
- *    (an operator, an attribute, iteration, ...); the latter only at a
- *    site known to call the callee's code (4). A caller whose f_lasti
- *    moved between the copies (it returned and called again, or the frame
- *    was reused for another call from the same caller) is kept only when
- *    both are sites known to call the callee's code, on one line.
+ *    (an operator, an attribute, iteration, ...), at a site known to call
+ *    the callee's code (4); or at a call, to a callee that passed 1, whose
+ *    function is still on the caller's value stack (one of its first slots
+ *    holds a function whose code is the callee's: the callable stays there
+ *    until the call returns; the site then learns it). A caller whose
+ *    f_lasti moved between the copies (it returned and called again, or
+ *    the frame was reused for another call from the same caller) is kept
+ *    only when both are sites known to call the callee's code, on one
+ *    line. A caller read before its callee in copy 1 and after it in copy
+ *    2 is not pinned by the callee's life while read (one read inside the
+ *    callee's interval is): a recursion can reuse its frame for the same
+ *    call (the same state) before the second copy after making, in
+ *    between, another call to the same function from another line. Such a
+ *    pair is kept when it was so in the thread's previous walk too, when
+ *    the callee's first local (its first argument) is on the caller's
+ *    value stack, or when no other line of the caller is known to call
+ *    that function.
  * 3. The top needs f_back and f_code the same in both copies (its f_lasti
- *    moves, and is the second copy's). A top that lived for less than the
- *    interval (a leaf of a busy recursion lives ~100 ns) is taken from one
- *    copy, in which it is alive, with a caller: if its f_back differs
- *    between the copies, that caller must be in an earlier or the same
- *    range (read before it in copy 1 and after it in copy 2: its life
- *    holds the moment the top was copied). Its fields may then come from
- *    cache lines copied at different moments (a frame being set up): its
- *    code must be one its caller's site is known to call.
+ *    and locals move; its f_lasti is the second copy's). A top that lived
+ *    for less than the interval (a leaf of a busy recursion lives ~100 ns)
+ *    is taken from one copy, in which it is alive, with a caller: if its
+ *    f_back differs between the copies, that caller must be in an earlier
+ *    or the same range (read before it in copy 1 and after it in copy 2:
+ *    its life holds the moment the top was copied). Its fields may then
+ *    come from cache lines copied at different moments (a frame being set
+ *    up): its code must be one its caller's site is known to call.
  * 4. Call sites learn their callees (python_objects_learn_callee, trusted
- *    when seen twice) from callees that passed 1, read in the same range
- *    as their caller whose f_lasti did not move (so the caller stayed in
- *    that call), or from threads the caller keeps stopped. A site that has
- *    learnt callees rejects any other callee.
+ *    when seen twice) from pairs whose callee passed 1 and whose caller,
+ *    the same whole in both copies, was read in the same range as the
+ *    callee or was so in the thread's previous walk too (a pair that stays
+ *    put); from the callable check of 2; from threads the caller keeps
+ *    stopped.
  *
  * Guaranteed, unless a frame's address was reused as below: the frames,
  * their code and their order are the thread's at t (the top's f_lasti
  * from a moment of the interval, maybe of another call of that function
- * by the same caller); each caller's line is the call it was in at t,
- * but where it moved (2): then a line of that function calling the
- * callee's function. Not guaranteed: a frame freed and reused, between the
- * copies, for a frame of the same code called by the same caller at the
- * same instruction with the same first locals (in a recursion the same
- * call is made again at the same addresses), and another life in
- * between, at t, is not seen; stacks through a site not yet learnt are
- * discarded rather than guessed (2, 3). Measured on separate CPUs (tests/
- * e2e/python_dump.sh's fixtures, 3.6-3.10, 1 million samples):
- * busy_recursion.py 90-100% kept (was 0.1%), busy_call_sites.py 57-96%,
- * none wrong; on a recursion whose every caller/callee pair can be
- * checked from their lines, all calls going to one function, 6 callers
- * shown at another of their calls to it in 560 000 stacks (the reuse
- * above; 3.11+'s one-copy checks: 1 in 20 000). */
+ * by the same caller); each caller's site calls its callee's function.
+ * Not guaranteed: a frame freed and reused between the copies for a frame
+ * of the same code, called by the same caller, at the same instruction
+ * with the same first locals, with another life in between at t (a
+ * recursion makes the same calls again at the same addresses) and none of
+ * the marks of 2 to tell: the caller's line can then be another of its
+ * calls to the callee's function (the first time both lines are seen,
+ * before the second is learnt). Stacks through a site not yet learnt, but
+ * for calls whose callable is on the stack, are discarded rather than
+ * guessed. Measured on separate CPUs, the
+ * target running the whole time (tests/e2e/python_dump.sh's fixtures,
+ * 3.6-3.10, 1 million samples): busy_recursion.py 80-100% kept (the
+ * previous scheme, the whole stack the same twice between three equal
+ * tops: 0-0.6%), busy_call_sites.py 15-60% (its wrapper frames live
+ * ~100 ns), none wrong; on a recursion whose every pair can be checked
+ * from its lines, one function called from several lines, about 1 in
+ * 10 000 kept stacks shows a caller at another of its calls to it (3.11+'s
+ * one-copy checks: 1 in 25 000). */
 static int walk_heap_once(struct python_reader *reader, const struct thread_record *thread,
                           size_t *frame_count, int *error)
 {
@@ -1296,14 +1414,17 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
      * the same range as their caller, which had not moved; then every
      * caller must be suspended in a call to a callee its site may call */
     for (size_t i = 1; i < depth; i++) {
-        const struct raw_frame *caller = &reader->raw[i], *callee = &reader->raw[i - 1];
+        struct raw_frame *caller = &reader->raw[i];
+        const struct raw_frame *callee = &reader->raw[i - 1];
         int64_t unit;
-        if ((whole || (callee->same_frame && caller->instruction == caller->instruction_before &&
-                       caller->group == callee->group)) &&
-            caller->code_entry && callee->code &&
+        caller->pair_seen = heap_pair_seen(memory, caller, callee);
+        int steady = callee->same_frame && caller->stable && caller->instruction == caller->instruction_before &&
+                     (caller->group == callee->group || caller->pair_seen);
+        if ((whole || steady) && caller->code_entry && callee->code &&
             heap_return_point(reader, caller->code_entry, caller->instruction, &unit) != PYTHON_NO_RETURN_POINT)
             python_objects_learn_callee(caller->code_entry, (uint32_t)unit, callee->code);
     }
+    heap_remember_pairs(memory, reader->raw, depth);
     for (size_t i = 1; i < depth; i++)
         if (!heap_caller_ok(reader, &reader->raw[i], &reader->raw[i - 1])) return 0;
     return name_frames(reader, depth, frame_count);
