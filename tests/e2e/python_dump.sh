@@ -395,3 +395,66 @@ for minor in 3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13; do
         note "$(cat "$TMP/sites_wrong$minor" "$TMP/sites$minor.err")"
     fi
 done
+
+# ---- consistency: one function called from several lines ----
+# busy_depths.py: rec(n) with n % 3 == R calls rec(n - K) on the line marked
+# CR_K, so a caller's line says what its callee's line must be (the
+# remainder of its n). Every site calls the same function: learnt call
+# sites cannot tell a caller shown at another of its calls (a frame reused
+# for the same call between the copies while, in between, it made the
+# other call), nor a frame skipped. Up to 3.10, on separate CPUs, no caller
+# may disagree with its callee; the innermost frame may be on any line.
+# (3.11+'s one-copy checks document this limit: about 1 in 25 000 there.)
+DEPTHS=$FIXTURES/busy_depths.py
+DEPTHS_LOOP=$(line_of "$DEPTHS" '# LOOP')
+DEPTHS_MODULE=$(line_of "$DEPTHS" '^main()')
+for minor in 3.6 3.7 3.8 3.9 3.10; do
+    python=$(python_for "$minor")
+    if [ -z "$python" ] || [ -z "$SEPARATE_CPUS" ]; then
+        skip "python $minor: 2000 samples of busy_depths.py on separate CPUs" "no python $minor or fewer than 2 CPUs"
+        continue
+    fi
+    if ! start "$python" "$DEPTHS" "depths$minor"; then
+        not_ok "python $minor: busy_depths.py starts"; continue
+    fi
+    pid=$STARTED_PID
+    status=0
+    taskset -pc 1 "$pid" >/dev/null
+    chrt -f -p 1 "$pid" 2>/dev/null || true
+    taskset -c 0 "$EMBER" dump -p "$pid" -n 2000 >"$TMP/depths$minor" 2>"$TMP/depths$minor.err" || status=$?
+    stop "$pid"
+    wrong=$(awk -F'\t' -v file="$DEPTHS" -v loop="$DEPTHS_LOOP" -v module="$DEPTHS_MODULE" \
+        -v c01="$(line_of "$DEPTHS" '# C0_1')" -v c02="$(line_of "$DEPTHS" '# C0_2')" \
+        -v c11="$(line_of "$DEPTHS" '# C1_1')" -v c12="$(line_of "$DEPTHS" '# C1_2')" \
+        -v c21="$(line_of "$DEPTHS" '# C2_1')" -v c22="$(line_of "$DEPTHS" '# C2_2')" '
+        BEGIN {
+            r[c01] = 0; k[c01] = 1; r[c02] = 0; k[c02] = 2; r[c11] = 1; k[c11] = 1
+            r[c12] = 1; k[c12] = 2; r[c21] = 2; k[c21] = 1; r[c22] = 2; k[c22] = 2
+        }
+        function line_in(f) { sub(/.*:/, "", f); sub(/\)$/, "", f); return f + 0 }
+        $2 == "(invalid)" { next }
+        {
+            n = split($2, frames, ";")
+            # <module> <- main (between two calls: nothing more), <- rec(17)
+            bad = (n < 2 || frames[n] != "<module> (" file ":" module ")" || frames[n - 1] != "main (" file ":" loop ")")
+            if (!bad && n >= 3 && frames[n - 2] !~ /^rec \(/) bad = 1
+            # the outermost rec is rec(17): remainder 2
+            if (!bad && n >= 4 && r[line_in(frames[n - 2])] != 2) bad = 1
+            # every caller (frames 2 .. n-2) on a call line its callee agrees with
+            for (i = 2; i <= n - 2 && !bad; i++) {
+                caller = line_in(frames[i]); callee = line_in(frames[i - 1])
+                if (frames[i] !~ /^rec \(/ || frames[i - 1] !~ /^rec \(/ || !(caller in r)) bad = 1
+                else if (i > 2 && !(callee in r)) bad = 1
+                else if ((callee in r) && i > 2 && r[callee] != (r[caller] - k[caller] + 3) % 3) bad = 1
+            }
+            if (bad) { wrong++; if (wrong <= 3) print "# " $0 > "/dev/stderr" }
+        }
+        END { print wrong + 0 }' "$TMP/depths$minor" 2>"$TMP/depths_wrong$minor")
+    valid=$(valid_of "$TMP/depths$minor")
+    if [ $status -eq 0 ] && [ "$wrong" -eq 0 ] && [ "$valid" -ge 100 ]; then
+        ok "python $minor: 2000 samples of busy_depths.py on separate CPUs, no caller on a line its callee disagrees with ($valid valid)"
+    else
+        not_ok "python $minor: 2000 consistent samples of busy_depths.py (exit $status, $wrong wrong, $valid valid)"
+        note "$(cat "$TMP/depths_wrong$minor" "$TMP/depths$minor.err")"
+    fi
+done
