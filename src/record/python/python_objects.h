@@ -40,9 +40,11 @@ struct python_code {
     uint8_t *line_table;
     size_t line_table_size;
     uint64_t code_bytes;   /* size of the bytecode in bytes (bounds instruction offsets) */
-    /* 3.11+: per code unit, whether a caller that pushed a frame inline
-     * is suspended there (enum python_return_point, python_opcodes.h);
-     * NULL on other versions or when the bytecode could not be read */
+    /* per code unit, whether a caller can be suspended there in a call
+     * (enum python_return_point, python_opcodes.h): 3.11+ for frames
+     * pushed inline, 3.6-3.10 for calls and slot instructions (filled by
+     * the stack reader from co_code); NULL until read, or when the
+     * bytecode could not be read */
     uint8_t *return_points;
     struct python_callee *callees; /* learnt call sites, at most PYTHON_MAX_CALLEES */
     size_t callee_count;
