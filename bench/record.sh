@@ -8,7 +8,7 @@
 # in it). Measured at 99 and 999 Hz, with frame-pointer call graphs (ember
 # --call-graph fp, perf -g), DWARF (ember --call-graph dwarf, perf
 # --call-graph dwarf) and ember's default (fp+dwarf), each BENCH_RUNS times
-# (default 7), the runs of all configurations interleaved, each right after
+# (default 15), the runs of all configurations interleaved, each right after
 # a run alone; medians reported, and the median of each recorder's ratios
 # to the run alone before it (the slowdown).
 #
@@ -31,7 +31,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ember=${EMBER:-$repo/build/ember}
-runs=${BENCH_RUNS:-7}
+runs=${BENCH_RUNS:-15}
 rounds=${BENCH_RECORD_ROUNDS:-3000}
 e2e_rounds=${BENCH_E2E_ROUNDS:-$((rounds * 4))}
 flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
