@@ -1244,6 +1244,23 @@ static void heap_remember_pairs(struct thread_memory *memory, const struct raw_f
             (struct heap_pair){raw[i].address, raw[i - 1].address, raw[i - 1].code, raw[i].instruction};
 }
 
+/* Checks the code objects of reader->raw[0, depth) not yet validated this
+ * round against their identifying fields, read into reader->ranges from
+ * first_range on (one range each, in frame order); marks them validated.
+ * Returns 0 when one is no longer the code object it was. */
+static int validate_read_codes(struct python_reader *reader, size_t depth, size_t first_range)
+{
+    size_t range = first_range;
+    for (size_t i = 0; i < depth; i++) {
+        struct raw_frame *raw = &reader->raw[i];
+        if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
+        if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
+            return 0;
+        raw->code_entry->validated_round = reader->round;
+    }
+    return 1;
+}
+
 /* One attempt at a thread's stack up to 3.10. Returns 1 (valid), 0
  * (changed while read, or not sane), -1 (*error: the process is gone or
  * forbids reading).
@@ -1399,14 +1416,7 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
         int result = run_batch(reader, count, error);
         if (result < 0) return -1;
         if (result > 0) return 0;
-        size_t range = 0;
-        for (size_t i = 0; i < depth; i++) {
-            struct raw_frame *raw = &reader->raw[i];
-            if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
-            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
-                return 0;
-            raw->code_entry->validated_round = reader->round;
-        }
+        if (!validate_read_codes(reader, depth, 0)) return 0;
     }
 
     /* call sites learn their callees from callees alive and the same in
@@ -1749,14 +1759,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             if (previous != raw->previous || (raw->code && code != raw->code)) return 0;
             if (i > 0 && raw->code && instruction != raw->instruction) return 0;
         }
-        range = first_code_range;
-        for (size_t i = 0; i < depth; i++) {
-            struct raw_frame *raw = &reader->raw[i];
-            if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
-            if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
-                return 0;
-            raw->code_entry->validated_round = reader->round;
-        }
+        if (!validate_read_codes(reader, depth, first_code_range)) return 0;
     }
 
     /* one copy: every caller must have been suspended in its call when
