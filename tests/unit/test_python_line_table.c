@@ -137,4 +137,16 @@ Test(python_line_table, malformed_tables_give_no_line)
     /* negative lines are not lines */
     const uint8_t below[] = {location_header(13, 1), 0x0b};
     cr_expect_eq(python_line_from_locations(below, sizeof below, 3, 0), 0);
+    /* sixteen deltas of about 2^59 (beyond any C int line): refused, not
+     * summed into a signed overflow (found by fuzz/python_line_table) */
+    uint8_t huge[16 * 12];
+    for (int entry = 0; entry < 16; entry++) {
+        uint8_t *at = huge + 12 * entry;
+        at[0] = location_header(13, 1);
+        memset(at + 1, 0x40, 10);
+        at[10] = 0x40 | 0x01; /* bit 54 of the raw varint */
+        at[11] = 0x01;        /* bit 60: a delta of 2^59 + 2^53 */
+    }
+    cr_expect_eq(python_line_from_locations(huge, sizeof huge, 3, 0), 0);
+    cr_expect_eq(python_line_from_locations(huge, sizeof huge, 3, 30), 0);
 }

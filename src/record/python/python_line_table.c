@@ -56,11 +56,26 @@ static int read_varint(const uint8_t *table, size_t size, size_t *position, uint
     return 0;
 }
 
+/* A signed varint holding a line delta. Line numbers are C ints, so a
+ * delta beyond their range can only come from a malformed table; refusing
+ * it keeps the running line far from overflow however long the table. */
 static int read_signed_varint(const uint8_t *table, size_t size, size_t *position, int64_t *value)
 {
     uint64_t raw;
     if (read_varint(table, size, position, &raw) < 0) return -1;
-    *value = (raw & 1) ? -(int64_t)(raw >> 1) : (int64_t)(raw >> 1);
+    uint64_t magnitude = raw >> 1;
+    if (magnitude > (1ULL << 32)) return -1;
+    *value = (raw & 1) ? -(int64_t)magnitude : (int64_t)magnitude;
+    return 0;
+}
+
+/* Adds a delta to the running line; fails when the line leaves the range
+ * a CPython line number can have. */
+static int advance_line(long *line, int64_t delta)
+{
+    int64_t next = (int64_t)*line + delta;
+    if (next < -(1LL << 32) || next > (1LL << 32)) return -1;
+    *line = (long)next;
     return 0;
 }
 
@@ -82,13 +97,13 @@ uint32_t python_line_from_locations(const uint8_t *table, size_t size, int first
             has_line = 0;
         } else if (code == 14) {
             if (read_signed_varint(table, size, &position, &delta) < 0) return 0;
-            line += delta;
+            if (advance_line(&line, delta) < 0) return 0;
             entry_line = line;
             for (int i = 0; i < 3; i++)
                 if (read_varint(table, size, &position, &ignored) < 0) return 0;
         } else if (code == 13) {
             if (read_signed_varint(table, size, &position, &delta) < 0) return 0;
-            line += delta;
+            if (advance_line(&line, delta) < 0) return 0;
             entry_line = line;
         } else if (code >= 10) {
             line += code - 10;
