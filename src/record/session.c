@@ -184,6 +184,7 @@ struct record_session {
     char kernel_reloc_name[64];  /* perf's kernel mapping: "[kernel.kallsyms]" + this symbol */
     uint64_t kernel_reloc_address; /* ... at this address when recorded */
     uint64_t kernel_delta;       /* recorded address - the loaded kallsyms' address */
+    uint64_t kernel_lowest_start; /* the lowest kernel-side mapping (pid -1 records); 0: none */
 
     struct perf_frame_namer namer;
     struct frame_slot *frame_slots;
@@ -822,6 +823,9 @@ static void resolve_module(struct record_session *session, struct module *module
 static void apply_mmap(struct record_session *session, const struct perf_mmap *record)
 {
     if ((int)record->pid == -1) {
+        if (record->length && (!session->kernel_lowest_start ||
+                               record->start < session->kernel_lowest_start))
+            session->kernel_lowest_start = record->start;
         /* The kernel's own mapping, "[kernel.kallsyms]_text": its offset
          * is where that symbol was (kallsyms names kernel addresses). */
         static const char prefix[] = "[kernel.kallsyms]";
@@ -1080,6 +1084,19 @@ static int name_inlined_frames(struct record_session *session, struct module *mo
 
 /* The frames (root-first) of one callchain address, from the cache or
  * named now. kernel: the address is a kernel one. */
+/* Whether an address in a chain's kernel part is the kernel's. A user
+ * stack's garbage can hold PERF_CONTEXT_KERNEL's value, and perf then reads
+ * the user addresses after it as kernel ones; finding no kernel mapping at
+ * them, it names them [unknown]. So: at or above the lowest kernel-side
+ * mapping perf recorded, else (no such record: a live recording) in the
+ * upper half of the address space. */
+static int kernel_address(const struct record_session *session, uint64_t address)
+{
+    if (session->kernel_lowest_start)
+        return address >= session->kernel_lowest_start;
+    return address >> 63 != 0;
+}
+
 static void frames_of_address(struct record_session *session, struct process *process,
                               int kernel, int dwarf, uint64_t address, int java, uint32_t *first,
                               uint32_t *count)
@@ -1087,7 +1104,8 @@ static void frames_of_address(struct record_session *session, struct process *pr
     uint32_t module_id = MODULE_UNKNOWN;
     const struct mapping *mapping = NULL;
     if (kernel) {
-        module_id = MODULE_KERNEL;
+        if (kernel_address(session, address))
+            module_id = MODULE_KERNEL;
     } else if (process && (mapping = find_mapping(process, address)) != NULL) {
         module_id = mapping->module;
     }

@@ -284,6 +284,45 @@ Test(session, kernel_frames_kept_or_dropped)
     }
 }
 
+/* A user stack whose frame-pointer garbage equals PERF_CONTEXT_KERNEL:
+ * perf reads the user addresses after it as kernel ones, finds no kernel
+ * mapping there and names them [unknown], not [[kernel.kallsyms]] (seen
+ * on a dash sample of tests/e2e/perf_data.sh's fork.data). With perf's
+ * kernel mapping record and without (a live recording). */
+Test(session, user_address_after_a_garbage_kernel_marker_is_unknown)
+{
+    const uint64_t chain[] = {(uint64_t)PERF_CONTEXT_USER, 0x10150, (uint64_t)PERF_CONTEXT_KERNEL,
+                              0x55b68fe039d8ULL, 0xffffffffffff0000ULL};
+    for (int kernel_record = 0; kernel_record <= 1; kernel_record++) {
+        struct profile *profile = profile_create();
+        struct record_session_options options = {.include_kernel = 1};
+        struct record_session *session = new_session(profile, &options);
+        if (kernel_record) {
+            struct session_record record;
+            session_record_start(&record, PERF_RECORD_MMAP, PERF_RECORD_MISC_KERNEL);
+            session_put_pair(&record, (uint32_t)-1, 0);
+            session_put(&record, 0xffffffff81000000ULL);
+            session_put(&record, 0x120bb08);
+            session_put(&record, 0xffffffff81000000ULL);
+            session_put_string(&record, "[kernel.kallsyms]_text");
+            session_put_pair(&record, (uint32_t)-1, 0);
+            session_put(&record, 1);
+            add(session, &record);
+        }
+        add_comm(session, SESSION_PID, SESSION_PID, "sh", 1, 1);
+        add_sample(session, SESSION_PID, SESSION_PID, 2, 1, chain, 5);
+        cr_assert_eq(record_session_finish(session), 0);
+        char *folded = unit_folded(profile, 0);
+        /* the top address: past the recorded kernel text, still above the
+         * lowest kernel mapping, so perf's kernel (unnamed) */
+        cr_assert_str_eq(folded, "sh;[[kernel.kallsyms]];[unknown];[unknown] 1\n",
+                         "kernel record %d", kernel_record);
+        free(folded);
+        record_session_destroy(session);
+        profile_destroy(profile);
+    }
+}
+
 Test(session, counts_lost_and_throttled_and_rejects_short_records)
 {
     struct profile *profile = profile_create();
