@@ -317,6 +317,24 @@ static int choose_file(int pid, const struct map_list *maps, const char *exe,
     return result;
 }
 
+int python_process_alive(int pid)
+{
+    char path[64];
+    struct stat info;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (stat(path, &info) != 0) return 0;
+    FILE *file = fopen(path, "re");
+    if (!file) return 1;
+    char line[512];
+    int alive = 1;
+    if (fgets(line, sizeof line, file)) {
+        const char *end = strrchr(line, ')');
+        if (end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X')) alive = 0;
+    }
+    fclose(file);
+    return alive;
+}
+
 enum python_status python_process_find(int pid, struct remote_memory *memory,
                                        struct python_target *target, char *error,
                                        size_t error_size) {
@@ -359,6 +377,16 @@ enum python_status python_process_find(int pid, struct remote_memory *memory,
             python_process_permission_message(pid, "read the mappings (/proc/PID/maps)", error,
                                               error_size);
             return PYTHON_NO_PERMISSION;
+        }
+        /* No mappings from a live process: it exec'd while they were read
+         * (the file reads the address space it had when opened), as a
+         * launcher such as pyenv's shim does on its way to Python. */
+        if (python_process_alive(pid)) {
+            snprintf(error, error_size,
+                     "process %d (%s) replaced its address space (exec) while its mappings were "
+                     "read: retry",
+                     pid, exe);
+            return PYTHON_NOT_READY;
         }
         snprintf(error, error_size, "no process with pid %d (it exited)", pid);
         return PYTHON_NO_PROCESS;

@@ -38,6 +38,10 @@ enum python_status python_process_find(int pid, struct remote_memory *memory,
                                        struct python_target *target, char *error,
                                        size_t error_size);
 
+/* Whether pid is a live process (it exists and is neither a zombie nor
+ * dead). */
+int python_process_alive(int pid);
+
 /* The address of the interpreters list head pointer (where the first
  * PyInterpreterState * is stored). */
 uint64_t python_process_interpreters_head(const struct python_target *target,

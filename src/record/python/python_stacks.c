@@ -252,28 +252,10 @@ static void widen(size_t *window, int32_t offset, size_t size)
     if (offset >= 0 && (size_t)offset + size > *window) *window = (size_t)offset + size;
 }
 
-static int process_exists(int pid)
-{
-    char path[64];
-    struct stat info;
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    if (stat(path, &info) != 0) return 0;
-    FILE *file = fopen(path, "re");
-    if (!file) return 1;
-    char line[512];
-    int alive = 1;
-    if (fgets(line, sizeof line, file)) {
-        const char *end = strrchr(line, ')');
-        if (end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X')) alive = 0;
-    }
-    fclose(file);
-    return alive;
-}
-
 static enum python_status status_of_error(const struct python_reader *reader, int error)
 {
     if (error == EPERM || error == EACCES) return PYTHON_NO_PERMISSION;
-    if (error == ESRCH || !process_exists(reader->target.pid)) return PYTHON_NO_PROCESS;
+    if (error == ESRCH || !python_process_alive(reader->target.pid)) return PYTHON_NO_PROCESS;
     return PYTHON_OK;
 }
 
