@@ -7,7 +7,9 @@
 # austin): the workload (a recursive fib loop, ~20 frames deep, a fixed
 # amount of work; it prints the seconds it took, from perf_counter) runs
 # pinned to CPU 0; the sampler attaches to it (-p) pinned to CPU 1, with
-# /usr/bin/time giving its user + system CPU, until the workload exits.
+# bench/cpu_time.py giving its user + system CPU to the microsecond (GNU
+# time's 10 ms steps are the whole CPU of a 100 Hz run), until the workload
+# exits.
 #   rate           ember: rounds / seconds from its summary line; austin:
 #                  sample lines / its "# duration" (one thread: one line
 #                  per sample)
@@ -38,7 +40,7 @@ austin=${AUSTIN:-}
 
 bench_require_ember
 bench_require_tools taskset
-[ -x /usr/bin/time ] || { echo "$bench_script: SKIP: /usr/bin/time is not installed" >&2; exit 0; }
+bench_require_tools python3
 if [ -z "$python" ] || [ ! -x "$python" ]; then
     echo "$bench_script: SKIP: no CPython 3.11 (set PYTHON)" >&2
     exit 0
@@ -75,11 +77,11 @@ run() {
     case $tool in
     none) ;;
     ember)
-        taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/time" \
+        taskset -c 1 "$repo/bench/cpu_time.py" "$work/time" \
             "$ember" record -F "$rate" -p "$pid" -o "$work/e.folded" 2>"$work/ember.err" || true
         ;;
     austin)
-        taskset -c 1 /usr/bin/time -f "%U %S" -o "$work/time" \
+        taskset -c 1 "$repo/bench/cpu_time.py" "$work/time" \
             "$austin" -s -i "$((1000000 / rate))" -p "$pid" -o "$work/a.austin" \
             >/dev/null 2>"$work/austin.err" || true
         ;;

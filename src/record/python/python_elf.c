@@ -111,6 +111,7 @@ void python_elf_symbols(struct python_elf *elf, const char *const *names, uint64
 {
     for (size_t n = 0; n < count; n++) values[n] = 0;
     size_t missing = symbols_in_table(elf->elf, SHT_DYNSYM, names, values, count, count);
+    if (count && values[0]) return;
     symbols_in_table(elf->elf, SHT_SYMTAB, names, values, count, missing);
 }
 

@@ -21,7 +21,9 @@ void python_elf_close(struct python_elf *elf);
 uint64_t python_elf_symbol(struct python_elf *elf, const char *name, uint64_t *size);
 /* Looks up count names at once (.dynsym, then .symtab for the rest: one
  * pass over each): values[i] = the address of names[i] in the file, 0 when
- * absent. */
+ * absent. The .symtab pass is skipped when names[0] is in .dynsym: a file
+ * that exports it exports the others it has (a large .symtab costs a
+ * millisecond to scan for names that are not there). */
 void python_elf_symbols(struct python_elf *elf, const char *const *names, uint64_t *values, size_t count);
 
 /* The load bias of the file given one of its mappings (start address and

@@ -135,7 +135,8 @@ static int open_interpreter_file(int pid, const struct map_list *maps, const cha
     if (!lowest || python_elf_load_bias(file->elf, lowest->start, lowest->offset, &file->bias) < 0)
         return ENOEXEC;
     /* in one pass: absent ones (interp_head after 3.6, ...) cost a scan
-     * of a large .symtab each when looked up one by one */
+     * of a large .symtab each when looked up one by one; _PyRuntime first:
+     * where it is exported (3.7+), the 3.6 names need no .symtab scan */
     static const char *const names[5] = {"_PyRuntime", "Py_Version", "interp_head",
                                          "_PyThreadState_Current", "PyCode_Type"};
     uint64_t values[5];

@@ -51,6 +51,7 @@
 #define FRAME_WINDOW_MAX 256
 #define WALK_ATTEMPTS 12
 #define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
+#define PREFETCH_ROOM 4096       /* bytes above the top a first call's snapshot copies */
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
 #define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
@@ -158,6 +159,20 @@ struct snapshot {
     size_t count;
 };
 
+/* 3.11+: where a one-copy snapshot of a thread is read: [frames outside
+ * the chunk, the chunk, the top pointer, frames outside again(, the
+ * thread state's cframe)], and, once added to a batch, where each part is
+ * among its ranges. */
+struct chunk_plan {
+    uint64_t thread;             /* the thread state; 0: no plan */
+    uint64_t chunk, copy_size;
+    uint64_t top_pointer_address;
+    uint64_t cframe_address;     /* 3.11-3.12: &tstate->cframe, else 0 */
+    size_t spec;                 /* frames outside the chunk read with it */
+    size_t first_spec[2], copy_index, top_index, cframe_index;
+    uint64_t round;              /* the round whose batch read it (chunk_read) */
+};
+
 /* A function object's code (3.11+), read in the current round. */
 struct function_entry {
     uint64_t address, code;
@@ -221,6 +236,14 @@ struct python_reader {
     uint8_t **spec_buffers;
     unsigned char *spec_ok;
     size_t spec_bytes_capacity, spec_capacity, spec_ok_capacity;
+
+    /* 3.11+: the first thread's one-copy snapshot, read in the sample's
+     * first call when its last walk took one copy (see one_copy_ranges):
+     * a steady thread then costs one call per sample. next_chunk is the
+     * plan the last walk left; chunk_read what the first call read. */
+    struct chunk_plan next_chunk;
+    struct chunk_plan chunk_read;
+    double first_call_ns;        /* a first call with a snapshot's usual duration */
 
     int tid_offset;              /* offset of the tid in glibc's struct pthread, -1 unknown */
     int tid_attempts;
@@ -501,6 +524,36 @@ static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *b
     *buffer_used += (size + 7) & ~(size_t)7;
     (*count)++;
     return buffer;
+}
+
+/* The bytes one_copy_ranges adds to a batch. */
+static size_t one_copy_bytes(const struct python_reader *reader, const struct chunk_plan *plan,
+                             size_t spec)
+{
+    return (size_t)plan->copy_size + 16 + 2 * spec * (reader->frame_window + 8) + 16;
+}
+
+/* Adds a one-copy snapshot's ranges to the batch (see walk_once): the
+ * frames outside the chunk that the thread's last stack had (spec of
+ * them), the chunk, the top pointer, those frames again, the cframe
+ * pointer. Returns 0 when the buffer (sized with one_copy_bytes) is full. */
+static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *used,
+                           const struct thread_memory *memory, size_t spec,
+                           struct chunk_plan *plan)
+{
+    plan->first_spec[0] = *count;
+    for (size_t i = 0; i < spec; i++)
+        if (!add_range(reader, count, used, memory->frames[i], reader->frame_window)) return 0;
+    plan->copy_index = *count;
+    if (!add_range(reader, count, used, plan->chunk, (size_t)plan->copy_size)) return 0;
+    plan->top_index = *count;
+    if (!add_range(reader, count, used, plan->top_pointer_address, 8)) return 0;
+    plan->first_spec[1] = *count;
+    for (size_t i = 0; i < spec; i++)
+        if (!add_range(reader, count, used, memory->frames[i], reader->frame_window)) return 0;
+    plan->cframe_index = *count;
+    if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
+    return 1;
 }
 
 /* Runs the batch of ranges; 0 when every one was read, 1 when some were
@@ -1450,11 +1503,11 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
 
     /* the snapshot: [top, frames, top(, cframe)] in one call */
     size_t range_count = 0, used = 0, spec = memory ? memory->count : 0;
-    uint64_t chunk = 0, copy_size = 0;
+    uint64_t chunk = 0, copy_size = 0, stack_top = 0, limit = 0;
     if (modern) {
         chunk = word_at(tstate, layout->tstate_datastack_chunk);
-        uint64_t stack_top = word_at(tstate, layout->tstate_datastack_top);
-        uint64_t limit = word_at(tstate, layout->tstate_datastack_limit);
+        stack_top = word_at(tstate, layout->tstate_datastack_top);
+        limit = word_at(tstate, layout->tstate_datastack_limit);
         if (chunk && stack_top > chunk) {
             uint64_t end = stack_top + 1024; /* room for frames pushed since */
             if (limit > stack_top && limit < end) end = limit;
@@ -1472,11 +1525,48 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     reader->one_copy = single && memory && (!memory->two_copies || reader->thread_stopped);
     reader->walk_memory = memory;
     reader->pairs_wanted = reader->pairs_used = 0;
+    struct chunk_plan plan = {.thread = thread->address,
+                              .chunk = chunk,
+                              .copy_size = copy_size,
+                              .top_pointer_address = top_pointer_address,
+                              .cframe_address = cframe ? thread->address + (uint64_t)layout->tstate_cframe : 0,
+                              .spec = spec};
+    /* the sample's first call may have read this very snapshot */
+    const struct chunk_plan *read = &reader->chunk_read;
+    int prefetched = single && reader->one_copy && read->round == reader->round &&
+                     read->thread == plan.thread && read->chunk == chunk && copy_size <= read->copy_size &&
+                     read->top_pointer_address == top_pointer_address &&
+                     read->cframe_address == plan.cframe_address && read->spec == spec;
+    reader->chunk_read.round = 0; /* once: a second attempt reads afresh */
+    uint8_t *tops[3];
+    uint8_t *cframe_after = NULL;
+    size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
+    size_t cframe_index = 0;
+    if (prefetched) {
+        plan = *read;
+        copy_size = plan.copy_size;
+        first_spec[0] = plan.first_spec[0];
+        first_spec[1] = plan.first_spec[1];
+        copy_index[0] = copy_index[1] = plan.copy_index;
+        top_index[0] = top_index[1] = top_index[2] = plan.top_index;
+        tops[0] = tops[1] = tops[2] = reader->ranges[plan.top_index].buffer;
+        cframe_index = plan.cframe_index;
+        if (cframe) cframe_after = reader->ranges[cframe_index].buffer;
+        reader->stats.prefetched_snapshots++;
+        goto snapshot_read;
+    }
     size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
-    uint8_t *tops[3];
-    size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
-    if (single) {
+    if (single && reader->one_copy) {
+        if (!one_copy_ranges(reader, &range_count, &used, memory, spec, &plan)) return 0;
+        first_spec[0] = plan.first_spec[0];
+        first_spec[1] = plan.first_spec[1];
+        copy_index[0] = copy_index[1] = plan.copy_index;
+        top_index[0] = top_index[1] = top_index[2] = plan.top_index;
+        tops[0] = tops[1] = tops[2] = reader->ranges[plan.top_index].buffer;
+        cframe_index = plan.cframe_index;
+        if (cframe) cframe_after = reader->ranges[cframe_index].buffer;
+    } else if (single) {
         /* [frames outside the chunk, chunk, top, chunk, frames outside
          * again]: one top read, between the copies. The kernel's copy
          * reads cache lines in no fixed order, so neither copy alone is a
@@ -1526,9 +1616,10 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
     }
-    uint8_t *cframe_after = cframe ? add_range(reader, &range_count, &used,
-                                               thread->address + (uint64_t)layout->tstate_cframe, 8)
-                                   : NULL;
+    if (cframe && !(single && reader->one_copy)) {
+        cframe_index = range_count;
+        cframe_after = add_range(reader, &range_count, &used, plan.cframe_address, 8);
+    }
     if (!tops[0] || !tops[1] || !tops[2] || (cframe && !cframe_after)) return 0;
     struct timespec call_start, call_end;
     clock_gettime(CLOCK_MONOTONIC, &call_start);
@@ -1544,6 +1635,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         reader->copy_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
         if (usual > 0 && ns > usual * STALL_FACTOR) return 0;
     }
+snapshot_read:
     for (int i = 0; i < 3; i++)
         if (!reader->ranges_ok[top_index[i]]) return 0;
     top_before = word_at(tops[1], 0);
@@ -1554,7 +1646,18 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         tops_steady = reader->ranges_ok[steady_index[0]] && reader->ranges_ok[steady_index[1]] &&
                       word_at(reader->ranges[steady_index[0]].buffer, 0) == top_before &&
                       word_at(reader->ranges[steady_index[1]].buffer, 0) == top_before;
-    if (cframe && (!reader->ranges_ok[range_count - 1] || word_at(cframe_after, 0) != cframe)) return 0;
+    if (cframe && (!reader->ranges_ok[cframe_index] || word_at(cframe_after, 0) != cframe)) return 0;
+    /* the next sample's first call reads this thread's snapshot so, if it
+     * is the first thread (see python_reader_sample) */
+    if (single && thread == &reader->threads[0]) {
+        /* with more room above the top: the stack may be deeper then */
+        uint64_t end = stack_top + PREFETCH_ROOM;
+        if (limit > stack_top && limit < end) end = limit;
+        reader->next_chunk = plan;
+        reader->next_chunk.round = 0;
+        if (end - chunk <= MAX_CHUNK_COPY && end - chunk > plan.copy_size)
+            reader->next_chunk.copy_size = end - chunk;
+    }
     struct snapshot second;
     memset(&second, 0, sizeof second);
     if (copy_size) {
@@ -1816,9 +1919,20 @@ int python_reader_sample(struct python_reader *reader,
     else if (reader->target.thread_state_current)
         current_address = reader->target.thread_state_current;
     size_t count = 0, used = 0;
+    /* the first thread's one-copy snapshot, as its last walk read it */
+    struct chunk_plan chunk_plan = reader->next_chunk;
+    const struct thread_memory *chunk_memory = NULL;
+    reader->chunk_read.round = 0;
+    if (chunk_plan.thread && reader->spec_interp && reader->spec_thread_count &&
+        reader->spec_threads[0] == chunk_plan.thread) {
+        chunk_memory = thread_memory_for(reader, chunk_plan.thread);
+        if (chunk_memory && chunk_memory->two_copies) chunk_memory = NULL;
+        if (chunk_memory) chunk_plan.spec = chunk_memory->count;
+    }
     size_t needed = 32 + reader->recent_count * (python_objects_validation_size(reader->objects) + 8) +
                     reader->recent_function_count * 8 + 64 +
-                    reader->spec_thread_count * (reader->tstate_window + 8);
+                    reader->spec_thread_count * (reader->tstate_window + 8) +
+                    (chunk_memory ? one_copy_bytes(reader, &chunk_plan, chunk_plan.spec) : 0);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) {
         *status = PYTHON_NOT_FOUND;
         return -1;
@@ -1845,8 +1959,28 @@ int python_reader_sample(struct python_reader *reader,
         for (size_t i = 0; i < reader->spec_thread_count; i++)
             add_range(reader, &count, &used, reader->spec_threads[i], reader->tstate_window);
     }
+    /* after the thread states: a walk reads its snapshot after the state
+     * it took the chunk and top pointer from */
+    if (chunk_memory && !one_copy_ranges(reader, &count, &used, chunk_memory, chunk_plan.spec, &chunk_plan))
+        chunk_memory = NULL;
     int error = 0;
-    if (run_batch(reader, count, &error) < 0 || !reader->ranges_ok[0]) {
+    struct timespec call_start, call_end;
+    clock_gettime(CLOCK_MONOTONIC, &call_start);
+    int batch = run_batch(reader, count, &error);
+    clock_gettime(CLOCK_MONOTONIC, &call_end);
+    if (chunk_memory && batch >= 0) {
+        /* a call much slower than usual was interrupted while copying (see
+         * walk_once): its snapshot is not used */
+        double ns = (double)(call_end.tv_sec - call_start.tv_sec) * 1e9 +
+                    (double)(call_end.tv_nsec - call_start.tv_nsec);
+        double usual = reader->first_call_ns;
+        reader->first_call_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
+        if (!(usual > 0 && ns > usual * STALL_FACTOR)) {
+            reader->chunk_read = chunk_plan;
+            reader->chunk_read.round = reader->round;
+        }
+    }
+    if (batch < 0 || !reader->ranges_ok[0]) {
         enum python_status why = status_of_error(reader, error);
         if (why != PYTHON_OK) {
             *status = why;
@@ -1953,6 +2087,9 @@ int python_reader_sample(struct python_reader *reader,
                              reader->spec_threads[thread_count] == thread &&
                              spec_ok[prefetched_next + thread_count];
             int read_error = 0;
+            /* the snapshot read with the first call holds only with the
+             * thread state read in that call */
+            if (thread_count == 0 && !list_as_before) reader->chunk_read.round = 0;
             if (list_as_before)
                 memcpy(record->window, prefetched[prefetched_next + thread_count].buffer, reader->tstate_window);
             else

@@ -61,6 +61,7 @@ struct python_reader_stats {
     uint64_t stacks;         /* thread stacks reported */
     uint64_t invalid_stacks; /* reported with valid = 0 */
     uint64_t read_calls;     /* process_vm_readv calls */
+    uint64_t prefetched_snapshots; /* 3.11+: stacks walked from a snapshot the sample's first call read */
 };
 
 struct python_reader;
