@@ -51,7 +51,7 @@
 #define FRAME_WINDOW_MAX 256
 #define WALK_ATTEMPTS 12
 #define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
-#define PREFETCH_ROOM 4096       /* bytes above the top a first call's snapshot copies */
+#define PREFETCH_TOPS 16         /* a first call's snapshot reaches the deepest top of this many walks */
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
 #define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
@@ -244,6 +244,9 @@ struct python_reader {
     struct chunk_plan next_chunk;
     struct chunk_plan chunk_read;
     double first_call_ns;        /* a first call with a snapshot's usual duration */
+    uint64_t recent_tops[PREFETCH_TOPS]; /* the first thread's data-stack tops in its last walks */
+    uint64_t recent_tops_chunk;  /* ... in this chunk */
+    unsigned recent_top_next;
 
     int tid_offset;              /* offset of the tid in glibc's struct pthread, -1 unknown */
     int tid_attempts;
@@ -1650,9 +1653,21 @@ snapshot_read:
     /* the next sample's first call reads this thread's snapshot so, if it
      * is the first thread (see python_reader_sample) */
     if (single && thread == &reader->threads[0]) {
-        /* with more room above the top: the stack may be deeper then */
-        uint64_t end = stack_top + PREFETCH_ROOM;
-        if (limit > stack_top && limit < end) end = limit;
+        /* reaching as deep as the thread's stack went in its last walks
+         * (plus the walk's room above it): the stack is as likely to be
+         * that deep next time. Only lines the thread writes anyway are
+         * copied (each copied line costs it a cache miss when it writes
+         * the line again). */
+        if (reader->recent_tops_chunk != chunk) {
+            memset(reader->recent_tops, 0, sizeof reader->recent_tops);
+            reader->recent_tops_chunk = chunk;
+        }
+        reader->recent_tops[reader->recent_top_next++ % PREFETCH_TOPS] = stack_top;
+        uint64_t deepest = stack_top;
+        for (size_t i = 0; i < PREFETCH_TOPS; i++)
+            if (reader->recent_tops[i] > deepest) deepest = reader->recent_tops[i];
+        uint64_t end = chunk + plan.copy_size + (deepest - stack_top);
+        if (limit > chunk && end > limit) end = limit;
         reader->next_chunk = plan;
         reader->next_chunk.round = 0;
         if (end - chunk <= MAX_CHUNK_COPY && end - chunk > plan.copy_size)
