@@ -22,7 +22,7 @@
 #   reads/round    process_vm_readv calls per round (ember's summary)
 # Both sample every thread without pausing (ember's default CPU-only mode
 # and austin's -s are compared; austin -s reads /proc stat per sample
-# too). Medians of BENCH_RUNS runs (default 5), runs of the tools
+# too). Medians of BENCH_RUNS runs (default 9), runs of the tools
 # interleaved so a shared machine's drift weighs on both alike, each run
 # of a sampler paired with a run alone right before it.
 #
@@ -33,7 +33,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-9}
 work_amount=${BENCH_WORK:-150}
 python=${PYTHON:-$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)}
 austin=${AUSTIN:-}
