@@ -51,6 +51,7 @@
 #define FRAME_WINDOW_MAX 256
 #define WALK_ATTEMPTS 12
 #define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
+#define WALK_ROOM 1024           /* bytes above the data-stack top a snapshot copies */
 #define PREFETCH_TOPS 16         /* a first call's snapshot reaches the deepest top of this many walks */
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
@@ -1512,7 +1513,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         stack_top = word_at(tstate, layout->tstate_datastack_top);
         limit = word_at(tstate, layout->tstate_datastack_limit);
         if (chunk && stack_top > chunk) {
-            uint64_t end = stack_top + 1024; /* room for frames pushed since */
+            uint64_t end = stack_top + WALK_ROOM; /* room for frames pushed since */
             if (limit > stack_top && limit < end) end = limit;
             if (end - chunk <= MAX_CHUNK_COPY) copy_size = end - chunk;
         }
@@ -1666,8 +1667,8 @@ snapshot_read:
         uint64_t deepest = stack_top;
         for (size_t i = 0; i < PREFETCH_TOPS; i++)
             if (reader->recent_tops[i] > deepest) deepest = reader->recent_tops[i];
-        uint64_t end = chunk + plan.copy_size + (deepest - stack_top);
-        if (limit > chunk && end > limit) end = limit;
+        uint64_t end = deepest + WALK_ROOM;
+        if (limit > stack_top && end > limit) end = limit;
         reader->next_chunk = plan;
         reader->next_chunk.round = 0;
         if (end - chunk <= MAX_CHUNK_COPY && end - chunk > plan.copy_size)
