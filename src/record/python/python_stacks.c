@@ -1483,6 +1483,33 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
  * reads of the top-frame pointer, then the walk. Returns 1 (valid, frames
  * in reader->frames), 0 (changed while read, or not sane), -1 (*error:
  * the process is gone or forbids reading). */
+/* Whether a snapshot call that ran from start to end was much slower than
+ * the calls before it (*usual_ns, a moving average it updates): then it
+ * was interrupted or preempted while copying, and the frames copied before
+ * and after the pause are from different moments, deep ones included. */
+static int call_stalled(double *usual_ns, const struct timespec *start, const struct timespec *end)
+{
+    double ns = (double)(end->tv_sec - start->tv_sec) * 1e9 + (double)(end->tv_nsec - start->tv_nsec);
+    double usual = *usual_ns;
+    *usual_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
+    return usual > 0 && ns > usual * STALL_FACTOR;
+}
+
+/* A one-copy snapshot's ranges as walk_once indexes them: plan's, all three
+ * top reads the one top read, both copies the one copy. */
+static void take_one_copy_plan(const struct python_reader *reader, const struct chunk_plan *plan,
+                               size_t first_spec[2], size_t copy_index[2], size_t top_index[3],
+                               uint8_t *tops[3], size_t *cframe_index, uint8_t **cframe_after)
+{
+    first_spec[0] = plan->first_spec[0];
+    first_spec[1] = plan->first_spec[1];
+    copy_index[0] = copy_index[1] = plan->copy_index;
+    top_index[0] = top_index[1] = top_index[2] = plan->top_index;
+    tops[0] = tops[1] = tops[2] = reader->ranges[plan->top_index].buffer;
+    *cframe_index = plan->cframe_index;
+    *cframe_after = plan->cframe_address ? reader->ranges[plan->cframe_index].buffer : NULL;
+}
+
 static int walk_once(struct python_reader *reader, const struct thread_record *thread,
                      size_t *frame_count, int *error)
 {
@@ -1549,13 +1576,8 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     if (prefetched) {
         plan = *read;
         copy_size = plan.copy_size;
-        first_spec[0] = plan.first_spec[0];
-        first_spec[1] = plan.first_spec[1];
-        copy_index[0] = copy_index[1] = plan.copy_index;
-        top_index[0] = top_index[1] = top_index[2] = plan.top_index;
-        tops[0] = tops[1] = tops[2] = reader->ranges[plan.top_index].buffer;
-        cframe_index = plan.cframe_index;
-        if (cframe) cframe_after = reader->ranges[cframe_index].buffer;
+        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, &cframe_index,
+                           &cframe_after);
         reader->stats.prefetched_snapshots++;
         goto snapshot_read;
     }
@@ -1563,13 +1585,8 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
     if (single && reader->one_copy) {
         if (!one_copy_ranges(reader, &range_count, &used, memory, spec, &plan)) return 0;
-        first_spec[0] = plan.first_spec[0];
-        first_spec[1] = plan.first_spec[1];
-        copy_index[0] = copy_index[1] = plan.copy_index;
-        top_index[0] = top_index[1] = top_index[2] = plan.top_index;
-        tops[0] = tops[1] = tops[2] = reader->ranges[plan.top_index].buffer;
-        cframe_index = plan.cframe_index;
-        if (cframe) cframe_after = reader->ranges[cframe_index].buffer;
+        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, &cframe_index,
+                           &cframe_after);
     } else if (single) {
         /* [frames outside the chunk, chunk, top, chunk, frames outside
          * again]: one top read, between the copies. The kernel's copy
@@ -1629,16 +1646,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     clock_gettime(CLOCK_MONOTONIC, &call_start);
     if (run_batch(reader, range_count, error) < 0) return -1;
     clock_gettime(CLOCK_MONOTONIC, &call_end);
-    if (single) {
-        /* a call much slower than usual was interrupted or preempted
-         * while copying: the frames copied before and after the pause are
-         * from different moments, deep ones included */
-        double ns = (double)(call_end.tv_sec - call_start.tv_sec) * 1e9 +
-                    (double)(call_end.tv_nsec - call_start.tv_nsec);
-        double usual = reader->copy_ns;
-        reader->copy_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
-        if (usual > 0 && ns > usual * STALL_FACTOR) return 0;
-    }
+    if (single && call_stalled(&reader->copy_ns, &call_start, &call_end)) return 0;
 snapshot_read:
     for (int i = 0; i < 3; i++)
         if (!reader->ranges_ok[top_index[i]]) return 0;
@@ -1984,17 +1992,10 @@ int python_reader_sample(struct python_reader *reader,
     clock_gettime(CLOCK_MONOTONIC, &call_start);
     int batch = run_batch(reader, count, &error);
     clock_gettime(CLOCK_MONOTONIC, &call_end);
-    if (chunk_memory && batch >= 0) {
-        /* a call much slower than usual was interrupted while copying (see
-         * walk_once): its snapshot is not used */
-        double ns = (double)(call_end.tv_sec - call_start.tv_sec) * 1e9 +
-                    (double)(call_end.tv_nsec - call_start.tv_nsec);
-        double usual = reader->first_call_ns;
-        reader->first_call_ns = usual > 0 ? usual + (ns - usual) / 16 : ns;
-        if (!(usual > 0 && ns > usual * STALL_FACTOR)) {
-            reader->chunk_read = chunk_plan;
-            reader->chunk_read.round = reader->round;
-        }
+    /* a first call much slower than usual: its snapshot is not used */
+    if (chunk_memory && batch >= 0 && !call_stalled(&reader->first_call_ns, &call_start, &call_end)) {
+        reader->chunk_read = chunk_plan;
+        reader->chunk_read.round = reader->round;
     }
     if (batch < 0 || !reader->ranges_ok[0]) {
         enum python_status why = status_of_error(reader, error);
