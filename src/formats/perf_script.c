@@ -35,12 +35,13 @@
  * costs one hash and one memcmp; stacks go into the call tree by frame id.
  * A regular file of 8 MiB or more, when the caller does not need ids in
  * input order (input->any_id_order: collapse, flamegraph), is mapped and
- * read on two threads: the second half, from the first blank line past the
- * middle, into its own profile that is merged afterwards. The second thread
- * prints nothing; anything it would have to say (an unrecognised line,
- * another event, a bad byte, an unfinished ending) sends its half back to
- * the first thread to be read in order, so messages and line numbers are
- * those of a serial read (tests/e2e/collapse_parallel.sh).
+ * read on two threads: it is cut into pieces at sample boundaries, the first
+ * thread reads pieces from the front, the second from the back into its own
+ * profile that is merged afterwards. The second thread prints nothing;
+ * anything it would have to say (an unrecognised line, another event, a bad
+ * byte, an unfinished ending) sends its part back to the first thread to be
+ * read in order, so messages and line numbers are those of a serial read
+ * (tests/e2e/collapse_parallel.sh).
  *
  * Errors: NUL bytes (binary data), a last line without newline (input cut
  * short) and input with no recognisable line at all are reported as
@@ -943,33 +944,76 @@ static int read_mapped_lines(struct perf_reader *reader, const char *data, size_
 /* Inputs at least this big are read on two threads. */
 enum { PARALLEL_MINIMUM_SIZE = 8 << 20 };
 
+/* A mapped input is cut into this many pieces at sample boundaries. The
+ * first thread takes pieces from the front, the second from the back,
+ * until they meet: bytes are not work (a file of many short stacks costs
+ * more per byte than one of few deep ones), so halves by size could leave
+ * one thread idle for a third of the read. */
+enum { PIECE_COUNT = 32 };
+
+struct pieces {
+    const char *starts[PIECE_COUNT + 1]; /* starts[PIECE_COUNT]: the end */
+    pthread_mutex_t lock;
+    size_t front, back; /* pieces [front, back) are unclaimed; under lock */
+    int stop;           /* the first thread failed: claim no more; under lock */
+};
+
+/* Cuts data[0, length) just after the first blank line (the end of a
+ * sample) past each 1/PIECE_COUNT of it; pieces may be empty. */
+static void cut_pieces(struct pieces *pieces, const char *data, size_t length)
+{
+    const char *end = data + length;
+    pieces->starts[0] = data;
+    for (size_t i = 1; i < PIECE_COUNT; i++) {
+        const char *from = data + length / PIECE_COUNT * i;
+        if (from < pieces->starts[i - 1])
+            from = pieces->starts[i - 1];
+        const char *found = memmem(from, (size_t)(end - from), "\n\n", 2);
+        pieces->starts[i] = found ? found + 2 : end;
+    }
+    pieces->starts[PIECE_COUNT] = end;
+}
+
+/* Claims the next piece from the front (the first thread) or the back (the
+ * second); returns its index, or PIECE_COUNT when none is left. */
+static size_t claim_piece(struct pieces *pieces, int from_back)
+{
+    size_t piece = PIECE_COUNT;
+    pthread_mutex_lock(&pieces->lock);
+    if (!pieces->stop && pieces->front < pieces->back)
+        piece = from_back ? --pieces->back : pieces->front++;
+    pthread_mutex_unlock(&pieces->lock);
+    return piece;
+}
+
 struct second_half {
     struct perf_reader reader;
     struct read_statistics statistics;
-    const char *data;
-    size_t length;
+    struct pieces *pieces;
 };
 
+/* The second thread: pieces from the back, each a run of whole samples, so
+ * reading them last first gives the same tree as in order. It stops at the
+ * first thing it would have to say (needs_serial). */
 static void *read_second_half(void *half_pointer)
 {
     struct second_half *half = half_pointer;
-    read_mapped_lines(&half->reader, half->data, half->length);
-    /* A sample left open at the very end gets a note: the first thread's. */
-    if (half->reader.have_sample)
-        half->reader.needs_serial = 1;
+    struct pieces *pieces = half->pieces;
+    size_t piece;
+    while ((piece = claim_piece(pieces, 1)) < PIECE_COUNT) {
+        read_mapped_lines(&half->reader, pieces->starts[piece],
+                          (size_t)(pieces->starts[piece + 1] - pieces->starts[piece]));
+        /* A sample left open at a piece's end gets a note: the first thread's. */
+        if (half->reader.have_sample)
+            half->reader.needs_serial = 1;
+        if (half->reader.needs_serial)
+            break;
+    }
     return NULL;
 }
 
-/* Where the second half starts: just after the first blank line (the end of
- * a sample) past the middle, or NULL when there is none. */
-static const char *second_half_start(const char *data, size_t length)
-{
-    const char *found = memmem(data + length / 2, length - length / 2, "\n\n", 2);
-    return found ? found + 2 : NULL;
-}
-
 /* Whether the second thread's result is the one a serial read would have
- * produced for its half: it spoke of nothing, and the event it took as first
+ * produced for its part: it spoke of nothing, and the event it took as first
  * (if any) is the input's first event. */
 static int second_half_usable(struct perf_reader *first, const struct second_half *half)
 {
@@ -977,27 +1021,20 @@ static int second_half_usable(struct perf_reader *first, const struct second_hal
         return 0;
     if (!half->reader.default_event || first->options->event_filter_count > 0)
         return 1;
-    if (!first->default_event) {
-        /* No event named in the first half: the second half's first is the
-         * input's first. */
-        size_t length = half->reader.default_event_length;
-        first->default_event = xmalloc(length + 1);
-        memcpy(first->default_event, half->reader.default_event, length + 1);
-        first->default_event_length = length;
-        memcpy(first->statistics->first_event, half->statistics.first_event,
-               sizeof first->statistics->first_event);
-        return 1;
-    }
+    /* No event named in the first part: the input's first is the first of
+     * the second part, which the second thread, reading it last piece
+     * first, may not have met first. */
+    if (!first->default_event)
+        return 0;
     return half->reader.default_event_length == first->default_event_length &&
            memcmp(half->reader.default_event, first->default_event, first->default_event_length) ==
                0;
 }
 
 /* The two-thread path for a large regular file when the caller does not
- * depend on id order: the first half is read here, the second (from a
- * sample boundary) on another thread into its own profile, then merged.
- * Returns 0 or -1 as perf_script_read, or 1 when it does not apply
- * (nothing consumed). */
+ * depend on id order: pieces from the front are read here, pieces from the
+ * back on another thread into its own profile, then merged. Returns 0 or
+ * -1 as perf_script_read, or 1 when it does not apply (nothing consumed). */
 static int perf_script_read_parallel(struct perf_reader *reader, struct input *input)
 {
     const struct read_options *options = reader->options;
@@ -1010,42 +1047,53 @@ static int perf_script_read_parallel(struct perf_reader *reader, struct input *i
     size_t mapping_length;
     if (!input_map_rest(input, &data, &length, &mapping, &mapping_length))
         return 1;
-    const char *middle = second_half_start(data, length);
-    size_t first_length = middle ? (size_t)(middle - data) : length;
-    struct second_half half = {.data = data + first_length, .length = length - first_length};
+    struct pieces *pieces = xmalloc(sizeof *pieces);
+    cut_pieces(pieces, data, length);
+    pthread_mutex_init(&pieces->lock, NULL);
+    pieces->front = 0;
+    pieces->back = PIECE_COUNT;
+    pieces->stop = 0;
+    struct second_half half = {.pieces = pieces};
     pthread_t thread;
-    int threaded = 0;
-    if (middle) {
-        struct profile *part = profile_create();
-        reader_init(&half.reader, input, part, options, &half.statistics);
-        half.reader.quiet = 1;
-        if (reader->default_event) { /* continuing a multi-file stream */
-            half.reader.default_event = xmalloc(reader->default_event_length + 1);
-            memcpy(half.reader.default_event, reader->default_event,
-                   reader->default_event_length + 1);
-            half.reader.default_event_length = reader->default_event_length;
-        }
-        threaded = pthread_create(&thread, NULL, read_second_half, &half) == 0;
-        if (!threaded) {
-            reader_free(&half.reader);
-            profile_destroy(part);
-        }
+    struct profile *part = profile_create();
+    reader_init(&half.reader, input, part, options, &half.statistics);
+    half.reader.quiet = 1;
+    if (reader->default_event) { /* continuing a multi-file stream */
+        half.reader.default_event = xmalloc(reader->default_event_length + 1);
+        memcpy(half.reader.default_event, reader->default_event,
+               reader->default_event_length + 1);
+        half.reader.default_event_length = reader->default_event_length;
     }
-    int result = read_mapped_lines(reader, data, threaded ? first_length : length);
+    int threaded = pthread_create(&thread, NULL, read_second_half, &half) == 0;
+    int result = 0;
     if (threaded) {
+        size_t piece;
+        while (result == 0 && (piece = claim_piece(pieces, 0)) < PIECE_COUNT)
+            result = read_mapped_lines(reader, pieces->starts[piece],
+                                       (size_t)(pieces->starts[piece + 1] - pieces->starts[piece]));
+        pthread_mutex_lock(&pieces->lock);
+        pieces->stop = 1;
+        pthread_mutex_unlock(&pieces->lock);
         pthread_join(thread, NULL);
+        /* The second thread's part: pieces [back, PIECE_COUNT). */
+        const char *second = pieces->starts[pieces->back];
+        size_t second_length = (size_t)(data + length - second);
         if (result == 0 && second_half_usable(reader, &half)) {
             profile_merge(reader->profile, half.reader.profile);
             reader->line_number += half.reader.line_number;
             reader->statistics->samples += half.statistics.samples;
             reader->statistics->filtered_samples += half.statistics.filtered_samples;
-            input_release_mapped(half.data, half.data + half.length);
+            input_release_mapped(second, second + second_length);
         } else if (result == 0) {
-            result = read_mapped_lines(reader, half.data, half.length);
+            result = read_mapped_lines(reader, second, second_length);
         }
-        profile_destroy(half.reader.profile);
-        reader_free(&half.reader);
+    } else {
+        result = read_mapped_lines(reader, data, length);
     }
+    profile_destroy(half.reader.profile);
+    reader_free(&half.reader);
+    pthread_mutex_destroy(&pieces->lock);
+    free(pieces);
     input_unmap(mapping, mapping_length);
     return result;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # collapse_parallel.sh — `ember collapse` reads a big regular file of perf
-# script text on two threads (the second from a sample boundary past the
-# middle, merged afterwards) and standard input from a pipe on one. Both
-# must give the same folded output AND the same messages: a second half that
-# holds an unrecognised line, another event, a NUL byte, a cut-off last line
-# or an unfinished last sample is read again in order by the first thread,
-# so line numbers and notices are what the serial read prints.
+# script text on two threads (cut into pieces at sample boundaries, the first
+# thread taking pieces from the front, the second from the back into its own
+# profile, merged afterwards) and standard input from a pipe on one. Both
+# must give the same folded output AND the same messages: a second thread's
+# part that holds an unrecognised line, another event, a NUL byte, a cut-off
+# last line or an unfinished last sample is read again in order by the first
+# thread, so line numbers and notices are what the serial read prints.
 set -u
 source tests/lib.sh
 
@@ -84,6 +85,33 @@ same_as_serial "... and --event-filter takes the other" "$TMP/two-events.perf" \
 # A NUL byte in the second half.
 { head -n "$late" "$big"; printf 'x\0y\n'; tail -n +"$((late + 1))" "$big"; } >"$TMP/nul.perf"
 same_as_serial "a NUL byte in the second half fails at its line" "$TMP/nul.perf"
+
+# Wherever the threads meet, a bad line is reported as a serial read does:
+# early (the first thread's pieces), about the middle, in the last piece.
+for percent in 3 48 52 97; do
+    at=$((lines * percent / 100))
+    awk -v at="$at" 'NR == at { print "this line is not perf script" } { print }' "$big" \
+        >"$TMP/unrecognised-$percent.perf"
+    same_as_serial "an unrecognised line at $percent% of the file is reported at its line" \
+        "$TMP/unrecognised-$percent.perf"
+    { head -n "$at" "$big"; printf 'x\0y\n'; tail -n +"$((at + 1))" "$big"; } >"$TMP/nul-$percent.perf"
+    same_as_serial "a NUL byte at $percent% of the file fails at its line" "$TMP/nul-$percent.perf"
+done
+
+# Bytes are not work: many short samples first, a few deep ones after, so
+# that the threads meet far from the middle.
+deep="$TMP/deep.perf"
+{
+    for _ in $(seq 30); do cat "$fixture"; echo; done
+    awk 'BEGIN {
+        for (s = 0; s < 1500; s++) {
+            printf "deep 1234/1234 [000] 1.%06d: cpu-clock: \n", s
+            for (d = 0; d < 300; d++) printf "\t%x f%d+0x1 (/bin/deep)\n", 4096 + d, d % 37
+            print ""
+        }
+    }'
+} >"$deep"
+same_as_serial "short samples then deep ones: two threads equal one" "$deep"
 
 # The last line cut short, and the last sample left open.
 head -c -1 "$fixture" >"$TMP/cut.tail"
