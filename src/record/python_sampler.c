@@ -582,10 +582,9 @@ static void housekeeping(struct python_sampler *sampler, double now)
             if (target->pausing) {
                 pause_new_threads(target);
             } else {
-                /* states are read only for threads that report stacks:
-                 * read all once here, so that exited ones are seen
-                 * (gone) and dropped by the scan */
-                python_threads_read_states(&target->threads);
+                /* exited threads are dropped: the task directory no
+                 * longer lists them (states are read only for threads
+                 * that report stacks) */
                 python_threads_scan(&target->threads);
             }
         }

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@ void python_threads_free(struct python_threads *threads)
     free(threads->threads);
     threads->threads = NULL;
     threads->count = threads->capacity = 0;
+    if (threads->task_directory)
+        closedir(threads->task_directory);
+    threads->task_directory = NULL;
 }
 
 static size_t position_of(const struct python_threads *threads, int tid)
@@ -76,11 +80,38 @@ struct python_thread *python_threads_get(struct python_threads *threads, int tid
 
 long python_threads_scan(struct python_threads *threads)
 {
-    /* Gone threads first (their fds closed), then new ones. */
+    /* The task directory stays open: listing it again from the start
+     * costs a getdents, where opening it costs a path walk through /proc. */
+    if (!threads->task_directory) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task", threads->pid);
+        threads->task_directory = opendir(path);
+        if (!threads->task_directory)
+            return -1;
+    } else {
+        rewinddir(threads->task_directory);
+    }
+    for (size_t i = 0; i < threads->count; i++)
+        threads->threads[i].listed = 0;
+    size_t listed = 0;
+    struct dirent *entry;
+    while ((entry = readdir(threads->task_directory)) != NULL) {
+        char *end;
+        long tid = strtol(entry->d_name, &end, 10);
+        if (end != entry->d_name && !*end && tid > 0 && tid <= INT_MAX) {
+            python_threads_get(threads, (int)tid)->listed = 1;
+            listed++;
+        }
+    }
+    /* A live process has a thread: none listed, it is gone. */
+    if (listed == 0)
+        return -1;
+    /* Threads no longer listed, or whose stat can no longer be read, have
+     * exited. */
     size_t kept = 0;
     for (size_t i = 0; i < threads->count; i++) {
         struct python_thread *thread = &threads->threads[i];
-        if (thread->gone || thread->stat_fd < 0) {
+        if (!thread->listed || thread->gone || thread->stat_fd < 0) {
             if (thread->stat_fd >= 0)
                 close(thread->stat_fd);
             continue;
@@ -88,19 +119,6 @@ long python_threads_scan(struct python_threads *threads)
         threads->threads[kept++] = *thread;
     }
     threads->count = kept;
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", threads->pid);
-    DIR *directory = opendir(path);
-    if (!directory)
-        return -1;
-    struct dirent *entry;
-    while ((entry = readdir(directory)) != NULL) {
-        char *end;
-        long tid = strtol(entry->d_name, &end, 10);
-        if (end != entry->d_name && !*end && tid > 0)
-            python_threads_get(threads, (int)tid);
-    }
-    closedir(directory);
     return (long)threads->count;
 }
 

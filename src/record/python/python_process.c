@@ -17,7 +17,7 @@
 struct map_entry {
     uint64_t start, end, offset;
     int writable;
-    char path[4096];
+    char *path; /* owned; "" for an anonymous mapping */
 };
 
 struct map_list {
@@ -47,6 +47,8 @@ void python_process_permission_message(int pid, const char *what, char *error, s
 
 static void free_maps(struct map_list *maps)
 {
+    for (size_t i = 0; i < maps->count; i++)
+        free(maps->entries[i].path);
     free(maps->entries);
     maps->entries = NULL;
     maps->count = maps->capacity = 0;
@@ -59,27 +61,32 @@ static int read_maps(int pid, struct map_list *maps)
     snprintf(path, sizeof path, "/proc/%d/maps", pid);
     FILE *file = fopen(path, "re");
     if (!file) return errno;
+    /* One read for the whole file, where procfs's block size would take a
+     * read per KiB. */
+    setvbuf(file, NULL, _IOFBF, 1 << 16);
     char line[4096 + 256];
     int result = 0;
     while (fgets(line, sizeof line, file)) {
-        struct map_entry entry;
+        struct map_entry entry = {0};
         char perms[8];
         int name_at = 0;
-        memset(&entry, 0, sizeof entry);
         if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &entry.start,
                    &entry.end, perms, &entry.offset, &name_at) < 4)
             continue;
         entry.writable = perms[1] == 'w';
-        if (name_at > 0) {
-            size_t length = strcspn(line + name_at, "\n");
-            if (length >= sizeof entry.path) length = sizeof entry.path - 1;
-            memcpy(entry.path, line + name_at, length);
-            entry.path[length] = '\0';
+        size_t length = name_at > 0 ? strcspn(line + name_at, "\n") : 0;
+        entry.path = malloc(length + 1);
+        if (!entry.path) {
+            result = ENOMEM;
+            break;
         }
+        memcpy(entry.path, line + name_at, length);
+        entry.path[length] = '\0';
         if (maps->count == maps->capacity) {
             size_t capacity = maps->capacity ? maps->capacity * 2 : 64;
             struct map_entry *grown = realloc(maps->entries, capacity * sizeof *grown);
             if (!grown) {
+                free(entry.path);
                 result = ENOMEM;
                 break;
             }
