@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { OUTPUT_BUFFER_SIZE = 1 << 18 };
+enum { OUTPUT_BUFFER_SIZE = 1 << 16 };
 
 const char *output_name(const struct output *output)
 {
