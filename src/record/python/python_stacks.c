@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,6 @@ struct raw_frame {
     int pair_seen;       /* up to 3.10: it was so over the same callee in the thread's previous walk */
     uint32_t local_count; /* up to 3.10: its first locals and value stack slots, as read */
     uint32_t stack_start; /* up to 3.10: where its value stack starts among them */
-    uint64_t locals[HEAP_LOCALS];
     int32_t stacktop;    /* 3.11+: >= 0 in a caller suspended by an inline call (3.12+) */
     uint64_t function;   /* 3.11+: f_func / f_funcobj */
     uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
@@ -88,7 +88,12 @@ struct raw_frame {
     int same_frame;      /* code, previous and function the same in both copies (steady tops) */
     struct python_code *code_entry;
     int code_fresh;      /* read during this sample: needs no validation */
+    /* Last, so that a frame is cleared up to it (RAW_FRAME_CLEARED): only
+     * the first local_count are ever read. */
+    uint64_t locals[HEAP_LOCALS];
 };
+/* The bytes of a raw_frame a new frame starts with as zeros. */
+#define RAW_FRAME_CLEARED offsetof(struct raw_frame, locals)
 
 /* One thread state found in this sample. */
 struct thread_record {
@@ -642,18 +647,21 @@ static int32_t frame_function_offset(const struct python_layout *layout)
 /* The caller's stack slots a call consumed (the callable and self or
  * NULL, in either order): at localsplus[stacktop] and the next one, when
  * they lie in the copy. */
-static void read_consumed(const struct python_reader *reader, const struct snapshot *snapshot,
-                          struct raw_frame *raw)
+/* The two stack slots at stacktop of the frame at address, when the
+ * snapshot holds them: 1 and consumed[] set (*with_instr: they share a
+ * cache line with the frame's instruction pointer), else 0. */
+static int read_consumed_slots(const struct python_reader *reader, const struct snapshot *snapshot,
+                               uint64_t address, int32_t stacktop, uint64_t consumed[2],
+                               int *with_instr)
 {
     const struct python_layout *layout = &reader->layout;
-    raw->consumed_known = 0;
-    if (raw->stacktop < 0 || raw->stacktop > (1 << 20) || layout->iframe_size <= 0) return;
-    uint64_t slot = raw->address + (uint64_t)layout->iframe_size + 8 * (uint64_t)raw->stacktop;
-    if (slot < snapshot->start || slot + 16 > snapshot->start + snapshot->size) return;
-    memcpy(raw->consumed, snapshot->bytes + (slot - snapshot->start), 16);
-    raw->consumed_known = 1;
-    uint64_t instr_line = (raw->address + (uint64_t)layout->iframe_instr) / 64;
-    raw->consumed_with_instr = instr_line == slot / 64 && instr_line == (slot + 15) / 64;
+    if (stacktop < 0 || stacktop > (1 << 20) || layout->iframe_size <= 0) return 0;
+    uint64_t slot = address + (uint64_t)layout->iframe_size + 8 * (uint64_t)stacktop;
+    if (slot < snapshot->start || slot + 16 > snapshot->start + snapshot->size) return 0;
+    memcpy(consumed, snapshot->bytes + (slot - snapshot->start), 16);
+    uint64_t instr_line = (address + (uint64_t)layout->iframe_instr) / 64;
+    *with_instr = instr_line == slot / 64 && instr_line == (slot + 15) / 64;
+    return 1;
 }
 
 static void decode_frame(const struct python_layout *layout, const uint8_t *bytes, int modern,
@@ -1194,7 +1202,7 @@ static int heap_walk_chain(struct python_reader *reader, const struct thread_mem
             if (reader->raw[i].address == address) return 0; /* a cycle */
         if (grow((void **)&reader->raw, &reader->raw_capacity, *depth + 1, sizeof *reader->raw)) return 0;
         struct raw_frame *raw = &reader->raw[*depth];
-        memset(raw, 0, sizeof *raw);
+        memset(raw, 0, RAW_FRAME_CLEARED);
         raw->address = address;
         ptrdiff_t slot = slots ? heap_slot_index(memory, address, &hint) : -1;
         if (slot < 0) return -1;
@@ -1728,7 +1736,7 @@ snapshot_read:
         if (depth >= MAX_DEPTH || (frame_address & 7)) return 0;
         if (grow((void **)&reader->raw, &reader->raw_capacity, depth + 1, sizeof *reader->raw)) return 0;
         struct raw_frame *raw = &reader->raw[depth];
-        memset(raw, 0, sizeof *raw);
+        memset(raw, 0, RAW_FRAME_CLEARED);
         raw->address = frame_address;
         const uint8_t *bytes = snapshot_frame(reader, &snapshot, frame_address, &hint);
         uint8_t scratch[FRAME_WINDOW_MAX];
@@ -1785,12 +1793,14 @@ snapshot_read:
             if (!raw->from_chunk) raw->function_again = raw->function;
             if (single && in_chunk) {
                 /* a caller's consumed slots too must be the same in both */
-                read_consumed(reader, &snapshot, raw);
+                raw->consumed_known = read_consumed_slots(reader, &snapshot, raw->address, raw->stacktop,
+                                                          raw->consumed, &raw->consumed_with_instr);
                 if (raw->consumed_known) {
-                    struct raw_frame again = *raw;
-                    read_consumed(reader, &second, &again);
-                    if (!again.consumed_known || again.consumed[0] != raw->consumed[0] ||
-                        again.consumed[1] != raw->consumed[1])
+                    uint64_t again[2];
+                    int again_with_instr;
+                    if (!read_consumed_slots(reader, &second, raw->address, raw->stacktop, again,
+                                             &again_with_instr) ||
+                        again[0] != raw->consumed[0] || again[1] != raw->consumed[1])
                         raw->stable = 0;
                 }
             }
