@@ -1047,12 +1047,10 @@ static int perf_script_read_parallel(struct perf_reader *reader, struct input *i
     size_t mapping_length;
     if (!input_map_rest(input, &data, &length, &mapping, &mapping_length))
         return 1;
-    struct pieces *pieces = xmalloc(sizeof *pieces);
+    struct pieces *pieces = xcalloc(1, sizeof *pieces);
     cut_pieces(pieces, data, length);
     pthread_mutex_init(&pieces->lock, NULL);
-    pieces->front = 0;
     pieces->back = PIECE_COUNT;
-    pieces->stop = 0;
     struct second_half half = {.pieces = pieces};
     pthread_t thread;
     struct profile *part = profile_create();

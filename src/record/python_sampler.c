@@ -10,6 +10,7 @@
  * and added to the profile.
  */
 #include "python_sampler.h"
+#include "python/python_process.h"
 #include "python/python_stacks.h"
 #include "python_frames.h"
 #include "python_launch.h"
@@ -47,7 +48,7 @@
 
 enum target_state { TARGET_PENDING, TARGET_OPEN, TARGET_GONE };
 
-struct python_target {
+struct sampled_target {
     int pid;
     enum target_state state;
     double retry_until;            /* PENDING: give up after this */
@@ -72,7 +73,7 @@ struct python_sampler {
     struct python_sampler_stats stats;
     struct python_frame_cache frames;
     struct dwarf_unwinder *unwinder;
-    struct python_target *targets;
+    struct sampled_target *targets;
     size_t target_count, target_capacity;
     pid_t child;
     int child_exited, child_status;
@@ -96,7 +97,7 @@ struct python_sampler {
     int charged_rank;              /* 3 GIL, 2 running, 1 any, 0 none */
     uint32_t charged_thread;
     /* The round being visited. */
-    struct python_target *current;
+    struct sampled_target *current;
     double now;
     unsigned long long round;      /* rounds started, from 1 */
 };
@@ -143,7 +144,7 @@ struct python_sampler *python_sampler_create(struct profile *profile,
     return sampler;
 }
 
-static struct python_target *find_target(struct python_sampler *sampler, int pid)
+static struct sampled_target *find_target(struct python_sampler *sampler, int pid)
 {
     for (size_t i = 0; i < sampler->target_count; i++)
         if (sampler->targets[i].pid == pid)
@@ -151,10 +152,10 @@ static struct python_target *find_target(struct python_sampler *sampler, int pid
     return NULL;
 }
 
-static struct python_target *add_target(struct python_sampler *sampler, int pid, double wait)
+static struct sampled_target *add_target(struct python_sampler *sampler, int pid, double wait)
 {
     GROW(sampler->targets, sampler->target_capacity, sampler->target_count + 1);
-    struct python_target *target = &sampler->targets[sampler->target_count++];
+    struct sampled_target *target = &sampler->targets[sampler->target_count++];
     memset(target, 0, sizeof *target);
     target->pid = pid;
     target->state = TARGET_PENDING;
@@ -166,7 +167,7 @@ static struct python_target *add_target(struct python_sampler *sampler, int pid,
 }
 
 /* Releases what an open target holds (reader, fds, ptrace). */
-static void close_target(struct python_sampler *sampler, struct python_target *target)
+static void close_target(struct python_sampler *sampler, struct sampled_target *target)
 {
     if (target->pausing) {
         python_pause_detach(&target->pause);
@@ -206,7 +207,7 @@ static long read_resident_pages(int fd)
 /* Attaches ptrace to every thread of target now (new ones since the last
  * call). Returns 0, or -1 with errno from PTRACE_SEIZE of the first thread
  * that could not be attached for another reason than having exited. */
-static int pause_new_threads(struct python_target *target)
+static int pause_new_threads(struct sampled_target *target)
 {
     python_threads_scan(&target->threads);
     for (size_t i = 0; i < target->threads.count; i++)
@@ -218,7 +219,7 @@ static int pause_new_threads(struct python_target *target)
 
 /* Tries to open target's reader. Returns 0 (open), 1 (not yet: retry), -1
  * (failed for good: message in target->last_error). */
-static int try_open(struct python_sampler *sampler, struct python_target *target, double now)
+static int try_open(struct python_sampler *sampler, struct sampled_target *target, double now)
 {
     enum python_status status = PYTHON_OK;
     char message[sizeof target->last_error];
@@ -282,7 +283,7 @@ int python_sampler_attach(struct python_sampler *sampler, int pid, char *error,
     sampler->attached = 1;
     if (find_target(sampler, pid))
         return 0;
-    struct python_target *target = add_target(sampler, pid, 1.0);
+    struct sampled_target *target = add_target(sampler, pid, 1.0);
     for (;;) {
         int result = try_open(sampler, target, monotonic_now());
         if (result == 0)
@@ -303,7 +304,7 @@ static void check_child(struct python_sampler *sampler)
 {
     if (sampler->child <= 0 || sampler->child_exited)
         return;
-    struct python_target *leader = find_target(sampler, sampler->child);
+    struct sampled_target *leader = find_target(sampler, sampler->child);
     if (leader && leader->pausing && leader->pause.leader_exited) {
         sampler->child_exited = 1;
         sampler->child_status = leader->pause.leader_status;
@@ -318,7 +319,7 @@ static void check_child(struct python_sampler *sampler)
         if (waited == sampler->child && (WIFEXITED(status) || WIFSIGNALED(status))) {
             sampler->child_exited = 1;
             sampler->child_status = status;
-            struct python_target *target = find_target(sampler, sampler->child);
+            struct sampled_target *target = find_target(sampler, sampler->child);
             if (target && target->pausing)
                 python_pause_handle_status(&target->pause, waited, status);
             continue;
@@ -339,7 +340,7 @@ int python_sampler_launch(struct python_sampler *sampler, char *const *command, 
         return -1;
     }
     double wait = LAUNCH_WAIT_SECONDS;
-    struct python_target *target = add_target(sampler, sampler->child, wait);
+    struct sampled_target *target = add_target(sampler, sampler->child, wait);
     if (sampler->options.subprocesses)
         return 0; /* the command may be a shell: its children are looked for as it runs */
     long delay_ns = 1000000;
@@ -376,7 +377,7 @@ static void ensure_scratch(struct python_sampler *sampler, size_t depth)
         GROW(sampler->python, sampler->python_capacity, depth + 4);
 }
 
-static uint32_t thread_root(struct python_sampler *sampler, struct python_target *target,
+static uint32_t thread_root(struct python_sampler *sampler, struct sampled_target *target,
                             int tid, const char *name)
 {
     char root[96];
@@ -387,7 +388,7 @@ static uint32_t thread_root(struct python_sampler *sampler, struct python_target
 static void visit_stack(const struct python_thread_stack *stack, void *context)
 {
     struct python_sampler *sampler = context;
-    struct python_target *target = sampler->current;
+    struct sampled_target *target = sampler->current;
     const struct python_sampler_options *options = &sampler->options;
     sampler->stats.stacks_read++;
     if (!stack->valid) {
@@ -477,7 +478,7 @@ static void visit_stack(const struct python_thread_stack *stack, void *context)
 }
 
 /* Samples one open target. Returns 0, or -1 when it can no longer be read. */
-static int sample_target(struct python_sampler *sampler, struct python_target *target)
+static int sample_target(struct python_sampler *sampler, struct sampled_target *target)
 {
     const struct python_sampler_options *options = &sampler->options;
     /* Thread states before pausing (paused threads are all "t");
@@ -532,19 +533,6 @@ static int sample_target(struct python_sampler *sampler, struct python_target *t
 
 /* ---- Housekeeping ---- */
 
-static int process_alive(int pid)
-{
-    if (kill(pid, 0) != 0 && errno == ESRCH)
-        return 0;
-    /* A zombie (exited, not yet reaped) is gone for sampling. */
-    char path[64], text[256];
-    snprintf(path, sizeof path, "%d/stat", pid);
-    long length = proc_read_small(path, text, sizeof text);
-    char state = 0;
-    return length > 0 && proc_stat_parse(text, (size_t)length, &state, NULL) == 0 &&
-           state != 'Z' && state != 'X';
-}
-
 static void find_children(struct python_sampler *sampler)
 {
     int *pids = NULL;
@@ -569,9 +557,9 @@ static void housekeeping(struct python_sampler *sampler, double now)
     if (sampler->options.subprocesses)
         find_children(sampler);
     for (size_t i = 0; i < sampler->target_count; i++) {
-        struct python_target *target = &sampler->targets[i];
+        struct sampled_target *target = &sampler->targets[i];
         if (target->state == TARGET_PENDING) {
-            if (!process_alive(target->pid)) {
+            if (!python_process_alive(target->pid)) {
                 target->state = TARGET_GONE;
                 continue;
             }
@@ -661,14 +649,14 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
         int any_open = 0;
         sampler->round++;
         for (size_t i = 0; i < sampler->target_count; i++) {
-            struct python_target *target = &sampler->targets[i];
+            struct sampled_target *target = &sampler->targets[i];
             if (target->state != TARGET_OPEN)
                 continue;
             any_open = 1;
             if (sample_target(sampler, target) != 0) {
                 /* Gone, or exec'd into something else: a process still
                  * there is looked at again (pending) for a while. */
-                int alive = process_alive(target->pid);
+                int alive = python_process_alive(target->pid);
                 close_target(sampler, target);
                 target->state = alive ? TARGET_PENDING : TARGET_GONE;
                 target->retry_until = now + CHILD_WAIT_SECONDS;
@@ -693,7 +681,7 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
     sampler->stats.cpu_seconds = cpu_now() - cpu_start;
     /* the open readers' calls so far (closed ones were added on closing) */
     for (size_t i = 0; i < sampler->target_count; i++) {
-        struct python_target *target = &sampler->targets[i];
+        struct sampled_target *target = &sampler->targets[i];
         if (target->reader) {
             uint64_t calls = python_reader_stats(target->reader)->read_calls;
             sampler->stats.read_calls += calls - target->read_calls_counted;
@@ -734,7 +722,7 @@ const struct python_sampler_stats *python_sampler_stats(const struct python_samp
 void python_sampler_detach(struct python_sampler *sampler)
 {
     for (size_t i = 0; i < sampler->target_count; i++) {
-        struct python_target *target = &sampler->targets[i];
+        struct sampled_target *target = &sampler->targets[i];
         if (target->state == TARGET_OPEN || target->reader || target->pausing)
             close_target(sampler, target);
         target->state = TARGET_GONE;
