@@ -119,8 +119,11 @@ has_line "qsort, fp+dwarf: main;sort_rounds;qsort...;compare_slowly" "$TMP/qsort
     '^qsort_cb;(.*;)?main;sort_rounds;([^;]*;)*[^;]*qsort[^;]*;([^;]*;)*compare_slowly [0-9]+$'
 record qsort_fp -F 999 --call-graph fp -o "$TMP/qsort_fp.folded" -- "$BIN/qsort_cb" 1
 has_line "qsort, fp: compare_slowly sampled" "$TMP/qsort_fp.folded" 'compare_slowly [0-9]+$'
-lacks_line "qsort, fp: the chain breaks inside libc (no main;sort_rounds;qsort)" "$TMP/qsort_fp.folded" \
-    'main;sort_rounds;[^;]*qsort'
+# A sample in qsort_r itself may have the whole chain (qsort_r keeps a frame
+# pointer: it uses alloca); the callback's samples must not, since the libc
+# code between qsort_r and the callback has no frame pointers.
+lacks_line "qsort, fp: the chain breaks inside libc (no main;sort_rounds;qsort...;compare_slowly)" "$TMP/qsort_fp.folded" \
+    'main;sort_rounds;[^;]*qsort[^;]*;(.*;)?compare_slowly [0-9]+$'
 
 # --- DWARF stacks as deep as perf's ----------------------------------------------
 # perfdata_spin calls through PLT stubs (strlen, strtol: the linker's CFA
