@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -255,12 +256,19 @@ static int parse_pids(const char *text, pid_t *pids, size_t *count, size_t capac
 
 static unsigned long max_sample_rate(void)
 {
-    FILE *file = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
     unsigned long rate = 100000;
-    if (file) {
-        if (fscanf(file, "%lu", &rate) != 1)
-            rate = 100000;
-        fclose(file);
+    int fd = open("/proc/sys/kernel/perf_event_max_sample_rate", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        char text[32];
+        ssize_t length = read(fd, text, sizeof text - 1);
+        close(fd);
+        if (length > 0) {
+            text[length] = '\0';
+            char *end;
+            unsigned long value = strtoul(text, &end, 10);
+            if (end != text)
+                rate = value;
+        }
     }
     return rate;
 }

@@ -51,29 +51,111 @@ void python_elf_close(struct python_elf *elf)
     free(elf);
 }
 
+/* A symbol table and its strings, as libelf holds them in memory (the
+ * symbols already in this machine's layout: only 64-bit files are opened). */
+struct symbol_table {
+    const Elf64_Sym *symbols;
+    size_t count;
+    const char *strings;
+    size_t strings_size;
+};
+
+static int next_symbol_table(Elf *elf, Elf64_Word type, Elf_Scn **section, struct symbol_table *table)
+{
+    while ((*section = elf_nextscn(elf, *section)) != NULL) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(*section, &header) || header.sh_type != type ||
+            header.sh_entsize != sizeof(Elf64_Sym))
+            continue;
+        Elf_Data *data = elf_getdata(*section, NULL);
+        Elf_Scn *string_section = elf_getscn(elf, header.sh_link);
+        Elf_Data *strings = string_section ? elf_getdata(string_section, NULL) : NULL;
+        if (!data || data->d_type != ELF_T_SYM || !data->d_buf || !strings || !strings->d_buf ||
+            strings->d_size == 0 || ((const char *)strings->d_buf)[strings->d_size - 1] != '\0')
+            continue; /* a string table must end with its last string's terminator */
+        table->symbols = data->d_buf;
+        table->count = data->d_size / sizeof(Elf64_Sym);
+        table->strings = strings->d_buf;
+        table->strings_size = strings->d_size;
+        return 1;
+    }
+    return 0;
+}
+
+/* The name of a defined symbol with a value, or NULL. */
+static const char *symbol_name(const struct symbol_table *table, const Elf64_Sym *symbol)
+{
+    if (symbol->st_value == 0 || symbol->st_shndx == SHN_UNDEF || symbol->st_name >= table->strings_size)
+        return NULL;
+    return table->strings + symbol->st_name;
+}
+
 static uint64_t symbol_in_table(Elf *elf, Elf64_Word type, const char *name, uint64_t *size)
 {
     Elf_Scn *section = NULL;
-    while ((section = elf_nextscn(elf, section)) != NULL) {
-        GElf_Shdr header;
-        if (!gelf_getshdr(section, &header) || header.sh_type != type || header.sh_entsize == 0)
-            continue;
-        Elf_Data *data = elf_getdata(section, NULL);
-        if (!data) continue;
-        size_t count = header.sh_size / header.sh_entsize;
-        for (size_t i = 0; i < count; i++) {
-            GElf_Sym symbol;
-            if (!gelf_getsym(data, (int)i, &symbol) || symbol.st_value == 0 ||
-                symbol.st_shndx == SHN_UNDEF)
-                continue;
-            const char *symbol_name = elf_strptr(elf, header.sh_link, symbol.st_name);
-            if (symbol_name && strcmp(symbol_name, name) == 0) {
-                if (size) *size = symbol.st_size;
-                return symbol.st_value;
+    struct symbol_table table;
+    while (next_symbol_table(elf, type, &section, &table)) {
+        for (size_t i = 0; i < table.count; i++) {
+            const char *found = symbol_name(&table, &table.symbols[i]);
+            if (found && strcmp(found, name) == 0) {
+                if (size) *size = table.symbols[i].st_size;
+                return table.symbols[i].st_value;
             }
         }
     }
     return 0;
+}
+
+/* The GNU hash of a symbol name (the .gnu.hash section's function). */
+static uint32_t gnu_hash(const char *name)
+{
+    uint32_t hash = 5381;
+    for (const unsigned char *at = (const unsigned char *)name; *at; at++) hash = hash * 33 + *at;
+    return hash;
+}
+
+/* Looks names up in the .gnu.hash table of the dynamic symbols (a few
+ * probes each, where a scan reads every symbol): fills values[i] still 0
+ * and returns how many are still missing, or -1 when the file has no such
+ * table (or one that does not fit its section). Layout: nbuckets,
+ * symoffset, bloom_size, bloom_shift, then bloom_size 64-bit bloom words,
+ * nbuckets buckets and one chain word per symbol from symoffset on. */
+static long symbols_by_gnu_hash(Elf *elf, const struct symbol_table *dynamic, size_t dynamic_index,
+                                const char *const *names, uint64_t *values, size_t count, size_t missing)
+{
+    Elf_Scn *section = NULL;
+    while ((section = elf_nextscn(elf, section)) != NULL) {
+        GElf_Shdr header;
+        if (!gelf_getshdr(section, &header) || header.sh_type != SHT_GNU_HASH || header.sh_link != dynamic_index)
+            continue;
+        Elf_Data *data = elf_getdata(section, NULL);
+        if (!data || !data->d_buf || data->d_size < 16 || ((uintptr_t)data->d_buf & 7)) return -1;
+        const uint32_t *words = data->d_buf;
+        size_t word_count = data->d_size / 4;
+        uint32_t bucket_count = words[0], symbol_offset = words[1], bloom_size = words[2];
+        size_t buckets_at = 4 + 2 * (size_t)bloom_size, chains_at = buckets_at + bucket_count;
+        if (bucket_count == 0 || chains_at > word_count) return -1;
+        for (size_t n = 0; n < count; n++) {
+            if (values[n]) continue;
+            uint32_t hash = gnu_hash(names[n]);
+            uint32_t index = words[buckets_at + hash % bucket_count];
+            if (index < symbol_offset) continue; /* 0: an empty bucket */
+            for (; index < dynamic->count && chains_at + (index - symbol_offset) < word_count; index++) {
+                uint32_t chain = words[chains_at + (index - symbol_offset)];
+                if ((chain | 1) == (hash | 1)) {
+                    const char *found = symbol_name(dynamic, &dynamic->symbols[index]);
+                    if (found && strcmp(found, names[n]) == 0) {
+                        values[n] = dynamic->symbols[index].st_value;
+                        missing--;
+                        break;
+                    }
+                }
+                if (chain & 1) break; /* the bucket's last symbol */
+            }
+        }
+        return (long)missing;
+    }
+    return -1;
 }
 
 /* Fills values[i] (still 0) of the names found in tables of type, in one
@@ -82,23 +164,21 @@ static size_t symbols_in_table(Elf *elf, Elf64_Word type, const char *const *nam
                                size_t count, size_t missing)
 {
     Elf_Scn *section = NULL;
-    while (missing && (section = elf_nextscn(elf, section)) != NULL) {
-        GElf_Shdr header;
-        if (!gelf_getshdr(section, &header) || header.sh_type != type || header.sh_entsize == 0)
-            continue;
-        Elf_Data *data = elf_getdata(section, NULL);
-        if (!data) continue;
-        size_t total = header.sh_size / header.sh_entsize;
-        for (size_t i = 0; i < total && missing; i++) {
-            GElf_Sym symbol;
-            if (!gelf_getsym(data, (int)i, &symbol) || symbol.st_value == 0 ||
-                symbol.st_shndx == SHN_UNDEF)
+    struct symbol_table table;
+    while (missing && next_symbol_table(elf, type, &section, &table)) {
+        if (type == SHT_DYNSYM) {
+            long left = symbols_by_gnu_hash(elf, &table, elf_ndxscn(section), names, values, count, missing);
+            if (left >= 0) {
+                missing = (size_t)left;
                 continue;
-            const char *symbol_name = elf_strptr(elf, header.sh_link, symbol.st_name);
-            if (!symbol_name) continue;
+            }
+        }
+        for (size_t i = 0; i < table.count && missing; i++) {
+            const char *found = symbol_name(&table, &table.symbols[i]);
+            if (!found) continue;
             for (size_t n = 0; n < count; n++)
-                if (!values[n] && symbol_name[0] == names[n][0] && strcmp(symbol_name, names[n]) == 0) {
-                    values[n] = symbol.st_value;
+                if (!values[n] && found[0] == names[n][0] && strcmp(found, names[n]) == 0) {
+                    values[n] = table.symbols[i].st_value;
                     missing--;
                     break;
                 }

@@ -3,6 +3,7 @@
 #include "python_process.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,49 +55,110 @@ static void free_maps(struct map_list *maps)
     maps->count = maps->capacity = 0;
 }
 
-/* Reads /proc/PID/maps; 0 or an errno value. */
+/* A hexadecimal number at *cursor, up to the first other character;
+ * -1 when there is none. */
+static int parse_hex(const char **cursor, const char *end, uint64_t *value)
+{
+    const char *at = *cursor;
+    uint64_t result = 0;
+    for (; at < end; at++) {
+        unsigned digit;
+        if (*at >= '0' && *at <= '9') digit = (unsigned)(*at - '0');
+        else if (*at >= 'a' && *at <= 'f') digit = (unsigned)(*at - 'a' + 10);
+        else break;
+        result = result << 4 | digit;
+    }
+    if (at == *cursor) return -1;
+    *cursor = at;
+    *value = result;
+    return 0;
+}
+
+/* The next space-separated field of a line (spaces before it skipped). */
+static const char *skip_field(const char *at, const char *end)
+{
+    while (at < end && *at == ' ') at++;
+    while (at < end && *at != ' ') at++;
+    return at;
+}
+
+/* One line of /proc/PID/maps: "start-end perms offset dev inode   path".
+ * Returns 0, 1 for a line that does not parse (skipped), or ENOMEM. */
+static int parse_map_line(const char *line, const char *end, struct map_list *maps)
+{
+    struct map_entry entry = {0};
+    const char *at = line;
+    if (parse_hex(&at, end, &entry.start) < 0 || at >= end || *at++ != '-' ||
+        parse_hex(&at, end, &entry.end) < 0 || at >= end || *at++ != ' ')
+        return 1;
+    if (end - at < 4) return 1;
+    entry.writable = at[1] == 'w';
+    at = skip_field(at, end);
+    while (at < end && *at == ' ') at++;
+    if (parse_hex(&at, end, &entry.offset) < 0) return 1;
+    at = skip_field(at, end); /* device */
+    at = skip_field(at, end); /* inode */
+    while (at < end && *at == ' ') at++;
+    size_t length = (size_t)(end - at);
+    entry.path = malloc(length + 1);
+    if (!entry.path) return ENOMEM;
+    memcpy(entry.path, at, length);
+    entry.path[length] = '\0';
+    if (maps->count == maps->capacity) {
+        size_t capacity = maps->capacity ? maps->capacity * 2 : 64;
+        struct map_entry *grown = realloc(maps->entries, capacity * sizeof *grown);
+        if (!grown) {
+            free(entry.path);
+            return ENOMEM;
+        }
+        maps->entries = grown;
+        maps->capacity = capacity;
+    }
+    maps->entries[maps->count++] = entry;
+    return 0;
+}
+
+/* Reads /proc/PID/maps; 0 or an errno value. The whole file is read with
+ * reads of 64 KiB (procfs formats each read's lines afresh, so small reads
+ * cost a call per KiB), then parsed by hand. */
 static int read_maps(int pid, struct map_list *maps)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", pid);
-    FILE *file = fopen(path, "re");
-    if (!file) return errno;
-    /* One read for the whole file, where procfs's block size would take a
-     * read per KiB. */
-    setvbuf(file, NULL, _IOFBF, 1 << 16);
-    char line[4096 + 256];
-    int result = 0;
-    while (fgets(line, sizeof line, file)) {
-        struct map_entry entry = {0};
-        char perms[8];
-        int name_at = 0;
-        if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s %n", &entry.start,
-                   &entry.end, perms, &entry.offset, &name_at) < 4)
-            continue;
-        entry.writable = perms[1] == 'w';
-        size_t length = name_at > 0 ? strcspn(line + name_at, "\n") : 0;
-        entry.path = malloc(length + 1);
-        if (!entry.path) {
-            result = ENOMEM;
-            break;
-        }
-        memcpy(entry.path, line + name_at, length);
-        entry.path[length] = '\0';
-        if (maps->count == maps->capacity) {
-            size_t capacity = maps->capacity ? maps->capacity * 2 : 64;
-            struct map_entry *grown = realloc(maps->entries, capacity * sizeof *grown);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    size_t capacity = 1 << 16, length = 0;
+    char *text = malloc(capacity);
+    int result = text ? 0 : ENOMEM;
+    while (!result) {
+        if (capacity - length < (1 << 15)) {
+            char *grown = realloc(text, capacity * 2);
             if (!grown) {
-                free(entry.path);
                 result = ENOMEM;
                 break;
             }
-            maps->entries = grown;
-            maps->capacity = capacity;
+            text = grown;
+            capacity *= 2;
         }
-        maps->entries[maps->count++] = entry;
+        ssize_t got = read(fd, text + length, capacity - length);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            result = errno ? errno : EIO;
+        } else if (got == 0) {
+            break;
+        } else {
+            length += (size_t)got;
+        }
     }
-    if (ferror(file) && !result) result = errno ? errno : EIO;
-    fclose(file);
+    close(fd);
+    const char *line = text, *text_end = text ? text + length : NULL;
+    while (!result && line && line < text_end) {
+        const char *line_end = memchr(line, '\n', (size_t)(text_end - line));
+        if (!line_end) line_end = text_end;
+        if (parse_map_line(line, line_end, maps) == ENOMEM) result = ENOMEM;
+        line = line_end + 1;
+    }
+    free(text);
     if (!result && maps->count == 0) result = ESRCH; /* zombie or kernel thread */
     return result;
 }
