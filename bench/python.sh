@@ -6,7 +6,8 @@
 # Method (as /work/shared/reference/cpython-sampling.md §3b measured
 # austin): the workload (a recursive fib loop, ~20 frames deep, a fixed
 # amount of work; it prints the seconds it took, from perf_counter) runs
-# pinned to CPU 0; the sampler attaches to it (-p) pinned to CPU 1, with
+# pinned to CPU 0; once it is busy (it makes a file when its loop
+# starts), the sampler attaches to it (-p) pinned to CPU 1, with
 # bench/cpu_time.py giving its user + system CPU to the microsecond (GNU
 # time's 10 ms steps are the whole CPU of a 100 Hz run), until the workload
 # exits.
@@ -60,7 +61,7 @@ cat >"$work/work.py" <<'EOF'
 import sys, time
 def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
-time.sleep(0.3)  # the sampler attaches meanwhile
+open(sys.argv[2], "w").close()  # busy from here on: the sampler attaches now
 start = time.perf_counter()
 for _ in range(int(sys.argv[1])):
     fib(25)
@@ -76,9 +77,18 @@ run() {
     # system, the same for both tools, that would count for whichever
     # takes fewer samples.
     rm -f "$work/e.folded" "$work/a.austin"
-    taskset -c 0 "$python" "$work/work.py" "$work_amount" >"$work/target.out" &
+    rm -f "$work/busy"
+    taskset -c 0 "$python" "$work/work.py" "$work_amount" "$work/busy" >"$work/target.out" &
     local pid=$!
-    sleep 0.1
+    # The sampler attaches once the workload is busy, so that every sample
+    # of both tools is of a running thread: austin -s does not print the
+    # samples of an idle thread, and a sampler that started during an idle
+    # spell would have its CPU divided among fewer samples than it took.
+    local waited=0
+    while [ ! -e "$work/busy" ] && [ "$waited" -lt 1000 ]; do
+        sleep 0.01
+        waited=$((waited + 1))
+    done
     case $tool in
     none) ;;
     ember)

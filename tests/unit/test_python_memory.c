@@ -82,3 +82,35 @@ Test(python_memory, a_range_running_into_an_unmapped_page_fails_alone)
     cr_expect_eq(memcmp(after, pages + 64, sizeof after), 0);
     munmap(pages, 2 * 4096);
 }
+
+/* Many pieces (more local iovecs than the kernel keeps on its stack): the
+ * batch goes through one local buffer and is copied out; each range must
+ * still get exactly its own bytes, also when the call stops partway. */
+Test(python_memory, many_small_ranges_come_back_whole_and_in_place)
+{
+    uint8_t *pages = map_pages();
+    struct remote_memory memory = {getpid(), 0};
+    enum { COUNT = 14 };
+    uint8_t buffers[COUNT][40];
+    memset(buffers, 0xee, sizeof buffers);
+    /* gaps on one page (merged spans), jumps back (new spans), both pages,
+     * one range on the unmapped page, ranges after it */
+    const size_t at[COUNT] = {8, 24, 72, 200, 1000, 16, 4100, 4160, 4300, 7000, 2 * 4096 + 64, 3000, 3040, 5000};
+    const size_t size[COUNT] = {8, 16, 32, 40, 8, 8, 24, 8, 40, 16, 8, 16, 24, 32};
+    struct remote_range ranges[COUNT];
+    for (int i = 0; i < COUNT; i++)
+        ranges[i] = (struct remote_range){(uint64_t)(uintptr_t)(pages + at[i]), buffers[i], size[i]};
+    unsigned char ok[COUNT];
+    int error = 0;
+    size_t leading = remote_read_ranges(&memory, ranges, COUNT, ok, &error);
+    cr_expect_eq(leading, 10, "the ranges before the unmapped one");
+    cr_expect_eq(error, EFAULT);
+    for (int i = 0; i < COUNT; i++) {
+        cr_expect_eq(ok[i], i != 10, "range %d", i);
+        if (i != 10)
+            cr_expect_eq(memcmp(buffers[i], pages + at[i], size[i]), 0, "range %d's bytes", i);
+        for (size_t j = i == 10 ? 0 : size[i]; j < sizeof buffers[i]; j++)
+            cr_expect_eq(buffers[i][j], 0xee, "range %d: a byte written outside it", i);
+    }
+    munmap(pages, 2 * 4096);
+}

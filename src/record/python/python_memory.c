@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <string.h>
 #include <sys/uio.h>
 
 #define RANGES_PER_CALL 1024
@@ -40,11 +41,19 @@ static int shares_last_page(uint64_t span_end, uint64_t next)
     return next >= span_end && next / PAGE_SIZE_ASSUMED == (span_end - 1) / PAGE_SIZE_ASSUMED;
 }
 
+/* Above UIO_FASTIOV (8) iovecs on a side, the kernel allocates and frees
+ * an array for them in every call. A batch of more than that many local
+ * pieces but at most STAGING_SIZE bytes is read into one local buffer and
+ * copied out (a few KiB: far cheaper than the allocation). */
+#define FAST_IOVECS 8
+#define STAGING_SIZE 16384
+
 size_t remote_read_ranges(struct remote_memory *memory, const struct remote_range *ranges,
                           size_t count, unsigned char *ok, int *error) {
     struct iovec local[2 * RANGES_PER_CALL], remote[RANGES_PER_CALL];
     static_assert(2 * RANGES_PER_CALL <= 2048, "within IOV_MAX");
     uint8_t scratch[PAGE_SIZE_ASSUMED]; /* the gaps' bytes, never looked at */
+    uint8_t staging[STAGING_SIZE];
     size_t leading = 0, index = 0;
     int leading_done = 0;
     *error = 0;
@@ -73,8 +82,12 @@ size_t remote_read_ranges(struct remote_memory *memory, const struct remote_rang
         }
         size_t whole = 0;
         if (batch > 0) {
+            size_t total = 0;
+            for (size_t i = 0; i < remote_count; i++) total += remote[i].iov_len;
+            int staged = local_count > FAST_IOVECS && total <= STAGING_SIZE;
+            if (staged) local[0] = (struct iovec){staging, total};
             memory->calls++;
-            ssize_t got = process_vm_readv(memory->pid, local, local_count, remote, remote_count, 0);
+            ssize_t got = process_vm_readv(memory->pid, local, staged ? 1 : local_count, remote, remote_count, 0);
             if (got < 0) {
                 if (!*error) *error = errno ? errno : EIO;
                 if (errno == ESRCH || errno == EPERM || errno == EACCES) {
@@ -96,6 +109,7 @@ size_t remote_read_ranges(struct remote_memory *memory, const struct remote_rang
                         position += range->address - before_end;
                 }
                 if (position + range->size > copied) break;
+                if (staged) memcpy(range->buffer, staging + position, range->size);
                 position += range->size;
             }
         }
