@@ -19,6 +19,8 @@
 #                  stacks; austin: sample lines without :INVALID:)
 #   slowdown       the workload's own time under the sampler / its time in
 #                  the run alone right before (median of these ratios)
+#   quartiles      the middle half of the runs (nearest rank): two medians
+#                  closer than that spread are within the machine's noise
 #   invalid %      stacks discarded as torn (ember) / :INVALID: lines (austin)
 #   reads/round    process_vm_readv calls per round (ember's summary)
 # Both sample every thread without pausing (ember's default CPU-only mode
@@ -131,6 +133,10 @@ run() {
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The lower and upper quartiles (nearest rank), "0.95-1.04": the middle
+# half of the runs, against which a difference between medians is read.
+quartiles() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+    printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'; }
 
 tools="none ember"
 [ -n "$austin" ] && tools="$tools austin"
@@ -154,8 +160,8 @@ done
 
 baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
 {
-    printf 'tool\tasked Hz\tachieved Hz\tvalid Hz\tCPU per sample (us)\ttarget s\tslowdown\tinvalid %%\treads/round\n'
-    printf 'none\t-\t-\t-\t-\t%s\t1.000\t-\t-\n' "$baseline"
+    printf 'tool\tasked Hz\tachieved Hz\tvalid Hz\tCPU per sample (us)\tCPU quartiles\ttarget s\tslowdown\tslowdown quartiles\tinvalid %%\treads/round\n'
+    printf 'none\t-\t-\t-\t-\t-\t%s\t1.000\t-\t-\t-\n' "$baseline"
     for rate in $rates; do
         for tool in $tools; do
             [ "$tool" = none ] && continue
@@ -167,8 +173,11 @@ baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
             discarded=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $6 != "-" { print $6 }' "$work/results" | median)
             reads=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $7 != "-" { print $7 }' "$work/results" | median)
             valid=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $8 }' "$work/results" | median)
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$valid" "$per_sample" \
-                "$seconds" "$slowdown" "${discarded:--}" "${reads:--}"
+            cpu_spread=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | quartiles |
+                awk -F- '{ printf "%.1f-%.1f", $1, $2 }')
+            slowdown_spread=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $9 }' "$work/results" | quartiles)
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$valid" "$per_sample" \
+                "$cpu_spread" "$seconds" "$slowdown" "$slowdown_spread" "${discarded:--}" "${reads:--}"
         done
     done
 } >"$work/python.tsv"

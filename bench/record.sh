@@ -67,6 +67,10 @@ work_seconds() { sed -nE 's/^record_calls: [0-9]+ rounds in ([0-9.]+) s .*/\1/p'
 # a busy machine.
 work_cpu_seconds() { sed -nE 's/^record_calls: .*\(cpu ([0-9.]+) s\)$/\1/p' "$1" | tail -1; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# The lower and upper quartiles (nearest rank), "0.95-1.04": how far the
+# pairs spread, against which a difference between two medians is read.
+quartiles() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+    printf "%.2f-%.2f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 # The configurations measured, each a label and a command prefix (the
@@ -113,23 +117,27 @@ for i in $(seq "$runs"); do
 done
 
 echo "# ember record vs perf record — workload record_calls, $rounds rounds, $runs runs each (medians, runs interleaved,"
-echo "# each run of a recorder right after a run alone; 'paired' is the median of their ratios, the slowdown)"
+echo "# each run of a recorder right after a run alone; 'paired' is the median of their ratios, the slowdown,"
+echo "# 'quartiles' the middle half of those ratios: medians closer than that spread are within the machine's noise)"
 echo "# machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# (default) is ember's default call graph, fp+dwarf: frame-pointer chains and 8 KiB user-stack copies"
 echo
-printf '%-34s %9s %7s %7s %9s %7s %7s\n' "slowdown of the workload" "wall s" "ratio" "paired" "cpu s" "ratio" "paired"
+printf '%-34s %9s %7s %7s %10s %9s %7s %7s %10s\n' "slowdown of the workload" "wall s" "ratio" "paired" "quartiles" \
+    "cpu s" "ratio" "paired" "quartiles"
 plain=$(cut -d' ' -f1 "$work/config0.times" | median)
 plain_cpu=$(cut -d' ' -f2 "$work/config0.times" | median)
 for c in "${!labels[@]}"; do
     wall=$(cut -d' ' -f1 "$work/config$c.times" | median)
     cpu=$(cut -d' ' -f2 "$work/config$c.times" | median)
-    paired="1.00" paired_cpu="1.00"
+    paired="1.00" paired_cpu="1.00" spread="-" spread_cpu="-"
     if [ "$c" -gt 0 ]; then
         paired=$(cut -d' ' -f1 "$work/config$c.pairs" | median | awk '{ printf "%.2f", $1 }')
         paired_cpu=$(cut -d' ' -f2 "$work/config$c.pairs" | median | awk '{ printf "%.2f", $1 }')
+        spread=$(cut -d' ' -f1 "$work/config$c.pairs" | quartiles)
+        spread_cpu=$(cut -d' ' -f2 "$work/config$c.pairs" | quartiles)
     fi
-    printf '%-34s %9.3f %7s %7s %9.3f %7s %7s\n' "${labels[$c]}" "$wall" "$(ratio "$wall" "$plain")" "$paired" \
-        "$cpu" "$(ratio "$cpu" "$plain_cpu")" "$paired_cpu"
+    printf '%-34s %9.3f %7s %7s %10s %9.3f %7s %7s %10s\n' "${labels[$c]}" "$wall" "$(ratio "$wall" "$plain")" \
+        "$paired" "$spread" "$cpu" "$(ratio "$cpu" "$plain_cpu")" "$paired_cpu" "$spread_cpu"
 done
 
 # End to end. Each recorder's standard error is read line by line, each
