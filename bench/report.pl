@@ -32,6 +32,13 @@ my %targets = (
     collapse   => { inferno => 2, perl => 25 },
     flamegraph => { inferno => 3, perl => 45 },
 );
+# "3x inferno" is "45x flamegraph.pl" on large-A (inferno draws it 16x
+# faster than flamegraph.pl); on the A/B differential input inferno is
+# about 10x flamegraph.pl, and issue #4 states that graph's target as
+# ">= 3x inferno (>= 30x flamegraph.pl)".
+my %task_targets = (
+    'flamegraph-diff' => { perl => 30 },
+);
 
 sub slurp_lines {
     my ($path) = @_;
@@ -217,7 +224,7 @@ for my $task (@tasks) {
     # Targets for this task.
     next unless $ember_mean;
     for my $anchor (qw(inferno perl)) {
-        my $need = $targets{$kind}{$anchor};
+        my $need = $task_targets{$id}{$anchor} // $targets{$kind}{$anchor};
         my $name = $anchor_names{$kind}{$anchor};
         my ($anchor_mean, $source);
         if (exists $mean{$id}{$anchor}) {
@@ -307,7 +314,9 @@ if (defined $small_rss && defined $x8_rss && defined $x4_rss) {
 print "\n## Targets (issue 2, \"Speed\")\n\n";
 print "Collapse: ≥ 2× inferno-collapse-perf's throughput (its default threads), i.e. ≥ 25× stackcollapse-perf.pl\n";
 print "in the same run, with lower peak memory than either. Flamegraph: ≥ 3× inferno-flamegraph, i.e. ≥ 45×\n";
-print "flamegraph.pl in the same run. Memory grows with the number of unique stacks, not with input size.\n\n";
+print "flamegraph.pl in the same run (the large A/B differential graph: ≥ 30× flamegraph.pl, issue #4's figure for\n";
+print "that input, where inferno is about 10× flamegraph.pl). Memory grows with the number of unique stacks, not with\n";
+print "input size.\n\n";
 print "| task | target | measured | status |\n|---|---|---|---|\n";
 print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @target_rows;
 
