@@ -2,6 +2,7 @@
  * python_native.h. */
 #define _GNU_SOURCE /* process_vm_readv */
 #include "python_native.h"
+#include "proc_maps.h"
 #include "python_pause.h"
 #include "../util/memory.h"
 
@@ -33,18 +34,15 @@ static void load_mappings(struct python_native *native)
         GROW(text, text_capacity, text_length + length + 1);
         memcpy(text + text_length, line, length);
         text_length += length;
-        unsigned long long start, end, offset;
-        char permissions[8];
-        int path_start = 0;
-        if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &start, &end, permissions, &offset,
-                   &path_start) < 4 || path_start == 0)
+        struct proc_maps_line mapping;
+        if (!proc_maps_line_parse(line, line + strcspn(line, "\n"), &mapping) || mapping.path_length == 0)
             continue;
-        char *file = line + path_start;
-        file[strcspn(file, "\n")] = 0;
+        char *file = (char *)mapping.path;
+        file[mapping.path_length] = 0;
         /* Executable mappings, as perf's MMAP records give them. */
-        if (permissions[2] == 'x' && (file[0] == '/' || strcmp(file, "[vdso]") == 0))
-            dwarf_unwinder_add_mapping(native->unwinder, native->pid, start, end - start, offset,
-                                       file);
+        if (mapping.permissions[2] == 'x' && (file[0] == '/' || strcmp(file, "[vdso]") == 0))
+            dwarf_unwinder_add_mapping(native->unwinder, native->pid, mapping.start,
+                                       mapping.end - mapping.start, mapping.offset, file);
     }
     fclose(maps);
     if (text)

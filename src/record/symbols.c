@@ -21,6 +21,8 @@
  * (symbol_table.c holds perf's alias and size rules).
  */
 #include "symbols.h"
+
+#include "proc_maps.h"
 #include "symbol_table.h"
 #include "../model/arena.h"
 #include "../util/hash.h"
@@ -140,51 +142,6 @@ size_t symbolizer_mapping_count(const struct symbolizer *symbolizer)
     return symbolizer->mapping_count;
 }
 
-/* Parses a hexadecimal number at *text; advances it. */
-static int take_hex(const char **text, const char *end, uint64_t *value)
-{
-    const char *cursor = *text;
-    uint64_t number = 0;
-    size_t digits = 0;
-    while (cursor < end) {
-        char byte = *cursor;
-        int digit;
-        if (byte >= '0' && byte <= '9')
-            digit = byte - '0';
-        else if (byte >= 'a' && byte <= 'f')
-            digit = byte - 'a' + 10;
-        else if (byte >= 'A' && byte <= 'F')
-            digit = byte - 'A' + 10;
-        else
-            break;
-        if (++digits > 16)
-            return 0;
-        number = number * 16 + (uint64_t)digit;
-        cursor++;
-    }
-    if (digits == 0)
-        return 0;
-    *value = number;
-    *text = cursor;
-    return 1;
-}
-
-static void skip_spaces(const char **text, const char *end)
-{
-    while (*text < end && (**text == ' ' || **text == '\t'))
-        (*text)++;
-}
-
-/* Skips one whitespace-delimited field and the spaces after it. */
-static int skip_field(const char **text, const char *end)
-{
-    const char *start = *text;
-    while (*text < end && **text != ' ' && **text != '\t')
-        (*text)++;
-    skip_spaces(text, end);
-    return *text > start;
-}
-
 size_t symbolizer_add_maps_text(struct symbolizer *symbolizer, const char *text, size_t length)
 {
     size_t added = 0;
@@ -193,23 +150,12 @@ size_t symbolizer_add_maps_text(struct symbolizer *symbolizer, const char *text,
     while (line < end_of_text) {
         const char *newline = memchr(line, '\n', (size_t)(end_of_text - line));
         const char *end = newline ? newline : end_of_text;
-        const char *cursor = line;
-        uint64_t start, end_address, offset;
-        /* start-end perms offset dev inode path */
-        if (take_hex(&cursor, end, &start) && cursor < end && *cursor == '-' && ++cursor &&
-            take_hex(&cursor, end, &end_address) && (skip_spaces(&cursor, end), 1) &&
-            skip_field(&cursor, end) && take_hex(&cursor, end, &offset) &&
-            (skip_spaces(&cursor, end), 1) && skip_field(&cursor, end) &&
-            skip_field(&cursor, end)) {
-            const char *path_end = end;
-            if (path_end > cursor && path_end[-1] == '\r')
-                path_end--;
-            /* Pseudo-files ("[vdso]", "[heap]") have no symbols to read. */
-            if (path_end > cursor && *cursor != '[') {
-                symbolizer_add_mapping(symbolizer, start, end_address, offset, cursor,
-                                       (size_t)(path_end - cursor));
-                added++;
-            }
+        struct proc_maps_line mapping;
+        /* Pseudo-files ("[vdso]", "[heap]") have no symbols to read. */
+        if (proc_maps_line_parse(line, end, &mapping) && mapping.path_length > 0 && mapping.path[0] != '[') {
+            symbolizer_add_mapping(symbolizer, mapping.start, mapping.end, mapping.offset, mapping.path,
+                                   mapping.path_length);
+            added++;
         }
         line = end + 1;
     }

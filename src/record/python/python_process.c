@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "python_elf.h"
+#include "../proc_maps.h"
 
 /* One file-backed or anonymous mapping of /proc/PID/maps. */
 struct map_entry {
@@ -55,55 +56,17 @@ static void free_maps(struct map_list *maps)
     maps->count = maps->capacity = 0;
 }
 
-/* A hexadecimal number at *cursor, up to the first other character;
- * -1 when there is none. */
-static int parse_hex(const char **cursor, const char *end, uint64_t *value)
-{
-    const char *at = *cursor;
-    uint64_t result = 0;
-    for (; at < end; at++) {
-        unsigned digit;
-        if (*at >= '0' && *at <= '9') digit = (unsigned)(*at - '0');
-        else if (*at >= 'a' && *at <= 'f') digit = (unsigned)(*at - 'a' + 10);
-        else break;
-        result = result << 4 | digit;
-    }
-    if (at == *cursor) return -1;
-    *cursor = at;
-    *value = result;
-    return 0;
-}
-
-/* The next space-separated field of a line (spaces before it skipped). */
-static const char *skip_field(const char *at, const char *end)
-{
-    while (at < end && *at == ' ') at++;
-    while (at < end && *at != ' ') at++;
-    return at;
-}
-
 /* One line of /proc/PID/maps: "start-end perms offset dev inode   path".
  * Returns 0, 1 for a line that does not parse (skipped), or ENOMEM. */
 static int parse_map_line(const char *line, const char *end, struct map_list *maps)
 {
-    struct map_entry entry = {0};
-    const char *at = line;
-    if (parse_hex(&at, end, &entry.start) < 0 || at >= end || *at++ != '-' ||
-        parse_hex(&at, end, &entry.end) < 0 || at >= end || *at++ != ' ')
-        return 1;
-    if (end - at < 4) return 1;
-    entry.writable = at[1] == 'w';
-    at = skip_field(at, end);
-    while (at < end && *at == ' ') at++;
-    if (parse_hex(&at, end, &entry.offset) < 0) return 1;
-    at = skip_field(at, end); /* device */
-    at = skip_field(at, end); /* inode */
-    while (at < end && *at == ' ') at++;
-    size_t length = (size_t)(end - at);
-    entry.path = malloc(length + 1);
+    struct proc_maps_line parsed;
+    if (!proc_maps_line_parse(line, end, &parsed)) return 1;
+    struct map_entry entry = {parsed.start, parsed.end, parsed.offset, parsed.permissions[1] == 'w', NULL};
+    entry.path = malloc(parsed.path_length + 1);
     if (!entry.path) return ENOMEM;
-    memcpy(entry.path, at, length);
-    entry.path[length] = '\0';
+    memcpy(entry.path, parsed.path, parsed.path_length);
+    entry.path[parsed.path_length] = '\0';
     if (maps->count == maps->capacity) {
         size_t capacity = maps->capacity ? maps->capacity * 2 : 64;
         struct map_entry *grown = realloc(maps->entries, capacity * sizeof *grown);
