@@ -90,22 +90,6 @@ static const char *symbol_name(const struct symbol_table *table, const Elf64_Sym
     return table->strings + symbol->st_name;
 }
 
-static uint64_t symbol_in_table(Elf *elf, Elf64_Word type, const char *name, uint64_t *size)
-{
-    Elf_Scn *section = NULL;
-    struct symbol_table table;
-    while (next_symbol_table(elf, type, &section, &table)) {
-        for (size_t i = 0; i < table.count; i++) {
-            const char *found = symbol_name(&table, &table.symbols[i]);
-            if (found && strcmp(found, name) == 0) {
-                if (size) *size = table.symbols[i].st_size;
-                return table.symbols[i].st_value;
-            }
-        }
-    }
-    return 0;
-}
-
 /* The GNU hash of a symbol name (the .gnu.hash section's function). */
 static uint32_t gnu_hash(const char *name)
 {
@@ -193,13 +177,6 @@ void python_elf_symbols(struct python_elf *elf, const char *const *names, uint64
     size_t missing = symbols_in_table(elf->elf, SHT_DYNSYM, names, values, count, count);
     if (count && values[0]) return;
     symbols_in_table(elf->elf, SHT_SYMTAB, names, values, count, missing);
-}
-
-uint64_t python_elf_symbol(struct python_elf *elf, const char *name, uint64_t *size)
-{
-    uint64_t value = symbol_in_table(elf->elf, SHT_DYNSYM, name, size);
-    if (!value) value = symbol_in_table(elf->elf, SHT_SYMTAB, name, size);
-    return value;
 }
 
 int python_elf_load_bias(struct python_elf *elf, uint64_t map_start, uint64_t map_offset,

@@ -16,11 +16,9 @@ struct python_elf;
 struct python_elf *python_elf_open(const char *open_path, int *error_number);
 void python_elf_close(struct python_elf *elf);
 
-/* The link-time value of the named symbol (any type) or 0; *size gets its
- * size when size is not NULL. */
-uint64_t python_elf_symbol(struct python_elf *elf, const char *name, uint64_t *size);
-/* Looks up count names at once (.dynsym, then .symtab for the rest: one
- * pass over each): values[i] = the address of names[i] in the file, 0 when
+/* Looks up count names at once (.dynsym through its .gnu.hash table, or
+ * one pass when it has none; then one pass over .symtab for the rest):
+ * values[i] = the address of names[i] in the file, 0 when
  * absent. The .symtab pass is skipped when names[0] is in .dynsym: a file
  * that exports it exports the others it has (a large .symtab costs a
  * millisecond to scan for names that are not there). */
