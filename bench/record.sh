@@ -2,18 +2,27 @@
 # bench/record.sh — `ember record` against `perf record` (issue #5, "Speed").
 #
 # Workload: tests/programs/record_calls.c built with frame pointers, a fixed
-# number of rounds (BENCH_RECORD_ROUNDS, default 3000, about 1 s), which
+# number of rounds (BENCH_RECORD_ROUNDS, default 1000, about 0.25 s), which
 # prints how long its work took: the slowdown is that time under a
 # recorder over the time alone (the recorders' start-up and wrap-up are not
 # in it). Measured at 99 and 999 Hz, with frame-pointer call graphs (ember
 # --call-graph fp, perf -g), DWARF (ember --call-graph dwarf, perf
 # --call-graph dwarf) and ember's default (fp+dwarf), each BENCH_RUNS times
-# (default 15), the runs of all configurations interleaved, each right after
-# a run alone; medians reported, and the median of each recorder's ratios
-# to the run alone before it (the slowdown).
+# (default 40), the runs of all configurations interleaved (every other
+# round in reverse order), each right after a run alone; medians reported,
+# and the median of each recorder's ratios to the run alone before it (the
+# slowdown).
 #
-# End to end (999 Hz, fp; BENCH_E2E_ROUNDS rounds, default 4 x
-# BENCH_RECORD_ROUNDS, some 4 s): start-up (launch to the workload's start)
+# This machine's speed jumps between levels every few tens of
+# milliseconds (a loop's 1 ms steps take 0.27 ms for a while, then 0.50),
+# so one run's time spreads by ±10% whatever its length, far more than a
+# recorder at 99 Hz costs. Many short runs measure better than a few long
+# ones, and ember is judged against perf directly: ember's run over
+# perf's run of the same round, the median of those ratios with its 95%
+# confidence interval.
+#
+# End to end (999 Hz, fp; BENCH_E2E_ROUNDS rounds, default 12000, some 3 s;
+# BENCH_E2E_RUNS runs, default 15): start-up (launch to the workload's start)
 # and wrap-up (the workload's end to a finished SVG), timed from when the
 # workload's last line reaches the script:
 #   ember       `ember record -o out.svg`
@@ -24,16 +33,17 @@
 #
 # Environment: EMBER (default build/ember), FLAMEGRAPH_DIR (default
 # /tmp/anchors/FlameGraph), BENCH_RUNS, BENCH_RECORD_ROUNDS, BENCH_E2E_ROUNDS,
-# CC (default cc).
+# BENCH_E2E_RUNS, CC (default cc).
 # Needs perf and permission to use perf_event_open; SKIPs otherwise.
 # Prints a table on standard output.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ember=${EMBER:-$repo/build/ember}
-runs=${BENCH_RUNS:-15}
-rounds=${BENCH_RECORD_ROUNDS:-3000}
-e2e_rounds=${BENCH_E2E_ROUNDS:-$((rounds * 4))}
+runs=${BENCH_RUNS:-40}
+rounds=${BENCH_RECORD_ROUNDS:-1000}
+e2e_rounds=${BENCH_E2E_ROUNDS:-12000}
+e2e_runs=${BENCH_E2E_RUNS:-15}
 flamegraph_dir=${FLAMEGRAPH_DIR:-/tmp/anchors/FlameGraph}
 cc=${CC:-cc}
 
@@ -105,9 +115,15 @@ run_config() {
 # run alone has taken 0.42 s and 0.66 s in one minute): each recorder's run
 # is paired with a run alone right before it, and the slowdown is the
 # median of the pairs' ratios.
+# Every other round goes through the configurations in reverse order, so
+# that neither ember nor perf always runs first (a drift within a round
+# would otherwise favour one of them).
+configs=$(seq 1 $((${#labels[@]} - 1)))
+configs_reversed=$(seq $((${#labels[@]} - 1)) -1 1)
 for i in $(seq "$runs"); do
-    for c in "${!labels[@]}"; do
-        [ "$c" -eq 0 ] && continue
+    order=$configs
+    [ $((i % 2)) -eq 0 ] && order=$configs_reversed
+    for c in $order; do
         run_config 0
         alone_run=$last
         run_config "$c"
@@ -140,6 +156,45 @@ for c in "${!labels[@]}"; do
         "$paired" "$spread" "$cpu" "$(ratio "$cpu" "$plain_cpu")" "$paired_cpu" "$spread_cpu"
 done
 
+# ember against perf directly: in each round, ember's run over perf's run of
+# the same frequency and call graph (a few seconds apart, which of the two
+# ran first alternating from round to round). The median of these ratios
+# with its 95% confidence interval (exact, from the binomial distribution
+# of the order statistics: no assumption on the noise's shape) says
+# whether one slowed the workload more than the other by more than the
+# machine's noise: "ember slower" only when the whole interval is above 1,
+# "ember faster" only when it is below, "not distinguishable" otherwise.
+# median_interval: "median low high" of the numbers on standard input.
+median_interval() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        n = NR; if (n == 0) { print "- - -"; exit }
+        # the largest j with P(Binomial(n, 1/2) < j) <= 2.5%: the interval
+        # from the j-th smallest to the j-th largest covers the median
+        # with at least 95% probability
+        term = 0.5 ^ n; below = 0; j = 1
+        for (k = 0; k < n; k++) {
+            if (below + term > 0.025) break
+            below += term; j = k + 1; term = term * (n - k) / (k + 1)
+        }
+        if (j > (n + 1) / 2) j = int((n + 1) / 2)
+        median = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        printf "%.3f %.3f %.3f\n", median, v[j], v[n + 1 - j] }'
+}
+label_index() { local c; for c in "${!labels[@]}"; do if [ "${labels[$c]}" = "$1" ]; then echo "$c"; fi; done; }
+echo
+printf '%-34s %8s %15s  %s\n' "ember's time / perf's, same round" "median" "95% interval" "verdict"
+for hz in 99 999; do
+    for mode in fp dwarf; do
+        e=$(label_index "ember record -F $hz $mode")
+        p=$(label_index "perf record -F $hz $mode")
+        read -r mid low high < <(paste -d' ' "$work/config$e.times" "$work/config$p.times" |
+            awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' | median_interval)
+        verdict=$(awk -v l="$low" -v h="$high" 'BEGIN { if (l > 1) print "ember slower";
+            else if (h < 1) print "ember faster"; else print "not distinguishable" }')
+        printf '%-34s %8s %15s  %s\n' "-F $hz $mode" "$mid" "$low-$high" "$verdict"
+    done
+done
+
 # End to end. Each recorder's standard error is read line by line, each
 # line stamped with the time it arrived ($EPOCHREALTIME): the workload's
 # last line ("record_calls: N rounds in T s") marks its end, T before it
@@ -161,7 +216,7 @@ e2e_times() {
 }
 e2e_ember() { # call-graph mode
     local i start end
-    for i in $(seq "$runs"); do
+    for i in $(seq "$e2e_runs"); do
         start=$EPOCHREALTIME
         "$ember" record -F 999 --call-graph "$1" -o "$work/out.svg" -- "${workload[@]}" 2>&1 >/dev/null |
             stamp_lines >"$work/e2e.stamps"
@@ -172,7 +227,7 @@ e2e_ember() { # call-graph mode
 }
 e2e_perf() { # pipeline: perl | ember
     local i start end
-    for i in $(seq "$runs"); do
+    for i in $(seq "$e2e_runs"); do
         start=$EPOCHREALTIME
         perf record -q -N -F 999 -g -o "$work/perf.data" -- "${workload[@]}" 2>&1 >/dev/null |
             stamp_lines >"$work/e2e.stamps"

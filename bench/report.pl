@@ -921,6 +921,59 @@ sub print_script_logs {
         }
     }
 }
+# The issue's targets, read off the scripts' logs (as printed below).
+# script_log_lines(NAME): its log's lines, or () when it measured nothing.
+sub script_log_lines {
+    my ($name) = @_;
+    my $log = "$work/formats/$name.log";
+    return () unless $script{$name} && $script{$name}{status} eq '0' && -s $log;
+    open my $fh, '<', $log or die "$log: $!";
+    my @lines = <$fh>;
+    close $fh;
+    return @lines;
+}
+my @targets5;
+my $ember_wrap_up;
+for (script_log_lines('record')) {
+    # "-F 99 fp   0.989   0.963-1.069  not distinguishable": ember's time over
+    # perf's in the same round, median and its 95% interval
+    if (/^-F (\d+) (fp|dwarf)\s+([\d.]+)\s+([\d.]+)-([\d.]+)\s+(.+?)\s*$/) {
+        my ($hz, $mode, $median, $low, $high, $verdict) = ($1, $2, $3, $4, $5, $6);
+        my $perf_mode = $mode eq 'fp' ? '-g' : '--call-graph dwarf';
+        my $status = $median <= 1 ? 'met' : $low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met';
+        push @targets5, [ "slowdown of the workload, $hz Hz, $mode", "≤ `perf record $perf_mode`'s",
+            "ember's time / perf's in the same round: median $median, 95% interval $low–$high ($verdict)", $status ];
+    }
+    # "ember record --call-graph fp -o out.svg   0.054   0.005": start-up, wrap-up
+    $ember_wrap_up = $1 if /^ember record --call-graph fp -o out\.svg\s+[\d.]+\s+([\d.]+)\s*$/;
+    # "perf record -g + perf script | ember collapse | ember flamegraph   0.154 0.376  (78.35x ember fp)"
+    if (/^(perf record -g \+ perf script.*?)\s+[\d.]+\s+([\d.]+)\s+\(([\d.]+)x ember fp\)/) {
+        my ($pipeline, $seconds, $times) = ($1, $2, $3);
+        my $target = $pipeline =~ /flamegraph\.pl/ ? 10 : 3;
+        push @targets5, [ "end of the workload to a finished SVG (999 Hz, fp): `ember record -o out.svg` against "
+            . command_text($pipeline), "≥ ${target}× faster",
+            sprintf('%.1f× (%s s against ember\'s %s s)', $times, $seconds, $ember_wrap_up // '?'),
+            $times >= $target ? 'met' : 'not met' ];
+    }
+}
+my $perf_data_file;
+for (script_log_lines('perf_data')) {
+    $perf_data_file = $1 if /^bench\/perf_data\.sh: (\S+): \d+ samples/;
+    # hyperfine's summary: "13.56 ± 1.32 times faster than 'perf script -i spin.data > /dev/null'"
+    if (/^\s*([\d.]+) ± [\d.]+ times faster than 'perf script -i (\S+)/) {
+        push @targets5, [ "reading perf.data ($2): `ember collapse` against `perf script`", '≥ 10× faster',
+            "$1×", $1 >= 10 ? 'met' : 'not met' ];
+    }
+}
+print "\nTargets of issue #5, judged from the logs below. The slowdown rows compare ember's\n";
+print "run with perf's run of the same round (a few seconds apart, which ran first alternating),\n";
+print "not two separate medians: those differ by more than the recorders do on this machine.\n\n";
+if (@targets5) {
+    print "| task | target | measured | status |\n|---|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets5;
+} else {
+    print "Nothing measured in this run.\n";
+}
 print_script_logs(['record', '`ember record` against `perf record` (bench/record.sh)'],
                   ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
                   ['unwind', 'DWARF unwinding cost per sample (bench/unwind.sh)']);
