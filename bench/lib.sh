@@ -51,3 +51,23 @@ bench_unpack_perf() {
     zstd -q -d -o "$work/$2.perf" "$1"
     "$ember" collapse "$work/$2.perf" >"$work/$2.folded"
 }
+
+# median_interval: "median low high" of the numbers on standard input, the
+# low-high pair a 95% confidence interval of the median (exact, from the
+# binomial distribution of the order statistics: no assumption on the
+# noise's shape; with fewer than 6 numbers, the smallest and largest).
+median_interval() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        n = NR; if (n == 0) { print "- - -"; exit }
+        # the largest j with P(Binomial(n, 1/2) < j) <= 2.5%: the interval
+        # from the j-th smallest to the j-th largest covers the median
+        # with at least 95% probability
+        term = 0.5 ^ n; below = 0; j = 1
+        for (k = 0; k < n; k++) {
+            if (below + term > 0.025) break
+            below += term; j = k + 1; term = term * (n - k) / (k + 1)
+        }
+        if (j > (n + 1) / 2) j = int((n + 1) / 2)
+        median = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+        printf "%.3f %.3f %.3f\n", median, v[j], v[n + 1 - j] }'
+}

@@ -145,9 +145,13 @@ rates=${BENCH_RATES:-100 1000 10000}
 # The machine's speed changes from one second to the next: every sampler's
 # run comes right after a run alone, and the slowdown is the median of
 # their ratios (column 9 of results; the runs alone are "none").
+# Every other round runs the tools in reverse order, so neither always
+# runs first.
 for rate in $rates; do
     for ((i = 0; i < runs; i++)); do
-        for tool in $tools; do
+        order=$tools
+        [ $((i % 2)) -eq 1 ] && order=$(echo "$tools" | tr ' ' '\n' | tac | tr '\n' ' ')
+        for tool in $order; do
             [ "$tool" = none ] && continue
             alone=$(run none "$rate")
             echo "none $rate $alone" >>"$work/results"
@@ -183,6 +187,24 @@ baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
 } >"$work/python.tsv"
 echo "$bench_script: $python, $runs runs each, target on CPU 0, sampler on CPU 1 (medians)"
 column -t -s $'\t' "$work/python.tsv"
+
+# ember against austin directly: in each round, ember's figure over
+# austin's of the same round (a few seconds apart, which ran first
+# alternating), the median of these ratios and its 95% confidence interval
+# (median_interval): a difference the machine's drift between rounds
+# would hide in two separate medians shows here.
+if [ -n "$austin" ]; then
+    echo
+    printf '%-28s %32s %32s\n' "ember / austin, same round" "CPU per sample: median, 95%" "target's time: median, 95%"
+    for rate in $rates; do
+        # the i-th run of each tool at this rate (results holds them in order)
+        pairs=$(paste -d' ' <(awk -v r="$rate" '$1 == "ember" && $2 == r { print $3, $5 }' "$work/results") \
+            <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $3, $5 }' "$work/results"))
+        read -r cpu cpu_low cpu_high < <(awk '$4 > 0 { printf "%.5f\n", $2 / $4 }' <<<"$pairs" | median_interval)
+        read -r time time_low time_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
+        printf '%-28s %32s %32s\n' "$rate Hz" "$cpu ($cpu_low-$cpu_high)" "$time ($time_low-$time_high)"
+    done
+fi
 if [ -n "${BENCH_OUT:-}" ]; then
     mkdir -p "$BENCH_OUT"
     cp "$work/python.tsv" "$BENCH_OUT/python.tsv"

@@ -37,9 +37,8 @@
 # Needs perf and permission to use perf_event_open; SKIPs otherwise.
 # Prints a table on standard output.
 set -euo pipefail
+source "$(dirname "$0")/lib.sh" # median_interval
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-ember=${EMBER:-$repo/build/ember}
 runs=${BENCH_RUNS:-40}
 rounds=${BENCH_RECORD_ROUNDS:-1000}
 e2e_rounds=${BENCH_E2E_ROUNDS:-12000}
@@ -164,22 +163,6 @@ done
 # whether one slowed the workload more than the other by more than the
 # machine's noise: "ember slower" only when the whole interval is above 1,
 # "ember faster" only when it is below, "not distinguishable" otherwise.
-# median_interval: "median low high" of the numbers on standard input.
-median_interval() {
-    sort -g | awk '{ v[NR] = $1 } END {
-        n = NR; if (n == 0) { print "- - -"; exit }
-        # the largest j with P(Binomial(n, 1/2) < j) <= 2.5%: the interval
-        # from the j-th smallest to the j-th largest covers the median
-        # with at least 95% probability
-        term = 0.5 ^ n; below = 0; j = 1
-        for (k = 0; k < n; k++) {
-            if (below + term > 0.025) break
-            below += term; j = k + 1; term = term * (n - k) / (k + 1)
-        }
-        if (j > (n + 1) / 2) j = int((n + 1) / 2)
-        median = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-        printf "%.3f %.3f %.3f\n", median, v[j], v[n + 1 - j] }'
-}
 label_index() { local c; for c in "${!labels[@]}"; do if [ "${labels[$c]}" = "$1" ]; then echo "$c"; fi; done; }
 echo
 printf '%-34s %8s %15s  %s\n' "ember's time / perf's, same round" "median" "95% interval" "verdict"
@@ -189,8 +172,8 @@ for hz in 99 999; do
         p=$(label_index "perf record -F $hz $mode")
         read -r mid low high < <(paste -d' ' "$work/config$e.times" "$work/config$p.times" |
             awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' | median_interval)
-        verdict=$(awk -v l="$low" -v h="$high" 'BEGIN { if (l > 1) print "ember slower";
-            else if (h < 1) print "ember faster"; else print "not distinguishable" }')
+        verdict=$(awk -v l="$low" -v h="$high" -v n="$runs" 'BEGIN { if (n < 6) print "too few runs to judge";
+            else if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }')
         printf '%-34s %8s %15s  %s\n' "-F $hz $mode" "$mid" "$low-$high" "$verdict"
     done
 done

@@ -980,5 +980,40 @@ print_script_logs(['record', '`ember record` against `perf record` (bench/record
 
 # ---- issue #6: CPython sampling ---------------------------------------------------
 print "\n## Python: ember record on CPython against austin (issue #6)\n";
+my (@targets6, %python_row);
+for (script_log_lines('python')) {
+    # "ember   100   100   98   139.1   137.6-140.7   1.3858   0.986   0.969-1.031   0.79   1.8"
+    if (/^(ember|austin)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s/) {
+        $python_row{$1}{$2} = { achieved => $3, valid => $4, cpu => $5 };
+    }
+    # "100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)": ember / austin, same round
+    if (/^(\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)/) {
+        my ($hz, $cpu, $cpu_low, $cpu_high, $time, $time_low, $time_high) = ($1, $2, $3, $4, $5, $6, $7);
+        my $ember = $python_row{ember}{$hz};
+        my $austin = $python_row{austin}{$hz};
+        if ($ember && $austin) {
+            my $ok = $ember->{achieved} >= $austin->{achieved} && $ember->{achieved} >= 0.95 * $hz;
+            push @targets6, [ "achieved rate, $hz Hz asked", '≥ austin\'s and ≥ 95% of the rate asked',
+                sprintf('ember %d Hz (%.1f%%; %d Hz of valid stacks), austin %d Hz', $ember->{achieved},
+                        100 * $ember->{achieved} / $hz, $ember->{valid}, $austin->{achieved}),
+                $ok ? 'met' : 'not met' ];
+        }
+        push @targets6, [ "sampler CPU per sample, $hz Hz", '≤ half of austin\'s',
+            "ember's / austin's in the same round: median $cpu, 95% interval $cpu_low–$cpu_high"
+                . ($ember && $austin ? sprintf(' (medians %.1f and %.1f µs)', $ember->{cpu}, $austin->{cpu}) : ''),
+            $cpu ne 'inf' && $cpu <= 0.5 ? 'met' : 'not met' ];
+        push @targets6, [ "target slowdown, $hz Hz", '≤ austin\'s',
+            "the target's time under ember / under austin in the same round: median $time, 95% interval $time_low–$time_high",
+            $time ne 'inf' && $time <= 1 ? 'met' : 'not met' ];
+    }
+}
+print "\nTargets of issue #6, judged from the log below (CPython 3.11; ember and austin compared run by\n";
+print "run: each figure of ember over austin's in the same round, which ran first alternating).\n\n";
+if (@targets6) {
+    print "| task | target | measured | status |\n|---|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets6;
+} else {
+    print "Nothing measured in this run (austin is needed for these targets).\n";
+}
 print_script_logs(['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
                   ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']);
