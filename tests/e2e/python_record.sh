@@ -34,13 +34,17 @@ total() {
     { grep -E -- "${2:-.}" "$1" 2>/dev/null || true; } | awk '{ sum += $NF } END { print sum + 0 }'
 }
 
-# expect DESCRIPTION CONDITION-COMMAND... : ok/not ok with the last run's output as notes.
+# expect DESCRIPTION CONDITION-COMMAND... : ok/not ok with the last run's output as notes
+# (and shape_notes, which recursive_shape_ok leaves when a file fails it).
+shape_notes=
 expect() {
     local description=$1; shift
     if "$@"; then ok "$description"; else
         not_ok "$description"; note "status $status; $(tail -c 1500 "$TMP/$last.err" 2>/dev/null)"
         note "$(sort -k2 -nr "$TMP/$last.folded" 2>/dev/null | head -8 | cut -c1-400)"
+        [ -z "$shape_notes" ] || note "$shape_notes"
     fi
+    shape_notes=
 }
 
 # The shape of every stack through leaf(): <module>:40 -> main:36 ->
@@ -50,10 +54,16 @@ recursive_shape_ok() {
     local leaf_total shaped all
     all=$(total "$file")
     leaf_total=$(total "$file" ":leaf:")
-    shaped=$(total "$file" "^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[1-4] [0-9]+\$")
+    local shape="^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[1-4] [0-9]+\$"
+    shaped=$(total "$file" "$shape")
     # Every leaf stack has the shape; leaf stacks are most of the samples
     # (the rest: start-up, main's loop test).
-    [ "$leaf_total" -gt 0 ] && [ "$shaped" -eq "$leaf_total" ] && [ $((leaf_total * 2)) -gt "$all" ]
+    [ "$leaf_total" -gt 0 ] && [ "$shaped" -eq "$leaf_total" ] && [ $((leaf_total * 2)) -gt "$all" ] && return 0
+    # why not, for the failure's notes: the counts and the leaf stacks
+    # without the shape
+    shape_notes="$all samples, $leaf_total through leaf, $shaped of them shaped; leaf stacks not shaped:
+$({ grep -- ":leaf:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
+    return 1
 }
 
 run_version() { # label python
