@@ -45,6 +45,11 @@
 /* How long a process that is not (yet) a readable Python is retried. */
 #define LAUNCH_WAIT_SECONDS 10.0
 #define CHILD_WAIT_SECONDS 2.0
+/* How often the task directory is listed to drop exited threads (their
+ * stat fds): a thread seen for the first time is added when its stack is
+ * (python_threads_get), so this is only cleanup, not worth a getdents at
+ * every housekeeping (0.1 s, every 10th round at 100 Hz). */
+#define THREAD_SCAN_SECONDS 1.0
 
 enum target_state { TARGET_PENDING, TARGET_OPEN, TARGET_GONE };
 
@@ -52,6 +57,7 @@ struct sampled_target {
     int pid;
     enum target_state state;
     double retry_until;            /* PENDING: give up after this */
+    double next_thread_scan;       /* OPEN: when housekeeping lists its threads again */
     enum python_status last_status;
     char last_error[512];
     struct python_reader *reader;
@@ -240,6 +246,7 @@ static int try_open(struct python_sampler *sampler, struct sampled_target *targe
     }
     python_threads_init(&target->threads, target->pid);
     python_threads_scan(&target->threads);
+    target->next_thread_scan = now + THREAD_SCAN_SECONDS;
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/statm", target->pid);
     target->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -569,11 +576,12 @@ static void housekeeping(struct python_sampler *sampler, double now)
         } else if (target->state == TARGET_OPEN) {
             if (target->pausing) {
                 pause_new_threads(target);
-            } else {
+            } else if (now >= target->next_thread_scan) {
                 /* exited threads are dropped: the task directory no
                  * longer lists them (states are read only for threads
                  * that report stacks) */
                 python_threads_scan(&target->threads);
+                target->next_thread_scan = now + THREAD_SCAN_SECONDS;
             }
         }
     }
