@@ -38,10 +38,13 @@
 
 /* CPU-only mode: a thread holding the GIL runs Python code, so while its
  * last /proc stat said R it is taken as running, its stat re-read only
- * every GIL_STATE_ROUNDS rounds (the pread and the kernel formatting the
- * stat line were 10% of the sampler's CPU at 10 kHz); other threads'
- * states are read every round. */
+ * after GIL_STATE_ROUNDS rounds and GIL_STATE_SECONDS both (the pread and
+ * the kernel formatting the stat line were 10% of the sampler's CPU at
+ * 10 kHz): a GIL holder blocked in C without releasing the GIL is counted
+ * as running for at most that long (80 ms at 100 Hz, 50 ms above 160 Hz).
+ * Other threads' states are read every round. */
 #define GIL_STATE_ROUNDS 8
+#define GIL_STATE_SECONDS 0.05
 /* How long a process that is not (yet) a readable Python is retried. */
 #define LAUNCH_WAIT_SECONDS 10.0
 #define CHILD_WAIT_SECONDS 2.0
@@ -413,10 +416,12 @@ static void visit_stack(const struct python_thread_stack *stack, void *context)
         int stopped = target->pausing && python_pause_is_stopped(&target->pause, tid);
         if (need_state && !stopped && thread->state_round != sampler->round) {
             int holder_running = stack->holds_gil == 1 && thread->state == 'R' &&
-                                 sampler->round - thread->state_round < GIL_STATE_ROUNDS;
+                                 (sampler->round - thread->state_round < GIL_STATE_ROUNDS ||
+                                  sampler->now - thread->state_time < GIL_STATE_SECONDS);
             if (!holder_running) {
                 python_thread_read_state(thread);
                 thread->state_round = sampler->round;
+                thread->state_time = sampler->now;
             }
         }
         state = thread->state;
@@ -492,8 +497,10 @@ static int sample_target(struct python_sampler *sampler, struct sampled_target *
      * without pausing, each reported thread's when it is visited. */
     if (target->pausing && (!options->idle || options->memory)) {
         python_threads_read_states(&target->threads);
-        for (size_t i = 0; i < target->threads.count; i++)
+        for (size_t i = 0; i < target->threads.count; i++) {
             target->threads.threads[i].state_round = sampler->round;
+            target->threads.threads[i].state_time = sampler->now;
+        }
     }
     if (target->pausing) {
         python_pause_stop(&target->pause);

@@ -21,6 +21,7 @@ struct python_thread {
     char name[32];   /* comm, "?" when unreadable */
     char state;      /* last state letter read, 0 when unknown */
     unsigned long long state_round; /* the caller's round of that read (0: none; python_sampler.c) */
+    double state_time;               /* and its time (monotonic seconds) */
     int gone;        /* its stat could not be read: exited */
     int listed;      /* seen by the scan under way */
 };
