@@ -48,13 +48,16 @@ expect() {
 }
 
 # The shape of every stack through leaf(): <module>:40 -> main:36 ->
-# recurse:30 five times -> recurse:29 -> leaf on lines 21-24.
+# recurse:30 five times -> recurse:29 -> leaf on lines 20-24 (20, the def
+# line, when the sample catches leaf at its entry: 3.11+ place the
+# function's first instruction, RESUME, there; seen about once in 200
+# samples, and the cause of a rare failure when only 21-24 were allowed).
 recursive_shape_ok() {
     local file=$1 f=$RECURSIVE
     local leaf_total shaped all
     all=$(total "$file")
     leaf_total=$(total "$file" ":leaf:")
-    local shape="^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[1-4] [0-9]+\$"
+    local shape="^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[0-4] [0-9]+\$"
     shaped=$(total "$file" "$shape")
     # Every leaf stack has the shape; leaf stacks are most of the samples
     # (the rest: start-up, main's loop test).
