@@ -53,8 +53,11 @@ struct python_code {
     int64_t line_offsets[4];
     uint32_t lines[4];
     /* the reader's bookkeeping: the sample round in which the entry was
-     * last validated (or read), and last used */
+     * last validated (or read), and last used; the round whose valid
+     * stack had it on a frame that stayed put, and the walk that saw such
+     * a frame (python_stacks.c, code_trusted) */
     uint64_t validated_round, used_round;
+    uint64_t pinned_round, persisting_walk;
 };
 
 #define PYTHON_MAX_CALLEES 64

@@ -19,6 +19,10 @@
  *      frame across the two copies (walk_heap_once);
  *   3. when needed, one more call re-reading frames read one by one and
  *      code objects not yet validated in this sample.
+ * A code object on a frame that stayed put since the thread's last valid
+ * stack (3.11+: caller_settled) is alive, so the same object as before:
+ * it is validated only every CODE_REVALIDATE_ROUNDS rounds (code_trusted),
+ * the others every round.
  * A stack that fails is read again (up to WALK_ATTEMPTS), then reported
  * with valid = 0, as is a chain with a cycle, an absurd depth, a frame
  * whose code object is not a code object or an instruction offset outside
@@ -51,6 +55,7 @@
 #define TSTATE_WINDOW_MAX 1024
 #define FRAME_WINDOW_MAX 256
 #define WALK_ATTEMPTS 12
+#define CODE_REVALIDATE_ROUNDS 8 /* see code_trusted */
 #define CALL_TRUSTED_DEPTH 4      /* see suspended_caller */
 #define WALK_ROOM 1024           /* bytes above the data-stack top a snapshot copies */
 #define PREFETCH_TOPS 16         /* a first call's snapshot reaches the deepest top of this many walks */
@@ -215,6 +220,7 @@ struct python_reader {
     size_t ranges_ok_capacity;
 
     uint64_t round;              /* samples taken: code objects are validated once per round */
+    uint64_t walks;              /* walk_once calls (python_code.persisting_walk) */
     int one_copy;                /* the walk under way has a single chunk copy */
     int stack_steady;            /* every frame of it the same in both copies (the top's instruction aside) */
     struct thread_memory *walk_memory; /* the thread being walked's */
@@ -841,6 +847,25 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
  * Returns 1 (*unvalidated: how many cached ones still need validating),
  * 0 when a frame's code object is not one, -1 (*error) when the process
  * is gone or forbids reading. */
+/* Whether a cached code object needs no validation this round although
+ * not validated in it: a frame that stayed put since the thread's last
+ * valid stack uses it in this walk (its code was alive all along, so the
+ * entry still describes the object at that address: an object freed and
+ * another allocated in its place would need the frame popped and pushed
+ * again with every field caller_settled compares the same), and it was
+ * validated in the last CODE_REVALIDATE_ROUNDS rounds (which bounds how
+ * long a name could be stale if that ever happened). On a deep stack most
+ * code objects are on such frames: a range, often a page, each saved. */
+static int code_trusted(const struct python_reader *reader, const struct python_code *code)
+{
+    return code->persisting_walk == reader->walks && code->validated_round + CODE_REVALIDATE_ROUNDS > reader->round;
+}
+
+static int code_needs_validation(const struct python_reader *reader, const struct python_code *code)
+{
+    return code->validated_round != reader->round && !code_trusted(reader, code);
+}
+
 static int resolve_codes(struct python_reader *reader, size_t depth, size_t *unvalidated, int *error)
 {
     *unvalidated = 0;
@@ -868,7 +893,7 @@ static int resolve_codes(struct python_reader *reader, size_t depth, size_t *unv
                      sizeof *reader->recent_codes) == 0)
                 reader->recent_codes[reader->recent_count++] = raw->code;
         }
-        if (raw->code_entry->validated_round != reader->round) (*unvalidated)++;
+        if (code_needs_validation(reader, raw->code_entry)) (*unvalidated)++;
     }
     return 1;
 }
@@ -1300,7 +1325,7 @@ static int validate_read_codes(struct python_reader *reader, size_t depth, size_
     size_t range = first_range;
     for (size_t i = 0; i < depth; i++) {
         struct raw_frame *raw = &reader->raw[i];
-        if (!raw->code_entry || raw->code_entry->validated_round == reader->round) continue;
+        if (!raw->code_entry || !code_needs_validation(reader, raw->code_entry)) continue;
         if (!python_objects_validate(reader->objects, raw->code_entry, reader->ranges[range++].buffer))
             return 0;
         raw->code_entry->validated_round = reader->round;
@@ -1529,6 +1554,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     struct thread_memory *memory = NULL;
     memset(&snapshot, 0, sizeof snapshot);
     *frame_count = 0;
+    reader->walks++;
 
     if (!modern) return walk_heap_once(reader, thread, frame_count, error);
     memory = thread_memory_for(reader, thread->address);
@@ -1842,10 +1868,20 @@ snapshot_read:
         memory->round = reader->round;
     }
 
-    /* the code objects: validated this round, else read now, else checked below */
+    /* the code objects: validated this round, else read now, else checked
+     * below, unless a frame that stayed put uses them (code_trusted) */
     size_t unvalidated = 0;
     int resolved = resolve_codes(reader, depth, &unvalidated, error);
     if (resolved <= 0) return resolved;
+    if (unvalidated && single) {
+        for (size_t i = 1; i < depth; i++)
+            if (reader->raw[i].code_entry && caller_settled(memory, &reader->raw[i], &reader->raw[i - 1]))
+                reader->raw[i].code_entry->persisting_walk = reader->walks;
+        unvalidated = 0;
+        for (size_t i = 0; i < depth; i++)
+            if (reader->raw[i].code_entry && code_needs_validation(reader, reader->raw[i].code_entry))
+                unvalidated++;
+    }
 
     /* frames read one by one, and code objects not yet validated: check
      * them in one more call */
@@ -1862,7 +1898,7 @@ snapshot_read:
         size_t first_code_range = range_count;
         for (size_t i = 0; i < depth; i++) {
             struct raw_frame *raw = &reader->raw[i];
-            if (raw->code_entry && raw->code_entry->validated_round != reader->round)
+            if (raw->code_entry && code_needs_validation(reader, raw->code_entry))
                 add_range(reader, &range_count, &used, raw->code + validation_offset, validation_size);
         }
         int result = run_batch(reader, range_count, error);
@@ -1890,6 +1926,11 @@ snapshot_read:
             reader->stack_steady = reader->raw[i].stable;
         for (size_t i = 1; i < depth; i++)
             if (!suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1], i)) return 0;
+        /* the next sample's first call leaves out the code objects of
+         * frames that stayed put (add_recent_code_ranges) */
+        for (size_t i = 1; i < depth; i++)
+            if (reader->raw[i].code_entry && caller_settled(memory, &reader->raw[i], &reader->raw[i - 1]))
+                reader->raw[i].code_entry->pinned_round = reader->round;
         settle_callers(reader, memory, depth);
     }
 
@@ -1921,8 +1962,18 @@ static void add_recent_code_ranges(struct python_reader *reader, size_t *count, 
 {
     size_t validation_size = python_objects_validation_size(reader->objects);
     size_t validation_offset = python_objects_validation_offset(reader->objects);
-    for (size_t i = 0; i < reader->recent_count; i++)
+    size_t kept = 0;
+    for (size_t i = 0; i < reader->recent_count; i++) {
+        /* on a frame that stayed put in the last sample, and validated
+         * lately: likely trusted again (code_trusted), else checked then */
+        const struct python_code *code = python_objects_cached_code(reader->objects, reader->recent_codes[i]);
+        if (code && code->pinned_round + 1 == reader->round &&
+            code->validated_round + CODE_REVALIDATE_ROUNDS > reader->round)
+            continue;
+        reader->recent_codes[kept++] = reader->recent_codes[i];
         add_range(reader, count, used, reader->recent_codes[i] + validation_offset, validation_size);
+    }
+    reader->recent_count = kept;
 }
 
 static void check_recent_codes(struct python_reader *reader, size_t first_range)
