@@ -261,9 +261,11 @@ static int try_open(struct python_sampler *sampler, struct sampled_target *targe
     python_threads_scan(&target->threads);
     target->next_thread_scan = now + THREAD_SCAN_SECONDS;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/statm", target->pid);
-    target->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
-    target->resident_pages = read_resident_pages(target->statm_fd);
+    if (sampler->options.memory) { /* the RSS deltas of memory mode */
+        snprintf(path, sizeof path, "/proc/%d/statm", target->pid);
+        target->statm_fd = open(path, O_RDONLY | O_CLOEXEC);
+        target->resident_pages = read_resident_pages(target->statm_fd);
+    }
     if (sampler->options.blocking) {
         python_pause_init(&target->pause, target->pid);
         target->pausing = 1;
