@@ -23,9 +23,12 @@
 #                  closer than that spread are within the machine's noise
 #   invalid %      stacks discarded as torn (ember) / :INVALID: lines (austin)
 #   reads/round    process_vm_readv calls per round (ember's summary)
+# Then ember against austin run by run: ember's CPU per sample and the
+# target's time under it, each over austin's in the same round, as a
+# median with its 95% interval (bench/report.pl judges issue #6 on these).
 # Both sample every thread without pausing (ember's default CPU-only mode
 # and austin's -s are compared; austin -s reads /proc stat per sample
-# too). Medians of BENCH_RUNS runs (default 9), runs of the tools
+# too). Medians of BENCH_RUNS runs (default 11), runs of the tools
 # interleaved so a shared machine's drift weighs on both alike, each run
 # of a sampler paired with a run alone right before it.
 #
@@ -36,7 +39,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-runs=${BENCH_RUNS:-9}
+runs=${BENCH_RUNS:-11}
 work_amount=${BENCH_WORK:-150}
 python=${PYTHON:-$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)}
 austin=${AUSTIN:-}
