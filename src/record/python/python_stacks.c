@@ -4,8 +4,9 @@
  *
  * Reads per sample, with the code objects cached:
  *   1. one call: the interpreter head, the GIL holder, the identifying
- *      fields of the code objects (and functions' code) the previous
- *      sample used, and, at the previous sample's addresses, the first
+ *      fields of the code objects (and functions' code, every
+ *      FUNCTION_TRUST_ROUNDS) the previous sample used, and, at the
+ *      previous sample's addresses, the first
  *      interpreter, its GIL (3.12+) and its thread states (each a window
  *      holding every field used): used while the thread list is as it was;
  *   2. per thread, 3.11+: one call [chunk, top pointer] (a second copy
@@ -62,6 +63,10 @@
 #define STALL_FACTOR 1.5          /* a snapshot call this much slower than usual is discarded */
 #define FUNCTION_CACHE_SIZE 1024 /* direct-mapped: a collision only costs a read */
 #define FUNCTION_CODE_OFFSET 48  /* PyFunctionObject.func_code, 3.11-3.13 (offsetof against their headers) */
+/* A function's code, once read, serves this many rounds: it changes only
+ * when __code__ is assigned, and a value that old only makes the check it
+ * serves (a callee frame's code is its function's) discard a stack. */
+#define FUNCTION_TRUST_ROUNDS 8
 #define HEAP_SLOT_AGE 256        /* samples a frame address not seen again is still read (up to 3.10) */
 #define HEAP_SLOTS_MAX (2 * MAX_DEPTH)
 #define HEAP_BYTECODE_MAX (1u << 20)
@@ -187,7 +192,7 @@ struct chunk_plan {
 /* A function object's code (3.11+), read in the current round. */
 struct function_entry {
     uint64_t address, code;
-    uint64_t round;      /* read (or re-read) in this sampling round */
+    uint64_t round;      /* the sampling round that read it (FUNCTION_TRUST_ROUNDS) */
     uint64_t used_round; /* listed in recent_functions for this round */
 };
 
@@ -708,12 +713,13 @@ static struct function_entry *function_slot(struct python_reader *reader, uint64
     return &reader->functions[hash >> 54 & (FUNCTION_CACHE_SIZE - 1)];
 }
 
-/* The code of the function object at address as of this round (read now
- * unless the round's first call re-read it); 0 when unreadable. */
+/* The code of the function object at address as of the last
+ * FUNCTION_TRUST_ROUNDS rounds (read now unless read since, in a round's
+ * first call or here); 0 when unreadable. */
 static uint64_t function_code(struct python_reader *reader, uint64_t address)
 {
     struct function_entry *entry = function_slot(reader, address);
-    if (entry->address != address || entry->round != reader->round) {
+    if (entry->address != address || reader->round - entry->round >= FUNCTION_TRUST_ROUNDS) {
         uint64_t code = 0;
         if (remote_read(&reader->memory, address + FUNCTION_CODE_OFFSET, &code, 8) != 0) return 0;
         *entry = (struct function_entry){address, code, reader->round, 0};
@@ -2027,8 +2033,16 @@ int python_reader_sample(struct python_reader *reader,
     size_t first_code_range = count;
     add_recent_code_ranges(reader, &count, &used);
     size_t first_function_range = count;
-    for (size_t i = 0; i < reader->recent_function_count; i++)
-        add_range(reader, &count, &used, reader->recent_functions[i] + FUNCTION_CODE_OFFSET, 8);
+    size_t kept_functions = 0;
+    for (size_t i = 0; i < reader->recent_function_count; i++) {
+        /* only those whose code, as last read, no longer serves */
+        uint64_t address = reader->recent_functions[i];
+        const struct function_entry *entry = function_slot(reader, address);
+        if (entry->address == address && reader->round - entry->round < FUNCTION_TRUST_ROUNDS) continue;
+        reader->recent_functions[kept_functions++] = address;
+        add_range(reader, &count, &used, address + FUNCTION_CODE_OFFSET, 8);
+    }
+    reader->recent_function_count = kept_functions;
     /* the interpreter, GIL and thread states of the last sample, again */
     size_t first_spec_range = count;
     uint64_t spec_interp = reader->spec_interp, spec_gil = reader->spec_gil;
