@@ -317,8 +317,7 @@ print "in the same run, with lower peak memory than either. Flamegraph: ≥ 3× 
 print "flamegraph.pl in the same run (the large A/B differential graph: ≥ 30× flamegraph.pl, issue #4's figure for\n";
 print "that input, where inferno is about 10× flamegraph.pl). Memory grows with the number of unique stacks, not with\n";
 print "input size.\n\n";
-print "| task | target | measured | status |\n|---|---|---|---|\n";
-print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @target_rows;
+print_targets(\@target_rows, "Nothing measured in this run.");
 
 # ---- folded outputs -------------------------------------------------------------
 if (@folded_compare || %folded_stats) {
@@ -390,6 +389,17 @@ sub median_of {
 sub size_text { my ($bytes) = @_; return $bytes >= 1e6 ? sprintf('%.2f MB', $bytes / 1e6) : sprintf('%.1f KB', $bytes / 1e3); }
 sub mbps { my ($bytes, $s) = @_; return $s > 0 ? sprintf('%.0f', $bytes / 1e6 / $s) : 'n/a'; }
 # What a script said when it measured nothing (its skip message, or failure).
+# print_targets(ROWS, NOTHING): an issue's targets as a table of
+# [task, target, measured, status] rows, or the line NOTHING when none.
+sub print_targets {
+    my ($rows, $nothing) = @_;
+    if (!@$rows) {
+        print "$nothing\n";
+        return;
+    }
+    print "| task | target | measured | status |\n|---|---|---|---|\n";
+    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @$rows;
+}
 sub script_note {
     my ($name) = @_;
     my $run = $script{$name};
@@ -599,12 +609,7 @@ print "\n## Targets (issue 3, \"Speed\")\n\n";
 print "pprof → SVG at least 5× faster than `go tool pprof -raw` on the same file, pprof decode throughput\n";
 print "≥ 200 MB/s of uncompressed protobuf; pstats → SVG at least 10× faster than flameprof where it can be\n";
 print "run, else compared with Python's own pstats load time.\n\n";
-if (@targets3) {
-    print "| task | target | measured | status |\n|---|---|---|---|\n";
-    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets3;
-} else {
-    print "Nothing measured in this run.\n";
-}
+print_targets(\@targets3, "Nothing measured in this run.");
 
 # ---- parts diff, text_views, filters, viewer (issue #4) ---------------------------
 my (@diff_tasks, $diff_input, $text_views, $filters, $viewer);
@@ -894,12 +899,7 @@ print "`ember diff` ≥ 2× inferno-diff-folded, i.e. ≥ 5× difffolded.pl in t
 print "differential graph ≥ 3× inferno (≥ 30× flamegraph.pl); `ember top` on large-A in well under a second;\n";
 print "the HTML viewer of a 1,000,000-node profile loads and first paints in under 2 s and re-renders a zoom\n";
 print "in under 100 ms in headless Chromium, in a file well under the equivalent SVG's size.\n\n";
-if (@targets4) {
-    print "| task | target | measured | status |\n|---|---|---|---|\n";
-    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets4;
-} else {
-    print "Nothing measured in this run.\n";
-}
+print_targets(\@targets4, "Nothing measured in this run.");
 
 # ---- issue #5: ember record, perf.data, DWARF unwinding ------------------------------
 # These scripts print their own tables; they are shown as printed (their
@@ -968,12 +968,7 @@ for (script_log_lines('perf_data')) {
 print "\nTargets of issue #5, judged from the logs below. The slowdown rows compare ember's\n";
 print "run with perf's run of the same round (a few seconds apart, which ran first alternating),\n";
 print "not two separate medians: those differ by more than the recorders do on this machine.\n\n";
-if (@targets5) {
-    print "| task | target | measured | status |\n|---|---|---|---|\n";
-    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets5;
-} else {
-    print "Nothing measured in this run.\n";
-}
+print_targets(\@targets5, "Nothing measured in this run.");
 print_script_logs(['record', '`ember record` against `perf record` (bench/record.sh)'],
                   ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
                   ['unwind', 'DWARF unwinding cost per sample (bench/unwind.sh)']);
@@ -1009,11 +1004,6 @@ for (script_log_lines('python')) {
 }
 print "\nTargets of issue #6, judged from the log below (CPython 3.11; ember and austin compared run by\n";
 print "run: each figure of ember over austin's in the same round, which ran first alternating).\n\n";
-if (@targets6) {
-    print "| task | target | measured | status |\n|---|---|---|---|\n";
-    print "| $_->[0] | $_->[1] | $_->[2] | $_->[3] |\n" for @targets6;
-} else {
-    print "Nothing measured in this run (austin is needed for these targets).\n";
-}
+print_targets(\@targets6, "Nothing measured in this run (austin is needed for these targets).");
 print_script_logs(['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
                   ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']);
