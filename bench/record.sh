@@ -17,9 +17,9 @@
 # milliseconds (a loop's 1 ms steps take 0.27 ms for a while, then 0.50),
 # so one run's time spreads by ±10% whatever its length, far more than a
 # recorder at 99 Hz costs. Many short runs measure better than a few long
-# ones, and ember is judged against perf directly: ember's run over
-# perf's run of the same round, the median of those ratios with its 95%
-# confidence interval.
+# ones, and ember is judged against perf round by round: ember's
+# slowdown over perf's in the same round, the median of those ratios with
+# its 95% confidence interval.
 #
 # End to end (999 Hz, fp; BENCH_E2E_ROUNDS rounds, default 12000, some 3 s;
 # BENCH_E2E_RUNS runs, default 15): start-up (launch to the workload's start)
@@ -155,22 +155,25 @@ for c in "${!labels[@]}"; do
         "$paired" "$spread" "$cpu" "$(ratio "$cpu" "$plain_cpu")" "$paired_cpu" "$spread_cpu"
 done
 
-# ember against perf directly: in each round, ember's run over perf's run of
-# the same frequency and call graph (a few seconds apart, which of the two
-# ran first alternating from round to round). The median of these ratios
-# with its 95% confidence interval (exact, from the binomial distribution
-# of the order statistics: no assumption on the noise's shape) says
-# whether one slowed the workload more than the other by more than the
-# machine's noise: "ember slower" only when the whole interval is above 1,
-# "ember faster" only when it is below, "not distinguishable" otherwise.
+# ember against perf directly: in each round, ember's slowdown over perf's
+# at the same frequency and call graph, each the run's time over the run
+# alone right before it (which of the two ran first alternating from round
+# to round). Dividing each by its own run alone cancels the machine's
+# speed at that moment, which changes within the seconds between ember's
+# run and perf's (their plain times' ratio swung to 1.07 in a run where
+# both paired slowdowns were 1.02). The median of these ratios with its
+# 95% confidence interval (median_interval) says whether one slowed the
+# workload more than the other by more than the machine's noise: "ember
+# slower" only when the whole interval is above 1, "ember faster" only
+# when it is below, "not distinguishable" otherwise.
 label_index() { local c; for c in "${!labels[@]}"; do if [ "${labels[$c]}" = "$1" ]; then echo "$c"; fi; done; }
 echo
-printf '%-34s %8s %15s  %s\n' "ember's time / perf's, same round" "median" "95% interval" "verdict"
+printf '%-34s %8s %15s  %s\n' "ember's slowdown / perf's, same round" "median" "95% interval" "verdict"
 for hz in 99 999; do
     for mode in fp dwarf; do
         e=$(label_index "ember record -F $hz $mode")
         p=$(label_index "perf record -F $hz $mode")
-        read -r mid low high < <(paste -d' ' "$work/config$e.times" "$work/config$p.times" |
+        read -r mid low high < <(paste -d' ' "$work/config$e.pairs" "$work/config$p.pairs" |
             awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' | median_interval)
         verdict=$(awk -v l="$low" -v h="$high" -v n="$runs" 'BEGIN { if (n < 6) print "too few runs to judge";
             else if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }')

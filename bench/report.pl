@@ -942,7 +942,7 @@ for (script_log_lines('record')) {
         my $perf_mode = $mode eq 'fp' ? '-g' : '--call-graph dwarf';
         my $status = $median <= 1 ? 'met' : $low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met';
         push @targets5, [ "slowdown of the workload, $hz Hz, $mode", "≤ `perf record $perf_mode`'s",
-            "ember's time / perf's in the same round: median $median, 95% interval $low–$high ($verdict)", $status ];
+            "ember's slowdown / perf's in the same round (each over the run alone right before it): median $median, 95% interval $low–$high ($verdict)", $status ];
     }
     # "ember record --call-graph fp -o out.svg   0.054   0.005": start-up, wrap-up
     $ember_wrap_up = $1 if /^ember record --call-graph fp -o out\.svg\s+[\d.]+\s+([\d.]+)\s*$/;
@@ -966,8 +966,8 @@ for (script_log_lines('perf_data')) {
     }
 }
 print "\nTargets of issue #5, judged from the logs below. The slowdown rows compare ember's\n";
-print "run with perf's run of the same round (a few seconds apart, which ran first alternating),\n";
-print "not two separate medians: those differ by more than the recorders do on this machine.\n\n";
+print "slowdown with perf's in the same round (each run over the run alone right before it; which ran first\n";
+print "alternating), not two separate medians: those differ by more than the recorders do on this machine.\n\n";
 print_targets(\@targets5, "Nothing measured in this run.");
 print_script_logs(['record', '`ember record` against `perf record` (bench/record.sh)'],
                   ['perf_data', 'reading perf.data: `ember collapse perf.data` against `perf script` (bench/perf_data.sh)'],
