@@ -910,11 +910,8 @@ sub print_script_logs {
     for my $part (@_) {
         my ($name, $title) = @$part;
         print "\n### $title\n\n";
-        my $log = "$work/formats/$name.log";
-        if ($script{$name} && $script{$name}{status} eq '0' && -s $log) {
-            open my $fh, '<', $log or die "$log: $!";
-            my @lines = <$fh>;
-            close $fh;
+        my @lines = script_log_lines($name);
+        if (@lines) {
             print "Measured in ", $script{$name}{seconds}, " s:\n\n```\n", @lines, "```\n";
         } else {
             print "Not measured: ", script_note($name), ".\n";

@@ -848,11 +848,6 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
     return 0;
 }
 
-/* The code objects of the walked frames (reader->raw[0 .. depth)): cached
- * (to be validated this round) or read now (validated by the reading).
- * Returns 1 (*unvalidated: how many cached ones still need validating),
- * 0 when a frame's code object is not one, -1 (*error) when the process
- * is gone or forbids reading. */
 /* Whether a cached code object needs no validation this round although
  * not validated in it: a frame that stayed put since the thread's last
  * valid stack uses it in this walk (its code was alive all along, so the
@@ -862,9 +857,14 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
  * validated in the last CODE_REVALIDATE_ROUNDS rounds (which bounds how
  * long a name could be stale if that ever happened). On a deep stack most
  * code objects are on such frames: a range, often a page, each saved. */
+static int code_validated_lately(const struct python_reader *reader, const struct python_code *code)
+{
+    return code->validated_round + CODE_REVALIDATE_ROUNDS > reader->round;
+}
+
 static int code_trusted(const struct python_reader *reader, const struct python_code *code)
 {
-    return code->persisting_walk == reader->walks && code->validated_round + CODE_REVALIDATE_ROUNDS > reader->round;
+    return code->persisting_walk == reader->walks && code_validated_lately(reader, code);
 }
 
 static int code_needs_validation(const struct python_reader *reader, const struct python_code *code)
@@ -872,6 +872,11 @@ static int code_needs_validation(const struct python_reader *reader, const struc
     return code->validated_round != reader->round && !code_trusted(reader, code);
 }
 
+/* The code objects of the walked frames (reader->raw[0 .. depth)): cached
+ * (to be validated this round) or read now (validated by the reading).
+ * Returns 1 (*unvalidated: how many cached ones still need validating),
+ * 0 when a frame's code object is not one, -1 (*error) when the process
+ * is gone or forbids reading. */
 static int resolve_codes(struct python_reader *reader, size_t depth, size_t *unvalidated, int *error)
 {
     *unvalidated = 0;
@@ -1879,10 +1884,12 @@ snapshot_read:
     size_t unvalidated = 0;
     int resolved = resolve_codes(reader, depth, &unvalidated, error);
     if (resolved <= 0) return resolved;
-    if (unvalidated && single) {
+    if (single) {
         for (size_t i = 1; i < depth; i++)
             if (reader->raw[i].code_entry && caller_settled(memory, &reader->raw[i], &reader->raw[i - 1]))
                 reader->raw[i].code_entry->persisting_walk = reader->walks;
+    }
+    if (unvalidated && single) {
         unvalidated = 0;
         for (size_t i = 0; i < depth; i++)
             if (reader->raw[i].code_entry && code_needs_validation(reader, reader->raw[i].code_entry))
@@ -1935,7 +1942,7 @@ snapshot_read:
         /* the next sample's first call leaves out the code objects of
          * frames that stayed put (add_recent_code_ranges) */
         for (size_t i = 1; i < depth; i++)
-            if (reader->raw[i].code_entry && caller_settled(memory, &reader->raw[i], &reader->raw[i - 1]))
+            if (reader->raw[i].code_entry && reader->raw[i].code_entry->persisting_walk == reader->walks)
                 reader->raw[i].code_entry->pinned_round = reader->round;
         settle_callers(reader, memory, depth);
     }
@@ -1973,8 +1980,7 @@ static void add_recent_code_ranges(struct python_reader *reader, size_t *count, 
         /* on a frame that stayed put in the last sample, and validated
          * lately: likely trusted again (code_trusted), else checked then */
         const struct python_code *code = python_objects_cached_code(reader->objects, reader->recent_codes[i]);
-        if (code && code->pinned_round + 1 == reader->round &&
-            code->validated_round + CODE_REVALIDATE_ROUNDS > reader->round)
+        if (code && code->pinned_round + 1 == reader->round && code_validated_lately(reader, code))
             continue;
         reader->recent_codes[kept++] = reader->recent_codes[i];
         add_range(reader, count, used, reader->recent_codes[i] + validation_offset, validation_size);
