@@ -10,7 +10,8 @@
 # --gil (a thread inside zlib.compress, which releases the GIL, drops to a
 # small share), --subprocesses (a child Python process gets its own root),
 # --native (libz's C frames under the Python frame calling
-# zlib.compress), --blocking (zero invalid stacks), exit status
+# zlib.compress), a busy recursion read unpaused (every stack one it had:
+# callers on call lines), --blocking (zero invalid stacks), exit status
 # passthrough. Then, once: --memory (growth and release charged to the
 # functions that mapped and unmapped), the process_vm_readv count against
 # strace, errors (not Python, unsupported version, no permission, no such
@@ -21,6 +22,7 @@ source tests/lib.sh
 FIXTURES=$ROOT/tests/fixtures/python
 RECURSIVE=$FIXTURES/record_recursive.py
 THREADS=$FIXTURES/record_threads.py
+BUSY=$FIXTURES/record_busy_recursion.py
 
 # record NAME ARGS...: `ember record ARGS`, output in $TMP/NAME.err, status in $status.
 record() {
@@ -66,6 +68,23 @@ recursive_shape_ok() {
     # without the shape
     shape_notes="$all samples, $leaf_total through leaf, $shaped of them shaped; leaf stacks not shaped:
 $({ grep -- ":leaf:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
+    return 1
+}
+
+# Every stack through fib in the busy recursion: <module>:24 -> main:20
+# -> fib on a call line (12, 13) for each caller -> fib on any of its
+# lines (9, the def line, at entry on 3.11+). A stack read while the
+# recursion moved, taken whole, would show a caller on another line.
+busy_shape_ok() {
+    local file=$1 f=$BUSY
+    local fib_total shaped all
+    all=$(total "$file")
+    fib_total=$(total "$file" ":fib:")
+    local shape="^$f:<module>:24;$f:main:20;($f:fib:1[23];)*$f:fib:(9|1[0-4]) [0-9]+\$"
+    shaped=$(total "$file" "$shape")
+    [ "$fib_total" -gt 0 ] && [ "$shaped" -eq "$fib_total" ] && [ $((fib_total * 2)) -gt "$all" ] && return 0
+    shape_notes="$all samples, $fib_total through fib, $shaped of them shaped; fib stacks not shaped:
+$({ grep -- ":fib:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
     return 1
 }
 
@@ -142,6 +161,19 @@ run_version() { # label python
     native=$(total "$TMP/$last.folded" ":compress_all:[0-9]+;([^;]*;)*(deflate|compress2?|adler32|zlib_compress|PyZlib_compress)[^;]*(;| )")
     expect "$label: --native puts zlib's C frames under compress_all ($native samples)" \
         eval '[ $status -eq 0 ] && [ $native -gt 0 ]'
+
+    # Not paused, at 1 kHz, a recursion that moves every few tens of ns:
+    # every stack reported is one it had; on 3.11+ (frames in one
+    # data-stack chunk, one copy) few are discarded. Up to 3.10 (frames on
+    # the heap, each read apart, two copies that must agree) most are:
+    # the share is in the test's name.
+    last=busy-$label
+    record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$BUSY" 1
+    local discarded most=100
+    discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$TMP/$last.err")
+    "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && most=5
+    expect "$label: a busy recursion read unpaused: whole stacks only, ${discarded:-?}% discarded (below $most%)" \
+        eval '[ $status -eq 0 ] && busy_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
 
     # Paused for every sample: no stack is torn.
     last=blocking-$label

@@ -733,8 +733,22 @@ static uint64_t function_code(struct python_reader *reader, uint64_t address)
     return entry->code;
 }
 
+/* What suspended_caller found of a caller and its callee. */
+enum caller_pair {
+    PAIR_TORN = 0,       /* not one state: the stack is read again */
+    PAIR_HOLDS = 1,      /* caller suspended in the call that pushed callee */
+    PAIR_CALLER_RAN = 2, /* caller was running when copied: callee came after */
+    PAIR_CALLER_AT_NO_CALL = 3, /* 3.12+: caller at no call, yet marked suspended */
+};
+
 /* Whether caller, the frame below callee, was suspended in the call that
- * pushed callee when it was copied. Only inline calls leave a mark: a
+ * pushed callee when it was copied (PAIR_HOLDS), was running then
+ * (PAIR_CALLER_RAN: 3.12+'s stacktop -1, or, on 3.11, whose bytecode is
+ * never instrumented and whose every opcode the tables decode, no call at
+ * its instruction), was at no call though 3.12+ marks it suspended
+ * (PAIR_CALLER_AT_NO_CALL: running when its instruction was copied, or in
+ * an instruction the tables do not decode, such as sys.monitoring's), or
+ * none of these (PAIR_TORN). Only inline calls leave a mark: a
  * callee entered from C (3.11 is_entry, a 3.12+ shim between them) says
  * nothing about its caller, which may be anywhere: that caller must be
  * the same in both copies. The
@@ -779,35 +793,36 @@ static void settle_callers(struct python_reader *reader, struct thread_memory *m
     }
 }
 
-static int suspended_caller(struct python_reader *reader, const struct raw_frame *caller,
+static enum caller_pair suspended_caller(struct python_reader *reader, const struct raw_frame *caller,
                             const struct raw_frame *callee, size_t below_top)
 {
     const struct python_layout *layout = &reader->layout;
-    if (!caller->code) return 1; /* a shim: its caller is checked with it as callee */
+    if (!caller->code) return PAIR_HOLDS; /* a shim: its caller is checked with it as callee */
     /* a callee entered from C (3.11 is_entry) or a shim (3.12+): the
      * caller is in a C call, anywhere in its code; it must have stayed
      * the same in both copies (C calls last long: seldom a discard) */
     if (!callee->code || callee->entry) {
         reader->pairs_wanted |= reader->one_copy;
         reader->pairs_used = 1;
-        return caller->stable;
+        return caller->stable ? PAIR_HOLDS : PAIR_TORN;
     }
-    if (layout->iframe_is_entry < 0 && caller->stacktop < 0) return 0;
+    if (layout->iframe_is_entry < 0 && caller->stacktop < 0) return PAIR_CALLER_RAN;
     struct python_code *code = caller->code_entry;
-    if (!code) return 0;
+    if (!code) return PAIR_TORN;
     int64_t offset = caller->instruction - (int64_t)(code->address + (uint64_t)layout->code_code_adaptive);
-    if (offset < 0 || (offset & 1)) return 0;
+    if (offset < 0 || (offset & 1)) return PAIR_TORN;
     int kind = python_opcodes_point_kind(code->return_points, (size_t)(code->code_bytes / 2), offset / 2);
-    if (kind == PYTHON_NO_RETURN_POINT) return 0;
+    if (kind == PYTHON_NO_RETURN_POINT)
+        return layout->iframe_is_entry >= 0 ? PAIR_CALLER_RAN : PAIR_CALLER_AT_NO_CALL;
     /* a call: the callee must be what this call called (not a frame of
      * another call of the same caller, copied before or after) */
     int call_checked = 0;
     if (kind == PYTHON_RETURN_POINT_CALL) {
         /* the callee frame must be whole: a frame copied while it was
          * being pushed can hold the new function with the old code */
-        if (!callee->function || function_code(reader, callee->function) != callee->code) return 0;
+        if (!callee->function || function_code(reader, callee->function) != callee->code) return PAIR_TORN;
         if (caller->consumed_known && callee->from_chunk) {
-            if (!consumed_callable(reader, caller, callee->function)) return 0;
+            if (!consumed_callable(reader, caller, callee->function)) return PAIR_TORN;
             call_checked = 1;
         }
     }
@@ -836,16 +851,16 @@ static int suspended_caller(struct python_reader *reader, const struct raw_frame
     int whole = reader->thread_stopped ||
                 (kind == PYTHON_RETURN_POINT_CALL && call_checked && caller->consumed_with_instr);
     if (whole) python_objects_learn_callee(caller->code_entry, unit, callee->function);
-    if (python_objects_callee_known(code, unit, callee->function)) return 1;
+    if (python_objects_callee_known(code, unit, callee->function)) return PAIR_HOLDS;
     if (kind == PYTHON_RETURN_POINT_CALL && call_checked && below_top >= CALL_TRUSTED_DEPTH &&
         caller_settled(reader->walk_memory, caller, callee))
-        return 1;
+        return PAIR_HOLDS;
     if (reader->stack_steady) {
         reader->pairs_used = 1;
-        return 1;
+        return PAIR_HOLDS;
     }
     reader->pairs_wanted |= reader->one_copy;
-    return 0;
+    return PAIR_TORN;
 }
 
 /* Whether a cached code object needs no validation this round although
@@ -1937,8 +1952,32 @@ snapshot_read:
         reader->stack_steady = depth > 0 && reader->raw[0].same_frame;
         for (size_t i = 1; i < depth && reader->stack_steady; i++)
             reader->stack_steady = reader->raw[i].stable;
-        for (size_t i = 1; i < depth; i++)
-            if (!suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1], i)) return 0;
+        /* A caller that was running when copied was the top then: the
+         * frames above it were pushed after its copy and before the top
+         * pointer was read (a busy recursion calls again every few tens
+         * of ns), and the stack is taken as it was when the caller was
+         * copied, from that caller down (rather than read again: most
+         * first copies of such a thread would be). A caller at no call
+         * that 3.12+ marks suspended is taken so only when the frames
+         * above it lie where the thread state, read just before the
+         * copy, had no live frame (stack_top): they were pushed during
+         * the read, so the stack from the caller down was whole then. */
+        size_t top = 0;
+        for (size_t i = 1; i < depth; i++) {
+            enum caller_pair pair = suspended_caller(reader, &reader->raw[i], &reader->raw[i - 1], i - top);
+            if (pair == PAIR_HOLDS) continue;
+            int pushed_during_read = stack_top && reader->raw[top].address >= stack_top;
+            if (i == top + 1 && (pair == PAIR_CALLER_RAN || (pair == PAIR_CALLER_AT_NO_CALL && pushed_during_read))) {
+                top = i;
+                continue;
+            }
+            return 0;
+        }
+        if (top) {
+            memmove(reader->raw, reader->raw + top, (depth - top) * sizeof *reader->raw);
+            depth -= top;
+            reader->stats.pushed_during_copy++;
+        }
         /* the next sample's first call leaves out the code objects of
          * frames that stayed put (add_recent_code_ranges) */
         for (size_t i = 1; i < depth; i++)
