@@ -34,13 +34,14 @@
 #
 # Environment: EMBER (default build/ember), AUSTIN (an austin 3.x binary;
 # without it only ember is measured), PYTHON (default pyenv's 3.11),
-# BENCH_RUNS, BENCH_RATES (default "100 1000 10000"), BENCH_WORK (fib(25) calls, default 150: about 3 s), BENCH_OUT (a
+# BENCH_RUNS, BENCH_RATES (default "100 1000 10000"), BENCH_WORK (fib(25) calls; by default as many as
+# take about BENCH_SECONDS, default 3, on CPU 0, timed once before the runs), BENCH_OUT (a
 # directory: python.tsv is left there).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 runs=${BENCH_RUNS:-11}
-work_amount=${BENCH_WORK:-150}
+work_amount=${BENCH_WORK:-}
 python=${PYTHON:-$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)}
 austin=${AUSTIN:-}
 
@@ -72,6 +73,26 @@ for _ in range(int(sys.argv[1])):
     fib(25)
 print("%.4f" % (time.perf_counter() - start))
 EOF
+
+# The workload's length: a fixed amount of work in every run, about
+# BENCH_SECONDS long here. A sampler's start-up and wrap-up (exec, reading
+# the interpreter's symbols and maps, writing the output: about 2 ms for
+# ember) are divided among the run's samples: at 100 Hz a 1.3 s run (150
+# calls on this machine) charges each sample ~15 us of them, a 3 s run ~7.
+if [ -z "$work_amount" ]; then
+    seconds_wanted=${BENCH_SECONDS:-3}
+    calibration=$(taskset -c 0 "$python" -c '
+import time
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+fib(25)
+start = time.perf_counter()
+for _ in range(10):
+    fib(25)
+print("%.6f" % ((time.perf_counter() - start) / 10))')
+    work_amount=$(awk -v each="$calibration" -v want="$seconds_wanted" 'BEGIN { n = int(want / each + 0.5); print (n < 10 ? 10 : n) }')
+    echo "$bench_script: fib(25) takes ${calibration} s here: $work_amount calls (~${seconds_wanted} s) per run"
+fi
 
 # run TOOL RATE: one measured run; prints "seconds rate cpu_per_sample_us
 # discarded_percent reads_per_round valid_rate".
