@@ -216,17 +216,25 @@ column -t -s $'\t' "$work/python.tsv"
 # austin's of the same round (a few seconds apart, which ran first
 # alternating), the median of these ratios and its 95% confidence interval
 # (median_interval): a difference the machine's drift between rounds
-# would hide in two separate medians shows here.
+# would hide in two separate medians shows here. For the target, the
+# ratio of the two slowdowns (each run over the run alone right before
+# it), as bench/record.sh compares ember with perf: the target's plain
+# times a few seconds apart carry the machine's speed changes (a 1 ms loop
+# step here takes 0.27 ms for a while, then 0.50 ms), which the run alone
+# next to each cancels. "ember slower" / "ember faster" when the interval
+# is above / below 1, "not distinguishable" otherwise.
 if [ -n "$austin" ]; then
     echo
-    printf '%-28s %32s %32s\n' "ember / austin, same round" "CPU per sample: median, 95%" "target's time: median, 95%"
+    printf '%-28s %32s %32s  %s\n' "ember / austin, same round" "CPU per sample: median, 95%" "target slowdown: median, 95%" "verdict"
     for rate in $rates; do
         # the i-th run of each tool at this rate (results holds them in order)
-        pairs=$(paste -d' ' <(awk -v r="$rate" '$1 == "ember" && $2 == r { print $3, $5 }' "$work/results") \
-            <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $3, $5 }' "$work/results"))
+        pairs=$(paste -d' ' <(awk -v r="$rate" '$1 == "ember" && $2 == r { print $9, $5 }' "$work/results") \
+            <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $9, $5 }' "$work/results"))
         read -r cpu cpu_low cpu_high < <(awk '$4 > 0 { printf "%.5f\n", $2 / $4 }' <<<"$pairs" | median_interval)
-        read -r time time_low time_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
-        printf '%-28s %32s %32s\n' "$rate Hz" "$cpu ($cpu_low-$cpu_high)" "$time ($time_low-$time_high)"
+        read -r slowdown slowdown_low slowdown_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
+        verdict=$(awk -v l="$slowdown_low" -v h="$slowdown_high" 'BEGIN {
+            if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }')
+        printf '%-28s %32s %32s  %s\n' "$rate Hz" "$cpu ($cpu_low-$cpu_high)" "$slowdown ($slowdown_low-$slowdown_high)" "$verdict"
     done
 fi
 if [ -n "${BENCH_OUT:-}" ]; then

@@ -978,8 +978,9 @@ for (script_log_lines('python')) {
     if (/^(ember|austin)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s/) {
         $python_row{$1}{$2} = { achieved => $3, valid => $4, cpu => $5 };
     }
-    # "100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)": ember / austin, same round
-    if (/^(\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)/) {
+    # "100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)  not distinguishable": ember / austin, same round
+    if (/^(\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s*(.*)$/) {
+        my $verdict = $8;
         my ($hz, $cpu, $cpu_low, $cpu_high, $time, $time_low, $time_high) = ($1, $2, $3, $4, $5, $6, $7);
         my $ember = $python_row{ember}{$hz};
         my $austin = $python_row{austin}{$hz};
@@ -995,8 +996,10 @@ for (script_log_lines('python')) {
                 . ($ember && $austin ? sprintf(' (medians %.1f and %.1f µs)', $ember->{cpu}, $austin->{cpu}) : ''),
             $cpu ne 'inf' && $cpu <= 0.5 ? 'met' : 'not met' ];
         push @targets6, [ "target slowdown, $hz Hz", '≤ austin\'s',
-            "the target's time under ember / under austin in the same round: median $time, 95% interval $time_low–$time_high",
-            $time ne 'inf' && $time <= 1 ? 'met' : 'not met' ];
+            "the target's slowdown under ember / under austin in the same round (each over the run alone right before it): median $time, 95% interval $time_low–$time_high"
+                . ($verdict ne '' ? " ($verdict)" : ''),
+            $time ne 'inf' && $time <= 1 ? 'met'
+                : $time ne 'inf' && $time_low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met' ];
     }
 }
 print "\nTargets of issue #6, judged from the log below (CPython 3.11; ember and austin compared run by\n";
