@@ -49,26 +49,31 @@ expect() {
     shape_notes=
 }
 
+# shape_ok FILE MARK SHAPE: every stack through MARK (a frame's
+# ":function:") matches SHAPE, and such stacks are most of the samples;
+# else false, with shape_notes saying why (the counts and the stacks
+# through MARK without the shape).
+shape_ok() {
+    local file=$1 mark=$2 shape=$3
+    local marked shaped all
+    all=$(total "$file")
+    marked=$(total "$file" "$mark")
+    shaped=$(total "$file" "$shape")
+    [ "$marked" -gt 0 ] && [ "$shaped" -eq "$marked" ] && [ $((marked * 2)) -gt "$all" ] && return 0
+    shape_notes="$all samples, $marked through $mark, $shaped of them shaped; stacks through $mark not shaped:
+$({ grep -- "$mark" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
+    return 1
+}
+
 # The shape of every stack through leaf(): <module>:40 -> main:36 ->
 # recurse:30 five times -> recurse:29 -> leaf on lines 20-24 (20, the def
 # line, when the sample catches leaf at its entry: 3.11+ place the
 # function's first instruction, RESUME, there; seen about once in 200
 # samples, and the cause of a rare failure when only 21-24 were allowed).
+# Leaf stacks are most of the samples (the rest: start-up, main's loop test).
 recursive_shape_ok() {
-    local file=$1 f=$RECURSIVE
-    local leaf_total shaped all
-    all=$(total "$file")
-    leaf_total=$(total "$file" ":leaf:")
-    local shape="^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[0-4] [0-9]+\$"
-    shaped=$(total "$file" "$shape")
-    # Every leaf stack has the shape; leaf stacks are most of the samples
-    # (the rest: start-up, main's loop test).
-    [ "$leaf_total" -gt 0 ] && [ "$shaped" -eq "$leaf_total" ] && [ $((leaf_total * 2)) -gt "$all" ] && return 0
-    # why not, for the failure's notes: the counts and the leaf stacks
-    # without the shape
-    shape_notes="$all samples, $leaf_total through leaf, $shaped of them shaped; leaf stacks not shaped:
-$({ grep -- ":leaf:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
-    return 1
+    local f=$RECURSIVE
+    shape_ok "$1" ":leaf:" "^$f:<module>:40;$f:main:36;($f:recurse:30;){5}$f:recurse:29;$f:leaf:2[0-4] [0-9]+\$"
 }
 
 # Every stack through fib in the busy recursion: <module>:24 -> main:20
@@ -76,16 +81,8 @@ $({ grep -- ":leaf:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -
 # lines (9, the def line, at entry on 3.11+). A stack read while the
 # recursion moved, taken whole, would show a caller on another line.
 busy_shape_ok() {
-    local file=$1 f=$BUSY
-    local fib_total shaped all
-    all=$(total "$file")
-    fib_total=$(total "$file" ":fib:")
-    local shape="^$f:<module>:24;$f:main:20;($f:fib:1[23];)*$f:fib:(9|1[0-4]) [0-9]+\$"
-    shaped=$(total "$file" "$shape")
-    [ "$fib_total" -gt 0 ] && [ "$shaped" -eq "$fib_total" ] && [ $((fib_total * 2)) -gt "$all" ] && return 0
-    shape_notes="$all samples, $fib_total through fib, $shaped of them shaped; fib stacks not shaped:
-$({ grep -- ":fib:" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
-    return 1
+    local f=$BUSY
+    shape_ok "$1" ":fib:" "^$f:<module>:24;$f:main:20;($f:fib:1[23];)*$f:fib:(9|1[0-4]) [0-9]+\$"
 }
 
 run_version() { # label python
