@@ -71,3 +71,12 @@ median_interval() {
         median = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
         printf "%.3f %.3f %.3f\n", median, v[j], v[n + 1 - j] }'
 }
+
+# interval_verdict LOW HIGH COUNT: what a 95% interval of ember's figure over
+# an anchor's says: "ember slower" when the whole interval is above 1,
+# "ember faster" when below, "not distinguishable" otherwise ("too few
+# runs to judge" under 6 ratios, whose interval is only their range).
+interval_verdict() {
+    awk -v l="$1" -v h="$2" -v n="$3" 'BEGIN { if (n < 6) print "too few runs to judge";
+        else if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }'
+}

@@ -221,8 +221,7 @@ column -t -s $'\t' "$work/python.tsv"
 # it), as bench/record.sh compares ember with perf: the target's plain
 # times a few seconds apart carry the machine's speed changes (a 1 ms loop
 # step here takes 0.27 ms for a while, then 0.50 ms), which the run alone
-# next to each cancels. "ember slower" / "ember faster" when the interval
-# is above / below 1, "not distinguishable" otherwise.
+# next to each cancels; with interval_verdict's verdict.
 if [ -n "$austin" ]; then
     echo
     printf '%-28s %32s %32s  %s\n' "ember / austin, same round" "CPU per sample: median, 95%" "target slowdown: median, 95%" "verdict"
@@ -232,8 +231,7 @@ if [ -n "$austin" ]; then
             <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $9, $5 }' "$work/results"))
         read -r cpu cpu_low cpu_high < <(awk '$4 > 0 { printf "%.5f\n", $2 / $4 }' <<<"$pairs" | median_interval)
         read -r slowdown slowdown_low slowdown_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
-        verdict=$(awk -v l="$slowdown_low" -v h="$slowdown_high" 'BEGIN {
-            if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }')
+        verdict=$(interval_verdict "$slowdown_low" "$slowdown_high" "$runs")
         printf '%-28s %32s %32s  %s\n' "$rate Hz" "$cpu ($cpu_low-$cpu_high)" "$slowdown ($slowdown_low-$slowdown_high)" "$verdict"
     done
 fi

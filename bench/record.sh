@@ -175,8 +175,7 @@ for hz in 99 999; do
         p=$(label_index "perf record -F $hz $mode")
         read -r mid low high < <(paste -d' ' "$work/config$e.pairs" "$work/config$p.pairs" |
             awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' | median_interval)
-        verdict=$(awk -v l="$low" -v h="$high" -v n="$runs" 'BEGIN { if (n < 6) print "too few runs to judge";
-            else if (l > 1) print "ember slower"; else if (h < 1) print "ember faster"; else print "not distinguishable" }')
+        verdict=$(interval_verdict "$low" "$high" "$runs")
         printf '%-34s %8s %15s  %s\n' "-F $hz $mode" "$mid" "$low-$high" "$verdict"
     done
 done

@@ -929,15 +929,22 @@ sub script_log_lines {
     close $fh;
     return @lines;
 }
+# slowdown_status(MEDIAN, LOW): a "≤ the anchor's" slowdown row's status from
+# the median of ember's slowdown over the anchor's and its interval's low end.
+sub slowdown_status {
+    my ($median, $low) = @_;
+    return 'met' if $median <= 1;
+    return $low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met';
+}
 my @targets5;
 my $ember_wrap_up;
 for (script_log_lines('record')) {
-    # "-F 99 fp   0.989   0.963-1.069  not distinguishable": ember's time over
+    # "-F 99 fp   0.989   0.963-1.069  not distinguishable": ember's slowdown over
     # perf's in the same round, median and its 95% interval
     if (/^-F (\d+) (fp|dwarf)\s+([\d.]+)\s+([\d.]+)-([\d.]+)\s+(.+?)\s*$/) {
         my ($hz, $mode, $median, $low, $high, $verdict) = ($1, $2, $3, $4, $5, $6);
         my $perf_mode = $mode eq 'fp' ? '-g' : '--call-graph dwarf';
-        my $status = $median <= 1 ? 'met' : $low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met';
+        my $status = slowdown_status($median, $low);
         push @targets5, [ "slowdown of the workload, $hz Hz, $mode", "≤ `perf record $perf_mode`'s",
             "ember's slowdown / perf's in the same round (each over the run alone right before it): median $median, 95% interval $low–$high ($verdict)", $status ];
     }
@@ -980,8 +987,8 @@ for (script_log_lines('python')) {
     }
     # "100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)  not distinguishable": ember / austin, same round
     if (/^(\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s*(.*)$/) {
-        my $verdict = $8;
-        my ($hz, $cpu, $cpu_low, $cpu_high, $time, $time_low, $time_high) = ($1, $2, $3, $4, $5, $6, $7);
+        my ($hz, $cpu, $cpu_low, $cpu_high, $slowdown, $slowdown_low, $slowdown_high, $verdict) =
+            ($1, $2, $3, $4, $5, $6, $7, $8);
         my $ember = $python_row{ember}{$hz};
         my $austin = $python_row{austin}{$hz};
         if ($ember && $austin) {
@@ -996,10 +1003,9 @@ for (script_log_lines('python')) {
                 . ($ember && $austin ? sprintf(' (medians %.1f and %.1f µs)', $ember->{cpu}, $austin->{cpu}) : ''),
             $cpu ne 'inf' && $cpu <= 0.5 ? 'met' : 'not met' ];
         push @targets6, [ "target slowdown, $hz Hz", '≤ austin\'s',
-            "the target's slowdown under ember / under austin in the same round (each over the run alone right before it): median $time, 95% interval $time_low–$time_high"
+            "the target's slowdown under ember / under austin in the same round (each over the run alone right before it): median $slowdown, 95% interval $slowdown_low–$slowdown_high"
                 . ($verdict ne '' ? " ($verdict)" : ''),
-            $time ne 'inf' && $time <= 1 ? 'met'
-                : $time ne 'inf' && $time_low <= 1 ? 'not met (median above 1, within the noise: the interval holds 1)' : 'not met' ];
+            $slowdown eq 'inf' ? 'not met' : slowdown_status($slowdown, $slowdown_low) ];
     }
 }
 print "\nTargets of issue #6, judged from the log below (CPython 3.11; ember and austin compared run by\n";

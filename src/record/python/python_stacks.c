@@ -1976,7 +1976,6 @@ snapshot_read:
         if (top) {
             memmove(reader->raw, reader->raw + top, (depth - top) * sizeof *reader->raw);
             depth -= top;
-            reader->stats.pushed_during_copy++;
         }
         /* the next sample's first call leaves out the code objects of
          * frames that stayed put (add_recent_code_ranges) */

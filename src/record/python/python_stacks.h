@@ -62,7 +62,6 @@ struct python_reader_stats {
     uint64_t invalid_stacks; /* reported with valid = 0 */
     uint64_t read_calls;     /* process_vm_readv calls */
     uint64_t prefetched_snapshots; /* 3.11+: stacks walked from a snapshot the sample's first call read */
-    uint64_t pushed_during_copy;   /* 3.11+: stacks taken below frames pushed while the copy was read */
 };
 
 struct python_reader;
