@@ -186,6 +186,8 @@ int main(void) {
     F("iframe_is_entry", -1);
     F("iframe_size", -1);
     F("owner_cstack", -1);
+    F("owner_generator", -1);
+    F("gen_iframe", -1);
     F("instr_is_current", 0);
 #else
     F("frame_back", -1);
@@ -210,6 +212,8 @@ int main(void) {
     F("owner_cstack", FRAME_OWNED_BY_CSTACK);
 #endif
     F("iframe_size", offsetof(_PyInterpreterFrame, localsplus));
+    F("owner_generator", FRAME_OWNED_BY_GENERATOR);
+    F("gen_iframe", offsetof(PyGenObject, gi_iframe));
 #endif
 
     F("code_filename", offsetof(PyCodeObject, co_filename));
@@ -228,6 +232,8 @@ int main(void) {
     F("code_code_adaptive", -1);
 #endif
     F("code_firstlineno", offsetof(PyCodeObject, co_firstlineno));
+    F("code_flags", offsetof(PyCodeObject, co_flags));
+    F("generator_flags", CO_GENERATOR | CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR);
     F("code_size", sizeof(PyCodeObject));
 #if PY_VERSION_HEX < 0x030B0000
     F("code_code", offsetof(PyCodeObject, co_code));

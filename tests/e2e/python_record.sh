@@ -11,7 +11,9 @@
 # small share), --subprocesses (a child Python process gets its own root),
 # --native (libz's C frames under the Python frame calling
 # zlib.compress), a busy recursion read unpaused (every stack one it had:
-# callers on call lines), --blocking (zero invalid stacks), exit status
+# callers on call lines), Python entered from C and a generator resumed
+# every microsecond (every stack one it had, none rooted at the
+# generator), --blocking (zero invalid stacks), exit status
 # passthrough. Then, once: --memory (growth and release charged to the
 # functions that mapped and unmapped), the process_vm_readv count against
 # strace, errors (not Python, unsupported version, no permission, no such
@@ -23,6 +25,7 @@ FIXTURES=$ROOT/tests/fixtures/python
 RECURSIVE=$FIXTURES/record_recursive.py
 THREADS=$FIXTURES/record_threads.py
 BUSY=$FIXTURES/record_busy_recursion.py
+ENTRIES=$FIXTURES/record_entries.py
 
 # record NAME ARGS...: `ember record ARGS`, output in $TMP/NAME.err, status in $status.
 record() {
@@ -49,8 +52,8 @@ expect() {
     shape_notes=
 }
 
-# shape_ok FILE MARK SHAPE: every stack through MARK (a frame's
-# ":function:") matches SHAPE, and such stacks are most of the samples;
+# shape_ok FILE MARK SHAPE: every stack through MARK (an extended regex
+# for a frame, such as ":function:") matches SHAPE, and such stacks are most of the samples;
 # else false, with shape_notes saying why (the counts and the stacks
 # through MARK without the shape).
 shape_ok() {
@@ -61,7 +64,7 @@ shape_ok() {
     shaped=$(total "$file" "$shape")
     [ "$marked" -gt 0 ] && [ "$shaped" -eq "$marked" ] && [ $((marked * 2)) -gt "$all" ] && return 0
     shape_notes="$all samples, $marked through $mark, $shaped of them shaped; stacks through $mark not shaped:
-$({ grep -- "$mark" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
+$({ grep -E -- "$mark" "$file" | grep -vE -- "$shape" || true; } | head -5 | cut -c1-600)"
     return 1
 }
 
@@ -83,6 +86,18 @@ recursive_shape_ok() {
 busy_shape_ok() {
     local f=$BUSY
     shape_ok "$1" ":fib:" "^$f:<module>:24;$f:main:20;($f:fib:1[23];)*$f:fib:(9|1[0-4]) [0-9]+\$"
+}
+
+# Every stack through the functions of record_entries.py: <module>:44 ->
+# main:40 -> consume on any of its lines, or with numbers() (on any of its
+# lines, 25 the def line at entry) under the for line (32), or with
+# __init__ or the norm2 getter under the line calling them (33). Never a
+# stack rooted at numbers(): a generator that yields drops the link to its
+# caller, so its frame copied then looks like a thread's outermost one.
+entries_shape_ok() {
+    local f=$ENTRIES
+    shape_ok "$1" "$f:(consume|numbers|(Point\.)?__init__|(Point\.)?norm2):" \
+        "^$f:<module>:44;$f:main:40;$f:consume:(3[0-4]|32;$f:numbers:2[5-7]|33;$f:(Point\.)?(__init__:1[6-8]|norm2:2[0-2])) [0-9]+\$"
 }
 
 run_version() { # label python
@@ -171,6 +186,19 @@ run_version() { # label python
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && most=5
     expect "$label: a busy recursion read unpaused: whole stacks only, ${discarded:-?}% discarded (below $most%)" \
         eval '[ $status -eq 0 ] && busy_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
+
+    # Not paused, at 1 kHz, Python entered from C and a generator resumed
+    # every microsecond or so: every stack reported is one it had. Few are
+    # discarded, but on 3.11, where every entry from C (a property,
+    # __init__, a generator) starts an eval loop whose first frame's caller
+    # only two copies that agree can vouch for.
+    last=entries-$label
+    record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 1
+    discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$TMP/$last.err")
+    most=5
+    "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' && most=30
+    expect "$label: Python entered from C and a generator, unpaused: whole stacks only, ${discarded:-?}% discarded (below $most%)" \
+        eval '[ $status -eq 0 ] && entries_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
 
     # Paused for every sample: no stack is torn.
     last=blocking-$label

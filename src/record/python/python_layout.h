@@ -85,10 +85,14 @@ struct python_layout {
     int32_t iframe_is_entry;        /* 3.11 only */
     int32_t iframe_size;            /* sizeof without localsplus */
     int32_t owner_cstack;           /* FRAME_OWNED_BY_CSTACK (3.12+), else -1 */
+    int32_t owner_generator;        /* FRAME_OWNED_BY_GENERATOR (3.11+), else -1 */
+    int32_t gen_iframe;             /* PyGenObject.gi_iframe, its frame (3.11+), else -1 */
     int instr_is_current;           /* 3.13 instr_ptr (current), else prev_instr */
 
     /* PyCodeObject */
     int32_t code_filename, code_name, code_qualname, code_firstlineno;
+    int32_t code_flags;             /* co_flags, an int */
+    int32_t generator_flags;        /* the co_flags of generators and coroutines (CO_GENERATOR, ...) */
     int32_t code_linetable;         /* co_lnotab (<= 3.9) or co_linetable */
     int32_t code_code_adaptive;     /* 3.11+: first code unit */
     int32_t code_size;              /* sizeof(PyCodeObject) */

@@ -79,6 +79,7 @@ struct python_objects *python_objects_create(const struct python_layout *layout,
     widen_window(objects, layout->code_qualname, &low, &high);
     widen_window(objects, layout->code_linetable, &low, &high);
     widen_window(objects, layout->code_firstlineno, &low, &high);
+    widen_window(objects, layout->code_flags, &low, &high);
     objects->window_offset = low;
     objects->window_size = high - low;
     return objects;
@@ -394,6 +395,7 @@ struct python_code *python_objects_read_code(struct python_objects *objects, uin
     code->qualname_object = layout->code_qualname >= 0 ? word_at(code_bytes, layout->code_qualname) : 0;
     code->linetable_object = word_at(code_bytes, layout->code_linetable);
     code->first_line = (int32_t)u32_at(code_bytes, layout->code_firstlineno);
+    code->flags = u32_at(code_bytes, layout->code_flags);
 
     /* the strings, the line table and (<= 3.10) co_code's header in one call */
     static const size_t window_sizes[5] = {STRING_WINDOW, STRING_WINDOW, STRING_WINDOW,

@@ -35,6 +35,7 @@ struct python_code {
     uint64_t address;
     uint64_t type, filename_object, name_object, qualname_object, linetable_object;
     int32_t first_line;
+    uint32_t flags;        /* co_flags */
     const char *file;      /* interned */
     const char *function;  /* interned; qualname when the version has it */
     uint8_t *line_table;

@@ -9,7 +9,8 @@
  *      previous sample's addresses, the first
  *      interpreter, its GIL (3.12+) and its thread states (each a window
  *      holding every field used): used while the thread list is as it was;
- *   2. per thread, 3.11+: one call [chunk, top pointer] (a second copy
+ *   2. per thread, 3.11+: one call [chunk, top pointer] (3.11-3.12: the
+ *      top pointer between two reads of the thread state's cframe; a second copy
  *      of the chunk after the top while the thread's stacks need it; the
  *      frames outside the data-stack chunk seen last time before and
  *      after), walked in the first copy and checked pair by pair
@@ -89,6 +90,8 @@ struct raw_frame {
     int32_t stacktop;    /* 3.11+: >= 0 in a caller suspended by an inline call (3.12+) */
     uint64_t function;   /* 3.11+: f_func / f_funcobj */
     uint64_t consumed[2]; /* 3.11+, in the chunk copy: the stack slots at stacktop and after */
+    uint64_t receiver;   /* 3.12+: the stack slot below stacktop (a generator being resumed), or 0 */
+    int owner;           /* 3.11+: who owns the frame (FRAME_OWNED_BY_...) */
     int consumed_known;
     int consumed_with_instr; /* the slots and the instruction pointer share one cache line */
     int entry;
@@ -176,16 +179,16 @@ struct snapshot {
 };
 
 /* 3.11+: where a one-copy snapshot of a thread is read: [frames outside
- * the chunk, the chunk, the top pointer, frames outside again(, the
- * thread state's cframe)], and, once added to a batch, where each part is
- * among its ranges. */
+ * the chunk, the chunk, (the thread state's cframe,) the top pointer,
+ * (the cframe again,) frames outside again], and, once added to a batch,
+ * where each part is among its ranges. */
 struct chunk_plan {
     uint64_t thread;             /* the thread state; 0: no plan */
     uint64_t chunk, copy_size;
     uint64_t top_pointer_address;
     uint64_t cframe_address;     /* 3.11-3.12: &tstate->cframe, else 0 */
     size_t spec;                 /* frames outside the chunk read with it */
-    size_t first_spec[2], copy_index, top_index, cframe_index;
+    size_t first_spec[2], copy_index, top_index, cframe_index[2];
     uint64_t round;              /* the round whose batch read it (chunk_read) */
 };
 
@@ -550,13 +553,14 @@ static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *b
 static size_t one_copy_bytes(const struct python_reader *reader, const struct chunk_plan *plan,
                              size_t spec)
 {
-    return (size_t)plan->copy_size + 16 + 2 * spec * (reader->frame_window + 8) + 16;
+    return (size_t)plan->copy_size + 16 + 2 * spec * (reader->frame_window + 8) + 32;
 }
 
 /* Adds a one-copy snapshot's ranges to the batch (see walk_once): the
  * frames outside the chunk that the thread's last stack had (spec of
- * them), the chunk, the top pointer, those frames again, the cframe
- * pointer. Returns 0 when the buffer (sized with one_copy_bytes) is full. */
+ * them), the chunk, the top pointer between two reads of the cframe
+ * pointer (3.11-3.12), those frames again. Returns 0 when the buffer
+ * (sized with one_copy_bytes) is full. */
 static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *used,
                            const struct thread_memory *memory, size_t spec,
                            struct chunk_plan *plan)
@@ -566,14 +570,28 @@ static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *
         if (!add_range(reader, count, used, memory->frames[i], reader->frame_window)) return 0;
     plan->copy_index = *count;
     if (!add_range(reader, count, used, plan->chunk, (size_t)plan->copy_size)) return 0;
+    plan->cframe_index[0] = *count;
+    if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
     plan->top_index = *count;
     if (!add_range(reader, count, used, plan->top_pointer_address, 8)) return 0;
+    plan->cframe_index[1] = *count;
+    if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
     plan->first_spec[1] = *count;
     for (size_t i = 0; i < spec; i++)
         if (!add_range(reader, count, used, memory->frames[i], reader->frame_window)) return 0;
-    plan->cframe_index = *count;
-    if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
     return 1;
+}
+
+/* Adds a read of the thread state's cframe pointer to the batch (3.11-3.12;
+ * nothing without one), noting where (walk_once's cframe_index and
+ * cframe_reads, up to 4). */
+static void add_cframe_read(struct python_reader *reader, size_t *count, size_t *used,
+                            const struct chunk_plan *plan, size_t index[4], uint8_t *reads[4],
+                            size_t *reads_count)
+{
+    if (!plan->cframe_address || *reads_count >= 4) return;
+    index[*reads_count] = *count;
+    reads[(*reads_count)++] = add_range(reader, count, used, plan->cframe_address, 8);
 }
 
 /* Runs the batch of ranges; 0 when every one was read, 1 when some were
@@ -673,6 +691,24 @@ static int read_consumed_slots(const struct python_reader *reader, const struct 
     uint64_t instr_line = (address + (uint64_t)layout->iframe_instr) / 64;
     *with_instr = instr_line == slot / 64 && instr_line == (slot + 15) / 64;
     return 1;
+}
+
+/* The stack slot just below stacktop of the frame at address (bytes: its
+ * window as read), from the chunk copy when it lies there, else from the
+ * window; 0 when neither holds it. A frame suspended resuming a generator
+ * inline (3.12+ FOR_ITER_GEN, SEND_GEN) keeps the generator there. */
+static uint64_t read_receiver_slot(const struct python_reader *reader, const struct snapshot *snapshot,
+                                   const uint8_t *bytes, uint64_t address, int32_t stacktop)
+{
+    const struct python_layout *layout = &reader->layout;
+    if (stacktop < 1 || stacktop > (1 << 20) || layout->iframe_size <= 0) return 0;
+    uint64_t offset = (uint64_t)layout->iframe_size + 8 * (uint64_t)(stacktop - 1);
+    uint64_t slot = address + offset;
+    if (snapshot->contiguous && snapshot->size && slot >= snapshot->start &&
+        slot + 8 <= snapshot->start + snapshot->size)
+        return word_at(snapshot->bytes + (slot - snapshot->start), 0);
+    if (offset + 8 <= reader->frame_window) return word_at(bytes, (int32_t)offset);
+    return 0;
 }
 
 static void decode_frame(const struct python_layout *layout, const uint8_t *bytes, int modern,
@@ -814,6 +850,18 @@ static enum caller_pair suspended_caller(struct python_reader *reader, const str
     int kind = python_opcodes_point_kind(code->return_points, (size_t)(code->code_bytes / 2), offset / 2);
     if (kind == PYTHON_NO_RETURN_POINT)
         return layout->iframe_is_entry >= 0 ? PAIR_CALLER_RAN : PAIR_CALLER_AT_NO_CALL;
+    /* a generator resumed inline (3.12+ FOR_ITER_GEN, SEND_GEN): the
+     * callee frame lives inside the generator object, which the caller
+     * keeps on its stack, just below stacktop, for the whole loop or
+     * yield from; its frame is that object's gi_iframe, and the caller,
+     * marked suspended (stacktop >= 0), is resuming it. No call site
+     * learns a generator (there is no callable to check), and a
+     * generator frame outside the data-stack copy is read apart from its
+     * caller: this mark ties the two. */
+    if (kind == PYTHON_RETURN_POINT && layout->gen_iframe > 0 && layout->owner_generator >= 0 &&
+        callee->owner == layout->owner_generator && caller->stacktop >= 1 && caller->receiver &&
+        caller->receiver + (uint64_t)layout->gen_iframe == callee->address)
+        return PAIR_HOLDS;
     /* a call: the callee must be what this call called (not a frame of
      * another call of the same caller, copied before or after) */
     int call_checked = 0;
@@ -1499,6 +1547,12 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
     size_t unvalidated = 0;
     int resolved = resolve_codes(reader, depth, &unvalidated, error);
     if (resolved <= 0) return resolved;
+    /* a generator that yields clears its f_back: copied then, it looks
+     * like the thread's outermost frame, which is never a generator's
+     * (one resumed from C still links to the frame that called into C) */
+    const struct python_code *outermost = depth ? reader->raw[depth - 1].code_entry : NULL;
+    if (outermost && layout->code_flags >= 0 && (outermost->flags & (uint32_t)layout->generator_flags))
+        return 0;
     if (unvalidated) {
         size_t validation_size = python_objects_validation_size(reader->objects);
         size_t validation_offset = python_objects_validation_offset(reader->objects);
@@ -1558,18 +1612,20 @@ static int call_stalled(double *usual_ns, const struct timespec *start, const st
  * top reads the one top read, both copies the one copy. */
 static void take_one_copy_plan(const struct python_reader *reader, const struct chunk_plan *plan,
                                size_t first_spec[2], size_t copy_index[2], size_t top_index[3],
-                               uint8_t *tops[3], size_t *cframe_index, uint8_t **cframe_after)
+                               uint8_t *tops[3], size_t cframe_index[2], uint8_t *cframe_reads[2])
 {
     first_spec[0] = plan->first_spec[0];
     first_spec[1] = plan->first_spec[1];
     copy_index[0] = copy_index[1] = plan->copy_index;
     top_index[0] = top_index[1] = top_index[2] = plan->top_index;
     tops[0] = tops[1] = tops[2] = reader->ranges[plan->top_index].buffer;
-    *cframe_index = plan->cframe_index;
-    *cframe_after = plan->cframe_address ? reader->ranges[plan->cframe_index].buffer : NULL;
+    for (int i = 0; i < 2; i++) {
+        cframe_index[i] = plan->cframe_index[i];
+        cframe_reads[i] = plan->cframe_address ? reader->ranges[plan->cframe_index[i]].buffer : NULL;
+    }
 }
 
-static int walk_once(struct python_reader *reader, const struct thread_record *thread,
+static int walk_once(struct python_reader *reader, const struct thread_record *thread, uint64_t *cframe_seen,
                      size_t *frame_count, int *error)
 {
     const struct python_layout *layout = &reader->layout;
@@ -1587,7 +1643,9 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     if (layout->tstate_current_frame >= 0) {
         top_pointer_address = thread->address + (uint64_t)layout->tstate_current_frame;
     } else {
-        cframe = word_at(tstate, layout->tstate_cframe);
+        /* the CFrame the thread state showed: in the round's first call,
+         * or, after an attempt found it changed, in that attempt */
+        cframe = *cframe_seen ? *cframe_seen : word_at(tstate, layout->tstate_cframe);
         if (!cframe) return 1;
         top_pointer_address = cframe + (uint64_t)layout->cframe_current_frame;
     }
@@ -1630,23 +1688,28 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
                      read->cframe_address == plan.cframe_address && read->spec == spec;
     reader->chunk_read.round = 0; /* once: a second attempt reads afresh */
     uint8_t *tops[3];
-    uint8_t *cframe_after = NULL;
+    /* 3.11-3.12: the cframe pointer, read right before and after each
+     * top read (the top is the current CFrame's current_frame) */
+    uint8_t *cframe_reads[4] = {NULL, NULL, NULL, NULL};
+    size_t cframe_reads_count = 0;
     size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
-    size_t cframe_index = 0;
+    size_t cframe_index[4] = {0, 0, 0, 0};
     if (prefetched) {
         plan = *read;
         copy_size = plan.copy_size;
-        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, &cframe_index,
-                           &cframe_after);
+        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, cframe_index,
+                           cframe_reads);
+        cframe_reads_count = cframe ? 2 : 0;
         reader->stats.prefetched_snapshots++;
         goto snapshot_read;
     }
-    size_t needed = 64 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
+    size_t needed = 128 + 2 * copy_size + 2 * spec * (reader->frame_window + 8);
     if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
     if (single && reader->one_copy) {
         if (!one_copy_ranges(reader, &range_count, &used, memory, spec, &plan)) return 0;
-        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, &cframe_index,
-                           &cframe_after);
+        take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, cframe_index,
+                           cframe_reads);
+        cframe_reads_count = cframe ? 2 : 0;
     } else if (single) {
         /* [frames outside the chunk, chunk, top, chunk, frames outside
          * again]: one top read, between the copies. The kernel's copy
@@ -1662,6 +1725,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
          * agree (a recursion cycling through the same states can read the
          * same twice; all three too is much rarer). */
         if (!reader->one_copy) {
+            add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
             steady_index[0] = range_count;
             add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
@@ -1670,14 +1734,17 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             add_range(reader, &range_count, &used, memory->frames[i], reader->frame_window);
         copy_index[0] = range_count;
         add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
+        add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         top_index[0] = top_index[1] = top_index[2] = range_count;
         tops[0] = tops[1] = tops[2] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         copy_index[1] = copy_index[0];
         if (!reader->one_copy) {
             copy_index[1] = range_count;
             add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
             steady_index[1] = range_count;
             add_range(reader, &range_count, &used, top_pointer_address, 8);
+            add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         }
         first_spec[1] = range_count;
         for (size_t i = 0; i < spec; i++)
@@ -1685,6 +1752,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     } else {
         /* [top, copy 1, top, copy 2, top]: the stack is taken from copy 1
          * walked from the middle top, and must be the same in copy 2 */
+        add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         top_index[0] = range_count;
         tops[0] = add_range(reader, &range_count, &used, top_pointer_address, 8);
         for (int copy = 0; copy < 2; copy++) {
@@ -1697,11 +1765,11 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
     }
-    if (cframe && !(single && reader->one_copy)) {
-        cframe_index = range_count;
-        cframe_after = add_range(reader, &range_count, &used, plan.cframe_address, 8);
-    }
-    if (!tops[0] || !tops[1] || !tops[2] || (cframe && !cframe_after)) return 0;
+    if (!(single && reader->one_copy))
+        add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
+    if (!tops[0] || !tops[1] || !tops[2]) return 0;
+    for (size_t i = 0; i < cframe_reads_count; i++)
+        if (!cframe_reads[i]) return 0;
     struct timespec call_start, call_end;
     clock_gettime(CLOCK_MONOTONIC, &call_start);
     if (run_batch(reader, range_count, error) < 0) return -1;
@@ -1718,7 +1786,33 @@ snapshot_read:
         tops_steady = reader->ranges_ok[steady_index[0]] && reader->ranges_ok[steady_index[1]] &&
                       word_at(reader->ranges[steady_index[0]].buffer, 0) == top_before &&
                       word_at(reader->ranges[steady_index[1]].buffer, 0) == top_before;
-    if (cframe && (!reader->ranges_ok[cframe_index] || word_at(cframe_after, 0) != cframe)) return 0;
+    /* The top pointer is the current CFrame's current_frame: read through
+     * a CFrame no longer current (a CFrame lives on the C stack, and its
+     * memory keeps the last frame its eval loop ran), or not yet set by
+     * one being entered, it is stale. A stale top is always the first
+     * frame of an eval loop entered from C, whose caller is vouched for
+     * only by two copies that agree (suspended_caller): with two copies
+     * the CFrame must be current right before and after every top read;
+     * with one, right before or after it (a CFrame current before is
+     * current at the top read, or an outer one: its current_frame is the
+     * frame that called into C, the top a moment before). Every call from
+     * C into Python code (a property, __init__, a generator on 3.11, ...)
+     * runs its own eval loop with its own CFrame: the next attempt
+     * follows the one read last, not the round's first call's, long gone
+     * by then. */
+    if (cframe_reads_count) {
+        size_t current = 0;
+        for (size_t i = 0; i < cframe_reads_count; i++)
+            current += reader->ranges_ok[cframe_index[i]] && word_at(cframe_reads[i], 0) == cframe;
+        if (current < (single && reader->one_copy ? 1 : cframe_reads_count)) {
+            for (size_t j = cframe_reads_count; j-- > 0;)
+                if (reader->ranges_ok[cframe_index[j]] && word_at(cframe_reads[j], 0) != cframe) {
+                    *cframe_seen = word_at(cframe_reads[j], 0);
+                    break;
+                }
+            return 0;
+        }
+    }
     /* the next sample's first call reads this thread's snapshot so, if it
      * is the first thread (see python_reader_sample) */
     if (single && thread == &reader->threads[0]) {
@@ -1842,6 +1936,8 @@ snapshot_read:
         if (modern) {
             raw->stacktop = frame_stacktop(layout, bytes);
             raw->function = word_at(bytes, frame_function_offset(layout));
+            raw->owner = (int8_t)bytes[layout->iframe_owner];
+            raw->receiver = read_receiver_slot(reader, &snapshot, bytes, raw->address, raw->stacktop);
             if (!raw->from_chunk) raw->function_again = raw->function;
             if (single && in_chunk) {
                 /* a caller's consumed slots too must be the same in both */
@@ -1892,6 +1988,18 @@ snapshot_read:
             memory->count = kept;
         }
         memory->round = reader->round;
+    }
+    /* A chain cut short by a frame copied while suspended is torn: a
+     * generator that yields clears its previous, so read then it looks
+     * like the thread's outermost frame. A thread's outermost frame is
+     * never a generator's (even one resumed from C links to the frame
+     * that called into C), and 3.12+ enter every eval loop through a shim
+     * frame on the C stack, so their chains end in one. */
+    if (modern && depth > 0) {
+        const struct raw_frame *outermost = &reader->raw[depth - 1];
+        if ((layout->owner_cstack >= 0 && outermost->code) ||
+            (layout->owner_generator >= 0 && outermost->owner == layout->owner_generator))
+            return 0;
     }
 
     /* the code objects: validated this round, else read now, else checked
@@ -1995,8 +2103,9 @@ static int walk_thread(struct python_reader *reader, const struct thread_record 
 {
     *error = 0;
     struct thread_memory *memory = thread_memory_for(reader, thread->address);
+    uint64_t cframe_seen = 0; /* 3.11-3.12: the CFrame an attempt found current */
     for (int attempt = 0; attempt < WALK_ATTEMPTS; attempt++) {
-        int result = walk_once(reader, thread, frame_count, error);
+        int result = walk_once(reader, thread, &cframe_seen, frame_count, error);
         if (memory) {
             if (reader->pairs_wanted) memory->two_copies = 1;               /* again, with two */
             else if (result > 0 && !reader->pairs_used) memory->two_copies = 0; /* one will do */
