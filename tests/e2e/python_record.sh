@@ -188,15 +188,13 @@ run_version() { # label python
         eval '[ $status -eq 0 ] && busy_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
 
     # Not paused, at 1 kHz, Python entered from C and a generator resumed
-    # every microsecond or so: every stack reported is one it had. Few are
-    # discarded, but on 3.11, where every entry from C (a property,
-    # __init__, a generator) starts an eval loop whose first frame's caller
-    # only two copies that agree can vouch for.
+    # every microsecond or so: every stack reported is one it had, and few
+    # are discarded (before the CFrame was followed across attempts: 8-14%
+    # on 3.11 and 3.12).
     last=entries-$label
     record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 1
     discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$TMP/$last.err")
     most=5
-    "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' && most=30
     expect "$label: Python entered from C and a generator, unpaused: whole stacks only, ${discarded:-?}% discarded (below $most%)" \
         eval '[ $status -eq 0 ] && entries_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
 

@@ -180,15 +180,16 @@ struct snapshot {
 
 /* 3.11+: where a one-copy snapshot of a thread is read: [frames outside
  * the chunk, the chunk, (the thread state's cframe,) the top pointer,
- * (the cframe again,) frames outside again], and, once added to a batch,
- * where each part is among its ranges. */
+ * (the data stack's top, the cframe again,) frames outside again], and,
+ * once added to a batch, where each part is among its ranges. */
 struct chunk_plan {
     uint64_t thread;             /* the thread state; 0: no plan */
     uint64_t chunk, copy_size;
     uint64_t top_pointer_address;
     uint64_t cframe_address;     /* 3.11-3.12: &tstate->cframe, else 0 */
+    uint64_t stack_top_address;  /* with cframe_address: &tstate->datastack_top */
     size_t spec;                 /* frames outside the chunk read with it */
-    size_t first_spec[2], copy_index, top_index, cframe_index[2];
+    size_t first_spec[2], copy_index, top_index, cframe_index[2], stack_top_index;
     uint64_t round;              /* the round whose batch read it (chunk_read) */
 };
 
@@ -553,14 +554,14 @@ static uint8_t *add_range(struct python_reader *reader, size_t *count, size_t *b
 static size_t one_copy_bytes(const struct python_reader *reader, const struct chunk_plan *plan,
                              size_t spec)
 {
-    return (size_t)plan->copy_size + 16 + 2 * spec * (reader->frame_window + 8) + 32;
+    return (size_t)plan->copy_size + 16 + 2 * spec * (reader->frame_window + 8) + 48;
 }
 
 /* Adds a one-copy snapshot's ranges to the batch (see walk_once): the
  * frames outside the chunk that the thread's last stack had (spec of
  * them), the chunk, the top pointer between two reads of the cframe
- * pointer (3.11-3.12), those frames again. Returns 0 when the buffer
- * (sized with one_copy_bytes) is full. */
+ * pointer (3.11-3.12; the data stack's top right after it), those frames
+ * again. Returns 0 when the buffer (sized with one_copy_bytes) is full. */
 static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *used,
                            const struct thread_memory *memory, size_t spec,
                            struct chunk_plan *plan)
@@ -574,6 +575,8 @@ static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *
     if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
     plan->top_index = *count;
     if (!add_range(reader, count, used, plan->top_pointer_address, 8)) return 0;
+    plan->stack_top_index = *count;
+    if (plan->cframe_address && !add_range(reader, count, used, plan->stack_top_address, 8)) return 0;
     plan->cframe_index[1] = *count;
     if (plan->cframe_address && !add_range(reader, count, used, plan->cframe_address, 8)) return 0;
     plan->first_spec[1] = *count;
@@ -1612,7 +1615,8 @@ static int call_stalled(double *usual_ns, const struct timespec *start, const st
  * top reads the one top read, both copies the one copy. */
 static void take_one_copy_plan(const struct python_reader *reader, const struct chunk_plan *plan,
                                size_t first_spec[2], size_t copy_index[2], size_t top_index[3],
-                               uint8_t *tops[3], size_t cframe_index[2], uint8_t *cframe_reads[2])
+                               uint8_t *tops[3], size_t cframe_index[2], uint8_t *cframe_reads[2],
+                               size_t *stack_top_index, uint8_t **stack_top_read)
 {
     first_spec[0] = plan->first_spec[0];
     first_spec[1] = plan->first_spec[1];
@@ -1623,6 +1627,8 @@ static void take_one_copy_plan(const struct python_reader *reader, const struct 
         cframe_index[i] = plan->cframe_index[i];
         cframe_reads[i] = plan->cframe_address ? reader->ranges[plan->cframe_index[i]].buffer : NULL;
     }
+    *stack_top_index = plan->stack_top_index;
+    *stack_top_read = plan->cframe_address ? reader->ranges[plan->stack_top_index].buffer : NULL;
 }
 
 static int walk_once(struct python_reader *reader, const struct thread_record *thread, uint64_t *cframe_seen,
@@ -1679,6 +1685,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
                               .copy_size = copy_size,
                               .top_pointer_address = top_pointer_address,
                               .cframe_address = cframe ? thread->address + (uint64_t)layout->tstate_cframe : 0,
+                              .stack_top_address = thread->address + (uint64_t)layout->tstate_datastack_top,
                               .spec = spec};
     /* the sample's first call may have read this very snapshot */
     const struct chunk_plan *read = &reader->chunk_read;
@@ -1688,17 +1695,21 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
                      read->cframe_address == plan.cframe_address && read->spec == spec;
     reader->chunk_read.round = 0; /* once: a second attempt reads afresh */
     uint8_t *tops[3];
-    /* 3.11-3.12: the cframe pointer, read right before and after each
-     * top read (the top is the current CFrame's current_frame) */
+    /* 3.11-3.12: the cframe pointer, read right before and after the top
+     * read the stack is walked from (the top is the current CFrame's
+     * current_frame) */
     uint8_t *cframe_reads[4] = {NULL, NULL, NULL, NULL};
     size_t cframe_reads_count = 0;
     size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
     size_t cframe_index[4] = {0, 0, 0, 0};
+    /* with them: the data stack's top, read right after the top pointer */
+    uint8_t *stack_top_read = NULL;
+    size_t stack_top_index = 0;
     if (prefetched) {
         plan = *read;
         copy_size = plan.copy_size;
         take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, cframe_index,
-                           cframe_reads);
+                           cframe_reads, &stack_top_index, &stack_top_read);
         cframe_reads_count = cframe ? 2 : 0;
         reader->stats.prefetched_snapshots++;
         goto snapshot_read;
@@ -1708,7 +1719,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     if (single && reader->one_copy) {
         if (!one_copy_ranges(reader, &range_count, &used, memory, spec, &plan)) return 0;
         take_one_copy_plan(reader, &plan, first_spec, copy_index, top_index, tops, cframe_index,
-                           cframe_reads);
+                           cframe_reads, &stack_top_index, &stack_top_read);
         cframe_reads_count = cframe ? 2 : 0;
     } else if (single) {
         /* [frames outside the chunk, chunk, top, chunk, frames outside
@@ -1725,7 +1736,6 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
          * agree (a recursion cycling through the same states can read the
          * same twice; all three too is much rarer). */
         if (!reader->one_copy) {
-            add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
             steady_index[0] = range_count;
             add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
@@ -1737,6 +1747,10 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
         add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         top_index[0] = top_index[1] = top_index[2] = range_count;
         tops[0] = tops[1] = tops[2] = add_range(reader, &range_count, &used, top_pointer_address, 8);
+        if (cframe) {
+            stack_top_index = range_count;
+            stack_top_read = add_range(reader, &range_count, &used, plan.stack_top_address, 8);
+        }
         add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         copy_index[1] = copy_index[0];
         if (!reader->one_copy) {
@@ -1744,7 +1758,6 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             add_range(reader, &range_count, &used, chunk, (size_t)copy_size);
             steady_index[1] = range_count;
             add_range(reader, &range_count, &used, top_pointer_address, 8);
-            add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
         }
         first_spec[1] = range_count;
         for (size_t i = 0; i < spec; i++)
@@ -1765,7 +1778,7 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
             tops[copy + 1] = add_range(reader, &range_count, &used, top_pointer_address, 8);
         }
     }
-    if (!(single && reader->one_copy))
+    if (!single)
         add_cframe_read(reader, &range_count, &used, &plan, cframe_index, cframe_reads, &cframe_reads_count);
     if (!tops[0] || !tops[1] || !tops[2]) return 0;
     for (size_t i = 0; i < cframe_reads_count; i++)
@@ -1792,8 +1805,8 @@ snapshot_read:
      * one being entered, it is stale. A stale top is always the first
      * frame of an eval loop entered from C, whose caller is vouched for
      * only by two copies that agree (suspended_caller): with two copies
-     * the CFrame must be current right before and after every top read;
-     * with one, right before or after it (a CFrame current before is
+     * the CFrame must be current right before and after the top read
+     * between them; with one, right before or after it (a CFrame current before is
      * current at the top read, or an outer one: its current_frame is the
      * frame that called into C, the top a moment before). Every call from
      * C into Python code (a property, __init__, a generator on 3.11, ...)
@@ -1812,6 +1825,20 @@ snapshot_read:
                 }
             return 0;
         }
+    }
+    /* A CFrame being entered still points at the last frame run by the
+     * eval loop that had its C-stack slot before, until it sets
+     * current_frame (3.11-3.12 set tstate->cframe first). The eval loops
+     * one frame calls into from C (a property, __init__, a generator)
+     * share that slot, so the CFrame reads as current while its
+     * current_frame is a frame already popped. A live top in the data
+     * stack's chunk lies below the data stack's top, read right after it. */
+    if (stack_top_read) {
+        if (!reader->ranges_ok[stack_top_index]) return 0;
+        uint64_t live_top = word_at(stack_top_read, 0);
+        if (top_before >= chunk && top_before < limit && live_top > chunk && live_top <= limit &&
+            top_before >= live_top)
+            return 0;
     }
     /* the next sample's first call reads this thread's snapshot so, if it
      * is the first thread (see python_reader_sample) */
@@ -1892,8 +1919,17 @@ snapshot_read:
             /* whether the frame is the same in both copies decides how its
              * pair is checked (suspended_caller), not whether it is kept */
             const uint8_t *again = second.bytes + (frame_address - second.start);
-            raw->stable = reader->thread_stopped ||
-                          (tops_steady && memcmp(again, bytes, reader->frame_window) == 0);
+            /* the whole frame, up to the frame above it in the chunk: its
+             * header alone comes back the same when a loop returns to the
+             * same instruction (a for loop's next item), its locals and
+             * value stack seldom */
+            size_t compared = reader->frame_window;
+            if (depth > 0) {
+                uint64_t above = reader->raw[depth - 1].address;
+                if (above > frame_address + compared && above <= snapshot.start + snapshot.size)
+                    compared = (size_t)(above - frame_address);
+            }
+            raw->stable = reader->thread_stopped || (tops_steady && memcmp(again, bytes, compared) == 0);
             raw->function_again = word_at(again, frame_function_offset(layout));
             uint64_t p1, c1, p2, c2;
             int64_t i1, i2;
