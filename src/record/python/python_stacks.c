@@ -1826,20 +1826,6 @@ snapshot_read:
             return 0;
         }
     }
-    /* A CFrame being entered still points at the last frame run by the
-     * eval loop that had its C-stack slot before, until it sets
-     * current_frame (3.11-3.12 set tstate->cframe first). The eval loops
-     * one frame calls into from C (a property, __init__, a generator)
-     * share that slot, so the CFrame reads as current while its
-     * current_frame is a frame already popped. A live top in the data
-     * stack's chunk lies below the data stack's top, read right after it. */
-    if (stack_top_read) {
-        if (!reader->ranges_ok[stack_top_index]) return 0;
-        uint64_t live_top = word_at(stack_top_read, 0);
-        if (top_before >= chunk && top_before < limit && live_top > chunk && live_top <= limit &&
-            top_before >= live_top)
-            return 0;
-    }
     /* the next sample's first call reads this thread's snapshot so, if it
      * is the first thread (see python_reader_sample) */
     if (single && thread == &reader->threads[0]) {
@@ -2024,6 +2010,22 @@ snapshot_read:
             memory->count = kept;
         }
         memory->round = reader->round;
+    }
+    /* A CFrame being entered still points at the last frame run by the
+     * eval loop that had its C-stack slot before, until it sets
+     * current_frame (3.11-3.12 set tstate->cframe first). The eval loops
+     * one frame calls into from C (a property, __init__, a generator)
+     * share that slot, so the CFrame reads as current while its
+     * current_frame is a frame already popped: that eval loop's first
+     * frame, entered from C. Such a top in the data stack's chunk must lie
+     * below the data stack's top, read right after it. (Checked only for
+     * such tops: a busy recursion's top is often popped by then.) */
+    if (stack_top_read && depth > 0 && reader->raw[0].entry) {
+        if (!reader->ranges_ok[stack_top_index]) return 0;
+        uint64_t live_top = word_at(stack_top_read, 0);
+        if (top_before >= chunk && top_before < limit && live_top > chunk && live_top <= limit &&
+            top_before >= live_top)
+            return 0;
     }
     /* A chain cut short by a frame copied while suspended is torn: a
      * generator that yields clears its previous, so read then it looks
