@@ -513,6 +513,10 @@ static int all_pids_look_like_python(const pid_t *pids, size_t count)
     return count > 0;
 }
 
+/* A share of discarded stacks from which the summary says what it costs
+ * and what to do. */
+#define DISCARDED_WARNING_PERCENT 20.0
+
 static void print_python_summary(const struct python_sampler_stats *stats,
                                  const struct record_request *request, int written)
 {
@@ -538,6 +542,13 @@ static void print_python_summary(const struct python_sampler_stats *stats,
         fprintf(stderr, ", %llu rounds skipped (fell behind: lower -F)",
                 (unsigned long long)stats->late_rounds);
     fprintf(stderr, ", %s %s\n", written ? "wrote" : "nothing written to", request->output_path);
+    if (discarded >= DISCARDED_WARNING_PERCENT && !request->python.blocking)
+        fprintf(stderr,
+                "ember record: warning: %.0f%% of the stacks changed while they were read and were "
+                "dropped, so the profile under-represents the code whose stack changes fastest "
+                "(very short calls, generators, asyncio tasks); --blocking pauses the target "
+                "for each sample and keeps every stack\n",
+                discarded);
 }
 
 /* Python mode: launch or attach, sample, write. Returns the exit status. */
