@@ -52,6 +52,11 @@ expect() {
     shape_notes=
 }
 
+# discarded_percent FILE: the share of stacks discarded that a summary line in FILE gives.
+discarded_percent() {
+    sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$1"
+}
+
 # shape_ok FILE MARK SHAPE [PER_MILLE]: every stack through MARK (an
 # extended regex for a frame, such as ":function:") matches SHAPE (but for
 # PER_MILLE thousandths of them, default 0), and such stacks are most of
@@ -184,7 +189,7 @@ run_version() { # label python
     last=busy-$label
     record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$BUSY" 1
     local discarded most=100
-    discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$TMP/$last.err")
+    discarded=$(discarded_percent "$TMP/$last.err")
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && most=5
     expect "$label: a busy recursion read unpaused: whole stacks only, ${discarded:-?}% discarded (below $most%)" \
         eval '[ $status -eq 0 ] && busy_shape_ok "$TMP/$last.folded" && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
@@ -204,7 +209,7 @@ run_version() { # label python
     # at most 5 in 1000 there.
     last=entries-$label
     record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 1
-    discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$TMP/$last.err")
+    discarded=$(discarded_percent "$TMP/$last.err")
     most=5
     local torn_per_mille=0
     "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' && torn_per_mille=5

@@ -587,12 +587,12 @@ static int one_copy_ranges(struct python_reader *reader, size_t *count, size_t *
 
 /* Adds a read of the thread state's cframe pointer to the batch (3.11-3.12;
  * nothing without one), noting where (walk_once's cframe_index and
- * cframe_reads, up to 4). */
+ * cframe_reads: the one before the top read, then the one after). */
 static void add_cframe_read(struct python_reader *reader, size_t *count, size_t *used,
-                            const struct chunk_plan *plan, size_t index[4], uint8_t *reads[4],
+                            const struct chunk_plan *plan, size_t index[2], uint8_t *reads[2],
                             size_t *reads_count)
 {
-    if (!plan->cframe_address || *reads_count >= 4) return;
+    if (!plan->cframe_address || *reads_count >= 2) return;
     index[*reads_count] = *count;
     reads[(*reads_count)++] = add_range(reader, count, used, plan->cframe_address, 8);
 }
@@ -1698,10 +1698,10 @@ static int walk_once(struct python_reader *reader, const struct thread_record *t
     /* 3.11-3.12: the cframe pointer, read right before and after the top
      * read the stack is walked from (the top is the current CFrame's
      * current_frame) */
-    uint8_t *cframe_reads[4] = {NULL, NULL, NULL, NULL};
+    uint8_t *cframe_reads[2] = {NULL, NULL};
     size_t cframe_reads_count = 0;
     size_t first_spec[2], top_index[3], copy_index[2] = {0, 0}, steady_index[2] = {0, 0};
-    size_t cframe_index[4] = {0, 0, 0, 0};
+    size_t cframe_index[2] = {0, 0};
     /* with them: the data stack's top, read right after the top pointer */
     uint8_t *stack_top_read = NULL;
     size_t stack_top_index = 0;
@@ -1977,8 +1977,7 @@ snapshot_read:
         }
         raw->entry = !modern;
         if (modern) {
-            int owner = (int8_t)bytes[layout->iframe_owner];
-            if (layout->owner_cstack >= 0 && owner == layout->owner_cstack) {
+            if (layout->owner_cstack >= 0 && raw->owner == layout->owner_cstack) {
                 /* a shim frame: the frame pushed after it (seen before it) was the entry */
                 for (size_t i = depth; i-- > 0;)
                     if (reader->raw[i].code) {
