@@ -10,13 +10,14 @@
 # Every .c under src/ except src/cli/main.c goes into the core library, so
 # adding a file needs no change here.
 
+.DEFAULT_GOAL := all
 CC ?= gcc
 PREFIX ?= /usr/local
 BUILD ?= build
 FUZZ_SECONDS ?= 300
 
 # Debian packages each target needs; scripts/ensure-packages installs them.
-BUILD_PACKAGES = gcc make pkg-config libdw-dev libelf-dev zlib1g-dev liblzma-dev libbz2-dev libcurl4-openssl-dev libiberty-dev libpcre2-dev
+BUILD_PACKAGES = gcc make pkg-config clang libbpf-dev libdw-dev libelf-dev zlib1g-dev liblzma-dev libbz2-dev libcurl4-openssl-dev libiberty-dev libpcre2-dev
 TEST_PACKAGES = $(BUILD_PACKAGES) clang libclang-rt-14-dev libcriterion-dev perl chromium nodejs:node npm:npm python3:python3 golang-go libgoogle-perftools-dev google-perftools bpftrace linux-perf zstd
 DEMO_PACKAGES = $(BUILD_PACKAGES)
 BENCH_PACKAGES = $(BUILD_PACKAGES) hyperfine zstd perl time python3:python3 golang-go chromium nodejs:node npm:npm
@@ -28,11 +29,11 @@ CFLAGS ?= -O2
 # libraries (and the libraries they load) cost a third of a millisecond at
 # every start, a few percent of a small flame graph. libc, libm and libdl
 # stay shared; libcurl is loaded only by `ember fetch` (curl_library.c).
-LIBS = -Wl,-Bstatic -ldw -lelf -lz -lpcre2-8 -llzma -lbz2 -Wl,-Bdynamic -lm -lpthread -liberty -ldl
+LIBS = -Wl,-Bstatic -lbpf -ldw -lelf -lz -lpcre2-8 -llzma -lbz2 -Wl,-Bdynamic -lm -lpthread -liberty -ldl
 
 SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-LIB_SOURCES := $(shell find src -name '*.c' ! -path src/cli/main.c | sort)
+LIB_SOURCES := $(shell find src -name '*.c' ! -name '*.bpf.c' ! -path src/cli/main.c | sort)
 UNIT_SOURCES := $(sort $(wildcard tests/unit/*.c))
 FUZZ_SOURCES := $(sort $(wildcard fuzz/*.c))
 
@@ -43,10 +44,23 @@ FUZZ_SOURCES := $(sort $(wildcard fuzz/*.c))
 VIEWER_SCRIPTS = src/render/viewer/data.js src/render/viewer/format.js \
 	src/render/viewer/flame_view.js src/render/viewer/viewer.js
 VIEWER_ASSETS = $(VIEWER_SCRIPTS) src/render/viewer/viewer.css
-GENERATED_SOURCES = $(BUILD)/gen/viewer_assets.c
+GENERATED_SOURCES = $(BUILD)/gen/viewer_assets.c $(BUILD)/gen/python_snapshot_bpf.c
+GENERATED_NAMES = viewer_assets python_snapshot_bpf
 
-RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o) $(BUILD)/release/gen/viewer_assets.o
-TEST_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/test/%.o) $(BUILD)/test/gen/viewer_assets.o
+RELEASE_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/release/%.o) $(GENERATED_NAMES:%=$(BUILD)/release/gen/%.o)
+TEST_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/test/%.o) $(GENERATED_NAMES:%=$(BUILD)/test/gen/%.o)
+
+# The eBPF program of the Python snapshot mode (src/record/python/bpf/):
+# compiled for the BPF target (with BTF, which libbpf needs for its maps),
+# then embedded in the library as a byte array (scripts/embed-binary).
+BPF_INCLUDES = -I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+$(BUILD)/bpf/python_snapshot.bpf.o: src/record/python/bpf/python_snapshot.bpf.c src/record/python/bpf/python_snapshot.h
+	@mkdir -p $(dir $@)
+	clang -O2 -g -target bpf -Wall -Werror $(BPF_INCLUDES) -c $< -o $@
+
+$(BUILD)/gen/python_snapshot_bpf.c: $(BUILD)/bpf/python_snapshot.bpf.o scripts/embed-binary
+	@mkdir -p $(dir $@)
+	scripts/embed-binary $@ python_snapshot_bpf_object $<
 
 .PHONY: all test demo bench fuzz install clean deps-build deps-test deps-demo deps-bench check-clang unit-tests fuzzers
 
@@ -97,7 +111,7 @@ $(BUILD)/test/unit-tests: $(UNIT_SOURCES) $(wildcard tests/unit/*.h) $(BUILD)/te
 # counts them as crashes.
 FUZZ_BINARIES = $(FUZZ_SOURCES:fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -g -O1 $(WARNINGS) -fno-sanitize-recover=all
-FUZZ_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/fuzz-library/%.o) $(BUILD)/fuzz-library/gen/viewer_assets.o
+FUZZ_OBJECTS = $(LIB_SOURCES:%.c=$(BUILD)/fuzz-library/%.o) $(GENERATED_NAMES:%=$(BUILD)/fuzz-library/gen/%.o)
 
 $(BUILD)/fuzz-library/%.o: %.c
 	@mkdir -p $(dir $@)

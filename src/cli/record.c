@@ -104,6 +104,13 @@ static void usage(FILE *file)
             "                        with its Python frames; implies --blocking\n"
             "      --memory          the resident set's change per sample, charged to the\n"
             "                        thread holding the GIL (memory_allocated/_released)\n"
+            "      --kernel-snapshots  take every stack in the kernel, at the CPU tick that\n"
+            "                        interrupts the thread (eBPF; root): one moment's stack,\n"
+            "                        however short its calls. The default for CPU samples\n"
+            "                        when possible; an error when not\n"
+            "      --read-memory     read stacks from this process (process_vm_readv), the\n"
+            "                        default with --idle, --gil, --blocking, --memory or\n"
+            "                        without root: drops calls shorter than a read\n"
             "  --pid and --tid/--threads add process and thread root frames.\n");
     profile_filter_options_usage(file);
     fprintf(file,
@@ -134,6 +141,8 @@ enum option_code {
     OPTION_SUBPROCESSES,
     OPTION_BLOCKING,
     OPTION_NATIVE,
+    OPTION_KERNEL_SNAPSHOTS,
+    OPTION_READ_MEMORY,
     OPTION_MEMORY,
 };
 
@@ -524,6 +533,22 @@ static void print_python_summary(const struct python_sampler_stats *stats,
     double discarded = stats->stacks_read
                            ? 100.0 * (double)stats->invalid / (double)stats->stacks_read
                            : 0;
+    if (stats->snapshots) {
+        /* no rounds: one snapshot per CPU tick of a target's thread */
+        fprintf(stderr, "ember record: Python %s, %llu samples from kernel snapshots in %.2f s "
+                        "(%.0f per s, asked %u per CPU-second), %llu invalid (%.2f%% discarded)",
+                stats->version[0] ? stats->version : "?", (unsigned long long)stats->stacks,
+                stats->seconds, rate, request->python.frequency, (unsigned long long)stats->invalid,
+                discarded);
+        if (stats->dropped)
+            fprintf(stderr, ", %llu lost (ring buffer full)", (unsigned long long)stats->dropped);
+        if (stats->processes > 1)
+            fprintf(stderr, ", %llu processes", (unsigned long long)stats->processes);
+        if (stats->rounds)
+            fprintf(stderr, ", %.1f us CPU per sample", stats->cpu_seconds * 1e6 / (double)stats->rounds);
+        fprintf(stderr, ", %s %s\n", written ? "wrote" : "nothing written to", request->output_path);
+        return;
+    }
     fprintf(stderr, "ember record: Python %s, %llu samples in %llu rounds, %.2f s at %.0f Hz "
                     "(asked %u), %llu stacks read, %llu invalid (%.2f%% discarded)",
             stats->version[0] ? stats->version : "?", (unsigned long long)stats->stacks,
@@ -559,6 +584,12 @@ static int record_python(const struct record_request *request, const struct prof
     struct profile *profile = profile_create();
     profile->keep_timeline = request->session.keep_timeline;
     struct python_sampler *sampler = python_sampler_create(profile, &request->python);
+    if (python_sampler_snapshot_error(sampler)) {
+        fprintf(stderr, "ember record: %s\n", python_sampler_snapshot_error(sampler));
+        python_sampler_destroy(sampler);
+        profile_destroy(profile);
+        return 2;
+    }
     install_signal_handlers();
     int status = 0;
     if (request->sampler.command) {
@@ -688,6 +719,8 @@ int command_record(int argc, char **argv)
         {"subprocesses", no_argument, NULL, OPTION_SUBPROCESSES},
         {"blocking", no_argument, NULL, OPTION_BLOCKING},
         {"native", no_argument, NULL, OPTION_NATIVE},
+        {"kernel-snapshots", no_argument, NULL, OPTION_KERNEL_SNAPSHOTS},
+        {"read-memory", no_argument, NULL, OPTION_READ_MEMORY},
         {"memory", no_argument, NULL, OPTION_MEMORY},
         {"help", no_argument, NULL, 'h'},
         PROFILE_FILTER_LONG_OPTIONS,
@@ -775,6 +808,14 @@ int command_record(int argc, char **argv)
         case OPTION_SUBPROCESSES: request.python.subprocesses = request.python_forced = 1; break;
         case OPTION_BLOCKING: request.python.blocking = request.python_forced = 1; break;
         case OPTION_NATIVE: request.python.native = request.python_forced = 1; break;
+        case OPTION_KERNEL_SNAPSHOTS:
+            request.python.method = PYTHON_METHOD_SNAPSHOTS;
+            request.python_forced = 1;
+            break;
+        case OPTION_READ_MEMORY:
+            request.python.method = PYTHON_METHOD_READS;
+            request.python_forced = 1;
+            break;
         case OPTION_MEMORY: request.python.memory = request.python_forced = 1; break;
         case OPTION_JIT: request.session.annotate_jit = 1; break;
         case OPTION_ADDRS: request.session.show_addresses = 1; break;

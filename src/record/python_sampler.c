@@ -10,6 +10,7 @@
  * and added to the profile.
  */
 #include "python_sampler.h"
+#include "python/python_bpf.h"
 #include "python/python_process.h"
 #include "python/python_stacks.h"
 #include "python_frames.h"
@@ -63,6 +64,11 @@
  * profile stays an unbiased sample of its time (a flame chart shows the
  * late rounds where they were taken). */
 #define CATCH_UP_SECONDS 0.005
+/* Kernel snapshots: how often a target's thread list may be read again
+ * for threads the kernel met but does not know, and the longest wait on
+ * the ring buffer (the end conditions are checked after it). */
+#define SNAPSHOT_RESCAN_SECONDS 0.01
+#define SNAPSHOT_POLL_SECONDS 0.05
 
 enum target_state { TARGET_PENDING, TARGET_OPEN, TARGET_GONE };
 
@@ -84,6 +90,15 @@ struct sampled_target {
     long resident_pages;           /* at the previous round, -1 unknown */
     uint32_t root_frame;           /* "comm-PID" */
     int sampled;                   /* counted in stats.processes */
+    /* Kernel snapshots: the process is in the program's map, with the
+     * threads of registered_tids; rescan: a snapshot met a thread not
+     * known yet (looked up again at the next loop, at most every
+     * SNAPSHOT_RESCAN_SECONDS). */
+    int snapshot_process;
+    int *registered_tids;
+    size_t registered_count, registered_capacity;
+    int rescan;
+    double next_rescan;
 };
 
 struct python_sampler {
@@ -115,6 +130,9 @@ struct python_sampler {
     size_t charged_depth, charged_capacity;
     int charged_rank;              /* 3 GIL, 2 running, 1 any, 0 none */
     uint32_t charged_thread;
+    /* Kernel snapshots (NULL: reads); why not, when asked for. */
+    struct python_bpf *bpf;
+    char snapshot_error[256];
     /* The round being visited. */
     struct sampled_target *current;
     double now;
@@ -160,7 +178,32 @@ struct python_sampler *python_sampler_create(struct profile *profile,
     }
     profile->period = 1e9 / sampler->options.frequency;
     profile->period_type = profile_intern_cstring(profile, "wall");
+    const struct python_sampler_options *chosen = &sampler->options;
+    int compatible = !chosen->idle && !chosen->gil && !chosen->blocking && !chosen->memory;
+    if (chosen->method == PYTHON_METHOD_SNAPSHOTS && !compatible) {
+        snprintf(sampler->snapshot_error, sizeof sampler->snapshot_error,
+                 "kernel snapshots sample CPU time only: not with --idle, --gil, --blocking, "
+                 "--native or --memory");
+    } else if (chosen->method != PYTHON_METHOD_READS && compatible) {
+        char why[160];
+        sampler->bpf = python_bpf_open(chosen->frequency, why, sizeof why);
+        if (sampler->bpf) {
+            sampler->stats.snapshots = 1;
+            profile->period_type = profile_intern_cstring(profile, "cpu");
+        } else if (chosen->method == PYTHON_METHOD_SNAPSHOTS) {
+            snprintf(sampler->snapshot_error, sizeof sampler->snapshot_error,
+                     "kernel snapshots: %s", why);
+        } else {
+            snprintf(sampler->stats.method_note, sizeof sampler->stats.method_note,
+                     "read from memory, as kernel snapshots are not possible (%s)", why);
+        }
+    }
     return sampler;
+}
+
+const char *python_sampler_snapshot_error(const struct python_sampler *sampler)
+{
+    return sampler->snapshot_error[0] ? sampler->snapshot_error : NULL;
 }
 
 static struct sampled_target *find_target(struct python_sampler *sampler, int pid)
@@ -188,6 +231,15 @@ static struct sampled_target *add_target(struct python_sampler *sampler, int pid
 /* Releases what an open target holds (reader, fds, ptrace). */
 static void close_target(struct python_sampler *sampler, struct sampled_target *target)
 {
+    if (target->snapshot_process) {
+        for (size_t i = 0; i < target->registered_count; i++)
+            python_bpf_remove_thread(sampler->bpf, target->registered_tids[i]);
+        python_bpf_remove_process(sampler->bpf, target->pid);
+        target->snapshot_process = 0;
+    }
+    free(target->registered_tids);
+    target->registered_tids = NULL;
+    target->registered_count = target->registered_capacity = 0;
     if (target->pausing) {
         python_pause_detach(&target->pause);
         if (target->pause.leader_exited && target->pid == sampler->child && !sampler->child_exited) {
@@ -233,6 +285,79 @@ static int pause_new_threads(struct sampled_target *target)
         if (python_pause_add(&target->pause, target->threads.threads[i].tid) != 0 &&
             errno != ESRCH)
             return -1;
+    return 0;
+}
+
+/* Kernel snapshots: the threads one python_reader_sample reported. */
+struct thread_registration {
+    struct python_sampler *sampler;
+    struct sampled_target *target;
+    int *tids;
+    size_t count, capacity;
+};
+
+static void register_thread(const struct python_thread_stack *stack, void *context)
+{
+    struct thread_registration *registration = context;
+    int tid = stack->native_thread_id;
+    /* a version without native_thread_id whose tids were not found: a
+     * process with one thread is its own */
+    if (tid <= 0 && registration->target->threads.count == 1)
+        tid = registration->target->threads.threads[0].tid;
+    if (tid <= 0 || !stack->state_address)
+        return;
+    GROW(registration->tids, registration->capacity, registration->count + 1);
+    registration->tids[registration->count++] = tid;
+    python_bpf_set_thread(registration->sampler->bpf, tid, stack->state_address);
+}
+
+/* Tells the snapshot program where target's threads keep their state
+ * (from the interpreter's thread list, read now) and forgets the threads
+ * gone since. Returns 0, or -1 when the process can no longer be read. */
+static int register_threads(struct python_sampler *sampler, struct sampled_target *target)
+{
+    struct thread_registration registration = {sampler, target, NULL, 0, 0};
+    python_threads_scan(&target->threads);
+    if (python_reader_sample(target->reader, register_thread, &registration, NULL) < 0) {
+        free(registration.tids);
+        return -1;
+    }
+    for (size_t i = 0; i < target->registered_count; i++) {
+        int kept = 0;
+        for (size_t j = 0; j < registration.count && !kept; j++)
+            kept = registration.tids[j] == target->registered_tids[i];
+        if (!kept)
+            python_bpf_remove_thread(sampler->bpf, target->registered_tids[i]);
+    }
+    free(target->registered_tids);
+    target->registered_tids = registration.tids;
+    target->registered_count = registration.count;
+    target->registered_capacity = registration.capacity;
+    target->rescan = 0;
+    target->next_rescan = monotonic_now() + SNAPSHOT_RESCAN_SECONDS;
+    return 0;
+}
+
+/* Puts an open target in the snapshot program's maps. Returns 0, or -1
+ * (message in target->last_error). */
+static int start_snapshots(struct python_sampler *sampler, struct sampled_target *target)
+{
+    struct python_snapshot_layout layout;
+    if (python_reader_snapshot_layout(target->reader, &layout) != 0 ||
+        python_bpf_add_process(sampler->bpf, target->pid, &layout) != 0) {
+        snprintf(target->last_error, sizeof target->last_error,
+                 "pid %d (CPython %s): cannot be sampled by kernel snapshots (use --read-memory)",
+                 target->pid, python_reader_version(target->reader));
+        target->last_status = PYTHON_UNSUPPORTED_VERSION;
+        return -1;
+    }
+    target->snapshot_process = 1;
+    if (register_threads(sampler, target) != 0) {
+        snprintf(target->last_error, sizeof target->last_error,
+                 "pid %d exited while its threads were being listed", target->pid);
+        target->last_status = PYTHON_NO_PROCESS;
+        return -1;
+    }
     return 0;
 }
 
@@ -285,6 +410,10 @@ static int try_open(struct python_sampler *sampler, struct sampled_target *targe
     if (sampler->options.native) {
         python_native_init(&target->native, target->pid, sampler->profile, sampler->unwinder);
         target->native_ready = 1;
+    }
+    if (sampler->bpf && start_snapshots(sampler, target) != 0) {
+        close_target(sampler, target);
+        return -1;
     }
     char comm[64], root[96];
     snprintf(path, sizeof path, "%d/comm", target->pid);
@@ -424,7 +553,8 @@ static void visit_stack(const struct python_thread_stack *stack, void *context)
     char name[32] = "?";
     if (tid > 0) {
         struct python_thread *thread = python_threads_get(&target->threads, tid);
-        int need_state = !options->idle || options->memory;
+        /* a kernel snapshot is of a thread on a CPU */
+        int need_state = (!options->idle || options->memory) && !sampler->bpf;
         int stopped = target->pausing && python_pause_is_stopped(&target->pause, tid);
         if (need_state && !stopped && thread->state_round != sampler->round) {
             int holder_running = stack->holds_gil == 1 && thread->state == 'R' &&
@@ -628,6 +758,66 @@ static double seconds_of(const struct timespec *time)
     return (double)time->tv_sec + (double)time->tv_nsec / 1e9;
 }
 
+/* ---- Kernel snapshots ---- */
+
+static void visit_snapshot(const struct python_snapshot_event *event, void *context)
+{
+    struct python_sampler *sampler = context;
+    struct sampled_target *target = find_target(sampler, (int)event->pid);
+    if (!target || target->state != TARGET_OPEN || !target->reader)
+        return;
+    sampler->stats.rounds++;
+    if (!target->sampled) {
+        target->sampled = 1;
+        sampler->stats.processes++;
+    }
+    if (event->flags & PYTHON_SNAPSHOT_UNKNOWN_THREAD) {
+        /* a thread started since the thread list was read */
+        target->rescan = 1;
+        sampler->stats.stacks_read++;
+        sampler->stats.invalid++;
+        return;
+    }
+    struct python_thread_stack stack;
+    enum python_status status = PYTHON_OK;
+    if (python_reader_name_snapshot(target->reader, event, &stack, &status) < 0) {
+        target->rescan = -1; /* gone: closed after the poll */
+        return;
+    }
+    sampler->current = target;
+    sampler->now = (double)event->time / 1e9;
+    visit_stack(&stack, sampler);
+}
+
+/* Waits for snapshots until the next housekeeping or the deadline (at
+ * most SNAPSHOT_POLL_SECONDS), names them, then looks up the threads of
+ * targets that met unknown ones and closes targets gone. */
+static void take_snapshots(struct python_sampler *sampler, double now, double until)
+{
+    double wait = until - now;
+    if (wait > SNAPSHOT_POLL_SECONDS)
+        wait = SNAPSHOT_POLL_SECONDS;
+    int timeout_ms = wait > 0.001 ? (int)(wait * 1000) : 1;
+    for (size_t i = 0; i < sampler->target_count; i++)
+        if (sampler->targets[i].state == TARGET_OPEN)
+            python_reader_next_round(sampler->targets[i].reader);
+    python_bpf_poll(sampler->bpf, timeout_ms, visit_snapshot, sampler);
+    double after = monotonic_now();
+    for (size_t i = 0; i < sampler->target_count; i++) {
+        struct sampled_target *target = &sampler->targets[i];
+        if (target->state != TARGET_OPEN)
+            continue;
+        if (target->rescan > 0 && after < target->next_rescan)
+            continue;
+        if (target->rescan < 0 || (target->rescan > 0 && register_threads(sampler, target) != 0)) {
+            int alive = python_process_alive(target->pid);
+            close_target(sampler, target);
+            target->state = alive ? TARGET_PENDING : TARGET_GONE;
+            target->retry_until = after + CHILD_WAIT_SECONDS;
+        }
+    }
+}
+
 enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char *error,
                                            size_t error_size)
 {
@@ -672,6 +862,13 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
                 end = PYTHON_SAMPLER_END_GONE;
                 break;
             }
+        }
+        if (sampler->bpf) {
+            double until = next_housekeeping;
+            if (deadline > 0 && deadline < until)
+                until = deadline;
+            take_snapshots(sampler, now, until);
+            continue;
         }
         int any_open = 0;
         sampler->round++;
@@ -721,6 +918,8 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
             target->read_calls_counted = calls;
         }
     }
+    if (sampler->bpf)
+        sampler->stats.dropped = python_bpf_dropped(sampler->bpf);
     (void)error;
     (void)error_size;
     return end;
@@ -767,6 +966,7 @@ void python_sampler_destroy(struct python_sampler *sampler)
     if (!sampler)
         return;
     python_sampler_detach(sampler);
+    python_bpf_close(sampler->bpf);
     dwarf_unwinder_destroy(sampler->unwinder);
     python_frame_cache_free(&sampler->frames);
     free(sampler->targets);

@@ -12,6 +12,12 @@
  * 100 ms, housekeeping: the end conditions, new threads, new child
  * processes (--subprocesses), targets whose interpreter became readable.
  *
+ * With kernel snapshots (the default where possible, see enum
+ * python_sampling_method) there are no rounds: the loop waits on the
+ * kernel's ring buffer and names each snapshot as it comes (a thread the
+ * kernel does not know yet makes the target's threads be looked up
+ * again); every snapshot is of a thread on a CPU.
+ *
  * Filters per thread stack: by default only threads the OS shows running
  * (state R in /proc/PID/task/TID/stat, read with pread on descriptors kept
  * open: no open/close per sample); `idle` keeps every thread; `gil` only
@@ -42,7 +48,21 @@
 
 #define PYTHON_SAMPLER_DEFAULT_FREQUENCY 100u
 
+/* How stacks are taken. Kernel snapshots (python/python_bpf.h: the
+ * kernel copies the frame chain of the thread it interrupts at each
+ * cpu-clock tick) see every call as often as it runs, however short; they
+ * sample CPU time only and need root. Reads (python/python_stacks.h:
+ * process_vm_readv from this process, checked against torn copies) work
+ * in every mode and for any user allowed to ptrace the target, but drop
+ * calls shorter than a read (~1 us) unless the target is paused. */
+enum python_sampling_method {
+    PYTHON_METHOD_AUTO,      /* snapshots in the default CPU mode when they can be had, else reads */
+    PYTHON_METHOD_SNAPSHOTS, /* snapshots, or an error */
+    PYTHON_METHOD_READS,     /* reads */
+};
+
 struct python_sampler_options {
+    enum python_sampling_method method;
     unsigned frequency;       /* rounds per second (0: the default) */
     double duration;          /* seconds; 0: until the targets end */
     int idle;                 /* keep threads that are not running */
@@ -68,6 +88,9 @@ struct python_sampler_stats {
     double cpu_seconds;       /* ember's own CPU time while sampling */
     uint64_t read_calls;      /* process_vm_readv calls of the readers */
     char version[32];         /* the first target's Python version */
+    int snapshots;            /* stacks came from kernel snapshots (else reads) */
+    uint64_t dropped;         /* snapshots the kernel's ring buffer had no room for */
+    char method_note[256];    /* why reads were used where snapshots were not asked against */
 };
 
 enum python_sampler_end {
@@ -83,6 +106,9 @@ struct python_sampler;
 struct python_sampler *python_sampler_create(struct profile *profile,
                                              const struct python_sampler_options *options);
 
+/* NULL, or, when the options ask for snapshots (PYTHON_METHOD_SNAPSHOTS)
+ * and they cannot be had, why. */
+const char *python_sampler_snapshot_error(const struct python_sampler *sampler);
 /* Runs command and waits until its interpreter can be read (the pyenv
  * shim and other wrappers exec the real interpreter later: it is followed
  * until then). Returns 0; or -1 with a message in error: *exec_errno set

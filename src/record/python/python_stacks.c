@@ -1611,6 +1611,35 @@ static int call_stalled(double *usual_ns, const struct timespec *start, const st
     return usual > 0 && ns > usual * STALL_FACTOR;
 }
 
+/* Whether the walked chain (reader->raw[0 .. depth), 3.11+) ends as a
+ * whole chain does. A chain cut short by a frame copied while suspended
+ * is torn: a generator that yields clears its previous, so read then it
+ * looks like the thread's outermost frame. A thread's outermost frame is
+ * never a generator's (even one resumed from C links to the frame that
+ * called into C), and 3.12+ enter every eval loop through a shim frame on
+ * the C stack, so their chains end in one. */
+static int chain_ends_whole(const struct python_reader *reader, size_t depth)
+{
+    const struct python_layout *layout = &reader->layout;
+    if (depth == 0) return 1;
+    const struct raw_frame *outermost = &reader->raw[depth - 1];
+    return !((layout->owner_cstack >= 0 && outermost->code) ||
+             (layout->owner_generator >= 0 && outermost->owner == layout->owner_generator));
+}
+
+/* 3.12+: the frame at index is a shim owned by the C stack: it has no
+ * code of its own, and the frame pushed after it (seen before it) was the
+ * first of an eval loop entered from C. */
+static void mark_shim(struct python_reader *reader, size_t index)
+{
+    for (size_t i = index; i-- > 0;)
+        if (reader->raw[i].code) {
+            reader->raw[i].entry = 1;
+            break;
+        }
+    reader->raw[index].code = 0;
+}
+
 /* A one-copy snapshot's ranges as walk_once indexes them: plan's, all three
  * top reads the one top read, both copies the one copy. */
 static void take_one_copy_plan(const struct python_reader *reader, const struct chunk_plan *plan,
@@ -1977,15 +2006,9 @@ snapshot_read:
         }
         raw->entry = !modern;
         if (modern) {
-            if (layout->owner_cstack >= 0 && raw->owner == layout->owner_cstack) {
-                /* a shim frame: the frame pushed after it (seen before it) was the entry */
-                for (size_t i = depth; i-- > 0;)
-                    if (reader->raw[i].code) {
-                        reader->raw[i].entry = 1;
-                        break;
-                    }
-                raw->code = 0;
-            } else if (layout->iframe_is_entry >= 0) {
+            if (layout->owner_cstack >= 0 && raw->owner == layout->owner_cstack)
+                mark_shim(reader, depth);
+            else if (layout->iframe_is_entry >= 0) {
                 raw->entry = bytes[layout->iframe_is_entry] != 0;
             }
         }
@@ -2026,18 +2049,7 @@ snapshot_read:
             top_before >= live_top)
             return 0;
     }
-    /* A chain cut short by a frame copied while suspended is torn: a
-     * generator that yields clears its previous, so read then it looks
-     * like the thread's outermost frame. A thread's outermost frame is
-     * never a generator's (even one resumed from C links to the frame
-     * that called into C), and 3.12+ enter every eval loop through a shim
-     * frame on the C stack, so their chains end in one. */
-    if (modern && depth > 0) {
-        const struct raw_frame *outermost = &reader->raw[depth - 1];
-        if ((layout->owner_cstack >= 0 && outermost->code) ||
-            (layout->owner_generator >= 0 && outermost->owner == layout->owner_generator))
-            return 0;
-    }
+    if (modern && !chain_ends_whole(reader, depth)) return 0;
 
     /* the code objects: validated this round, else read now, else checked
      * below, unless a frame that stayed put uses them (code_trusted) */
@@ -2413,6 +2425,7 @@ int python_reader_sample(struct python_reader *reader,
             const struct thread_record *record = &reader->threads[i];
             struct python_thread_stack stack;
             memset(&stack, 0, sizeof stack);
+            stack.state_address = record->address;
             stack.thread_id = word_at(record->window, layout->tstate_thread_id);
             if (layout->tstate_native_thread_id >= 0) {
                 stack.native_thread_id = (int)word_at(record->window, layout->tstate_native_thread_id);
@@ -2452,4 +2465,129 @@ int python_reader_sample(struct python_reader *reader,
     }
     reader->stats.read_calls = reader->memory.calls;
     return reported;
+}
+
+/* ---- Kernel snapshots (python_bpf.h) ---- */
+
+int python_reader_snapshot_layout(const struct python_reader *reader, struct python_snapshot_layout *snapshot)
+{
+    const struct python_layout *layout = &reader->layout;
+    int modern = layout->iframe_previous >= 0;
+    memset(snapshot, 0, sizeof *snapshot);
+    snapshot->cframe = -1;
+    snapshot->marker = -1;
+    if (!modern) {
+        snapshot->top = layout->tstate_frame;
+        snapshot->previous = layout->frame_back;
+        snapshot->code = layout->frame_code;
+        snapshot->instruction = layout->frame_lasti;
+        snapshot->instruction_size = 4;
+    } else {
+        if (layout->tstate_current_frame >= 0) {
+            snapshot->top = layout->tstate_current_frame;
+        } else {
+            snapshot->top = -1;
+            snapshot->cframe = layout->tstate_cframe;
+            snapshot->cframe_top = layout->cframe_current_frame;
+        }
+        snapshot->previous = layout->iframe_previous;
+        snapshot->code = layout->iframe_code;
+        snapshot->instruction = layout->iframe_instr;
+        snapshot->instruction_size = 8;
+        snapshot->marker = layout->iframe_owner;
+    }
+    if ((snapshot->top < 0 && snapshot->cframe < 0) || snapshot->previous < 0 || snapshot->code < 0 ||
+        snapshot->instruction < 0)
+        return -1;
+    size_t window = 0;
+    widen(&window, snapshot->previous, 8);
+    widen(&window, snapshot->code, 8);
+    widen(&window, snapshot->instruction, (size_t)snapshot->instruction_size);
+    widen(&window, snapshot->marker, 1);
+    window = (window + 7) & ~(size_t)7;
+    if (window > PYTHON_SNAPSHOT_WINDOW) return -1;
+    snapshot->window = (uint32_t)window;
+    return 0;
+}
+
+void python_reader_next_round(struct python_reader *reader)
+{
+    reader->round++;
+}
+
+int python_reader_name_snapshot(struct python_reader *reader, const struct python_snapshot_event *event,
+                                struct python_thread_stack *stack, enum python_status *status)
+{
+    const struct python_layout *layout = &reader->layout;
+    int modern = layout->iframe_previous >= 0;
+    memset(stack, 0, sizeof *stack);
+    stack->native_thread_id = (int)event->tid;
+    stack->state_address = event->thread_state;
+    stack->holds_gil = -1;
+    *status = PYTHON_OK;
+    reader->walks++;
+    reader->stats.stacks++;
+    size_t depth = event->count;
+    int valid = !(event->flags & (PYTHON_SNAPSHOT_UNKNOWN_THREAD | PYTHON_SNAPSHOT_UNREADABLE |
+                                  PYTHON_SNAPSHOT_TRUNCATED)) &&
+                depth <= PYTHON_SNAPSHOT_MAX_FRAMES &&
+                grow((void **)&reader->raw, &reader->raw_capacity, depth + 1, sizeof *reader->raw) == 0;
+    /* the chain as the kernel copied it, with the walk's sanity checks:
+     * aligned frames, no cycle, shims marked, a whole end */
+    for (size_t i = 0; valid && i < depth; i++) {
+        const struct python_snapshot_frame *frame = &event->frames[i];
+        struct raw_frame *raw = &reader->raw[i];
+        memset(raw, 0, RAW_FRAME_CLEARED);
+        raw->address = frame->address;
+        raw->code = frame->code;
+        raw->instruction = (int64_t)frame->instruction;
+        raw->owner = (int8_t)frame->marker;
+        raw->entry = !modern;
+        raw->stacktop = -1;
+        if (raw->address & 7) valid = 0;
+        for (size_t j = 0; j < i && valid; j++)
+            if (reader->raw[j].address == raw->address) valid = 0;
+        if (modern && layout->owner_cstack >= 0 && raw->owner == layout->owner_cstack) mark_shim(reader, i);
+    }
+    if (valid && modern) valid = chain_ends_whole(reader, depth);
+    size_t unvalidated = 0;
+    int error = 0;
+    if (valid) {
+        int resolved = resolve_codes(reader, depth, &unvalidated, &error);
+        if (resolved < 0) {
+            *status = error == EPERM ? PYTHON_NO_PERMISSION : PYTHON_NO_PROCESS;
+            return -1;
+        }
+        valid = resolved;
+    }
+    /* cached code objects are checked again once per round (a freed one
+     * whose address was reused is read afresh) */
+    if (valid && unvalidated) {
+        size_t validation_size = python_objects_validation_size(reader->objects);
+        size_t validation_offset = python_objects_validation_offset(reader->objects);
+        size_t count = 0, used = 0;
+        if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
+                 unvalidated * (validation_size + 8) + 8, 1))
+            return 0;
+        for (size_t i = 0; i < depth; i++) {
+            const struct raw_frame *raw = &reader->raw[i];
+            if (raw->code_entry && code_needs_validation(reader, raw->code_entry))
+                add_range(reader, &count, &used, raw->code + validation_offset, validation_size);
+        }
+        int result = run_batch(reader, count, &error);
+        if (result < 0) {
+            *status = status_of_error(reader, error);
+            if (*status == PYTHON_OK) *status = PYTHON_NO_PROCESS;
+            return -1;
+        }
+        valid = result == 0 && validate_read_codes(reader, depth, 0);
+    }
+    size_t frame_count = 0;
+    if (valid) valid = name_frames(reader, depth, &frame_count);
+    stack->valid = valid;
+    stack->frames = valid ? reader->frames : NULL;
+    stack->frame_count = valid ? frame_count : 0;
+    if (!valid) reader->stats.invalid_stacks++;
+    reader->stats.read_calls = reader->memory.calls;
+    return valid;
 }

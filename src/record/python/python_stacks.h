@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf/python_snapshot.h"
+
 enum python_status {
     PYTHON_OK = 0,
     PYTHON_NO_PROCESS,           /* no such pid, or it exited */
@@ -49,6 +51,7 @@ struct python_frame {
 
 struct python_thread_stack {
     uint64_t thread_id;     /* PyThreadState.thread_id (pthread_t) */
+    uint64_t state_address; /* the PyThreadState's address */
     int native_thread_id;   /* Linux tid; 0 when the version does not record it and it could not be found */
     int holds_gil;          /* 1 if this thread holds the GIL now, -1 when unknown */
     int valid;              /* 0: torn or unreadable, frames must not be used */
@@ -91,5 +94,21 @@ void python_reader_set_stopped(struct python_reader *reader, const int *tids, si
 const char *python_reader_binary(const struct python_reader *reader);
 const char *python_status_name(enum python_status status);
 void python_reader_close(struct python_reader *reader);
+
+/* Added for the snapshot mode (python_bpf.h), where the kernel copies a
+ * thread's frame chain at a tick: where this process's CPython keeps what
+ * the snapshot program reads (-1 when the version cannot be read so). */
+int python_reader_snapshot_layout(const struct python_reader *reader, struct python_snapshot_layout *layout);
+/* Names the frames of one kernel snapshot of this process into *stack
+ * (valid, frames and frame_count as python_reader_sample reports them),
+ * after the walk's sanity checks (aligned, no cycle, a whole chain, code
+ * objects that are code objects, instructions inside their code). Returns
+ * 1 (valid), 0 (not), -1 when the process is gone or forbids reading
+ * (*status says which). The frames are valid until the next call. */
+int python_reader_name_snapshot(struct python_reader *reader, const struct python_snapshot_event *event,
+                                struct python_thread_stack *stack, enum python_status *status);
+/* Starts a new round for python_reader_name_snapshot: each cached code
+ * object it meets is validated again once per round. */
+void python_reader_next_round(struct python_reader *reader);
 
 #endif
