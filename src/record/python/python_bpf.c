@@ -160,13 +160,12 @@ void python_bpf_remove_thread(struct python_bpf *bpf, int tid)
     bpf_map_delete_elem(bpf->threads_fd, &key);
 }
 
-int python_bpf_poll(struct python_bpf *bpf, int timeout_ms,
-                    void (*visit)(const struct python_snapshot_event *event, void *context), void *context)
+int python_bpf_consume(struct python_bpf *bpf,
+                       void (*visit)(const struct python_snapshot_event *event, void *context), void *context)
 {
     bpf->visit = visit;
     bpf->visit_context = context;
-    int count = ring_buffer__poll(bpf->ring, timeout_ms);
-    if (count == -EINTR) return 0;
+    int count = ring_buffer__consume(bpf->ring);
     if (count < 0) {
         errno = -count;
         return -1;

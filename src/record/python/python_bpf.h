@@ -40,11 +40,11 @@ void python_bpf_remove_process(struct python_bpf *bpf, int pid);
 /* The thread state of thread tid (a target's). 0, or -1 when the map is full. */
 int python_bpf_set_thread(struct python_bpf *bpf, int tid, uint64_t thread_state);
 void python_bpf_remove_thread(struct python_bpf *bpf, int tid);
-/* Waits up to timeout_ms for snapshots and calls visit for each (the
- * event is valid until visit returns). Returns how many, or -1 (errno)
- * on an error other than an interrupted wait. */
-int python_bpf_poll(struct python_bpf *bpf, int timeout_ms,
-                    void (*visit)(const struct python_snapshot_event *event, void *context), void *context);
+/* Calls visit for each snapshot waiting in the ring buffer, without
+ * waiting for more (the event is valid until visit returns). Returns how
+ * many, or -1 (errno) on an error. */
+int python_bpf_consume(struct python_bpf *bpf,
+                       void (*visit)(const struct python_snapshot_event *event, void *context), void *context);
 /* Snapshots the ring buffer had no room for. */
 uint64_t python_bpf_dropped(struct python_bpf *bpf);
 void python_bpf_close(struct python_bpf *bpf);

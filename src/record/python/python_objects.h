@@ -59,6 +59,7 @@ struct python_code {
      * a frame (python_stacks.c, code_trusted) */
     uint64_t validated_round, used_round;
     uint64_t pinned_round, persisting_walk;
+    uint64_t queued_walk;  /* the walk that queued its validation read (one per walk) */
 };
 
 #define PYTHON_MAX_CALLEES 64

@@ -1397,6 +1397,21 @@ static void heap_remember_pairs(struct thread_memory *memory, const struct raw_f
  * round against their identifying fields, read into reader->ranges from
  * first_range on (one range each, in frame order); marks them validated.
  * Returns 0 when one is no longer the code object it was. */
+/* Adds to the batch one validation read per code object of the walked
+ * frames that needs one (a recursion has the same code on many frames:
+ * validate_read_codes reads them back in the same order, once each). */
+static void add_validation_ranges(struct python_reader *reader, size_t depth, size_t *count, size_t *used)
+{
+    size_t validation_size = python_objects_validation_size(reader->objects);
+    size_t validation_offset = python_objects_validation_offset(reader->objects);
+    for (size_t i = 0; i < depth; i++) {
+        struct python_code *code = reader->raw[i].code_entry;
+        if (!code || !code_needs_validation(reader, code) || code->queued_walk == reader->walks) continue;
+        code->queued_walk = reader->walks;
+        add_range(reader, count, used, reader->raw[i].code + validation_offset, validation_size);
+    }
+}
+
 static int validate_read_codes(struct python_reader *reader, size_t depth, size_t first_range)
 {
     size_t range = first_range;
@@ -1558,16 +1573,11 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
         return 0;
     if (unvalidated) {
         size_t validation_size = python_objects_validation_size(reader->objects);
-        size_t validation_offset = python_objects_validation_offset(reader->objects);
         count = used = 0;
         if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
                  unvalidated * (validation_size + 8), 1))
             return 0;
-        for (size_t i = 0; i < depth; i++) {
-            const struct raw_frame *raw = &reader->raw[i];
-            if (raw->code_entry && raw->code_entry->validated_round != reader->round)
-                add_range(reader, &count, &used, raw->code + validation_offset, validation_size);
-        }
+        add_validation_ranges(reader, depth, &count, &used);
         int result = run_batch(reader, count, error);
         if (result < 0) return -1;
         if (result > 0) return 0;
@@ -2072,7 +2082,6 @@ snapshot_read:
      * them in one more call */
     if (outside || unvalidated) {
         size_t validation_size = python_objects_validation_size(reader->objects);
-        size_t validation_offset = python_objects_validation_offset(reader->objects);
         range_count = used = 0;
         needed = 16 + outside * (reader->frame_window + 8) + unvalidated * (validation_size + 8);
         if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity, needed, 1)) return 0;
@@ -2081,11 +2090,7 @@ snapshot_read:
             if (!reader->raw[i].from_chunk)
                 add_range(reader, &range_count, &used, reader->raw[i].address, reader->frame_window);
         size_t first_code_range = range_count;
-        for (size_t i = 0; i < depth; i++) {
-            struct raw_frame *raw = &reader->raw[i];
-            if (raw->code_entry && code_needs_validation(reader, raw->code_entry))
-                add_range(reader, &range_count, &used, raw->code + validation_offset, validation_size);
-        }
+        add_validation_ranges(reader, depth, &range_count, &used);
         int result = run_batch(reader, range_count, error);
         if (result < 0) return -1;
         if (result > 0 || !top_again || word_at(top_again, 0) != top_before) return 0;
@@ -2564,16 +2569,11 @@ int python_reader_name_snapshot(struct python_reader *reader, const struct pytho
      * whose address was reused is read afresh) */
     if (valid && unvalidated) {
         size_t validation_size = python_objects_validation_size(reader->objects);
-        size_t validation_offset = python_objects_validation_offset(reader->objects);
         size_t count = 0, used = 0;
         if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
                  unvalidated * (validation_size + 8) + 8, 1))
             return 0;
-        for (size_t i = 0; i < depth; i++) {
-            const struct raw_frame *raw = &reader->raw[i];
-            if (raw->code_entry && code_needs_validation(reader, raw->code_entry))
-                add_range(reader, &count, &used, raw->code + validation_offset, validation_size);
-        }
+        add_validation_ranges(reader, depth, &count, &used);
         int result = run_batch(reader, count, &error);
         if (result < 0) {
             *status = status_of_error(reader, error);

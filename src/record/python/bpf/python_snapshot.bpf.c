@@ -96,6 +96,46 @@ static __always_inline __u32 event_size(__u32 count)
                    sizeof(struct python_snapshot_frame) * (PYTHON_SNAPSHOT_MAX_FRAMES - count));
 }
 
+/* The walk bpf_loop drives, a frame per call (the verifier checks
+ * copy_frame once, not once per frame: loading takes milliseconds). */
+struct walk {
+    struct python_snapshot_event *event;
+    struct python_snapshot_window *window;
+    const struct python_snapshot_layout *layout;
+    __u64 top;   /* the next frame to copy, 0 at the end */
+    __u32 size;  /* bytes of a frame to read */
+    __u32 count; /* frames copied */
+};
+
+static long copy_frame(__u32 index, void *context)
+{
+    struct walk *walk = context;
+    const struct python_snapshot_layout *layout = walk->layout;
+    struct python_snapshot_window *window = walk->window;
+    __u32 size = walk->size;
+    if (!walk->top || index >= PYTHON_SNAPSHOT_MAX_FRAMES) return 1;
+    if (size > PYTHON_SNAPSHOT_WINDOW) return 1;
+    if (bpf_probe_read_user(window->bytes, size, (const void *)walk->top)) {
+        walk->event->flags |= PYTHON_SNAPSHOT_UNREADABLE;
+        return 1;
+    }
+    /* the mask, kept by the barrier from being optimised away, bounds the
+     * slot for the verifier */
+    __u32 slot = index;
+    asm volatile("" : "+r"(slot));
+    slot &= PYTHON_SNAPSHOT_MAX_FRAMES - 1;
+    struct python_snapshot_frame *frame = &walk->event->frames[slot];
+    frame->address = walk->top;
+    frame->code = window_word(window, layout->code);
+    __u64 instruction = window_word(window, layout->instruction);
+    if (layout->instruction_size == 4) instruction = (__u64)(__s64)(__s32)(__u32)instruction;
+    frame->instruction = instruction;
+    frame->marker = layout->marker >= 0 ? (__u8)window_word(window, layout->marker) : 0;
+    walk->top = window_word(window, layout->previous);
+    walk->count = index + 1;
+    return 0;
+}
+
 SEC("perf_event")
 int python_snapshot(void *context)
 {
@@ -128,26 +168,13 @@ int python_snapshot(void *context)
     } else if (bpf_probe_read_user(&top, 8, (const void *)(thread->thread_state + layout->top))) {
         event->flags |= PYTHON_SNAPSHOT_UNREADABLE;
     }
-    __u32 count = 0;
     __u32 size = layout->window;
     if (size > PYTHON_SNAPSHOT_WINDOW) size = PYTHON_SNAPSHOT_WINDOW;
     if (size < 8) return 0;
-    for (__u32 i = 0; i < PYTHON_SNAPSHOT_MAX_FRAMES; i++) {
-        if (!top) break;
-        if (bpf_probe_read_user(window->bytes, size, (const void *)top)) {
-            event->flags |= PYTHON_SNAPSHOT_UNREADABLE;
-            break;
-        }
-        struct python_snapshot_frame *frame = &event->frames[i & (PYTHON_SNAPSHOT_MAX_FRAMES - 1)];
-        frame->address = top;
-        frame->code = window_word(window, layout->code);
-        __u64 instruction = window_word(window, layout->instruction);
-        if (layout->instruction_size == 4) instruction = (__u64)(__s64)(__s32)(__u32)instruction;
-        frame->instruction = instruction;
-        frame->marker = layout->marker >= 0 ? (__u8)window_word(window, layout->marker) : 0;
-        top = window_word(window, layout->previous);
-        count = i + 1;
-    }
+    struct walk walk = {event, window, layout, top, size, 0};
+    bpf_loop(PYTHON_SNAPSHOT_MAX_FRAMES, copy_frame, &walk, 0);
+    top = walk.top;
+    __u32 count = walk.count;
     if (top) event->flags |= PYTHON_SNAPSHOT_TRUNCATED;
     event->count = count;
     if (count > PYTHON_SNAPSHOT_MAX_FRAMES) return 0;
