@@ -11,10 +11,17 @@
 # bench/cpu_time.py giving its user + system CPU to the microsecond (GNU
 # time's 10 ms steps are the whole CPU of a 100 Hz run), until the workload
 # exits.
-#   rate           ember: rounds / seconds from its summary line; austin:
+# Two ember rows: "ember", the default (kernel snapshots where the eBPF
+# program loads, as root here), and "ember-read" (--read-memory, the
+# stacks read from ember's process).
+#   rate           ember: rounds (snapshots) / seconds from its summary line; austin:
 #                  sample lines / its "# duration" (one thread: one line
 #                  per sample)
-#   CPU/sample     the sampler's user + system seconds / samples taken
+#   CPU/sample     the sampler's user + system seconds / samples taken;
+#                  with snapshots plus the program's own run time in the
+#                  kernel per sample (its summary's "+ K us in the
+#                  kernel", charged to the interrupted target, column
+#                  "kernel us")
 #   valid Hz       the same, counting only stacks recorded (ember: valid
 #                  stacks; austin: sample lines without :INVALID:)
 #   slowdown       the workload's own time under the sampler / its time in
@@ -117,9 +124,11 @@ run() {
     done
     case $tool in
     none) ;;
-    ember)
+    ember | ember-read)
+        local method=
+        [ "$tool" = ember-read ] && method=--read-memory
         taskset -c 1 "$repo/bench/cpu_time.py" "$work/time" \
-            "$ember" record -F "$rate" -p "$pid" -o "$work/e.folded" 2>"$work/ember.err" || true
+            "$ember" record $method -F "$rate" -p "$pid" -o "$work/e.folded" 2>"$work/ember.err" || true
         ;;
     austin)
         taskset -c 1 "$repo/bench/cpu_time.py" "$work/time" \
@@ -128,17 +137,25 @@ run() {
         ;;
     esac
     wait "$pid"
-    local seconds achieved=- per_sample=- discarded=- reads=- valid_rate=-
+    local seconds achieved=- per_sample=- discarded=- reads=- valid_rate=- kernel=-
     seconds=$(cat "$work/target.out")
     case $tool in
-    ember)
-        # "... N samples in R rounds, S s at H Hz ..., X invalid (P% discarded) ...
-        # Q process_vm_readv per round"
+    ember | ember-read)
+        # reads: "... N samples in R rounds, S s at H Hz ..., X invalid (P%
+        # discarded) ... Q process_vm_readv per round"; snapshots: "... N
+        # samples from kernel snapshots in S s (R per s, ...), X invalid (P%
+        # discarded), C us CPU per sample + K us in the kernel"
         local samples rounds duration
         read -r samples rounds duration < <(sed -nE 's/.*, ([0-9]+) samples in ([0-9]+) rounds, ([0-9.]+) s at.*/\1 \2 \3/p' "$work/ember.err")
-        achieved=$(awk -v r="$rounds" -v d="$duration" 'BEGIN { printf "%.0f", r / d }')
-        valid_rate=$(awk -v s="$samples" -v d="$duration" 'BEGIN { printf "%.0f", s / d }')
-        per_sample=$(awk -v r="$rounds" '{ printf "%.1f", ($1 + $2) * 1e6 / r }' "$work/time")
+        if [ -z "${rounds:-}" ]; then
+            local per_second
+            read -r samples duration per_second < <(sed -nE 's/.*, ([0-9]+) samples from kernel snapshots in ([0-9.]+) s \(([0-9]+) per s.*/\1 \2 \3/p' "$work/ember.err")
+            rounds=$(awk -v r="${per_second:-0}" -v d="${duration:-0}" 'BEGIN { printf "%.0f", r * d }')
+            kernel=$(sed -nE 's/.* \+ ([0-9.]+) us in the kernel.*/\1/p' "$work/ember.err")
+        fi
+        achieved=$(awk -v r="$rounds" -v d="$duration" 'BEGIN { printf "%.0f", (d > 0 ? r / d : 0) }')
+        valid_rate=$(awk -v s="$samples" -v d="$duration" 'BEGIN { printf "%.0f", (d > 0 ? s / d : 0) }')
+        per_sample=$(awk -v r="$rounds" -v k="${kernel:-0}" '{ printf "%.1f", (r > 0 ? ($1 + $2) * 1e6 / r + k : 0) }' "$work/time")
         discarded=$(sed -nE 's/.*\(([0-9.]+)% discarded\).*/\1/p' "$work/ember.err")
         reads=$(sed -nE 's/.* ([0-9.]+) process_vm_readv per round.*/\1/p' "$work/ember.err")
         ;;
@@ -153,7 +170,7 @@ run() {
         discarded=$(awk -v s="$samples" -v i="$invalid" 'BEGIN { printf "%.2f", (s > 0 ? 100 * i / s : 0) }')
         ;;
     esac
-    echo "$seconds $achieved $per_sample ${discarded:--} ${reads:--} $valid_rate"
+    echo "$seconds $achieved $per_sample ${discarded:--} ${reads:--} $valid_rate ${kernel:--}"
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -162,13 +179,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else prin
 quartiles() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
     printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'; }
 
-tools="none ember"
+tools="none ember ember-read"
 [ -n "$austin" ] && tools="$tools austin"
 : >"$work/results"
 rates=${BENCH_RATES:-100 1000 10000}
 # The machine's speed changes from one second to the next: every sampler's
 # run comes right after a run alone, and the slowdown is the median of
-# their ratios (column 9 of results; the runs alone are "none").
+# their ratios (column 10 of results; the runs alone are "none").
 # Every other round runs the tools in reverse order, so neither always
 # runs first.
 for rate in $rates; do
@@ -188,24 +205,25 @@ done
 
 baseline=$(awk '$1 == "none" { print $3 }' "$work/results" | median)
 {
-    printf 'tool\tasked Hz\tachieved Hz\tvalid Hz\tCPU per sample (us)\tCPU quartiles\ttarget s\tslowdown\tslowdown quartiles\tinvalid %%\treads/round\n'
-    printf 'none\t-\t-\t-\t-\t-\t%s\t1.000\t-\t-\t-\n' "$baseline"
+    printf 'tool\tasked Hz\tachieved Hz\tvalid Hz\tCPU per sample (us)\tCPU quartiles\ttarget s\tslowdown\tslowdown quartiles\tinvalid %%\treads/round\tkernel us\n'
+    printf 'none\t-\t-\t-\t-\t-\t%s\t1.000\t-\t-\t-\t-\n' "$baseline"
     for rate in $rates; do
         for tool in $tools; do
             [ "$tool" = none ] && continue
             achieved=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $4 }' "$work/results" | median)
             per_sample=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | median)
             seconds=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $3 }' "$work/results" | median)
-            slowdown=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $9 }' "$work/results" | median |
+            slowdown=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $10 }' "$work/results" | median |
                 awk '{ printf "%.3f", $1 }')
             discarded=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $6 != "-" { print $6 }' "$work/results" | median)
             reads=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $7 != "-" { print $7 }' "$work/results" | median)
             valid=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $8 }' "$work/results" | median)
             cpu_spread=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $5 }' "$work/results" | quartiles |
                 awk -F- '{ printf "%.1f-%.1f", $1, $2 }')
-            slowdown_spread=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $9 }' "$work/results" | quartiles)
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$valid" "$per_sample" \
-                "$cpu_spread" "$seconds" "$slowdown" "$slowdown_spread" "${discarded:--}" "${reads:--}"
+            slowdown_spread=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r { print $10 }' "$work/results" | quartiles)
+            kernel=$(awk -v t="$tool" -v r="$rate" '$1 == t && $2 == r && $9 != "-" { print $9 }' "$work/results" | median)
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$rate" "$achieved" "$valid" "$per_sample" \
+                "$cpu_spread" "$seconds" "$slowdown" "$slowdown_spread" "${discarded:--}" "${reads:--}" "${kernel:--}"
         done
     done
 } >"$work/python.tsv"
@@ -224,15 +242,17 @@ column -t -s $'\t' "$work/python.tsv"
 # next to each cancels; with interval_verdict's verdict.
 if [ -n "$austin" ]; then
     echo
-    printf '%-28s %32s %32s  %s\n' "ember / austin, same round" "CPU per sample: median, 95%" "target slowdown: median, 95%" "verdict"
-    for rate in $rates; do
-        # the i-th run of each tool at this rate (results holds them in order)
-        pairs=$(paste -d' ' <(awk -v r="$rate" '$1 == "ember" && $2 == r { print $9, $5 }' "$work/results") \
-            <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $9, $5 }' "$work/results"))
-        read -r cpu cpu_low cpu_high < <(awk '$4 > 0 { printf "%.5f\n", $2 / $4 }' <<<"$pairs" | median_interval)
-        read -r slowdown slowdown_low slowdown_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
-        verdict=$(interval_verdict "$slowdown_low" "$slowdown_high" "$runs")
-        printf '%-28s %32s %32s  %s\n' "$rate Hz" "$cpu ($cpu_low-$cpu_high)" "$slowdown ($slowdown_low-$slowdown_high)" "$verdict"
+    for sampler in ember ember-read; do
+        printf '%-28s %32s %32s  %s\n' "$sampler / austin, same round" "CPU per sample: median, 95%" "target slowdown: median, 95%" "verdict"
+        for rate in $rates; do
+            # the i-th run of each tool at this rate (results holds them in order)
+            pairs=$(paste -d' ' <(awk -v t="$sampler" -v r="$rate" '$1 == t && $2 == r { print $10, $5 }' "$work/results") \
+                <(awk -v r="$rate" '$1 == "austin" && $2 == r { print $10, $5 }' "$work/results"))
+            read -r cpu cpu_low cpu_high < <(awk '$4 > 0 { printf "%.5f\n", $2 / $4 }' <<<"$pairs" | median_interval)
+            read -r slowdown slowdown_low slowdown_high < <(awk '$3 > 0 { printf "%.5f\n", $1 / $3 }' <<<"$pairs" | median_interval)
+            verdict=$(interval_verdict "$slowdown_low" "$slowdown_high" "$runs")
+            printf '%-28s %32s %32s  %s\n' "$sampler $rate Hz" "$cpu ($cpu_low-$cpu_high)" "$slowdown ($slowdown_low-$slowdown_high)" "$verdict"
+        done
     done
 fi
 if [ -n "${BENCH_OUT:-}" ]; then

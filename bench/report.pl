@@ -981,35 +981,38 @@ print_script_logs(['record', '`ember record` against `perf record` (bench/record
 print "\n## Python: ember record on CPython against austin (issue #6)\n";
 my (@targets6, %python_row);
 for (script_log_lines('python')) {
-    # "ember   100   100   98   139.1   137.6-140.7   1.3858   0.986   0.969-1.031   0.79   1.8"
-    if (/^(ember|austin)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s/) {
+    # "ember   100   100   98   139.1   137.6-140.7   1.3858   0.986   0.969-1.031   0.79   1.8   3.2"
+    if (/^(ember|ember-read|austin)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s/) {
         $python_row{$1}{$2} = { achieved => $3, valid => $4, cpu => $5 };
     }
-    # "100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)  not distinguishable": ember / austin, same round
-    if (/^(\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s*(.*)$/) {
-        my ($hz, $cpu, $cpu_low, $cpu_high, $slowdown, $slowdown_low, $slowdown_high, $verdict) =
-            ($1, $2, $3, $4, $5, $6, $7, $8);
-        my $ember = $python_row{ember}{$hz};
+    # "ember 100 Hz   0.534 (0.512-0.551)   0.990 (0.950-1.020)  not distinguishable": ember / austin, same round
+    if (/^(ember|ember-read) (\d+) Hz\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s+([\d.]+|inf) \(([\d.]+|inf)-([\d.]+|inf)\)\s*(.*)$/) {
+        my ($tool, $hz, $cpu, $cpu_low, $cpu_high, $slowdown, $slowdown_low, $slowdown_high, $verdict) =
+            ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+        my $how = $tool eq 'ember' ? 'kernel snapshots (default)' : '--read-memory';
+        my $ember = $python_row{$tool}{$hz};
         my $austin = $python_row{austin}{$hz};
         if ($ember && $austin) {
             my $ok = $ember->{achieved} >= $austin->{achieved} && $ember->{achieved} >= 0.95 * $hz;
-            push @targets6, [ "achieved rate, $hz Hz asked", '≥ austin\'s and ≥ 95% of the rate asked',
+            push @targets6, [ "$how: achieved rate, $hz Hz asked", '≥ austin\'s and ≥ 95% of the rate asked',
                 sprintf('ember %d Hz (%.1f%%; %d Hz of valid stacks), austin %d Hz', $ember->{achieved},
                         100 * $ember->{achieved} / $hz, $ember->{valid}, $austin->{achieved}),
                 $ok ? 'met' : 'not met' ];
         }
-        push @targets6, [ "sampler CPU per sample, $hz Hz", '≤ half of austin\'s',
+        push @targets6, [ "$how: sampler CPU per sample, $hz Hz", '≤ half of austin\'s',
             "ember's / austin's in the same round: median $cpu, 95% interval $cpu_low–$cpu_high"
                 . ($ember && $austin ? sprintf(' (medians %.1f and %.1f µs)', $ember->{cpu}, $austin->{cpu}) : ''),
             $cpu ne 'inf' && $cpu <= 0.5 ? 'met' : 'not met' ];
-        push @targets6, [ "target slowdown, $hz Hz", '≤ austin\'s',
+        push @targets6, [ "$how: target slowdown, $hz Hz", '≤ austin\'s',
             "the target's slowdown under ember / under austin in the same round (each over the run alone right before it): median $slowdown, 95% interval $slowdown_low–$slowdown_high"
                 . ($verdict ne '' ? " ($verdict)" : ''),
             $slowdown eq 'inf' ? 'not met' : slowdown_status($slowdown, $slowdown_low) ];
     }
 }
 print "\nTargets of issue #6, judged from the log below (CPython 3.11; ember and austin compared run by\n";
-print "run: each figure of ember over austin's in the same round, which ran first alternating).\n\n";
+print "run: each figure of ember over austin's in the same round, which ran first alternating). ember's default\n";
+print "takes kernel snapshots (an eBPF program copies the thread's frames at the CPU tick); its CPU per sample\n";
+print "counts the program's run time in the kernel too. --read-memory reads the stacks from ember's process.\n\n";
 print_targets(\@targets6, "Nothing measured in this run (austin is needed for these targets).");
 print_script_logs(['python', 'rate, CPU per sample and target slowdown against austin (bench/python.sh)'],
                   ['python_reader', 'the stack reader alone: reads and CPU per sample (bench/python_reader.sh)']);

@@ -546,6 +546,8 @@ static void print_python_summary(const struct python_sampler_stats *stats,
             fprintf(stderr, ", %llu processes", (unsigned long long)stats->processes);
         if (stats->rounds)
             fprintf(stderr, ", %.1f us CPU per sample", stats->cpu_seconds * 1e6 / (double)stats->rounds);
+        if (stats->rounds && stats->kernel_seconds >= 0)
+            fprintf(stderr, " + %.1f us in the kernel", stats->kernel_seconds * 1e6 / (double)stats->rounds);
         fprintf(stderr, ", %s %s\n", written ? "wrote" : "nothing written to", request->output_path);
         return;
     }

@@ -929,8 +929,12 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
             target->read_calls_counted = calls;
         }
     }
-    if (sampler->bpf)
+    if (sampler->bpf) {
+        uint64_t nanoseconds = 0, runs = 0;
         sampler->stats.dropped = python_bpf_dropped(sampler->bpf);
+        sampler->stats.kernel_seconds =
+            python_bpf_run_time(sampler->bpf, &nanoseconds, &runs) ? (double)nanoseconds / 1e9 : -1;
+    }
     (void)error;
     (void)error_size;
     return end;

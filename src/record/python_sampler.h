@@ -90,6 +90,7 @@ struct python_sampler_stats {
     char version[32];         /* the first target's Python version */
     int snapshots;            /* stacks came from kernel snapshots (else reads) */
     uint64_t dropped;         /* snapshots the kernel's ring buffer had no room for */
+    double kernel_seconds;    /* the snapshot program's run time (in the interrupted threads), -1 unknown */
     char method_note[256];    /* why reads were used where snapshots were not asked against */
 };
 

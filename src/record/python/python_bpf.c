@@ -28,6 +28,8 @@ struct python_bpf {
     int *events;               /* perf event fds, one per CPU */
     size_t cpu_count;
     int processes_fd, threads_fd, dropped_fd;
+    int program_fd;
+    int statistics_fd;         /* holds the kernel's BPF run-time statistics on, -1 */
     struct ring_buffer *ring;
     void (*visit)(const struct python_snapshot_event *event, void *context);
     void *visit_context;
@@ -72,6 +74,7 @@ struct python_bpf *python_bpf_open(unsigned frequency, char *error, size_t error
         return NULL;
     }
     if (frequency == 0) frequency = 100;
+    bpf->statistics_fd = -1;
     libbpf_set_print(quiet_libbpf);
     bpf->object = bpf_object__open_mem(python_snapshot_bpf_object, python_snapshot_bpf_object_size, NULL);
     if (!bpf->object) {
@@ -93,6 +96,8 @@ struct python_bpf *python_bpf_open(unsigned frequency, char *error, size_t error
         snprintf(error, error_size, "the snapshot program lacks its maps");
         goto fail;
     }
+    bpf->program_fd = bpf_program__fd(program);
+    bpf->statistics_fd = bpf_enable_stats(BPF_STATS_RUN_TIME); /* -1: not reported */
     bpf->ring = ring_buffer__new(events_fd, deliver, bpf, NULL);
     if (!bpf->ring) {
         snprintf(error, error_size, "the snapshot ring buffer could not be mapped: %s", strerror(errno));
@@ -185,9 +190,21 @@ uint64_t python_bpf_dropped(struct python_bpf *bpf)
     return total;
 }
 
+int python_bpf_run_time(struct python_bpf *bpf, uint64_t *nanoseconds, uint64_t *runs)
+{
+    struct bpf_prog_info info;
+    __u32 size = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (bpf->statistics_fd < 0 || bpf_obj_get_info_by_fd(bpf->program_fd, &info, &size) != 0) return 0;
+    *nanoseconds = info.run_time_ns;
+    *runs = info.run_cnt;
+    return 1;
+}
+
 void python_bpf_close(struct python_bpf *bpf)
 {
     if (!bpf) return;
+    if (bpf->statistics_fd >= 0) close(bpf->statistics_fd);
     for (size_t i = 0; i < bpf->cpu_count; i++) {
         if (bpf->links && bpf->links[i]) bpf_link__destroy(bpf->links[i]);
         close(bpf->events[i]);

@@ -47,6 +47,11 @@ int python_bpf_consume(struct python_bpf *bpf,
                        void (*visit)(const struct python_snapshot_event *event, void *context), void *context);
 /* Snapshots the ring buffer had no room for. */
 uint64_t python_bpf_dropped(struct python_bpf *bpf);
+/* The program's own run time so far, in the interrupted threads' time
+ * (*nanoseconds over *runs, every tick of every CPU counted, most
+ * returning at once), when the kernel keeps BPF run-time statistics (they
+ * are switched on while the program is loaded); 0 when it does not. */
+int python_bpf_run_time(struct python_bpf *bpf, uint64_t *nanoseconds, uint64_t *runs);
 void python_bpf_close(struct python_bpf *bpf);
 
 #endif

@@ -84,7 +84,7 @@ static __always_inline __u64 window_word(const struct python_snapshot_window *wi
 static __always_inline void send(struct python_snapshot_event *event, __u32 size)
 {
     __u32 zero = 0;
-    if (bpf_ringbuf_output(&events, event, size, 0) != 0) {
+    if (bpf_ringbuf_output(&events, event, size, BPF_RB_NO_WAKEUP) != 0) {
         __u64 *count = bpf_map_lookup_elem(&dropped, &zero);
         if (count) (*count)++;
     }
