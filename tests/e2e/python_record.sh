@@ -13,8 +13,10 @@
 # zlib.compress), a busy recursion read unpaused (every stack one it had:
 # callers on call lines), Python entered from C and a generator resumed
 # every microsecond (every stack one it had, none rooted at the
-# generator), --blocking (zero invalid stacks), exit status
-# passthrough. Then, once: --memory (growth and release charged to the
+# generator), the same taken by kernel snapshots (the default where the
+# eBPF program loads: whole stacks, and the short calls' shares those of
+# --blocking, where reads from memory drop them), --blocking (zero
+# invalid stacks), exit status passthrough. Then, once: --memory (growth and release charged to the
 # functions that mapped and unmapped), the process_vm_readv count against
 # strace, errors (not Python, unsupported version, no permission, no such
 # pid), a target that exits mid-recording, SIGINT, -d, other output
@@ -26,6 +28,17 @@ RECURSIVE=$FIXTURES/record_recursive.py
 THREADS=$FIXTURES/record_threads.py
 BUSY=$FIXTURES/record_busy_recursion.py
 ENTRIES=$FIXTURES/record_entries.py
+
+# Kernel snapshots (the eBPF program) can be had here: root and a kernel
+# that loads the program. Without them the default is reads from memory
+# and the snapshot checks are skipped.
+SNAPSHOTS=0
+probe_python=$(ls /root/.pyenv/versions/3.1[0-3].*/bin/python3.1[0-3] /usr/bin/python3 2>/dev/null | head -1)
+if [ -n "$probe_python" ] &&
+    "$EMBER" record --kernel-snapshots -d 0.2 -o "$TMP/snapshot-probe.folded" -- "$probe_python" -c 'while True: pass' \
+        >/dev/null 2>"$TMP/snapshot-probe.err"; then
+    SNAPSHOTS=1
+fi
 
 # record NAME ARGS...: `ember record ARGS`, output in $TMP/NAME.err, status in $status.
 record() {
@@ -187,7 +200,7 @@ run_version() { # label python
     # the heap, each read apart, two copies that must agree) most are:
     # the share is in the test's name.
     last=busy-$label
-    record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$BUSY" 1
+    record "$last" --read-memory -F 1000 -o "$TMP/$last.folded" -- "$py" "$BUSY" 1
     local discarded most=100
     discarded=$(discarded_percent "$TMP/$last.err")
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' && most=5
@@ -208,13 +221,39 @@ run_version() { # label python
     # for loop's line: about 1 in 5000 on Debian's 3.11, not yet explained):
     # at most 5 in 1000 there.
     last=entries-$label
-    record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 1
+    record "$last" --read-memory -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 1
     discarded=$(discarded_percent "$TMP/$last.err")
     most=5
     local torn_per_mille=0
     "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' && torn_per_mille=5
     expect "$label: Python entered from C and a generator, unpaused: whole stacks only (torn: at most $torn_per_mille in 1000), ${discarded:-?}% discarded (below $most%)" \
         eval '[ $status -eq 0 ] && entries_shape_ok "$TMP/$last.folded" $torn_per_mille && awk -v d="${discarded:-100}" -v most=$most "BEGIN { exit !(d < most) }"'
+
+    # Kernel snapshots (the default here): one moment's stack each, so
+    # every stack is whole and the calls of a few tens of ns (the getter,
+    # __init__, the generator) get the share they get with the target
+    # paused (--blocking), where reads from memory drop them: the getter
+    # 0-1% unpaused, 19-29% paused. Each share must be within half to
+    # twice the paused one (2 s at 1 kHz each: a 25% share is known to
+    # about +-2 points).
+    if [ "$SNAPSHOTS" = 1 ]; then
+        last=snapshots-$label
+        record "$last" -F 1000 -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 2
+        discarded=$(discarded_percent "$TMP/$last.err")
+        local snapshot_folded=$TMP/$last.folded snapshot_status=$status
+        last=entries-blocking-$label
+        record "$last" -F 1000 --blocking -o "$TMP/$last.folded" -- "$py" "$ENTRIES" 2
+        local shares
+        shares=$(for file in "$snapshot_folded" "$TMP/$last.folded"; do
+            awk '/:consume:/ { n = $NF; all += n; if (/:numbers:/) g += n; else if (/__init__:/) i += n; else if (/norm2:/) p += n }
+                 END { printf "%.1f %.1f %.1f ", 100 * p / (all ? all : 1), 100 * i / (all ? all : 1), 100 * g / (all ? all : 1) }' "$file"
+        done)
+        last=snapshots-$label
+        expect "$label: kernel snapshots (the default): whole stacks, ${discarded:-?}% discarded (below 2%), getter/__init__/generator $(echo $shares | awk '{ printf "%s/%s/%s%% against %s/%s/%s%% paused", $1, $2, $3, $4, $5, $6 }')" \
+            eval '[ $snapshot_status -eq 0 ] && grep -q "from kernel snapshots" "$TMP/$last.err" && entries_shape_ok "$snapshot_folded" &&
+                  awk -v d="${discarded:-100}" "BEGIN { exit !(d < 2) }" &&
+                  echo $shares | awk "{ for (k = 1; k <= 3; k++) if (!(\$(k + 3) > 0 && \$k >= \$(k + 3) / 2 && \$k <= \$(k + 3) * 2)) exit 1 }"'
+    fi
 
     # Paused for every sample: no stack is torn.
     last=blocking-$label
@@ -245,6 +284,22 @@ fi
 # ---- Once: errors, ends, formats ----
 PY=$(ls /root/.pyenv/versions/3.11.*/bin/python3.11 2>/dev/null | head -1)
 [ -n "$PY" ] || PY=$(command -v python3.11 || command -v python3)
+
+last=snapshots-idle
+record "$last" --kernel-snapshots --idle -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 0.3
+expect "--kernel-snapshots with --idle: an error that says snapshots sample CPU time only, nothing run" \
+    eval '[ $status -eq 2 ] && grep -q "CPU time only" "$TMP/$last.err" && [ ! -e "$TMP/$last.folded" ]'
+
+if [ "$SNAPSHOTS" = 1 ] && command -v setpriv >/dev/null; then
+    last=snapshots-nobody
+    status=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$EMBER" record --kernel-snapshots \
+        -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 0.3 >"$TMP/$last.out" 2>"$TMP/$last.err" || status=$?
+    expect "--kernel-snapshots without root: an error naming what it needs" \
+        eval '[ $status -eq 2 ] && grep -q "kernel snapshots:.*root" "$TMP/$last.err"'
+else
+    skip "--kernel-snapshots without root" "no kernel snapshots here, or no setpriv"
+fi
 
 last=not-python
 record "$last" --python -o "$TMP/$last.folded" -- sleep 0.3
@@ -324,7 +379,7 @@ if command -v strace >/dev/null; then
     # LeakSanitizer cannot stop the world under ptrace: off for this run.
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
     strace -f -qq -c -e trace=process_vm_readv -o "$TMP/$last.strace" \
-        "$EMBER" record -F 200 -d 0.8 -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 20 \
+        "$EMBER" record --read-memory -F 200 -d 0.8 -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 20 \
         >"$TMP/$last.out" 2>"$TMP/$last.err" || status=$?
     # strace -c's columns: % time, seconds, usecs/call, calls, errors (blank
     # when none failed), syscall. The calls are the fourth field either way.
