@@ -66,11 +66,15 @@
 #define CATCH_UP_SECONDS 0.005
 /* Kernel snapshots: how often a target's thread list may be read again
  * for threads the kernel met but does not know, and how long snapshots
- * gather in the ring buffer before they are named, all at once (waking
- * for each cost 10-20 us of CPU per sample at 10 kHz; 8 MB of ring hold
- * more than a second of 10 kHz snapshots of a 100-frame stack). */
+ * gather in the ring buffer before they are named, all at once: about
+ * SNAPSHOT_BATCH_SAMPLES per busy thread, within these bounds (waking for
+ * each cost 10-20 us of CPU per sample at 10 kHz, and a wake-up every 10
+ * ms was most of ember's CPU at 100 Hz; 8 MB of ring hold more than a
+ * second of 10 kHz snapshots of a 100-frame stack). */
 #define SNAPSHOT_RESCAN_SECONDS 0.01
-#define SNAPSHOT_BATCH_SECONDS 0.01
+#define SNAPSHOT_BATCH_SAMPLES 32
+#define SNAPSHOT_BATCH_MIN_SECONDS 0.01
+#define SNAPSHOT_BATCH_MAX_SECONDS 0.1
 
 enum target_state { TARGET_PENDING, TARGET_OPEN, TARGET_GONE };
 
@@ -135,6 +139,7 @@ struct python_sampler {
     /* Kernel snapshots (NULL: reads); why not, when asked for. */
     struct python_bpf *bpf;
     char snapshot_error[256];
+    double last_snapshot;          /* monotonic seconds of the latest snapshot */
     /* The round being visited. */
     struct sampled_target *current;
     double now;
@@ -794,17 +799,24 @@ static void visit_snapshot(const struct python_snapshot_event *event, void *cont
     }
     sampler->current = target;
     sampler->now = (double)event->time / 1e9;
+    if (sampler->now > sampler->last_snapshot)
+        sampler->last_snapshot = sampler->now;
     visit_stack(&stack, sampler);
 }
 
 /* Lets snapshots gather until the next housekeeping or the deadline (at
- * most SNAPSHOT_BATCH_SECONDS), names them, then looks up the threads of
+ * most a batch's time), names them, then looks up the threads of
  * targets that met unknown ones and closes targets gone. */
 static void take_snapshots(struct python_sampler *sampler, double now, double until)
 {
     double wait = until - now;
-    if (wait > SNAPSHOT_BATCH_SECONDS)
-        wait = SNAPSHOT_BATCH_SECONDS;
+    double batch = (double)SNAPSHOT_BATCH_SAMPLES / sampler->options.frequency;
+    if (batch < SNAPSHOT_BATCH_MIN_SECONDS)
+        batch = SNAPSHOT_BATCH_MIN_SECONDS;
+    if (batch > SNAPSHOT_BATCH_MAX_SECONDS)
+        batch = SNAPSHOT_BATCH_MAX_SECONDS;
+    if (wait > batch)
+        wait = batch;
     if (wait > 0) {
         struct timespec pause_time = {0, (long)(wait * 1e9)};
         nanosleep(&pause_time, NULL); /* a signal ends it early: the loop checks */
@@ -919,6 +931,12 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
             ;
     }
     sampler->stats.seconds = monotonic_now() - sampler->start;
+    /* the targets' end is seen at the next drain (up to a batch later):
+     * the time sampled ends with their last snapshot */
+    if (sampler->bpf && (end == PYTHON_SAMPLER_END_GONE || end == PYTHON_SAMPLER_END_COMMAND) &&
+        sampler->last_snapshot > sampler->start)
+        sampler->stats.seconds =
+            sampler->last_snapshot - sampler->start + 1.0 / sampler->options.frequency;
     sampler->stats.cpu_seconds = cpu_now() - cpu_start;
     /* the open readers' calls so far (closed ones were added on closing) */
     for (size_t i = 0; i < sampler->target_count; i++) {
