@@ -2512,6 +2512,12 @@ int python_reader_snapshot_layout(const struct python_reader *reader, struct pyt
     window = (window + 7) & ~(size_t)7;
     if (window > PYTHON_SNAPSHOT_WINDOW) return -1;
     snapshot->window = (uint32_t)window;
+    /* co_filename, co_name (, co_qualname): adjacent in every version */
+    if (layout->code_filename < 0 || layout->code_name != layout->code_filename + 8 ||
+        (layout->code_qualname >= 0 && layout->code_qualname != layout->code_name + 8))
+        return -1;
+    snapshot->code_names = layout->code_filename;
+    snapshot->code_names_size = layout->code_qualname >= 0 ? 24 : 16;
     return 0;
 }
 
@@ -2581,6 +2587,15 @@ int python_reader_name_snapshot(struct python_reader *reader, const struct pytho
             return -1;
         }
         valid = result == 0 && validate_read_codes(reader, depth, 0);
+    }
+    /* the code object at each frame's address now (validated) must be the
+     * one the kernel saw: the same file and name objects */
+    for (size_t i = 0; valid && i < depth; i++) {
+        const struct python_code *code = reader->raw[i].code_entry;
+        const __u64 *names = event->frames[i].names;
+        if (code && (names[0] != code->filename_object || names[1] != code->name_object ||
+                     (layout->code_qualname >= 0 && names[2] != code->qualname_object)))
+            valid = 0;
     }
     size_t frame_count = 0;
     if (valid) valid = name_frames(reader, depth, &frame_count);

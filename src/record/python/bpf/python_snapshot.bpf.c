@@ -17,8 +17,9 @@
  * current_frame; up to 3.10: frame) or through its CFrame (3.11, 3.12);
  * then, for each frame, a window of its first bytes, from which the
  * previous frame, the code object, the instruction (f_lasti or the
- * instruction pointer) and a marker byte (3.11 is_entry, 3.12+ owner) are
- * taken. Names, lines and every sanity check are user space's
+ * instruction pointer) and a marker byte (the owner, 3.11+) are taken,
+ * and the code object's file and name pointers (user space names frames
+ * later, when a freed code object's address may hold another). Names, lines and every sanity check are user space's
  * (python_stacks.c, python_reader_name_snapshot). A thread of a target
  * not in the threads map yet gets an event without frames, so that user
  * space looks for it.
@@ -131,6 +132,13 @@ static long copy_frame(__u32 index, void *context)
     if (layout->instruction_size == 4) instruction = (__u64)(__s64)(__s32)(__u32)instruction;
     frame->instruction = instruction;
     frame->marker = layout->marker >= 0 ? (__u8)window_word(window, layout->marker) : 0;
+    frame->names[0] = frame->names[1] = frame->names[2] = 0;
+    __u32 names_size = layout->code_names_size;
+    if (frame->code && names_size <= sizeof frame->names &&
+        bpf_probe_read_user(frame->names, names_size, (const void *)(frame->code + layout->code_names))) {
+        walk->event->flags |= PYTHON_SNAPSHOT_UNREADABLE;
+        return 1;
+    }
     walk->top = window_word(window, layout->previous);
     walk->count = index + 1;
     return 0;

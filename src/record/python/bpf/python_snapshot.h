@@ -31,6 +31,8 @@ struct python_snapshot_layout {
     __s32 instruction_size; /* 4 or 8 */
     __s32 marker;           /* frame -> 3.11 is_entry, 3.12+ owner (a byte), else -1 */
     __u32 window;           /* bytes of a frame to read: covers every field above */
+    __s32 code_names;       /* code object -> the first of co_filename, co_name (, co_qualname) */
+    __u32 code_names_size;  /* 16 or 24: those pointers, adjacent */
     __u32 reserved;
 };
 
@@ -40,6 +42,9 @@ struct python_snapshot_thread {
 
 struct python_snapshot_frame {
     __u64 address, code, instruction;
+    /* the code object's name pointers at the tick: user space names the
+     * frame later, when the address may hold another code object */
+    __u64 names[3];
     __u8 marker;
     __u8 reserved[7];
 };
