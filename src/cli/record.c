@@ -569,6 +569,8 @@ static void print_python_summary(const struct python_sampler_stats *stats,
         fprintf(stderr, ", %llu rounds skipped (fell behind: lower -F)",
                 (unsigned long long)stats->late_rounds);
     fprintf(stderr, ", %s %s\n", written ? "wrote" : "nothing written to", request->output_path);
+    if (stats->method_note[0])
+        fprintf(stderr, "ember record: stacks %s\n", stats->method_note);
     if (discarded >= DISCARDED_WARNING_PERCENT && !request->python.blocking)
         fprintf(stderr,
                 "ember record: warning: %.0f%% of the stacks changed while they were read and were "

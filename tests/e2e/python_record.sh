@@ -316,6 +316,21 @@ if [ "$SNAPSHOTS" = 1 ] && command -v setpriv >/dev/null; then
         -o "$TMP/$last.folded" -- "$PY" "$RECURSIVE" 0.3 >"$TMP/$last.out" 2>"$TMP/$last.err" || status=$?
     expect "--kernel-snapshots without root: an error naming what it needs" \
         eval '[ $status -eq 2 ] && grep -q "kernel snapshots:.*root" "$TMP/$last.err"'
+    # without root the default reads from memory, and says why
+    if [ -x /usr/bin/python3.11 ]; then
+        nobody_directory=$(mktemp -d)
+        chmod 777 "$nobody_directory"
+        last=snapshots-fallback
+        status=0
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$EMBER" record -F 200 \
+            -o "$nobody_directory/out.folded" -- /usr/bin/python3.11 "$RECURSIVE" 0.5 \
+            >"$TMP/$last.out" 2>"$TMP/$last.err" || status=$?
+        expect "without root the default reads from memory and says why" \
+            eval '[ $status -eq 0 ] && grep -q "samples in [0-9]* rounds" "$TMP/$last.err" &&
+                  grep -q "stacks read from memory, as kernel snapshots are not possible" "$TMP/$last.err" &&
+                  [ "$(total "$nobody_directory/out.folded" ":leaf:")" -gt 0 ]'
+        rm -rf "$nobody_directory"
+    fi
 else
     skip "--kernel-snapshots without root" "no kernel snapshots here, or no setpriv"
 fi
