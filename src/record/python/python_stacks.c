@@ -2553,6 +2553,8 @@ int python_reader_name_snapshot(struct python_reader *reader, const struct pytho
         raw->code = frame->code;
         raw->instruction = (int64_t)frame->instruction;
         raw->owner = (int8_t)frame->marker;
+        /* up to 3.10 every frame is an eval loop's; 3.11's is_entry is not
+         * copied (only --native, which reads, uses it); 3.12+ mark_shim */
         raw->entry = !modern;
         raw->stacktop = -1;
         if (raw->address & 7) valid = 0;

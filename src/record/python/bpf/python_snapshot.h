@@ -29,7 +29,7 @@ struct python_snapshot_layout {
     __s32 code;             /* frame -> code object (3.13 f_executable) */
     __s32 instruction;      /* frame -> f_lasti (int) or the instruction pointer */
     __s32 instruction_size; /* 4 or 8 */
-    __s32 marker;           /* frame -> 3.11 is_entry, 3.12+ owner (a byte), else -1 */
+    __s32 marker;           /* frame -> its owner (a byte, 3.11+), else -1 */
     __u32 window;           /* bytes of a frame to read: covers every field above */
     __s32 code_names;       /* code object -> the first of co_filename, co_name (, co_qualname) */
     __u32 code_names_size;  /* 16 or 24: those pointers, adjacent */
