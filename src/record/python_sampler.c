@@ -99,11 +99,12 @@ struct sampled_target {
     /* Kernel snapshots: the process is in the program's map, with the
      * threads of registered_tids; rescan: a snapshot met a thread not
      * known yet (looked up again at the next loop, at most every
-     * SNAPSHOT_RESCAN_SECONDS). */
+     * SNAPSHOT_RESCAN_SECONDS); lost: a snapshot could not be named, the
+     * process is gone (closed after the drain). */
     int snapshot_process;
     int *registered_tids;
     size_t registered_count, registered_capacity;
-    int rescan;
+    int rescan, lost;
     double next_rescan;
 };
 
@@ -247,6 +248,7 @@ static void close_target(struct python_sampler *sampler, struct sampled_target *
     free(target->registered_tids);
     target->registered_tids = NULL;
     target->registered_count = target->registered_capacity = 0;
+    target->rescan = target->lost = 0;
     if (target->pausing) {
         python_pause_detach(&target->pause);
         if (target->pause.leader_exited && target->pid == sampler->child && !sampler->child_exited) {
@@ -273,6 +275,16 @@ static void close_target(struct python_sampler *sampler, struct sampled_target *
     if (target->statm_fd >= 0)
         close(target->statm_fd);
     target->statm_fd = -1;
+}
+
+/* A target that can no longer be read: closed, and, if the process is
+ * still there (it exec'd), pending again for a while. */
+static void lose_target(struct python_sampler *sampler, struct sampled_target *target, double now)
+{
+    int alive = python_process_alive(target->pid);
+    close_target(sampler, target);
+    target->state = alive ? TARGET_PENDING : TARGET_GONE;
+    target->retry_until = now + CHILD_WAIT_SECONDS;
 }
 
 static long read_resident_pages(int fd)
@@ -732,8 +744,7 @@ static void housekeeping(struct python_sampler *sampler, double now)
         } else if (target->state == TARGET_OPEN) {
             if (target->snapshot_process && !python_process_alive(target->pid)) {
                 /* with snapshots no read fails when a target exits */
-                close_target(sampler, target);
-                target->state = TARGET_GONE;
+                lose_target(sampler, target, now);
                 continue;
             }
             if (target->pausing) {
@@ -794,7 +805,7 @@ static void visit_snapshot(const struct python_snapshot_event *event, void *cont
     struct python_thread_stack stack;
     enum python_status status = PYTHON_OK;
     if (python_reader_name_snapshot(target->reader, event, &stack, &status) < 0) {
-        target->rescan = -1; /* gone: closed after the poll */
+        target->lost = 1;
         return;
     }
     sampler->current = target;
@@ -830,14 +841,9 @@ static void take_snapshots(struct python_sampler *sampler, double now, double un
         struct sampled_target *target = &sampler->targets[i];
         if (target->state != TARGET_OPEN)
             continue;
-        if (target->rescan > 0 && after < target->next_rescan)
-            continue;
-        if (target->rescan < 0 || (target->rescan > 0 && register_threads(sampler, target) != 0)) {
-            int alive = python_process_alive(target->pid);
-            close_target(sampler, target);
-            target->state = alive ? TARGET_PENDING : TARGET_GONE;
-            target->retry_until = after + CHILD_WAIT_SECONDS;
-        }
+        if (target->lost || (target->rescan && after >= target->next_rescan &&
+                             register_threads(sampler, target) != 0))
+            lose_target(sampler, target, after);
     }
 }
 
@@ -901,12 +907,8 @@ enum python_sampler_end python_sampler_run(struct python_sampler *sampler, char 
                 continue;
             any_open = 1;
             if (sample_target(sampler, target) != 0) {
-                /* Gone, or exec'd into something else: a process still
-                 * there is looked at again (pending) for a while. */
-                int alive = python_process_alive(target->pid);
-                close_target(sampler, target);
-                target->state = alive ? TARGET_PENDING : TARGET_GONE;
-                target->retry_until = now + CHILD_WAIT_SECONDS;
+                /* Gone, or exec'd into something else */
+                lose_target(sampler, target, now);
                 next_housekeeping = now;
             }
         }

@@ -111,7 +111,6 @@ struct python_bpf *python_bpf_open(unsigned frequency, char *error, size_t error
         snprintf(error, error_size, "out of memory");
         goto fail;
     }
-    size_t attached = 0;
     for (long cpu = 0; cpu < cpus; cpu++) {
         int fd = open_clock((int)cpu, frequency);
         if (fd < 0) {
@@ -128,9 +127,8 @@ struct python_bpf *python_bpf_open(unsigned frequency, char *error, size_t error
                      strerror(errno));
             goto fail;
         }
-        attached++;
     }
-    if (!attached) {
+    if (!bpf->cpu_count) {
         snprintf(error, error_size, "no CPU could be sampled");
         goto fail;
     }

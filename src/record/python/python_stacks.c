@@ -1393,10 +1393,6 @@ static void heap_remember_pairs(struct thread_memory *memory, const struct raw_f
             (struct heap_pair){raw[i].address, raw[i - 1].address, raw[i - 1].code, raw[i].instruction};
 }
 
-/* Checks the code objects of reader->raw[0, depth) not yet validated this
- * round against their identifying fields, read into reader->ranges from
- * first_range on (one range each, in frame order); marks them validated.
- * Returns 0 when one is no longer the code object it was. */
 /* Adds to the batch one validation read per code object of the walked
  * frames that needs one (a recursion has the same code on many frames:
  * validate_read_codes reads them back in the same order, once each). */
@@ -1412,6 +1408,10 @@ static void add_validation_ranges(struct python_reader *reader, size_t depth, si
     }
 }
 
+/* Checks the code objects of reader->raw[0, depth) not yet validated this
+ * round against their identifying fields, read into reader->ranges from
+ * first_range on (one range each, in frame order); marks them validated.
+ * Returns 0 when one is no longer the code object it was. */
 static int validate_read_codes(struct python_reader *reader, size_t depth, size_t first_range)
 {
     size_t range = first_range;
@@ -1423,6 +1423,23 @@ static int validate_read_codes(struct python_reader *reader, size_t depth, size_
         raw->code_entry->validated_round = reader->round;
     }
     return 1;
+}
+
+/* Validates now, in one call of their own, the code objects of the walked
+ * frames that need it (unvalidated of them at most). Returns 1 when all
+ * are still what they were, 0 when one is not (or could not be read), -1
+ * (*error) when the process is gone or forbids reading. */
+static int validate_codes_now(struct python_reader *reader, size_t depth, size_t unvalidated, int *error)
+{
+    size_t validation_size = python_objects_validation_size(reader->objects);
+    size_t count = 0, used = 0;
+    if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
+             unvalidated * (validation_size + 8) + 8, 1))
+        return 0;
+    add_validation_ranges(reader, depth, &count, &used);
+    int result = run_batch(reader, count, error);
+    if (result != 0) return result < 0 ? -1 : 0;
+    return validate_read_codes(reader, depth, 0);
 }
 
 /* One attempt at a thread's stack up to 3.10. Returns 1 (valid), 0
@@ -1572,16 +1589,8 @@ static int walk_heap_once(struct python_reader *reader, const struct thread_reco
     if (outermost && layout->code_flags >= 0 && (outermost->flags & (uint32_t)layout->generator_flags))
         return 0;
     if (unvalidated) {
-        size_t validation_size = python_objects_validation_size(reader->objects);
-        count = used = 0;
-        if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
-                 unvalidated * (validation_size + 8), 1))
-            return 0;
-        add_validation_ranges(reader, depth, &count, &used);
-        int result = run_batch(reader, count, error);
-        if (result < 0) return -1;
-        if (result > 0) return 0;
-        if (!validate_read_codes(reader, depth, 0)) return 0;
+        int validated = validate_codes_now(reader, depth, unvalidated, error);
+        if (validated <= 0) return validated;
     }
 
     /* call sites learn their callees from callees alive and the same in
@@ -2565,30 +2574,13 @@ int python_reader_name_snapshot(struct python_reader *reader, const struct pytho
     if (valid && modern) valid = chain_ends_whole(reader, depth);
     size_t unvalidated = 0;
     int error = 0;
-    if (valid) {
-        int resolved = resolve_codes(reader, depth, &unvalidated, &error);
-        if (resolved < 0) {
-            *status = error == EPERM ? PYTHON_NO_PERMISSION : PYTHON_NO_PROCESS;
-            return -1;
-        }
-        valid = resolved;
-    }
+    if (valid) valid = resolve_codes(reader, depth, &unvalidated, &error);
     /* cached code objects are checked again once per round (a freed one
      * whose address was reused is read afresh) */
-    if (valid && unvalidated) {
-        size_t validation_size = python_objects_validation_size(reader->objects);
-        size_t count = 0, used = 0;
-        if (grow((void **)&reader->range_buffer, &reader->range_buffer_capacity,
-                 unvalidated * (validation_size + 8) + 8, 1))
-            return 0;
-        add_validation_ranges(reader, depth, &count, &used);
-        int result = run_batch(reader, count, &error);
-        if (result < 0) {
-            *status = status_of_error(reader, error);
-            if (*status == PYTHON_OK) *status = PYTHON_NO_PROCESS;
-            return -1;
-        }
-        valid = result == 0 && validate_read_codes(reader, depth, 0);
+    if (valid > 0 && unvalidated) valid = validate_codes_now(reader, depth, unvalidated, &error);
+    if (valid < 0) {
+        *status = error == EPERM || error == EACCES ? PYTHON_NO_PERMISSION : PYTHON_NO_PROCESS;
+        return -1;
     }
     /* the code object at each frame's address now (validated) must be the
      * one the kernel saw: the same file and name objects */
